@@ -1,0 +1,9 @@
+"""The staff back office (SPEC section 3)."""
+
+from django.contrib import admin  # noqa: E402
+
+from . import catalogue, grid, parties  # noqa: F401  (registers the model admins)
+
+admin.site.site_header = "Basket Ops"
+admin.site.site_title = "Basket Ops"
+admin.site.index_title = "Back office"

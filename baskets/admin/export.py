@@ -1,0 +1,118 @@
+"""BM-2: the grid's CSV export, one row per basket line, holding exactly the grid's baskets.
+
+The columns are one map (header -> ORM expression). On PostgreSQL the rows stream out of
+``COPY (<the same query>) TO STDOUT WITH CSV``, several times faster than building rows in
+Python; elsewhere the same query streams through ``.iterator()`` and ``csv.writer``.
+Memory stays flat either way: nothing holds more than one chunk.
+"""
+
+import csv
+from collections.abc import Iterator
+
+from django.contrib import messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ERROR_FLAG
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.db.models import Case, CharField, F, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.urls import reverse
+from django.utils import timezone
+
+from ..filters import BasketFilterSet
+from ..models import AccountType, Line
+
+CHUNK_ROWS = 5_000
+
+# BM-2's columns, in its order.
+EXPORT_COLUMNS: dict[str, object] = {
+    "Shop account name": Coalesce(F("basket__shop_account__name"), Value("")),
+    "Shop account e-mail": Coalesce(F("basket__shop_account__email"), Value("")),
+    "Account name": Coalesce(F("basket__customer_account__name"), Value("")),
+    "Account e-mail": Coalesce(F("basket__customer_account__email"), Value("")),
+    "Account ID": Coalesce(F("basket__customer_account__erp_account_id"), Value("")),
+    "Account type": Case(
+        *[
+            When(basket__account_type=value, then=Value(label))
+            for value, label in AccountType.choices
+        ],
+        default=Value(""),
+        output_field=CharField(),
+    ),
+    "Basket ID": F("basket__guid"),
+    "Product ID": F("product_id"),
+    "Variant ID": F("variant_id"),
+    "Quantity": F("quantity"),
+    "Unit of measure ID": F("unit_of_measure_id"),
+}
+
+
+def export_rows(baskets: QuerySet) -> QuerySet:
+    """The export's rows for these baskets, as a values_list in column order."""
+    names = [f"c{index}" for index in range(len(EXPORT_COLUMNS))]
+    return (
+        Line.objects.filter(basket__in=baskets.order_by().values("pk"))
+        .annotate(**dict(zip(names, EXPORT_COLUMNS.values(), strict=True)))
+        .order_by("basket_id", "id")
+        .values_list(*names)
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _header() -> str:
+    writer = csv.writer(_Echo())
+    return writer.writerow(list(EXPORT_COLUMNS))
+
+
+def stream_csv_python(rows: QuerySet) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield _header()
+    buffer: list[str] = []
+    for row in rows.iterator(chunk_size=CHUNK_ROWS):
+        buffer.append(writer.writerow(row))
+        if len(buffer) >= CHUNK_ROWS:
+            yield "".join(buffer)
+            buffer.clear()
+    if buffer:
+        yield "".join(buffer)
+
+
+def stream_csv_copy(rows: QuerySet) -> Iterator[bytes]:
+    sql, params = rows.query.sql_with_params()
+    yield _header().encode()
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy,
+    ):
+        yield from copy
+
+
+def stream_csv(rows: QuerySet) -> Iterator[str] | Iterator[bytes]:
+    if connection.vendor == "postgresql":
+        return stream_csv_copy(rows)
+    return stream_csv_python(rows)
+
+
+def basket_export_view(model_admin, request):
+    """Stream the CSV of the lines of the baskets the grid shows with the same parameters."""
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    grid_url = reverse("admin:baskets_basket_changelist")
+    if not BasketFilterSet(data=request.GET).is_valid():
+        # The grid shows the filter's errors beside the form; nothing is exported.
+        messages.warning(request, "Nothing was exported: correct the filter first.")
+        return HttpResponseRedirect(f"{grid_url}?{request.GET.urlencode()}")
+    try:
+        changelist = model_admin.get_changelist_instance(request)
+    except IncorrectLookupParameters:
+        return HttpResponseRedirect(f"{grid_url}?{ERROR_FLAG}=1")
+    rows = export_rows(changelist.queryset)
+    filename = f"baskets-{timezone.now():%Y%m%d-%H%M%S}.csv"
+    response = StreamingHttpResponse(stream_csv(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

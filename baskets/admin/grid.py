@@ -1,0 +1,302 @@
+"""The baskets grid (CB-1, BM-3), a basket's items and timeline (CB-2), staff actions."""
+
+import uuid
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from ..exceptions import BasketError
+from ..models import Basket, BasketEvent, Line, Status
+from ..selectors import basket_list
+from ..services.actors import Actor
+from ..services.staff import (
+    basket_complete_manage_booking,
+    basket_delete,
+    basket_flag_additional_information,
+)
+from .export import basket_export_view
+from .filtering import BasketFilterSetFilter
+from .paging import CappedCountPaginator
+
+
+class LineInline(admin.TabularInline):
+    model = Line
+    extra = 0
+    can_delete = False
+    fields = (
+        "kind",
+        "product_id",
+        "variant_id",
+        "quantity",
+        "unit_of_measure_id",
+        "unit_price",
+        "booked_user_id",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class EventInline(admin.TabularInline):
+    model = BasketEvent
+    verbose_name = "timeline entry"
+    verbose_name_plural = "timeline"
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "action", "from_status", "to_status", "actor_label", "reason")
+    readonly_fields = fields
+    ordering = ("created_at", "id")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+def run_for_each(modeladmin, request, queryset, *, verb: str, call) -> None:
+    """Call a service for each selected basket and report done, unchanged and refused."""
+    done = unchanged = 0
+    refused: list[str] = []
+    for basket_id, guid in queryset.values_list("pk", "guid").order_by("pk"):
+        try:
+            changed = call(basket_id)
+        except BasketError as error:
+            refused.append(f"{guid}: {error.message}")
+            continue
+        if changed is False:
+            unchanged += 1
+        else:
+            done += 1
+    if done:
+        modeladmin.message_user(request, f"{verb}: {done} basket(s).", messages.SUCCESS)
+    if unchanged:
+        modeladmin.message_user(request, f"{unchanged} basket(s) were already done.", messages.INFO)
+    for line in refused[:20]:
+        modeladmin.message_user(request, f"Refused {line}", messages.ERROR)
+    if len(refused) > 20:
+        modeladmin.message_user(
+            request, f"... and {len(refused) - 20} more refused.", messages.ERROR
+        )
+
+
+@admin.register(Basket)
+class BasketAdmin(admin.ModelAdmin):
+    list_display = (
+        "guid",
+        "creator",
+        "booking_id",
+        "billing_object",
+        "purchaser_label",
+        "purchaser_type",
+        "purchaser_id",
+        "booked_user_id",
+        "account_type",
+        "status",
+        "stage",
+        "created_at",
+        "modified_at",
+        "total",
+    )
+    list_display_links = ("guid",)
+    # Django skips select_related for nullable foreign keys unless told: without this a
+    # page makes one query per row.
+    list_select_related = ("shop_account",)
+    list_filter = (BasketFilterSetFilter,)
+    search_fields = ("guid",)
+    search_help_text = "A basket GUID, a shop account e-mail, or an ERP account ID."
+    list_per_page = 100
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    ordering = ("-created_at", "-id")
+    sortable_by = ("created_at", "modified_at", "total")
+    inlines = (LineInline, EventInline)
+    actions = ("complete_manage_booking", "flag_additional_information", "delete_baskets")
+    change_list_template = "admin/baskets/basket/change_list.html"
+
+    # --- grid ---------------------------------------------------------------------------
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Basket]:
+        return basket_list()
+
+    @admin.display(description="creator")
+    def creator(self, basket: Basket) -> str:
+        account = basket.shop_account
+        if account is None:
+            return "" if basket.purchaser_label else "(anonymous)"
+        return account.name
+
+    def get_search_results(self, request, queryset, search_term):
+        """Exact, indexed matches only: a GUID, an e-mail, or an ERP account ID."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        try:
+            guid = uuid.UUID(term)
+        except ValueError:
+            guid = None
+        if guid is not None:
+            return queryset.filter(guid=guid) | queryset.filter(shop_account__guid=guid), False
+        if "@" in term:
+            return queryset.filter(shop_account__email__iexact=term), False
+        if "-" in term and len(term) >= 32:
+            messages.error(request, f"“{term}” is not a valid GUID.")
+            return queryset.none(), False
+        return queryset.filter(customer_account__erp_account_id=term), False
+
+    # --- detail -------------------------------------------------------------------------
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in Basket._meta.fields] + ["shop_account_link"]
+
+    def get_fields(self, request, obj=None):
+        fields = [f.name for f in Basket._meta.fields if f.name not in {"id", "shop_account"}]
+        return ["shop_account_link", *fields]
+
+    @admin.display(description="shop account")
+    def shop_account_link(self, basket: Basket) -> str:
+        """BM-5: a link only when the account exists and this user may see shop accounts."""
+        request = getattr(self, "_request", None)
+        account = basket.shop_account
+        if account is None:
+            return "(anonymous or deleted)"
+        if request is None or not request.user.has_perm("baskets.view_shopaccount"):
+            return account.name
+        url = reverse("admin:baskets_shopaccount_change", args=[account.pk])
+        return format_html('<a href="{}">View shop account: {}</a>', url, account.name)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._request = request
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def has_add_permission(self, request) -> bool:
+        # Baskets are made by shoppers and storefronts, never in the back office.
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.status not in {Status.ACTIVE, Status.LOCKED}:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj) -> None:
+        basket_delete(basket_id=obj.pk, actor=Actor.staff(request.user), reason="Deleted in admin")
+
+    def delete_queryset(self, request, queryset) -> None:
+        for basket_id in queryset.values_list("pk", flat=True):
+            basket_delete(
+                basket_id=basket_id, actor=Actor.staff(request.user), reason="Deleted in admin"
+            )
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    # --- actions ------------------------------------------------------------------------
+    @admin.action(permissions=["change"], description="Complete manage booking step")
+    def complete_manage_booking(self, request, queryset):
+        actor = Actor.staff(request.user)
+        run_for_each(
+            self,
+            request,
+            queryset,
+            verb="Manage booking step completed",
+            call=lambda pk: basket_complete_manage_booking(basket_id=pk, actor=actor)[1],
+        )
+
+    @admin.action(permissions=["change"], description="Flag additional information supplied")
+    def flag_additional_information(self, request, queryset):
+        actor = Actor.staff(request.user)
+        run_for_each(
+            self,
+            request,
+            queryset,
+            verb="Flagged additional information supplied",
+            call=lambda pk: basket_flag_additional_information(basket_id=pk, actor=actor)[1],
+        )
+
+    @admin.action(permissions=["delete"], description="Delete selected baskets")
+    def delete_baskets(self, request, queryset):
+        if request.POST.get("confirmed") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/baskets/basket/action_confirmation.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Delete baskets",
+                    "question": "Delete these baskets? Paid and completed baskets are kept.",
+                    "action": "delete_baskets",
+                    "baskets": queryset.order_by("pk")[:200],
+                    "count": queryset.count(),
+                    "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+                    "select_across": request.POST.get("select_across", "0"),
+                    "opts": self.model._meta,
+                },
+            )
+        actor = Actor.staff(request.user)
+        reason = request.POST.get("reason", "").strip() or "Deleted in admin"
+
+        def delete(pk: int) -> bool:
+            basket_delete(basket_id=pk, actor=actor, reason=reason)
+            return True
+
+        run_for_each(self, request, queryset, verb="Deleted", call=delete)
+        return None
+
+    # --- export -------------------------------------------------------------------------
+    def get_urls(self):
+        urls = super().get_urls()
+        export = path(
+            "export/",
+            self.admin_site.admin_view(self.export_view),
+            name="baskets_basket_export",
+        )
+        return [export, *urls]
+
+    def export_view(self, request):
+        return basket_export_view(self, request)
+
+
+@admin.register(BasketEvent)
+class BasketEventAdmin(admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "basket_guid",
+        "action",
+        "from_status",
+        "to_status",
+        "actor_label",
+        "reason",
+    )
+    list_filter = ("action",)
+    search_fields = ("basket_guid",)
+    search_help_text = "A basket GUID."
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    list_per_page = 100
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        try:
+            return queryset.filter(basket_guid=uuid.UUID(term)), False
+        except ValueError:
+            messages.error(request, f"“{term}” is not a valid GUID.")
+            return queryset.none(), False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,591 @@
+"""Realistic demo data: every status, every account type, courses, products and services.
+
+``demo_load`` writes in chunks with ``bulk_load`` (COPY on PostgreSQL), so a million
+baskets is a matter of minutes. Rows are built deterministically from a seed.
+"""
+
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from .bulk import bulk_load, next_id, sequences_reset
+from .models import (
+    AccountType,
+    Basket,
+    BasketEvent,
+    Coupon,
+    CourseEnrolment,
+    CustomerAccount,
+    GiftCard,
+    Invoice,
+    ItemKind,
+    Line,
+    Order,
+    OrderLine,
+    Product,
+    PurchaserType,
+    Salesperson,
+    ShopAccount,
+    Stage,
+    Status,
+    Variant,
+)
+
+# Share of baskets in each status; most baskets are still being filled or were left.
+STATUS_WEIGHTS = {
+    Status.ACTIVE: 55,
+    Status.LOCKED: 3,
+    Status.AWAITING_COMPLETION: 5,
+    Status.COMPLETED: 34,
+    Status.COMPLETION_FAILED: 3,
+}
+FIRST_NAMES = [
+    "Ada",
+    "Ben",
+    "Chloé",
+    "Dev",
+    "Eva",
+    "Farid",
+    "Grace",
+    "Hugo",
+    "Ines",
+    "Jon",
+    "Kemal",
+    "Lena",
+    "Mia",
+    "Noah",
+    "Olu",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sam",
+    "Tariq",
+]
+LAST_NAMES = [
+    "Andersen",
+    "Baker",
+    "Costa",
+    "Dubois",
+    "Evans",
+    "Fischer",
+    "García",
+    "Hansen",
+    "Ito",
+    "Jensen",
+    "Kowalski",
+    "López",
+    "Müller",
+    "Nakamura",
+    "O'Brien",
+    "Patel",
+]
+COMPANIES = [
+    "Northwind",
+    "Contoso",
+    "Fabrikam",
+    "Tailspin",
+    "Wingtip",
+    "Litware",
+    "Adatum",
+    "Proseware",
+    "Lucerne",
+    "Fourth Coffee",
+    "Alpine Ski",
+    "Blue Yonder",
+]
+DELIVERY = ["standard", "express", "pickup", "digital"]
+PAYMENT = ["card", "paypal", "invoice", "bank_transfer"]
+LOCATIONS = ["EU", "UK", "US", "NO"]
+ERRORS = [
+    "Product CRS-0007 was withdrawn before completion.",
+    "Invoice number clash: INV-0004211 already exists.",
+    "ERP export hook raised: timeout after 30 s.",
+]
+
+
+def _basket_defaults() -> dict:
+    values = {}
+    for model_field in Basket._meta.concrete_fields:
+        if model_field.name == "id":
+            continue
+        if model_field.has_default():
+            values[model_field.name] = model_field.get_default()
+        elif model_field.null:
+            values[model_field.name] = None
+        else:
+            values[model_field.name] = ""
+    return values
+
+
+BASKET_COLUMNS = [f.name for f in Basket._meta.concrete_fields]
+LINE_COLUMNS = [
+    "id",
+    "basket",
+    "kind",
+    "product_id",
+    "variant_id",
+    "quantity",
+    "unit_of_measure_id",
+    "unit_price",
+    "booked_user_id",
+]
+EVENT_COLUMNS = [
+    "basket",
+    "basket_guid",
+    "action",
+    "from_status",
+    "to_status",
+    "actor",
+    "actor_label",
+    "reason",
+    "payload",
+    "created_at",
+]
+ORDER_COLUMNS = [
+    "id",
+    "basket",
+    "number",
+    "total",
+    "currency",
+    "created_at",
+    "accounts_receivable_at",
+    "accounts_receivable_note",
+]
+ORDER_LINE_COLUMNS = [
+    "id",
+    "order",
+    "kind",
+    "product_id",
+    "variant_id",
+    "quantity",
+    "unit_of_measure_id",
+    "unit_price",
+    "booked_user_id",
+]
+INVOICE_COLUMNS = ["order", "number", "amount", "currency", "created_at"]
+ENROLMENT_COLUMNS = ["order", "order_line", "course_id", "booked_user_id", "created_at"]
+
+
+@dataclass
+class Parties:
+    customers: list[tuple[int, str, str, str, bool]]  # id, name, erp id, purchaser type, prospect
+    shop_accounts: dict[int, list[tuple[int, str]]]  # customer id -> [(shop account id, name)]
+    salespersons: list[tuple[int, list[int]]]  # salesperson id, related customer ids
+    products: list[tuple[str, str, Decimal, str, list[str]]] = field(default_factory=list)
+
+
+def catalogue_ensure(rng: random.Random) -> list[tuple[str, str, Decimal, str, list[str]]]:
+    """Products (courses, products, services) with variants, coupons and gift cards."""
+    if not Product.objects.exists():
+        products, variants = [], []
+        for index in range(1, 61):
+            kind, prefix, uom = rng.choice(
+                [
+                    (ItemKind.COURSE, "CRS", "SEAT"),
+                    (ItemKind.PRODUCT, "PRD", "EA"),
+                    (ItemKind.PRODUCT, "PRD", "BOX"),
+                    (ItemKind.SERVICE, "SRV", "HR"),
+                ]
+            )
+            product_id = f"{prefix}-{index:04d}"
+            price = Decimal(rng.randrange(900, 149900)) / 100
+            products.append(
+                Product(
+                    id=product_id,
+                    name=f"{prefix.title()} item {index}",
+                    kind=kind,
+                    price=price,
+                    unit_of_measure_id=uom,
+                    available=index % 17 != 0,
+                )
+            )
+            if kind == ItemKind.PRODUCT and index % 3 == 0:
+                for size in ("S", "M", "L"):
+                    variants.append(
+                        Variant(
+                            id=f"{product_id}-{size}",
+                            product_id=product_id,
+                            name=f"Size {size}",
+                            available=size != "L",
+                        )
+                    )
+        Product.objects.bulk_create(products)
+        Variant.objects.bulk_create(variants)
+        now = timezone.now()
+        Coupon.objects.bulk_create(
+            [
+                Coupon(code="WELCOME10", percent_off=10),
+                Coupon(code="SPRING25", percent_off=25, valid_until=now - timedelta(days=30)),
+                Coupon(code="STAFF50", percent_off=50, active=False),
+            ]
+        )
+        GiftCard.objects.bulk_create(
+            [
+                GiftCard(
+                    code=f"GIFT-{index:05d}",
+                    balance=Decimal(50 * index),
+                    valid_until=now + timedelta(days=365 - 200 * (index % 2)),
+                )
+                for index in range(1, 11)
+            ]
+        )
+    catalogue = []
+    variants_by_product: dict[str, list[str]] = {}
+    for variant_id, product_id in Variant.objects.values_list("id", "product_id"):
+        variants_by_product.setdefault(product_id, []).append(variant_id)
+    for product in Product.objects.order_by("id"):
+        catalogue.append(
+            (
+                product.id,
+                product.kind,
+                product.price,
+                product.unit_of_measure_id,
+                variants_by_product.get(product.id, []),
+            )
+        )
+    return catalogue
+
+
+def parties_create(rng: random.Random, baskets: int) -> Parties:
+    """Customer accounts, their logins, prospects and salespersons, scaled to the baskets."""
+    customer_count = max(5, baskets // 40)
+    start = next_id(CustomerAccount)
+    customers = []
+    for offset in range(customer_count):
+        pk = start + offset
+        prospect = offset % 12 == 0
+        company = offset % 3 != 0
+        name = (
+            f"{rng.choice(COMPANIES)} {pk}"
+            if company
+            else f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+        )
+        customers.append(
+            (
+                pk,
+                name,
+                f"{'P' if prospect else 'C'}{pk:07d}",
+                PurchaserType.ACCOUNT if company else PurchaserType.USER,
+                prospect,
+            )
+        )
+    bulk_load(
+        CustomerAccount,
+        ["id", "erp_account_id", "name", "email", "purchaser_type", "is_prospect"],
+        (
+            (pk, erp, name, f"accounts{pk}@example.com", ptype, prospect)
+            for pk, name, erp, ptype, prospect in customers
+        ),
+    )
+    now = timezone.now()
+    shop_rows, shop_accounts = [], {}
+    shop_id = next_id(ShopAccount)
+    for pk, _name, _erp, _ptype, prospect in customers:
+        for _ in range(1 if prospect else rng.randint(1, 3)):
+            login_name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+            shop_rows.append(
+                (shop_id, uuid.uuid4(), login_name, f"login{shop_id}@example.com", pk, now)
+            )
+            shop_accounts.setdefault(pk, []).append((shop_id, login_name))
+            shop_id += 1
+    salesperson_ids = []
+    for index in range(max(2, baskets // 5000)):
+        shop_rows.append(
+            (
+                shop_id,
+                uuid.uuid4(),
+                f"Sales agent {index + 1}",
+                f"sales{shop_id}@example.com",
+                None,
+                now,
+            )
+        )
+        salesperson_ids.append(shop_id)
+        shop_id += 1
+    bulk_load(
+        ShopAccount, ["id", "guid", "name", "email", "customer_account", "created_at"], shop_rows
+    )
+    salespersons = []
+    sp_start = next_id(Salesperson)
+    through = Salesperson.related_customers.through
+    links = []
+    for offset in range(len(salesperson_ids)):
+        related = [c[0] for c in rng.sample(customers, min(5, len(customers)))]
+        salespersons.append((sp_start + offset, related))
+        links.extend((sp_start + offset, customer_id) for customer_id in related)
+    bulk_load(
+        Salesperson,
+        ["id", "shop_account", "selected_customer"],
+        (
+            (pk, shop_id, related[0])
+            for (pk, related), shop_id in zip(salespersons, salesperson_ids, strict=True)
+        ),
+    )
+    bulk_load(through, ["salesperson", "customeraccount"], links)
+    sequences_reset(CustomerAccount, ShopAccount, Salesperson, through)
+    return Parties(customers=customers, shop_accounts=shop_accounts, salespersons=salespersons)
+
+
+class DemoChunk:
+    """The rows of one chunk of baskets, across every table they touch."""
+
+    def __init__(self):
+        self.baskets: list[tuple] = []
+        self.lines: list[tuple] = []
+        self.events: list[tuple] = []
+        self.orders: list[tuple] = []
+        self.order_lines: list[tuple] = []
+        self.invoices: list[tuple] = []
+        self.enrolments: list[tuple] = []
+
+    def write(self) -> None:
+        with transaction.atomic():
+            bulk_load(Basket, BASKET_COLUMNS, self.baskets)
+            bulk_load(Line, LINE_COLUMNS, self.lines)
+            bulk_load(BasketEvent, EVENT_COLUMNS, self.events)
+            bulk_load(Order, ORDER_COLUMNS, self.orders)
+            bulk_load(OrderLine, ORDER_LINE_COLUMNS, self.order_lines)
+            bulk_load(Invoice, INVOICE_COLUMNS, self.invoices)
+            bulk_load(CourseEnrolment, ENROLMENT_COLUMNS, self.enrolments)
+
+
+class DemoBuilder:
+    """Builds baskets one at a time into a chunk; ids continue from what the tables hold."""
+
+    def __init__(
+        self,
+        rng: random.Random,
+        parties: Parties,
+        catalogue,
+        now: datetime,
+        lines_per_basket: int | None = None,
+        statuses: dict | None = None,
+    ):
+        self.rng = rng
+        self.parties = parties
+        self.catalogue = catalogue
+        self.now = now
+        self.lines_per_basket = lines_per_basket
+        weights = statuses or STATUS_WEIGHTS
+        self.status_choices = list(weights)
+        self.status_weights = list(weights.values())
+        self.defaults = _basket_defaults()
+        self.basket_id = next_id(Basket)
+        self.line_id = next_id(Line)
+        self.order_id = next_id(Order)
+        self.order_line_id = next_id(OrderLine)
+
+    def add(self, chunk: DemoChunk) -> None:
+        rng = self.rng
+        basket_id = self.basket_id
+        self.basket_id += 1
+        status = rng.choices(self.status_choices, self.status_weights)[0]
+        created = self.now - timedelta(seconds=rng.randrange(60, 120 * 86400))
+        values = dict(self.defaults)
+        values.update(
+            id=basket_id,
+            guid=uuid.uuid4(),
+            status=status,
+            created_at=created,
+            currency="EUR",
+            location=rng.choice(LOCATIONS),
+        )
+        self._party(values, status)
+        lines = self._lines(chunk, basket_id)
+        total = sum((price * quantity for _k, _p, _v, quantity, _u, price, _b in lines), Decimal(0))
+        values["total"] = total
+        values["booked_user_id"] = next((b for *_rest, b in lines if b), "")
+        modified = created + timedelta(seconds=rng.randrange(0, 3 * 3600))
+        values.update(modified_at=modified, last_activity_at=modified)
+        self._progress(values, status, modified)
+        self._events(chunk, values, status)
+        if status == Status.COMPLETED:
+            self._order(chunk, values, lines)
+        chunk.baskets.append(tuple(values[name] for name in BASKET_COLUMNS))
+
+    def _party(self, values: dict, status: str) -> None:
+        rng = self.rng
+        roll = rng.random()
+        if roll < 0.3:
+            values["account_type"] = AccountType.ANONYMOUS
+            if status != Status.ACTIVE or rng.random() < 0.4:
+                # A guest who passed the login/register step as a guest purchaser.
+                values.update(
+                    purchaser_label=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                    purchaser_type=PurchaserType.USER,
+                )
+            return
+        customer_id, name, erp, ptype, prospect = rng.choice(self.parties.customers)
+        shop_account_id, login_name = rng.choice(self.parties.shop_accounts[customer_id])
+        values.update(
+            customer_account=customer_id,
+            shop_account=shop_account_id,
+            purchaser_label=name,
+            purchaser_type=ptype,
+            purchaser_id=erp,
+            billing_object=f"{name} / {erp}",
+        )
+        values["account_type"] = AccountType.CONTACT if prospect else AccountType.CUSTOMER
+        if prospect or roll > 0.93:
+            salesperson_id, _related = rng.choice(self.parties.salespersons)
+            values["salesperson"] = salesperson_id
+
+    def _lines(self, chunk: DemoChunk, basket_id: int) -> list[tuple]:
+        rng = self.rng
+        count = self.lines_per_basket or rng.choices([1, 2, 3, 4, 5], [20, 25, 25, 18, 12])[0]
+        lines = []
+        for _ in range(count):
+            product_id, kind, price, uom, variants = rng.choice(self.catalogue)
+            variant_id = rng.choice(variants) if variants else ""
+            quantity = 1 if kind == ItemKind.COURSE else rng.randint(1, 5)
+            booked = f"U{rng.randrange(1, 500000):06d}" if kind == ItemKind.COURSE else ""
+            line = (kind, product_id, variant_id, quantity, uom, price, booked)
+            lines.append(line)
+            chunk.lines.append((self.line_id, basket_id, *line))
+            self.line_id += 1
+        return lines
+
+    def _progress(self, values: dict, status: str, modified: datetime) -> None:
+        """Stage, checkout flags and payment data consistent with the status."""
+        rng = self.rng
+        stages = list(Stage.values)
+        if status == Status.ACTIVE:
+            values["stage"] = rng.choice(stages[:5] if values["purchaser_label"] else stages[:1])
+        else:
+            values["stage"] = Stage.CONFIRMATION if status == Status.COMPLETED else Stage.PAYMENT
+        stage_index = stages.index(values["stage"])
+        if stage_index >= 2:
+            values.update(
+                delivery_method=rng.choice(DELIVERY),
+                payment_method=rng.choice(PAYMENT),
+                payment_address={
+                    "line1": f"{rng.randint(1, 200)} Market Street",
+                    "city": "Springfield",
+                    "country": values["location"],
+                },
+                booking_id=f"BK{values['id']:08d}",
+            )
+            values["delivery_address"] = dict(values["payment_address"])
+        if stage_index >= 3 and rng.random() < 0.8:
+            values["additional_information_supplied_at"] = modified
+        if stage_index >= 4 and rng.random() < 0.7:
+            values["manage_booking_completed_at"] = modified
+        if rng.random() < 0.15:
+            values["coupon_codes"] = ["WELCOME10"]
+        if status == Status.ACTIVE:
+            return
+        values.update(
+            payment_started_at=modified,
+            payment_reference=f"PSP-{uuid.uuid4().hex[:12]}",
+            masked_card_number=f"**** **** **** {rng.randint(0, 9999):04d}",
+        )
+        if status == Status.LOCKED:
+            values.update(
+                locked_at=modified + timedelta(minutes=30),
+                lock_reason="The shopper never came back from the payment page.",
+            )
+            return
+        values["paid_at"] = modified
+        if status == Status.COMPLETED:
+            values["completed_at"] = modified + timedelta(minutes=1)
+            values["completion_attempts"] = 1
+            values["last_attempt_at"] = values["completed_at"]
+        elif status == Status.COMPLETION_FAILED:
+            values.update(
+                completion_attempts=3,
+                last_attempt_at=modified + timedelta(minutes=3),
+                last_error=rng.choice(ERRORS),
+            )
+
+    def _events(self, chunk: DemoChunk, values: dict, status: str) -> None:
+        basket_id, guid = values["id"], values["guid"]
+
+        def event(action, from_status, to_status, at, actor, reason=""):
+            chunk.events.append(
+                (basket_id, guid, action, from_status, to_status, None, actor, reason, {}, at)
+            )
+
+        if status == Status.LOCKED:
+            event(
+                "lock",
+                Status.ACTIVE,
+                Status.LOCKED,
+                values["locked_at"],
+                "system:payments",
+                values["lock_reason"],
+            )
+        elif status != Status.ACTIVE:
+            event(
+                "mark_paid",
+                Status.ACTIVE,
+                Status.AWAITING_COMPLETION,
+                values["paid_at"],
+                "api:storefront",
+            )
+        if status == Status.COMPLETED:
+            event(
+                "complete",
+                Status.AWAITING_COMPLETION,
+                Status.COMPLETED,
+                values["completed_at"],
+                "system:completion",
+            )
+        elif status == Status.COMPLETION_FAILED:
+            event(
+                "fail_completion",
+                Status.AWAITING_COMPLETION,
+                Status.COMPLETION_FAILED,
+                values["last_attempt_at"],
+                "system:completion",
+                values["last_error"],
+            )
+
+    def _order(self, chunk: DemoChunk, values: dict, lines: list[tuple]) -> None:
+        order_id = self.order_id
+        self.order_id += 1
+        at = values["completed_at"]
+        chunk.orders.append(
+            (order_id, values["id"], f"SO{order_id:09d}", values["total"], "EUR", at, None, "")
+        )
+        chunk.invoices.append((order_id, f"INV{order_id:09d}", values["total"], "EUR", at))
+        for kind, product_id, variant_id, quantity, uom, price, booked in lines:
+            line_id = self.order_line_id
+            self.order_line_id += 1
+            chunk.order_lines.append(
+                (line_id, order_id, kind, product_id, variant_id, quantity, uom, price, booked)
+            )
+            if kind == ItemKind.COURSE:
+                chunk.enrolments.append((order_id, line_id, product_id, booked, at))
+
+
+def demo_load(
+    *,
+    baskets: int,
+    seed: int = 1,
+    chunk_size: int = 10_000,
+    lines_per_basket: int | None = None,
+    statuses: dict | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Create ``baskets`` demo baskets with parties, catalogue, events and orders."""
+    rng = random.Random(seed)
+    catalogue = catalogue_ensure(rng)
+    parties = parties_create(rng, baskets)
+    builder = DemoBuilder(rng, parties, catalogue, timezone.now(), lines_per_basket, statuses)
+    remaining = baskets
+    while remaining > 0:
+        size = min(chunk_size, remaining)
+        chunk = DemoChunk()
+        for _ in range(size):
+            builder.add(chunk)
+        chunk.write()
+        remaining -= size
+        if progress is not None:
+            progress(size)
+    sequences_reset(Basket, Line, BasketEvent, Order, OrderLine, Invoice, CourseEnrolment)

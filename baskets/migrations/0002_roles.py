@@ -1,0 +1,31 @@
+"""BM-4: the two staff roles."""
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+from baskets.roles import roles_ensure
+
+
+def create_roles(apps, schema_editor):
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    roles_ensure(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+
+
+def drop_roles(apps, schema_editor):
+    apps.get_model("auth", "Group").objects.filter(
+        name__in=["System administrator", "Order processor"]
+    ).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("baskets", "0001_initial"),
+        ("completion", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
+    ]
+
+    operations = [migrations.RunPython(create_roles, drop_roles)]

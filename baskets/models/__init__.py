@@ -1,0 +1,29 @@
+"""The basket domain (SPEC section 1): parties, catalogue, baskets, orders, events."""
+
+from .basket import AccountType, Basket, ItemKind, Line, Stage, Status
+from .catalogue import Coupon, GiftCard, Product, Variant
+from .events import BasketEvent
+from .orders import CourseEnrolment, Invoice, Order, OrderLine
+from .parties import CustomerAccount, PurchaserType, Salesperson, ShopAccount
+
+__all__ = [
+    "AccountType",
+    "Basket",
+    "BasketEvent",
+    "Coupon",
+    "CourseEnrolment",
+    "CustomerAccount",
+    "GiftCard",
+    "Invoice",
+    "ItemKind",
+    "Line",
+    "Order",
+    "OrderLine",
+    "Product",
+    "PurchaserType",
+    "Salesperson",
+    "ShopAccount",
+    "Stage",
+    "Status",
+    "Variant",
+]

@@ -1,0 +1,206 @@
+"""Baskets and their lines.
+
+``Basket.status`` is written only by the transition services in
+``baskets/services/transitions.py``; everything else reads it.
+"""
+
+import uuid
+
+from django.db import models
+
+from .parties import CustomerAccount, PurchaserType, Salesperson, ShopAccount
+
+
+class Status(models.TextChoices):
+    ACTIVE = "active", "Active"
+    LOCKED = "locked", "Locked"
+    AWAITING_COMPLETION = "awaiting_completion", "Awaiting Completion"
+    COMPLETED = "completed", "Completed"
+    COMPLETION_FAILED = "completion_failed", "Completion Failed"
+
+
+class Stage(models.TextChoices):
+    """Checkout stages in the order a shopper passes them."""
+
+    BASKET = "basket", "Basket"
+    LOGIN_REGISTER = "login_register", "Login / register"
+    ADDITIONAL_INFORMATION = "additional_information", "Additional information"
+    MANAGE_BOOKING = "manage_booking", "Manage booking"
+    PAYMENT = "payment", "Payment"
+    CONFIRMATION = "confirmation", "Confirmation"
+
+
+STAGE_ORDER: tuple[str, ...] = tuple(Stage.values)
+
+
+class AccountType(models.TextChoices):
+    CUSTOMER = "customer", "Customer"
+    ANONYMOUS = "anonymous", "Anonymous"
+    # A sales agent acting for a prospect.
+    CONTACT = "contact", "Contact"
+
+
+class ItemKind(models.TextChoices):
+    COURSE = "course", "Course"
+    PRODUCT = "product", "Product"
+    SERVICE = "service", "Service"
+
+
+class Basket(models.Model):
+    guid = models.UUIDField("basket ID", default=uuid.uuid4, unique=True, editable=False)
+    shop_account = models.ForeignKey(
+        ShopAccount,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="baskets",
+        help_text="The login that owns the basket; empty for an anonymous shopper.",
+    )
+    customer_account = models.ForeignKey(
+        CustomerAccount,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="baskets",
+    )
+    salesperson = models.ForeignKey(
+        Salesperson,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="baskets",
+    )
+    # Fixed when the basket is made, so the grid keeps it after an account is deleted.
+    account_type = models.CharField(
+        max_length=10, choices=AccountType.choices, default=AccountType.ANONYMOUS
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.ACTIVE, editable=False
+    )
+    stage = models.CharField(max_length=30, choices=Stage.choices, default=Stage.BASKET)
+
+    # What the checkout grid shows about the purchaser (CB-1).
+    booking_id = models.CharField("booking ID", max_length=40, blank=True)
+    billing_object = models.CharField(max_length=200, blank=True)
+    purchaser_label = models.CharField(max_length=200, blank=True)
+    purchaser_type = models.CharField(max_length=10, choices=PurchaserType.choices, blank=True)
+    purchaser_id = models.CharField("purchaser ID", max_length=40, blank=True)
+    booked_user_id = models.CharField("booked user ID", max_length=40, blank=True)
+
+    coupon_codes = models.JSONField(default=list, blank=True)
+    gift_card_codes = models.JSONField(default=list, blank=True)
+    user_values = models.JSONField(default=dict, blank=True)
+    payment_address = models.JSONField(default=dict, blank=True)
+    delivery_address = models.JSONField(default=dict, blank=True)
+    delivery_method = models.CharField(max_length=60, blank=True)
+    payment_method = models.CharField(max_length=60, blank=True)
+    location = models.CharField(max_length=60, blank=True)
+    order_comment = models.TextField(blank=True)
+
+    total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    currency = models.CharField(max_length=3, default="EUR")
+
+    created_at = models.DateTimeField(db_index=True)
+    modified_at = models.DateTimeField(db_index=True)
+    # Any shopper write; the abandonment sweep reads it.
+    last_activity_at = models.DateTimeField()
+
+    additional_information_supplied_at = models.DateTimeField(null=True, blank=True)
+    manage_booking_completed_at = models.DateTimeField(null=True, blank=True)
+
+    # Payment and locking (LC-1, LC-3). Only a masked card number is ever stored.
+    payment_started_at = models.DateTimeField(null=True, blank=True)
+    payment_reference = models.CharField(max_length=100, blank=True)
+    masked_card_number = models.CharField(max_length=25, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    locked_at = models.DateTimeField(null=True, blank=True)
+    lock_reason = models.CharField(max_length=200, blank=True)
+
+    # Completion (CB-3, CB-4). Being completed is a lease, not a status.
+    completion_attempts = models.PositiveSmallIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    completion_lease_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    abandoned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=Status.values), name="basket_status_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(stage__in=Stage.values), name="basket_stage_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(account_type__in=AccountType.values),
+                name="basket_account_type_known",
+            ),
+        ]
+        indexes = [
+            # Grid: newest first, optionally by status / account type.
+            models.Index(fields=["status", "-created_at"], name="basket_status_created"),
+            models.Index(fields=["account_type", "-created_at"], name="basket_type_created"),
+            # Completion claims: only waiting rows are indexed, so completed rows piling
+            # up never slow the claim.
+            models.Index(
+                fields=["last_attempt_at", "id"],
+                name="basket_awaiting_claim",
+                condition=models.Q(status="awaiting_completion"),
+            ),
+            # Abandonment sweep and the "shopper never came back" lock sweep.
+            models.Index(
+                fields=["last_activity_at"],
+                name="basket_active_activity",
+                condition=models.Q(status="active", abandoned_at__isnull=True),
+            ),
+            models.Index(
+                fields=["payment_started_at"],
+                name="basket_active_payment",
+                condition=models.Q(status="active", payment_started_at__isnull=False),
+            ),
+            models.Index(
+                fields=["locked_at"], name="basket_locked", condition=models.Q(status="locked")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.guid)
+
+    @property
+    def is_anonymous_unidentified(self) -> bool:
+        """CB-7: an anonymous basket that never passed the login/register step."""
+        return (
+            self.status == Status.ACTIVE
+            and self.account_type == AccountType.ANONYMOUS
+            and not self.purchaser_label
+        )
+
+
+class Line(models.Model):
+    basket = models.ForeignKey(Basket, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(max_length=10, choices=ItemKind.choices, default=ItemKind.PRODUCT)
+    product_id = models.CharField("product ID", max_length=40)
+    variant_id = models.CharField("variant ID", max_length=40, blank=True)
+    quantity = models.PositiveIntegerField()
+    unit_of_measure_id = models.CharField("unit of measure ID", max_length=10, default="EA")
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    booked_user_id = models.CharField("booked user ID", max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="line_quantity_gt_0"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=ItemKind.values), name="line_kind_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.product_id}"
+
+    @property
+    def line_total(self):
+        return self.unit_price * self.quantity

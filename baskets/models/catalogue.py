@@ -1,0 +1,77 @@
+"""Just enough catalogue to price and re-price a basket."""
+
+from django.db import models
+
+
+class Product(models.Model):
+    class Kind(models.TextChoices):
+        COURSE = "course", "Course"
+        PRODUCT = "product", "Product"
+        SERVICE = "service", "Service"
+
+    # The product ID other systems know (ERP item number); it is the key, so lines and
+    # exports carry it without a join.
+    id = models.CharField("product ID", max_length=40, primary_key=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PRODUCT)
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+    unit_of_measure_id = models.CharField(max_length=10, default="EA")
+    available = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.name}"
+
+
+class Variant(models.Model):
+    id = models.CharField("variant ID", max_length=40, primary_key=True)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    name = models.CharField(max_length=200)
+    # None: the product's price applies.
+    price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    available = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.name}"
+
+
+class Coupon(models.Model):
+    code = models.CharField(max_length=40, primary_key=True)
+    percent_off = models.DecimalField(max_digits=5, decimal_places=2)
+    valid_from = models.DateTimeField(null=True, blank=True)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(percent_off__gt=0, percent_off__lte=100),
+                name="coupon_percent_off_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class GiftCard(models.Model):
+    code = models.CharField(max_length=40, primary_key=True)
+    balance = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="EUR")
+    valid_until = models.DateTimeField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(balance__gte=0), name="gift_card_balance_gte_0"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.code

@@ -1,0 +1,90 @@
+"""Who a basket belongs to: shop accounts (logins), customer accounts (ERP), salespersons."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Upper
+
+
+class PurchaserType(models.TextChoices):
+    ACCOUNT = "account", "Account (company)"
+    USER = "user", "User (individual)"
+
+
+class CustomerAccount(models.Model):
+    """An ERP customer account; several shop accounts (logins) may belong to one."""
+
+    erp_account_id = models.CharField("ERP account ID", max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    purchaser_type = models.CharField(
+        max_length=10, choices=PurchaserType.choices, default=PurchaserType.ACCOUNT
+    )
+    # A prospect is a potential customer a sales agent acts for; its baskets show as Contact.
+    is_prospect = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.erp_account_id})"
+
+
+class ShopAccount(models.Model):
+    """A storefront login: name, e-mail and a public GUID."""
+
+    guid = models.UUIDField("shop account ID", default=uuid.uuid4, unique=True, editable=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="shop_account",
+    )
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    customer_account = models.ForeignKey(
+        CustomerAccount,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="shop_accounts",
+    )
+    reminder_opt_out_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [
+            # The grid's e-mail filter is case-insensitive (UPPER(email) = UPPER(%s)).
+            models.Index(Upper("email"), name="shop_account_email_upper"),
+            models.Index(fields=["name"], name="shop_account_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+class Salesperson(models.Model):
+    """A shop account that sells for related customers, one selected at a time."""
+
+    shop_account = models.OneToOneField(
+        ShopAccount, on_delete=models.CASCADE, related_name="salesperson"
+    )
+    related_customers = models.ManyToManyField(
+        CustomerAccount, blank=True, related_name="salespersons"
+    )
+    selected_customer = models.ForeignKey(
+        CustomerAccount,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name_plural = "salespersons"
+
+    def __str__(self) -> str:
+        return str(self.shop_account)

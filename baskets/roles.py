@@ -1,0 +1,19 @@
+"""BM-4: the two staff roles as groups with model permissions.
+
+Takes the Group and Permission classes so the data migration can pass its historical models.
+"""
+
+PARTY_MODELS = ("shopaccount", "customeraccount", "salesperson")
+ADMINISTRATOR = "System administrator"
+ORDER_PROCESSOR = "Order processor"
+
+
+def roles_ensure(group_model, permission_model) -> None:
+    """Create or refresh both groups; the Order processor never gets shop account rights."""
+    everything = permission_model.objects.filter(
+        content_type__app_label__in=["baskets", "completion"]
+    )
+    administrator, _ = group_model.objects.get_or_create(name=ADMINISTRATOR)
+    administrator.permissions.set(everything)
+    processor, _ = group_model.objects.get_or_create(name=ORDER_PROCESSOR)
+    processor.permissions.set(everything.exclude(content_type__model__in=PARTY_MODELS))

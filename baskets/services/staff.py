@@ -1,0 +1,85 @@
+"""Staff actions on a basket that are not status changes; each one lands in the timeline."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..exceptions import BasketHasOrder, TransitionNotAllowed
+from ..locks import basket_lock_row, basket_lock_with_lines
+from ..models import Basket, Order, Status
+from .actors import Actor
+from .transitions import event_record
+
+# Baskets in these statuses hold a payment that has not become an order yet, or an order:
+# deleting them would lose money or history.
+UNDELETABLE = frozenset({Status.AWAITING_COMPLETION, Status.COMPLETED, Status.COMPLETION_FAILED})
+
+
+def basket_complete_manage_booking(*, basket_id: int, actor: Actor) -> tuple[Basket, bool]:
+    """CB-5: mark the manage-booking step done; returns (basket, changed). Locks the basket."""
+    with transaction.atomic():
+        basket = basket_lock_row(basket_id)
+        if basket.manage_booking_completed_at is not None:
+            return basket, False
+        now = timezone.now()
+        basket.manage_booking_completed_at = now
+        basket.modified_at = now
+        basket.save(update_fields=["manage_booking_completed_at", "modified_at"])
+        event_record(basket=basket, action="complete_manage_booking", actor=actor, at=now)
+    return basket, True
+
+
+def basket_flag_additional_information(
+    *, basket_id: int, actor: Actor, reason: str = ""
+) -> tuple[Basket, bool]:
+    """CB-6: record that additional information was supplied outside the checkout."""
+    with transaction.atomic():
+        basket = basket_lock_row(basket_id)
+        if basket.additional_information_supplied_at is not None:
+            return basket, False
+        now = timezone.now()
+        basket.additional_information_supplied_at = now
+        basket.modified_at = now
+        basket.save(update_fields=["additional_information_supplied_at", "modified_at"])
+        event_record(
+            basket=basket,
+            action="flag_additional_information",
+            actor=actor,
+            reason=reason,
+            at=now,
+        )
+    return basket, True
+
+
+def basket_delete(*, basket_id: int, actor: Actor, reason: str = "") -> None:
+    """BM-1 / LC-4: delete an Active or Locked basket; the timeline keeps a snapshot.
+
+    Locks the lines, then the basket. Refuses baskets that are paid or have an order.
+    """
+    with transaction.atomic():
+        basket, lines = basket_lock_with_lines(basket_id)
+        if basket.status in UNDELETABLE:
+            raise TransitionNotAllowed(action="delete", current=basket.status, basket_id=basket_id)
+        if Order.objects.filter(basket_id=basket_id).exists():
+            raise BasketHasOrder(
+                "The basket has an order and cannot be deleted.", basket_id=basket_id
+            )
+        event_record(
+            basket=basket,
+            action="delete",
+            actor=actor,
+            reason=reason,
+            payload={
+                "total": str(basket.total),
+                "currency": basket.currency,
+                "lines": [
+                    {
+                        "product_id": line.product_id,
+                        "variant_id": line.variant_id,
+                        "quantity": line.quantity,
+                        "unit_price": str(line.unit_price),
+                    }
+                    for line in lines
+                ],
+            },
+        )
+        basket.delete()

@@ -1,0 +1,223 @@
+"""Status transitions (SPEC section 2): the only code that writes ``Basket.status``.
+
+Each service locks the basket row, re-reads the status under the lock, returns early when
+the basket is already where the caller wants it (so a retry is harmless), refuses any
+other source status with ``TransitionNotAllowed``, and writes the status together with
+one ``BasketEvent`` in the same transaction.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..exceptions import TransitionNotAllowed
+from ..locks import basket_lock_row
+from ..models import Basket, BasketEvent, Status
+from .actors import Actor
+
+# The status graph. Completed is final.
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.ACTIVE: frozenset({Status.LOCKED, Status.AWAITING_COMPLETION}),
+    Status.LOCKED: frozenset({Status.ACTIVE, Status.AWAITING_COMPLETION}),
+    Status.AWAITING_COMPLETION: frozenset({Status.COMPLETED, Status.COMPLETION_FAILED}),
+    Status.COMPLETION_FAILED: frozenset({Status.AWAITING_COMPLETION}),
+    Status.COMPLETED: frozenset(),
+}
+
+
+@dataclass(frozen=True)
+class TransitionRule:
+    sources: frozenset[Status]
+    target: Status
+
+
+# One rule per service; each must be an edge of the graph above.
+RULES: dict[str, TransitionRule] = {
+    "mark_paid": TransitionRule(
+        frozenset({Status.ACTIVE, Status.LOCKED}), Status.AWAITING_COMPLETION
+    ),
+    "lock": TransitionRule(frozenset({Status.ACTIVE}), Status.LOCKED),
+    "unlock": TransitionRule(frozenset({Status.LOCKED}), Status.ACTIVE),
+    "confirm": TransitionRule(frozenset({Status.LOCKED}), Status.AWAITING_COMPLETION),
+    "complete": TransitionRule(frozenset({Status.AWAITING_COMPLETION}), Status.COMPLETED),
+    "fail_completion": TransitionRule(
+        frozenset({Status.AWAITING_COMPLETION}), Status.COMPLETION_FAILED
+    ),
+    "requeue": TransitionRule(frozenset({Status.COMPLETION_FAILED}), Status.AWAITING_COMPLETION),
+}
+
+for _action, _rule in RULES.items():
+    for _source in _rule.sources:
+        assert _rule.target in TRANSITIONS[_source], f"{_action}: {_source} -> {_rule.target}"
+
+
+def _transition(
+    *,
+    basket_id: int,
+    action: str,
+    actor: Actor,
+    reason: str = "",
+    payload: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
+) -> Basket:
+    rule = RULES[action]
+    with transaction.atomic():
+        basket = basket_lock_row(basket_id)
+        current = Status(basket.status)
+        if current == rule.target:
+            return basket
+        if current not in rule.sources:
+            raise TransitionNotAllowed(action=action, current=current, basket_id=basket_id)
+        now = timezone.now()
+        basket.status = rule.target
+        basket.modified_at = now
+        update_fields = ["status", "modified_at"]
+        for field, value in (changes or {}).items():
+            setattr(basket, field, value)
+            update_fields.append(field)
+        basket.save(update_fields=update_fields)
+        event_record(
+            basket=basket,
+            action=action,
+            actor=actor,
+            reason=reason,
+            payload=payload,
+            from_status=current,
+            at=now,
+        )
+    return basket
+
+
+def event_record(
+    *,
+    basket: Basket,
+    action: str,
+    actor: Actor,
+    reason: str = "",
+    payload: dict[str, Any] | None = None,
+    from_status: str | None = None,
+    at=None,
+) -> BasketEvent:
+    """Append one entry to the basket's timeline (call inside the caller's transaction)."""
+    return BasketEvent.objects.create(
+        basket=basket,
+        basket_guid=basket.guid,
+        action=action,
+        from_status=from_status if from_status is not None else basket.status,
+        to_status=basket.status,
+        actor=actor.user,
+        actor_label=actor.label[:150],
+        reason=reason,
+        payload=payload or {},
+        created_at=at or timezone.now(),
+    )
+
+
+def basket_mark_paid(
+    *,
+    basket_id: int,
+    actor: Actor,
+    payment_reference: str = "",
+    masked_card_number: str = "",
+) -> Basket:
+    """Active or Locked -> Awaiting Completion on a successful payment (CB-3)."""
+    now = timezone.now()
+    changes: dict[str, Any] = {"paid_at": now, "locked_at": None, "lock_reason": ""}
+    if payment_reference:
+        changes["payment_reference"] = payment_reference
+    if masked_card_number:
+        changes["masked_card_number"] = masked_card_number
+    return _transition(
+        basket_id=basket_id,
+        action="mark_paid",
+        actor=actor,
+        payload={"payment_reference": payment_reference},
+        changes=changes,
+    )
+
+
+def basket_lock(*, basket_id: int, actor: Actor, reason: str) -> Basket:
+    """Active -> Locked: no edits until staff act (LC-1)."""
+    return _transition(
+        basket_id=basket_id,
+        action="lock",
+        actor=actor,
+        reason=reason,
+        changes={"locked_at": timezone.now(), "lock_reason": reason[:200]},
+    )
+
+
+def basket_unlock(*, basket_id: int, actor: Actor, reason: str = "") -> Basket:
+    """Locked -> Active with the same contents (LC-4)."""
+    return _transition(
+        basket_id=basket_id,
+        action="unlock",
+        actor=actor,
+        reason=reason,
+        # The payment attempt is over; the lock sweep must not lock the basket again.
+        changes={"locked_at": None, "lock_reason": "", "payment_started_at": None},
+    )
+
+
+def basket_confirm(*, basket_id: int, actor: Actor, reason: str = "") -> Basket:
+    """Locked -> Awaiting Completion: staff saw the payment at the provider (LC-4)."""
+    return _transition(
+        basket_id=basket_id,
+        action="confirm",
+        actor=actor,
+        reason=reason,
+        changes={"paid_at": timezone.now(), "locked_at": None},
+    )
+
+
+def basket_complete(
+    *, basket_id: int, actor: Actor, payload: dict[str, Any] | None = None
+) -> Basket:
+    """Awaiting Completion -> Completed; call in the transaction that made the order."""
+    return _transition(
+        basket_id=basket_id,
+        action="complete",
+        actor=actor,
+        payload=payload,
+        changes={"completed_at": timezone.now(), "completion_lease_until": None, "last_error": ""},
+    )
+
+
+def basket_fail_completion(*, basket_id: int, actor: Actor, error: str) -> Basket:
+    """Awaiting Completion -> Completion Failed: no automatic attempt after this (CB-4)."""
+    return _transition(
+        basket_id=basket_id,
+        action="fail_completion",
+        actor=actor,
+        reason=error,
+        changes={"completion_lease_until": None, "last_error": error},
+    )
+
+
+def basket_requeue(*, basket_id: int, actor: Actor, reason: str) -> Basket:
+    """Completion Failed -> Awaiting Completion with a fresh set of attempts."""
+    return _transition(
+        basket_id=basket_id,
+        action="requeue",
+        actor=actor,
+        reason=reason,
+        changes={
+            "completion_attempts": 0,
+            "last_attempt_at": None,
+            "completion_lease_until": None,
+        },
+    )
+
+
+# Every service above by its action name: the admin, the API and the tests dispatch on it.
+TRANSITION_SERVICES = {
+    "mark_paid": basket_mark_paid,
+    "lock": basket_lock,
+    "unlock": basket_unlock,
+    "confirm": basket_confirm,
+    "complete": basket_complete,
+    "fail_completion": basket_fail_completion,
+    "requeue": basket_requeue,
+}

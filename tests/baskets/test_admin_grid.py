@@ -1,0 +1,284 @@
+"""The staff grid (CB-1, BM-3), detail (CB-2), actions (CB-5, CB-6, BM-1), export (BM-2)."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.utils import timezone
+
+from baskets.models import Basket, BasketEvent, Status
+from baskets.roles import roles_ensure
+from tests.factories import (
+    BasketFactory,
+    LineFactory,
+    UserFactory,
+    basket_in_status,
+)
+
+GRID = "/admin/baskets/basket/"
+
+
+def staff(role: str):
+    user = UserFactory(username=role.lower().replace(" ", "_"), is_staff=True)
+    roles_ensure(Group, Permission)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def administrator(client):
+    client.force_login(staff("System administrator"))
+    return client
+
+
+@pytest.fixture
+def processor(client):
+    client.force_login(staff("Order processor"))
+    return client
+
+
+@pytest.mark.django_db
+def test_grid_lists_baskets_with_a_fixed_number_of_queries(
+    administrator, django_assert_max_num_queries
+):
+    """SPEC: CB-1 CB-7 — the grid's columns, anonymous baskets recognisable, no per-row query."""
+    for _ in range(60):
+        BasketFactory(customer=True, booking_id="BK1", billing_object="Northwind / C1")
+    anonymous = BasketFactory()
+    with django_assert_max_num_queries(12):
+        response = administrator.get(GRID)
+    assert response.status_code == 200
+    page = response.content.decode()
+    for header in (
+        "Creator",
+        "Booking ID",
+        "Billing object",
+        "Purchaser label",
+        "Purchaser type",
+        "Purchaser ID",
+        "Booked user ID",
+        "Status",
+        "Stage",
+        "Created at",
+        "Modified at",
+        "Total",
+    ):
+        assert header in page, header
+    assert str(anonymous.guid) in page
+    assert "(anonymous)" in page
+
+
+@pytest.mark.django_db
+def test_malformed_guid_filter_is_a_message_not_an_error(administrator):
+    """SPEC: BM-3 — a malformed GUID gets a clear message and no rows."""
+    BasketFactory()
+    response = administrator.get(GRID, {"guid": "f45c73dd-3003-460c"}, follow=True)
+    assert response.status_code == 200
+    messages = [str(m) for m in response.context["messages"]]
+    assert any("Enter a valid GUID" in m for m in messages)
+    assert response.context["cl"].result_count == 0
+
+
+@pytest.mark.django_db
+def test_malformed_search_and_date_are_messages(administrator):
+    """SPEC: BM-3"""
+    response = administrator.get(GRID, {"q": "f45c73dd-3003-460c-8ba8-54876d9c02fz"})
+    assert response.status_code == 200
+    assert any("not a valid GUID" in str(m) for m in response.context["messages"])
+    response = administrator.get(GRID, {"created_after": "13/45/2026"})
+    assert response.status_code == 200
+    assert any("Created from" in str(m) for m in response.context["messages"])
+
+
+@pytest.mark.django_db
+def test_filters_narrow_the_grid(administrator):
+    """SPEC: BM-3 CB-6"""
+    target = BasketFactory(customer=True)
+    other = BasketFactory(customer=True)
+    old = BasketFactory(created_at=timezone.now() - timedelta(days=30))
+    flagged = BasketFactory(additional_information_supplied_at=timezone.now())
+
+    def shown(**params):
+        response = administrator.get(GRID, params)
+        assert response.status_code == 200
+        return {basket.pk for basket in response.context["cl"].result_list}
+
+    assert shown(guid=str(target.guid)) == {target.pk}
+    assert shown(q=str(target.guid)) == {target.pk}
+    assert shown(shop_account_id=str(other.shop_account.guid)) == {other.pk}
+    assert shown(shop_account_email=target.shop_account.email.upper()) == {target.pk}
+    assert shown(q=target.shop_account.email) == {target.pk}
+    assert shown(account_id=target.customer_account.erp_account_id) == {target.pk}
+    assert shown(shop_account_name=other.shop_account.name) == {other.pk}
+    assert shown(account_type="anonymous") == {old.pk, flagged.pk}
+    before = (timezone.now() - timedelta(days=10)).strftime("%m/%d/%Y")
+    assert shown(created_before=before) == {old.pk}
+    assert flagged.pk not in shown(additional_information_missing="true")
+    assert shown(additional_information_missing="false") == {flagged.pk}
+
+
+@pytest.mark.django_db
+def test_export_holds_exactly_the_filtered_baskets_lines(administrator):
+    """SPEC: BM-2"""
+    wanted = BasketFactory(customer=True)
+    LineFactory(
+        basket=wanted, product_id="CRS-1", variant_id="", quantity=1, unit_of_measure_id="SEAT"
+    )
+    LineFactory(basket=wanted, product_id="PRD-2", variant_id="PRD-2-M", quantity=3)
+    other = BasketFactory()
+    LineFactory(basket=other, product_id="PRD-9")
+
+    response = administrator.get(f"{GRID}export/", {"account_type": "customer"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    content = b"".join(response.streaming_content).decode()
+    rows = list(csv.reader(io.StringIO(content)))
+    assert rows[0] == [
+        "Shop account name",
+        "Shop account e-mail",
+        "Account name",
+        "Account e-mail",
+        "Account ID",
+        "Account type",
+        "Basket ID",
+        "Product ID",
+        "Variant ID",
+        "Quantity",
+        "Unit of measure ID",
+    ]
+    account, customer = wanted.shop_account, wanted.customer_account
+    prefix = [
+        account.name,
+        account.email,
+        customer.name,
+        customer.email,
+        customer.erp_account_id,
+        "Customer",
+        str(wanted.guid),
+    ]
+    assert rows[1:] == [
+        prefix + ["CRS-1", "", "1", "SEAT"],
+        prefix + ["PRD-2", "PRD-2-M", "3", "EA"],
+    ]
+
+
+@pytest.mark.django_db
+def test_export_with_a_malformed_filter_exports_nothing(administrator):
+    """SPEC: BM-2 BM-3"""
+    response = administrator.get(f"{GRID}export/", {"guid": "nope"}, follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0].startswith(GRID + "?")
+    assert any("Nothing was exported" in str(m) for m in response.context["messages"])
+
+
+@pytest.mark.django_db
+def test_detail_shows_items_and_timeline(administrator):
+    """SPEC: CB-2"""
+    basket = basket_in_status(Status.LOCKED)
+    LineFactory(basket=basket, product_id="CRS-0042", kind="course", booked_user_id="U000042")
+    response = administrator.get(f"{GRID}{basket.pk}/change/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "CRS-0042" in page and "U000042" in page
+    assert "system:tests" in page and "test lock" in page
+
+
+@pytest.mark.django_db
+def test_order_processor_cannot_see_shop_accounts(processor):
+    """SPEC: BM-4 BM-5"""
+    basket = BasketFactory(customer=True)
+    detail = processor.get(f"{GRID}{basket.pk}/change/")
+    assert detail.status_code == 200
+    assert "/admin/baskets/shopaccount/" not in detail.content.decode()
+    assert (
+        processor.get(f"/admin/baskets/shopaccount/{basket.shop_account.pk}/change/").status_code
+        == 403
+    )
+    assert processor.get("/admin/baskets/shopaccount/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_administrator_gets_the_shop_account_link_unless_anonymous_or_deleted(administrator):
+    """SPEC: BM-5"""
+    basket = BasketFactory(customer=True)
+    page = administrator.get(f"{GRID}{basket.pk}/change/").content.decode()
+    assert f"/admin/baskets/shopaccount/{basket.shop_account.pk}/change/" in page
+    basket.shop_account.delete()
+    page = administrator.get(f"{GRID}{basket.pk}/change/").content.decode()
+    assert "View shop account" not in page
+    assert "(anonymous or deleted)" in page
+
+
+def post_action(client, action, baskets, **extra):
+    data = {"action": action, "_selected_action": [b.pk for b in baskets], **extra}
+    return client.post(GRID, data, follow=True)
+
+
+@pytest.mark.django_db
+def test_complete_manage_booking_step_is_recorded_once(administrator):
+    """SPEC: CB-5"""
+    basket = BasketFactory()
+    post_action(administrator, "complete_manage_booking", [basket])
+    response = post_action(administrator, "complete_manage_booking", [basket])
+    assert any("already done" in str(m) for m in response.context["messages"])
+    assert Basket.objects.get(pk=basket.pk).manage_booking_completed_at is not None
+    assert BasketEvent.objects.filter(basket=basket, action="complete_manage_booking").count() == 1
+
+
+@pytest.mark.django_db
+def test_flag_additional_information(administrator):
+    """SPEC: CB-6"""
+    basket = BasketFactory()
+    post_action(administrator, "flag_additional_information", [basket])
+    event = BasketEvent.objects.get(basket=basket, action="flag_additional_information")
+    assert event.actor_label == "staff:system_administrator"
+
+
+@pytest.mark.django_db
+def test_delete_action_confirms_deletes_and_keeps_the_timeline(administrator):
+    """SPEC: BM-1 — delete asks first, refuses paid baskets, records every deletion."""
+    old = BasketFactory()
+    LineFactory(basket=old, product_id="PRD-7", quantity=2)
+    completed = basket_in_status(Status.COMPLETED)
+
+    confirmation = post_action(administrator, "delete_baskets", [old, completed])
+    assert "Delete these baskets?" in confirmation.content.decode()
+    assert Basket.objects.filter(pk=old.pk).exists()
+
+    response = post_action(
+        administrator, "delete_baskets", [old, completed], confirmed="yes", reason="broken basket"
+    )
+    messages = [str(m) for m in response.context["messages"]]
+    assert "Deleted: 1 basket(s)." in messages
+    assert any(str(completed.guid) in m and m.startswith("Refused") for m in messages)
+    assert not Basket.objects.filter(pk=old.pk).exists()
+    assert Basket.objects.filter(pk=completed.pk).exists()
+    event = BasketEvent.objects.get(basket_guid=old.guid, action="delete")
+    assert event.basket_id is None
+    assert event.reason == "broken basket"
+    assert event.payload["lines"][0]["product_id"] == "PRD-7"
+
+
+@pytest.mark.django_db
+def test_event_search_with_a_malformed_guid_is_a_message(administrator):
+    response = administrator.get("/admin/baskets/basketevent/", {"q": "zzz"})
+    assert response.status_code == 200
+    assert any("not a valid GUID" in str(m) for m in response.context["messages"])
+
+
+@pytest.mark.django_db
+def test_unknown_basket_id_in_the_admin_is_handled(administrator):
+    response = administrator.get(f"{GRID}999999/change/", follow=True)
+    assert response.status_code == 200
+    assert any("doesn’t exist" in str(m) for m in response.context["messages"])
+
+
+@pytest.mark.django_db
+def test_admin_index_shows_the_business_settings(administrator, settings):
+    settings.COMPLETION_MAX_ATTEMPTS = 4
+    page = administrator.get("/admin/").content.decode()
+    assert "Business settings" in page
+    assert "<th scope=\"row\">COMPLETION_MAX_ATTEMPTS</th><td>4</td>" in page
+    assert "PENDING_PAYMENT_POLICY" in page

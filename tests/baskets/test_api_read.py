@@ -1,0 +1,152 @@
+"""SPEC section 8 read interface: basket by GUID, list with the admin's filters."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from baskets.models import Status
+from tests.factories import BasketFactory, LineFactory, UserFactory, basket_in_status
+
+
+@pytest.fixture
+def api():
+    client = APIClient()
+    token = Token.objects.create(user=UserFactory(username="storefront"))
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.mark.django_db
+def test_basket_by_guid_has_the_documented_fields(api):
+    """SPEC: API-1 RL-8"""
+    basket = BasketFactory(total="39.80")
+    LineFactory(basket=basket, product_id="PRD-1", variant_id="PRD-1-M", quantity=2)
+    response = api.get(f"/api/baskets/{basket.guid}/")
+    assert response.status_code == 200
+    body = response.json()
+    for key in (
+        "guid",
+        "status",
+        "stage",
+        "created_at",
+        "modified_at",
+        "total",
+        "currency",
+        "recovery_url",
+        "lines",
+    ):
+        assert key in body
+    assert body["guid"] == str(basket.guid)
+    assert body["status"] == "active"
+    assert body["recovery_url"] == f"http://testserver/basket/recover/{basket.guid}/"
+    assert body["lines"] == [
+        {
+            "id": basket.lines.get().pk,
+            "kind": "product",
+            "product_id": "PRD-1",
+            "variant_id": "PRD-1-M",
+            "quantity": 2,
+            "unit_of_measure_id": "EA",
+            "unit_price": "19.90",
+            "booked_user_id": "",
+        }
+    ]
+    assert response["ETag"]
+
+
+@pytest.mark.django_db
+def test_etag_answers_not_modified_until_the_basket_changes(api):
+    basket = basket_in_status(Status.ACTIVE)
+    first = api.get(f"/api/baskets/{basket.guid}/status/")
+    assert first.status_code == 200 and first.json()["status"] == "active"
+    again = api.get(f"/api/baskets/{basket.guid}/status/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    from baskets.services.transitions import basket_lock
+    from tests.factories import SYSTEM
+
+    basket_lock(basket_id=basket.pk, actor=SYSTEM, reason="pending")
+    changed = api.get(f"/api/baskets/{basket.guid}/status/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200 and changed.json()["status"] == "locked"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/baskets/{}/", "/api/baskets/{}/status/"])
+def test_unknown_and_malformed_guid_are_clear_json_errors(api, path):
+    """SPEC: API-3"""
+    unknown = api.get(path.format(uuid.uuid4()))
+    assert unknown.status_code == 404
+    assert "No basket with GUID" in unknown.json()["detail"]
+    malformed = api.get(path.format("not-a-guid"))
+    assert malformed.status_code == 400
+    assert malformed.json() == {
+        "detail": "“not-a-guid” is not a valid GUID.",
+        "code": "invalid_guid",
+    }
+
+
+@pytest.mark.django_db
+def test_anonymous_client_is_refused(client):
+    basket = BasketFactory()
+    response = client.get(f"/api/baskets/{basket.guid}/")
+    assert response.status_code in (401, 403)
+    assert "detail" in response.json()
+
+
+@pytest.mark.django_db
+def test_list_filters_and_cursor_pages(api):
+    """SPEC: API-1 BM-3"""
+    now = timezone.now()
+    old = [BasketFactory(created_at=now - timedelta(days=10)) for _ in range(3)]
+    recent = [BasketFactory(customer=True, created_at=now - timedelta(minutes=i)) for i in range(5)]
+    locked = basket_in_status(Status.LOCKED, created_at=now - timedelta(days=2))
+
+    response = api.get("/api/baskets/", {"status": "locked"})
+    assert [row["guid"] for row in response.json()["results"]] == [str(locked.guid)]
+
+    response = api.get("/api/baskets/", {"account_type": "customer", "page_size": 2})
+    body = response.json()
+    assert [row["guid"] for row in body["results"]] == [str(b.guid) for b in recent[:2]]
+    seen = [row["guid"] for row in body["results"]]
+    while body["next"]:
+        body = api.get(body["next"]).json()
+        seen += [row["guid"] for row in body["results"]]
+    assert seen == [str(b.guid) for b in recent]
+
+    before = (now - timedelta(days=5)).strftime("%Y-%m-%d")
+    response = api.get("/api/baskets/", {"created_before": before})
+    assert {row["guid"] for row in response.json()["results"]} == {str(b.guid) for b in old}
+
+    email = recent[0].shop_account.email.upper()
+    response = api.get("/api/baskets/", {"shop_account_email": email})
+    assert [row["guid"] for row in response.json()["results"]] == [str(recent[0].guid)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"created_after": "31/31/2026"}, "created_after"),
+        ({"status": "shipped"}, "status"),
+        ({"guid": "123"}, "guid"),
+        ({"shop_account_id": "zz"}, "shop_account_id"),
+    ],
+)
+def test_list_rejects_bad_filter_values(api, params, field):
+    """SPEC: API-3 BM-3 — malformed date, status name or GUID: 400 with a message."""
+    response = api.get("/api/baskets/", params)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["detail"] == "Invalid input."
+    assert field in body["errors"]
+
+
+@pytest.mark.django_db
+def test_schema_and_docs_are_served(api):
+    """SPEC: API-3"""
+    schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert schema.status_code == 200
+    assert "/api/baskets/{guid}/" in schema.json()["paths"]

@@ -1,0 +1,88 @@
+"""The status transition table, exhaustively (SPEC section 2)."""
+
+import pytest
+
+from baskets.exceptions import TransitionNotAllowed
+from baskets.models import Basket, BasketEvent, Status
+from baskets.services.transitions import RULES, TRANSITION_SERVICES, TRANSITIONS
+from tests.factories import SYSTEM, basket_in_status
+
+ARGUMENTS = {
+    "mark_paid": {"payment_reference": "PSP-1", "masked_card_number": "**** 4242"},
+    "lock": {"reason": "pending payment"},
+    "unlock": {"reason": "no payment found"},
+    "confirm": {"reason": "payment seen at provider"},
+    "complete": {},
+    "fail_completion": {"error": "boom"},
+    "requeue": {"reason": "fixed the product"},
+}
+
+CASES = [(status, action) for status in Status.values for action in TRANSITION_SERVICES]
+
+
+def test_every_rule_is_an_edge_of_the_graph_and_every_edge_has_a_service():
+    edges = {(source, target) for source, targets in TRANSITIONS.items() for target in targets}
+    served = {(source, rule.target) for rule in RULES.values() for source in rule.sources}
+    assert served == edges
+    assert TRANSITIONS[Status.COMPLETED] == frozenset()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("status", "action"), CASES)
+def test_transition_table(status, action):
+    """SPEC: CB-3 CB-4 LC-4 — every status x every transition."""
+    basket = basket_in_status(status)
+    events_before = BasketEvent.objects.filter(basket=basket).count()
+    rule = RULES[action]
+    service = TRANSITION_SERVICES[action]
+
+    if status == rule.target:
+        result = service(basket_id=basket.pk, actor=SYSTEM, **ARGUMENTS[action])
+        assert result.status == status
+        assert BasketEvent.objects.filter(basket=basket).count() == events_before
+        assert Basket.objects.get(pk=basket.pk).modified_at == basket.modified_at
+    elif status in rule.sources:
+        result = service(basket_id=basket.pk, actor=SYSTEM, **ARGUMENTS[action])
+        stored = Basket.objects.get(pk=basket.pk)
+        assert stored.status == rule.target == result.status
+        events = list(BasketEvent.objects.filter(basket=basket).order_by("id"))
+        assert len(events) == events_before + 1
+        assert (events[-1].action, events[-1].from_status, events[-1].to_status) == (
+            action,
+            status,
+            rule.target,
+        )
+        assert events[-1].actor_label == "system:tests"
+    else:
+        with pytest.raises(TransitionNotAllowed) as raised:
+            service(basket_id=basket.pk, actor=SYSTEM, **ARGUMENTS[action])
+        assert raised.value.current == status
+        stored = Basket.objects.get(pk=basket.pk)
+        assert stored.status == status
+        assert stored.modified_at == basket.modified_at
+        assert BasketEvent.objects.filter(basket=basket).count() == events_before
+
+
+@pytest.mark.django_db
+def test_status_outside_the_known_set_is_refused_by_the_database():
+    from django.db import IntegrityError, transaction
+
+    basket = basket_in_status(Status.ACTIVE)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Basket.objects.filter(pk=basket.pk).update(status="shipped")
+    assert Basket.objects.get(pk=basket.pk).status == Status.ACTIVE
+
+
+@pytest.mark.django_db
+def test_requeue_gives_a_fresh_set_of_attempts():
+    """SPEC: CB-4"""
+    basket = basket_in_status(Status.COMPLETION_FAILED)
+    Basket.objects.filter(pk=basket.pk).update(completion_attempts=3)
+    TRANSITION_SERVICES["requeue"](basket_id=basket.pk, actor=SYSTEM, reason="fixed")
+    stored = Basket.objects.get(pk=basket.pk)
+    assert (stored.status, stored.completion_attempts, stored.last_attempt_at) == (
+        Status.AWAITING_COMPLETION,
+        0,
+        None,
+    )
+    assert stored.last_error == "test failure"

@@ -1,0 +1,96 @@
+"""The first README command's processes start on embedded defaults: SQLite, no Redis."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tests.processes import ROOT
+
+EMBEDDED_ONLY = ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def embedded_env(tmp_path):
+    env = {key: value for key, value in os.environ.items() if key not in EMBEDDED_ONLY}
+    env.update(
+        BASKETOPS_DATA_DIR=str(tmp_path / "var"), SECRET_KEY="embedded-test-key", DEBUG="false"
+    )
+    return env
+
+
+def manage(env, *args, timeout=180):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_embedded_product_serves_admin_and_runs_tasks(embedded_env, tmp_path):
+    for step in (
+        ["migrate", "--no-input"],
+        ["collectstatic", "--no-input"],
+        ["seed_demo", "--baskets", "50"],
+        ["ensure_staff"],
+    ):
+        result = manage(embedded_env, *step)
+        assert result.returncode == 0, result.stderr
+    assert (tmp_path / "var" / "basketops.sqlite3").exists()
+
+    port = free_port()
+    product = subprocess.Popen(
+        [
+            sys.executable,
+            "manage.py",
+            "run_product",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--web-workers",
+            "1",
+            "--worker-concurrency",
+            "1",
+        ],
+        cwd=ROOT,
+        env=embedded_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        status, body = None, ""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/admin/login/", timeout=2
+                ) as r:
+                    status, body = r.status, r.read().decode()
+                break
+            except OSError:
+                time.sleep(0.5)
+        assert status == 200
+        assert "Django administration" in body or "Basket Ops" in body
+
+        ping = manage(embedded_env, "ping_worker", "--timeout", "60", timeout=90)
+        assert ping.returncode == 0, ping.stdout + ping.stderr
+        assert "ran the task" in ping.stdout
+    finally:
+        product.send_signal(signal.SIGTERM)
+        output, _ = product.communicate(timeout=60)
+    assert product.returncode == 0, output
+    assert "started scheduler" in output

@@ -1,0 +1,125 @@
+"""factory_boy factories. Baskets start Active; other statuses are reached through the
+transition services (see ``basket_in_status``), never by writing the status."""
+
+import uuid
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from baskets.models import (
+    AccountType,
+    Basket,
+    CustomerAccount,
+    ItemKind,
+    Line,
+    Product,
+    ShopAccount,
+    Status,
+)
+from baskets.services.actors import Actor
+from baskets.services.transitions import (
+    basket_complete,
+    basket_fail_completion,
+    basket_lock,
+    basket_mark_paid,
+)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class CustomerAccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomerAccount
+
+    erp_account_id = factory.Sequence(lambda n: f"C{n:07d}")
+    name = factory.Sequence(lambda n: f"Northwind {n}")
+    email = factory.Sequence(lambda n: f"accounts{n}@example.com")
+
+
+class ShopAccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ShopAccount
+
+    name = factory.Sequence(lambda n: f"Shopper {n}")
+    email = factory.Sequence(lambda n: f"shopper{n}@example.com")
+    customer_account = factory.SubFactory(CustomerAccountFactory)
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+        django_get_or_create = ("id",)
+
+    id = factory.Sequence(lambda n: f"PRD-{n:05d}")
+    name = factory.Sequence(lambda n: f"Product {n}")
+    kind = ItemKind.PRODUCT
+    price = Decimal("19.90")
+
+
+class BasketFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Basket
+
+    guid = factory.LazyFunction(uuid.uuid4)
+    account_type = AccountType.ANONYMOUS
+    created_at = factory.LazyFunction(timezone.now)
+    modified_at = factory.LazyAttribute(lambda basket: basket.created_at)
+    last_activity_at = factory.LazyAttribute(lambda basket: basket.created_at)
+    total = Decimal("0.00")
+
+    class Params:
+        customer = factory.Trait(
+            shop_account=factory.SubFactory(ShopAccountFactory),
+            customer_account=factory.SelfAttribute("shop_account.customer_account"),
+            account_type=AccountType.CUSTOMER,
+            purchaser_label=factory.SelfAttribute("shop_account.name"),
+        )
+
+
+class LineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Line
+
+    basket = factory.SubFactory(BasketFactory)
+    kind = ItemKind.PRODUCT
+    product_id = factory.Sequence(lambda n: f"PRD-{n:05d}")
+    quantity = 1
+    unit_of_measure_id = "EA"
+    unit_price = Decimal("19.90")
+
+
+SYSTEM = Actor.system("tests")
+
+# The shortest path of transition services from Active to each status.
+PATHS: dict[str, list] = {
+    Status.ACTIVE: [],
+    Status.LOCKED: [lambda pk: basket_lock(basket_id=pk, actor=SYSTEM, reason="test lock")],
+    Status.AWAITING_COMPLETION: [lambda pk: basket_mark_paid(basket_id=pk, actor=SYSTEM)],
+    Status.COMPLETED: [
+        lambda pk: basket_mark_paid(basket_id=pk, actor=SYSTEM),
+        lambda pk: basket_complete(basket_id=pk, actor=SYSTEM),
+    ],
+    Status.COMPLETION_FAILED: [
+        lambda pk: basket_mark_paid(basket_id=pk, actor=SYSTEM),
+        lambda pk: basket_fail_completion(basket_id=pk, actor=SYSTEM, error="test failure"),
+    ],
+}
+
+
+def basket_in_status(status: str, **kwargs) -> Basket:
+    """A new basket brought to ``status`` through the transition services."""
+    basket = BasketFactory(**kwargs)
+    for step in PATHS[status]:
+        step(basket.pk)
+    basket.refresh_from_db()
+    return basket
