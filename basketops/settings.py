@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -227,6 +228,23 @@ if PENDING_PAYMENT_POLICY not in {"lock", "wait"}:
     raise ImproperlyConfigured("PENDING_PAYMENT_POLICY must be 'lock' or 'wait'")
 MULTIPLE_BASKETS = env_bool("MULTIPLE_BASKETS", False)
 EMAIL_SYSTEM_MESSAGES = env_bool("EMAIL_SYSTEM_MESSAGES", True)
+# LC-1: a payment started with neither a result nor the shopper's return after this long
+# locks the basket.
+PAYMENT_NO_RETURN_LOCK_AFTER = timedelta(
+    minutes=env_int("PAYMENT_NO_RETURN_LOCK_AFTER_MINUTES", 30, 1)
+)
+# Staff are alerted once per lock when a cart has been Locked this long.
+LOCKED_CART_ALERT_AFTER = timedelta(minutes=env_int("LOCKED_CART_ALERT_AFTER_MINUTES", 30, 1))
+# LC-5: the daily staff e-mail goes out at this hour (TIME_ZONE) and lists baskets
+# Awaiting Completion for longer than AWAITING_COMPLETION_REPORT_AFTER.
+DAILY_NOTIFICATION_HOUR = env_int("DAILY_NOTIFICATION_HOUR", 7, 0)
+if DAILY_NOTIFICATION_HOUR > 23:
+    raise ImproperlyConfigured("DAILY_NOTIFICATION_HOUR must be between 0 and 23")
+AWAITING_COMPLETION_REPORT_AFTER = timedelta(
+    minutes=env_int("AWAITING_COMPLETION_REPORT_AFTER_MINUTES", 60, 1)
+)
+# Links in staff e-mail point here (the admin's public address).
+BACKOFFICE_BASE_URL = env_str("BACKOFFICE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 BUSINESS_SETTINGS = (
     "BASKET_ABANDON_AFTER",
@@ -238,12 +256,22 @@ BUSINESS_SETTINGS = (
     "PENDING_PAYMENT_POLICY",
     "MULTIPLE_BASKETS",
     "EMAIL_SYSTEM_MESSAGES",
+    "PAYMENT_NO_RETURN_LOCK_AFTER",
+    "LOCKED_CART_ALERT_AFTER",
+    "DAILY_NOTIFICATION_HOUR",
+    "AWAITING_COMPLETION_REPORT_AFTER",
 )
 
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {
         "task": "completion.tasks.worker_heartbeat_task",
         "schedule": 60.0,
+    },
+    "locked-cart-sweep": {"task": "completion.tasks.locked_cart_sweep_task", "schedule": 60.0},
+    "locked-cart-alert": {"task": "completion.tasks.locked_cart_alert_task", "schedule": 60.0},
+    "daily-staff-notification": {
+        "task": "completion.tasks.daily_notification_task",
+        "schedule": crontab(minute=0, hour=DAILY_NOTIFICATION_HOUR),
     },
 }
 

@@ -5,6 +5,7 @@ from .catalogue import Coupon, GiftCard, Product, Variant
 from .events import BasketEvent
 from .orders import CourseEnrolment, Invoice, Order, OrderLine
 from .parties import CustomerAccount, PurchaserType, Salesperson, ShopAccount
+from .payments import PaymentResult
 
 __all__ = [
     "AccountType",
@@ -19,6 +20,7 @@ __all__ = [
     "Line",
     "Order",
     "OrderLine",
+    "PaymentResult",
     "Product",
     "PurchaserType",
     "Salesperson",

@@ -115,6 +115,14 @@ class Basket(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
     locked_at = models.DateTimeField(null=True, blank=True)
     lock_reason = models.CharField(max_length=200, blank=True)
+    # LC-1: the shopper came back from the payment page / a payment result arrived, for the
+    # payment attempt started at payment_started_at.
+    payment_returned_at = models.DateTimeField(null=True, blank=True)
+    payment_result_at = models.DateTimeField(null=True, blank=True)
+    # The staff alert for the current lock was sent (once per lock: compared with locked_at).
+    lock_alerted_at = models.DateTimeField(null=True, blank=True)
+    # LC-4: staff confirmed, unlocked or deleted the basket; the storefront must start again.
+    hold_ended_at = models.DateTimeField(null=True, blank=True)
 
     # Completion (CB-3, CB-4). Being completed is a lease, not a status.
     completion_attempts = models.PositiveSmallIntegerField(default=0)

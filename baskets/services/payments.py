@@ -1,0 +1,221 @@
+"""Payment results reported by storefronts (API-2, LC-1, LC-4).
+
+``payment_result_record`` locks the basket, decides from its status under the lock, calls
+the transition services, and stores the result with the answer it gave, all in one
+transaction. So a result racing a staff Unlock or Delete is applied either before the staff
+action (which then sees the new status) or after it (and is recorded for reconciliation):
+never lost. A repeated ``Idempotency-Key`` replays the first answer and changes nothing.
+"""
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..exceptions import BasketNotFound
+from ..locks import basket_lock_row
+from ..models import Basket, BasketEvent, PaymentResult, Status
+from ..selectors import guid_parse
+from .actors import Actor
+from .storefront_errors import IdempotencyKeyReused
+from .transitions import basket_lock, basket_mark_paid, event_record
+
+logger = logging.getLogger(__name__)
+
+Result = PaymentResult.Result
+Outcome = PaymentResult.Outcome
+
+
+@dataclass(frozen=True)
+class PaymentAnswer:
+    http_status: int
+    body: dict[str, Any]
+
+
+def _replay(key: str, guid: uuid.UUID) -> PaymentAnswer | None:
+    if not key:
+        return None
+    stored = PaymentResult.objects.filter(idempotency_key=key).first()
+    if stored is None:
+        return None
+    if stored.basket_guid != guid:
+        raise IdempotencyKeyReused(
+            "This Idempotency-Key was already used for another basket; use a new key for "
+            "each payment result."
+        )
+    return PaymentAnswer(stored.response_status, stored.response_body)
+
+
+def payment_result_record(
+    *,
+    guid: uuid.UUID | str,
+    result: str,
+    actor: Actor,
+    provider_reference: str = "",
+    masked_card_number: str = "",
+    idempotency_key: str = "",
+) -> PaymentAnswer:
+    """Apply one payment result to a basket (see the module docstring). Locks the basket."""
+    guid = guid_parse(guid)
+    replayed = _replay(idempotency_key, guid)
+    if replayed is not None:
+        return replayed
+    try:
+        with transaction.atomic():
+            answer, basket, outcome, note = _apply(
+                guid=guid,
+                result=result,
+                actor=actor,
+                provider_reference=provider_reference,
+                masked_card_number=masked_card_number,
+                idempotency_key=idempotency_key,
+            )
+            PaymentResult.objects.create(
+                basket=basket,
+                basket_guid=guid,
+                client=actor.user,
+                idempotency_key=idempotency_key,
+                result=result,
+                provider_reference=provider_reference,
+                masked_card_number=masked_card_number,
+                outcome=outcome,
+                note=note,
+                response_status=answer.http_status,
+                response_body=answer.body,
+                created_at=timezone.now(),
+            )
+    except IntegrityError:
+        # The same key arrived twice at once for a basket that no longer exists (the only
+        # path without a row lock): the first one's answer stands.
+        replayed = _replay(idempotency_key, guid)
+        if replayed is None:
+            raise
+        return replayed
+    if outcome == Outcome.RECONCILIATION:
+        logger.warning("payment result %s for basket %s recorded for reconciliation", result, guid)
+    return answer
+
+
+def _apply(
+    *,
+    guid: uuid.UUID,
+    result: str,
+    actor: Actor,
+    provider_reference: str,
+    masked_card_number: str,
+    idempotency_key: str,
+) -> tuple[PaymentAnswer, Basket | None, str, str]:
+    basket_id = Basket.objects.filter(guid=guid).values_list("pk", flat=True).first()
+    basket = None
+    if basket_id is not None:
+        try:
+            basket = basket_lock_row(basket_id)
+        except BasketNotFound:
+            basket = None  # deleted while we waited for the lock
+    if basket is None:
+        if not BasketEvent.objects.filter(basket_guid=guid, action="delete").exists():
+            raise BasketNotFound(f"No basket with GUID {guid}.")
+        note = "The basket was deleted by staff before this result arrived; nothing changed."
+        body = {
+            "detail": f"Basket {guid} was deleted by staff. The {result} result was recorded "
+            "for reconciliation; nothing changed. Start again with a new basket.",
+            "code": "basket_deleted",
+            "guid": str(guid),
+            "result": result,
+            "outcome": Outcome.RECONCILIATION.value,
+        }
+        return PaymentAnswer(409, body), None, Outcome.RECONCILIATION, note
+    # Under the row lock: a concurrent request with the same key has committed by now.
+    if idempotency_key and PaymentResult.objects.filter(idempotency_key=idempotency_key).exists():
+        raise IntegrityError("idempotency key seen while waiting for the basket lock")
+
+    status = Status(basket.status)
+    payment = {"payment_reference": provider_reference, "masked_card_number": masked_card_number}
+    if status not in (Status.ACTIVE, Status.LOCKED):
+        note = (
+            f"A {result} result arrived for a basket that is already "
+            f"{status.label}; no second order, nothing changed."
+        )
+        event_record(
+            basket=basket,
+            action="payment_reconciliation",
+            actor=actor,
+            reason=note,
+            payload={"result": result, **payment},
+        )
+        answer = _answer(basket.pk, result, Outcome.RECONCILIATION, note)
+        return answer, basket, Outcome.RECONCILIATION, note
+
+    now = timezone.now()
+    fields: dict[str, Any] = {"payment_result_at": now}
+    if provider_reference:
+        fields["payment_reference"] = provider_reference
+    if masked_card_number:
+        fields["masked_card_number"] = masked_card_number
+    if status == Status.ACTIVE:
+        fields["last_activity_at"] = now
+    note = ""
+    if result == Result.PAID:
+        Basket.objects.filter(pk=basket.pk).update(**fields)
+        basket_mark_paid(
+            basket_id=basket.pk,
+            actor=actor,
+            payment_reference=provider_reference,
+            masked_card_number=masked_card_number,
+        )
+    elif result == Result.PENDING and status == Status.ACTIVE and _pending_locks():
+        Basket.objects.filter(pk=basket.pk).update(**fields)
+        reference = f" (reference {provider_reference})" if provider_reference else ""
+        basket_lock(
+            basket_id=basket.pk,
+            actor=actor,
+            reason=f"Payment pending{reference}: pending payments are never processed "
+            "automatically; check the payment at the provider.",
+        )
+    else:
+        if status == Status.ACTIVE and result in (Result.FAILED, Result.CANCELLED):
+            # The attempt is over: the shopper may try again, the lock sweep stops waiting.
+            fields["payment_started_at"] = None
+        Basket.objects.filter(pk=basket.pk).update(**fields)
+        if status == Status.LOCKED:
+            note = "The basket stays Locked until staff act."
+        event_record(
+            basket=basket,
+            action=f"payment_{result}",
+            actor=actor,
+            reason=note,
+            payload={"result": result, **payment},
+        )
+    return _answer(basket.pk, result, Outcome.APPLIED, note), basket, Outcome.APPLIED, note
+
+
+def _pending_locks() -> bool:
+    return settings.PENDING_PAYMENT_POLICY == "lock"
+
+
+def _answer(basket_id: int, result: str, outcome: str, note: str) -> PaymentAnswer:
+    basket = Basket.objects.get(pk=basket_id)
+    body = {
+        "guid": str(basket.guid),
+        "status": basket.status,
+        "result": result,
+        "outcome": str(outcome),
+        "detail": note
+        or _DETAILS.get((result, basket.status), f"{result.capitalize()} result recorded."),
+    }
+    return PaymentAnswer(200, body)
+
+
+_DETAILS = {
+    (Result.PAID, Status.AWAITING_COMPLETION): "Paid: the basket awaits completion as an order.",
+    (Result.PENDING, Status.LOCKED): "Payment pending: the basket is locked until staff "
+    "check the payment.",
+    (Result.PENDING, Status.ACTIVE): "Payment pending: the basket waits for the final result.",
+    (Result.FAILED, Status.ACTIVE): "Payment failed: the basket stays Active for another try.",
+    (Result.CANCELLED, Status.ACTIVE): "Payment cancelled: the basket stays Active for "
+    "another try.",
+}

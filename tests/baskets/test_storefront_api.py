@@ -1,0 +1,459 @@
+"""Storefront write API over HTTP (SPEC API-2, API-3, section 7): create, fill, checkout,
+and every refusal answers a clear 4xx JSON error and changes nothing."""
+
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import connection
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from baskets.models import (
+    AccountType,
+    Basket,
+    BasketEvent,
+    Coupon,
+    GiftCard,
+    Line,
+    Product,
+    Salesperson,
+    Status,
+    Variant,
+)
+from tests.factories import (
+    BasketFactory,
+    CustomerAccountFactory,
+    LineFactory,
+    ShopAccountFactory,
+    UserFactory,
+    basket_in_status,
+)
+
+
+@pytest.fixture
+def api():
+    client = APIClient()
+    token = Token.objects.create(user=UserFactory(username="storefront"))
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def catalogue():
+    shirt = Product.objects.create(id="SHIRT", name="Shirt", price=Decimal("20.00"))
+    Variant.objects.create(id="SHIRT-M", product=shirt, name="M", price=Decimal("25.00"))
+    Variant.objects.create(id="SHIRT-XL", product=shirt, name="XL", available=False)
+    Product.objects.create(id="COURSE", name="Course", kind="course", price=Decimal("100.00"))
+    Product.objects.create(id="GONE", name="Gone", price=Decimal("1.00"), available=False)
+    Coupon.objects.create(code="TEN", percent_off=Decimal("10"))
+    Coupon.objects.create(
+        code="OLD", percent_off=Decimal("50"), valid_until=timezone.now() - timedelta(days=1)
+    )
+    GiftCard.objects.create(code="GIFT5", balance=Decimal("5.00"))
+
+
+def snapshot() -> list:
+    """Everything a storefront write could change, to prove a refusal changed nothing."""
+    baskets = list(Basket.objects.order_by("pk").values())
+    lines = list(Line.objects.order_by("pk").values())
+    events = list(BasketEvent.objects.order_by("pk").values())
+    return [baskets, lines, events]
+
+
+@pytest.mark.django_db
+def test_create_fill_and_check_out_a_basket(api, catalogue):
+    """SPEC: API-2 CB-5 CB-6 CB-7 — create, lines, coupons, gift cards, details, stages."""
+    created = api.post("/api/baskets/", {}, format="json")
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    guid = body["guid"]
+    assert body["status"] == "active" and body["stage"] == "basket"
+    basket = Basket.objects.get(guid=guid)
+    assert basket.account_type == AccountType.ANONYMOUS and basket.purchaser_label == ""
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=5), tick=False):
+        added = api.post(
+            f"/api/baskets/{guid}/lines/",
+            {"product_id": "SHIRT", "variant_id": "SHIRT-M", "quantity": 2},
+            format="json",
+        )
+        assert added.status_code == 200, added.json()
+        assert Basket.objects.get(guid=guid).last_activity_at == timezone.now()
+    api.post(f"/api/baskets/{guid}/lines/", {"product_id": "COURSE", "quantity": 1}, format="json")
+    again = api.post(
+        f"/api/baskets/{guid}/lines/",
+        {"product_id": "SHIRT", "variant_id": "SHIRT-M", "quantity": 1},
+        format="json",
+    )
+    lines = again.json()["lines"]
+    assert [(line["product_id"], line["variant_id"], line["quantity"]) for line in lines] == [
+        ("SHIRT", "SHIRT-M", 3),
+        ("COURSE", "", 1),
+    ]
+    assert lines[0]["unit_price"] == "25.00" and lines[1]["kind"] == "course"
+    assert again.json()["total"] == "175.00"
+
+    course_line = lines[1]["id"]
+    changed = api.patch(f"/api/baskets/{guid}/lines/{course_line}/", {"quantity": 2}, format="json")
+    assert changed.json()["total"] == "275.00"
+    shirt_line = lines[0]["id"]
+    removed = api.delete(f"/api/baskets/{guid}/lines/{shirt_line}/")
+    assert removed.status_code == 200 and removed.json()["total"] == "200.00"
+
+    coupon = api.post(f"/api/baskets/{guid}/coupons/", {"code": "TEN"}, format="json")
+    assert coupon.json()["coupon_codes"] == ["TEN"] and coupon.json()["total"] == "180.00"
+    gift = api.post(f"/api/baskets/{guid}/gift-cards/", {"code": "GIFT5"}, format="json")
+    assert gift.json()["gift_card_codes"] == ["GIFT5"] and gift.json()["total"] == "175.00"
+    assert api.delete(f"/api/baskets/{guid}/gift-cards/GIFT5/").json()["total"] == "180.00"
+    assert api.delete(f"/api/baskets/{guid}/coupons/TEN/").json()["total"] == "200.00"
+
+    details = api.patch(
+        f"/api/baskets/{guid}/checkout/",
+        {
+            "payment_address": {"street": "1 Main St", "city": "Oslo"},
+            "delivery_address": {"street": "2 Side St", "city": "Oslo"},
+            "delivery_method": "post",
+            "payment_method": "paypal",
+            "location": "NO",
+            "user_values": {"po_number": "PO-7"},
+            "order_comment": "Leave at the door",
+        },
+        format="json",
+    )
+    assert details.status_code == 200, details.json()
+    basket.refresh_from_db()
+    assert basket.payment_address == {"street": "1 Main St", "city": "Oslo"}
+    assert basket.user_values == {"po_number": "PO-7"}
+    assert (basket.delivery_method, basket.payment_method, basket.location) == (
+        "post",
+        "paypal",
+        "NO",
+    )
+    assert basket.order_comment == "Leave at the door"
+
+    for stage in ("login_register", "additional_information", "manage_booking", "payment"):
+        payload = {"stage": stage}
+        if stage == "additional_information":
+            payload["purchaser_label"] = "Kari Nordmann"
+        moved = api.post(f"/api/baskets/{guid}/stage/", payload, format="json")
+        assert moved.status_code == 200, moved.json()
+        assert moved.json()["stage"] == stage
+    basket.refresh_from_db()
+    assert basket.purchaser_label == "Kari Nordmann"
+    assert basket.additional_information_supplied_at is not None
+    assert basket.manage_booking_completed_at is not None
+    assert basket.payment_started_at is not None and basket.payment_returned_at is None
+
+    returned = api.post(f"/api/baskets/{guid}/payment-return/", {}, format="json")
+    assert returned.status_code == 200
+    basket.refresh_from_db()
+    assert basket.payment_returned_at is not None
+    assert list(BasketEvent.objects.filter(basket=basket).values_list("action", flat=True)) == [
+        "create",
+        "payment_started",
+        "payment_return",
+    ]
+
+
+@pytest.mark.django_db
+def test_create_for_shop_account_customer_account_and_salesperson(api):
+    """SPEC: API-2 — baskets for a login, an ERP account, and a salesperson's customer."""
+    login = ShopAccountFactory(name="Ola")
+    prospect = CustomerAccountFactory(name="Prospect AS", is_prospect=True)
+    seller = Salesperson.objects.create(
+        shop_account=ShopAccountFactory(name="Seller"), selected_customer=prospect
+    )
+
+    for_login = api.post("/api/baskets/", {"shop_account": str(login.guid)}, format="json")
+    for_erp = api.post(
+        "/api/baskets/",
+        {"customer_account": login.customer_account.erp_account_id, "currency": "NOK"},
+        format="json",
+    )
+    by_seller = api.post(
+        "/api/baskets/", {"salesperson": str(seller.shop_account.guid)}, format="json"
+    )
+
+    assert [r.status_code for r in (for_login, for_erp, by_seller)] == [201, 201, 201]
+    first = Basket.objects.get(guid=for_login.json()["guid"])
+    assert (first.shop_account, first.customer_account) == (login, login.customer_account)
+    assert first.account_type == AccountType.CUSTOMER and first.purchaser_label == "Ola"
+    second = Basket.objects.get(guid=for_erp.json()["guid"])
+    assert second.shop_account is None and second.customer_account == login.customer_account
+    assert second.currency == "NOK"
+    third = Basket.objects.get(guid=by_seller.json()["guid"])
+    assert (third.salesperson, third.customer_account) == (seller, prospect)
+    assert third.account_type == AccountType.CONTACT
+
+
+def refused(api, method: str, url: str, payload, *, status: int, code: str, message: str):
+    before = snapshot()
+    response = getattr(api, method)(url, payload, format="json")
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert body["code"] == code, body
+    assert message in body["detail"], body
+    assert snapshot() == before
+    return body
+
+
+@pytest.mark.django_db
+def test_every_validation_error_is_a_clear_4xx_and_changes_nothing(api, catalogue):
+    """SPEC: API-2 API-3 section 7 — unknown product, unavailable variant, bad quantity,
+    unknown coupon, wrong stage order, basket not Active, malformed input."""
+    basket = BasketFactory()
+    line = LineFactory(basket=basket, product_id="SHIRT", quantity=1)
+    url = f"/api/baskets/{basket.guid}"
+
+    refused(
+        api,
+        "post",
+        f"{url}/lines/",
+        {"product_id": "NOPE", "quantity": 1},
+        status=400,
+        code="unknown_product",
+        message="Unknown product “NOPE”",
+    )
+    refused(
+        api,
+        "post",
+        f"{url}/lines/",
+        {"product_id": "GONE", "quantity": 1},
+        status=400,
+        code="product_unavailable",
+        message="is not available",
+    )
+    refused(
+        api,
+        "post",
+        f"{url}/lines/",
+        {"product_id": "SHIRT", "variant_id": "SHIRT-XL", "quantity": 1},
+        status=400,
+        code="variant_unavailable",
+        message="Variant “SHIRT-XL” of product “SHIRT” is not available",
+    )
+    refused(
+        api,
+        "post",
+        f"{url}/lines/",
+        {"product_id": "SHIRT", "variant_id": "SHIRT-ZZ", "quantity": 1},
+        status=400,
+        code="unknown_variant",
+        message="has no variant “SHIRT-ZZ”",
+    )
+    for bad in (0, -1, 1.5, "2", "two", True, None, 10**12):
+        refused(
+            api,
+            "post",
+            f"{url}/lines/",
+            {"product_id": "SHIRT", "quantity": bad},
+            status=400,
+            code="invalid_quantity",
+            message="quantity: Quantity must be a whole number from 1 to 9999",
+        )
+    refused(
+        api,
+        "patch",
+        f"{url}/lines/{line.pk}/",
+        {"quantity": 0},
+        status=400,
+        code="invalid_quantity",
+        message="quantity: Quantity must be a whole number",
+    )
+    refused(
+        api,
+        "patch",
+        f"{url}/lines/999999/",
+        {"quantity": 2},
+        status=404,
+        code="line_not_found",
+        message="has no line 999999",
+    )
+    refused(
+        api,
+        "post",
+        f"{url}/coupons/",
+        {"code": "NOPE"},
+        status=400,
+        code="unknown_coupon",
+        message="Unknown coupon code “NOPE”",
+    )
+    refused(
+        api,
+        "post",
+        f"{url}/coupons/",
+        {"code": "OLD"},
+        status=400,
+        code="coupon_not_valid",
+        message="is not valid now",
+    )
+    refused(
+        api,
+        "post",
+        f"{url}/gift-cards/",
+        {"code": "NOPE"},
+        status=400,
+        code="unknown_gift_card",
+        message="Unknown gift card",
+    )
+    refused(
+        api,
+        "post",
+        f"{url}/stage/",
+        {"stage": "payment"},
+        status=409,
+        code="wrong_stage_order",
+        message="Cannot move from Basket to Payment: the next stage is Login / register",
+    )
+    refused(
+        api,
+        "post",
+        f"{url}/stage/",
+        {"stage": "shipping"},
+        status=400,
+        code="unknown_stage",
+        message="Unknown stage “shipping”",
+    )
+    refused(
+        api,
+        "post",
+        f"{url}/payment-return/",
+        {},
+        status=409,
+        code="payment_not_started",
+        message="No payment was started",
+    )
+    refused(
+        api,
+        "patch",
+        f"{url}/checkout/",
+        {"colour": "red"},
+        status=400,
+        code="unknown_field",
+        message="Unknown field(s): colour",
+    )
+    refused(
+        api,
+        "patch",
+        f"{url}/checkout/",
+        {"payment_address": "not an object"},
+        status=400,
+        code="invalid_payment_address",
+        message="payment_address:",
+    )
+    refused(
+        api,
+        "patch",
+        f"{url}/checkout/",
+        ["not", "an", "object"],
+        status=400,
+        code="invalid_body",
+        message="must be a JSON object",
+    )
+    refused(
+        api,
+        "post",
+        "/api/baskets/not-a-guid/lines/",
+        {"product_id": "SHIRT", "quantity": 1},
+        status=400,
+        code="invalid_guid",
+        message="is not a valid GUID",
+    )
+    refused(
+        api,
+        "post",
+        f"/api/baskets/{uuid.uuid4()}/lines/",
+        {"product_id": "SHIRT", "quantity": 1},
+        status=404,
+        code="basket_not_found",
+        message="No basket with GUID",
+    )
+    refused(
+        api,
+        "post",
+        "/api/baskets/",
+        {"shop_account": str(uuid.uuid4())},
+        status=400,
+        code="unknown_shop_account",
+        message="No shop account with GUID",
+    )
+    refused(
+        api,
+        "post",
+        "/api/baskets/",
+        {"customer_account": "X-404"},
+        status=400,
+        code="unknown_customer_account",
+        message="ERP account ID “X-404”",
+    )
+    refused(
+        api,
+        "post",
+        "/api/baskets/",
+        {"salesperson": "nope"},
+        status=400,
+        code="invalid_salesperson",
+        message="is not a valid GUID",
+    )
+
+    malformed = api.generic("POST", f"{url}/lines/", "{not json", content_type="application/json")
+    assert malformed.status_code == 400 and "JSON parse error" in malformed.json()["detail"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", [Status.LOCKED, Status.AWAITING_COMPLETION, Status.COMPLETED])
+def test_a_basket_that_is_not_active_rejects_every_edit(api, catalogue, status):
+    """SPEC: API-2 LC-1 — a Locked (or paid) basket rejects edits with 409."""
+    basket = basket_in_status(status)
+    LineFactory(basket=basket, product_id="SHIRT")
+    url = f"/api/baskets/{basket.guid}"
+    line = basket.lines.get().pk
+    expected = "locked until staff" if status == Status.LOCKED else "start a new basket"
+    for method, path, payload in (
+        ("post", "lines/", {"product_id": "SHIRT", "quantity": 1}),
+        ("patch", f"lines/{line}/", {"quantity": 3}),
+        ("delete", f"lines/{line}/", None),
+        ("post", "coupons/", {"code": "TEN"}),
+        ("post", "gift-cards/", {"code": "GIFT5"}),
+        ("patch", "checkout/", {"order_comment": "hi"}),
+        ("post", "stage/", {"stage": "login_register"}),
+        ("post", "payment-return/", {}),
+    ):
+        refused(
+            api,
+            method,
+            f"{url}/{path}",
+            payload,
+            status=409,
+            code="basket_not_editable",
+            message=expected,
+        )
+
+
+@pytest.mark.django_db
+def test_writes_need_a_token(catalogue):
+    """SPEC: API-2 section 8 — token authentication on every write."""
+    response = APIClient().post("/api/baskets/", {}, format="json")
+    assert response.status_code == 401
+    assert Basket.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_schema_describes_the_write_endpoints(api):
+    """SPEC: API-3"""
+    response = api.get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    for path in (
+        "/api/baskets/{guid}/lines/",
+        "/api/baskets/{guid}/payment/",
+        "/api/baskets/{guid}/stage/",
+        "/api/baskets/{guid}/payment-return/",
+    ):
+        assert "post" in paths[path], path
+    assert "post" in paths["/api/baskets/"] and "get" in paths["/api/baskets/"]
+    assert connection.vendor == "postgresql"
