@@ -36,6 +36,7 @@ from .models import (
     Status,
     Variant,
 )
+from .models.orders import invoice_number, order_number
 
 # Share of baskets in each status; most baskets are still being filled or were left.
 STATUS_WEIGHTS = {
@@ -550,10 +551,9 @@ class DemoBuilder:
         order_id = self.order_id
         self.order_id += 1
         at = values["completed_at"]
-        chunk.orders.append(
-            (order_id, values["id"], f"SO{order_id:09d}", values["total"], "EUR", at, None, "")
-        )
-        chunk.invoices.append((order_id, f"INV{order_id:09d}", values["total"], "EUR", at))
+        number, invoice = order_number(values["id"]), invoice_number(values["id"])
+        chunk.orders.append((order_id, values["id"], number, values["total"], "EUR", at, None, ""))
+        chunk.invoices.append((order_id, invoice, values["total"], "EUR", at))
         for kind, product_id, variant_id, quantity, uom, price, booked in lines:
             line_id = self.order_line_id
             self.order_line_id += 1

@@ -5,6 +5,15 @@ from django.db import models
 from .basket import Basket, ItemKind
 
 
+def order_number(basket_id: int) -> str:
+    """One order per basket, so the basket's id makes a number that can never clash."""
+    return f"SO{basket_id:010d}"
+
+
+def invoice_number(basket_id: int) -> str:
+    return f"INV{basket_id:010d}"
+
+
 class Order(models.Model):
     # Exactly one order per basket, ever: the unique key is the last line of defence.
     basket = models.OneToOneField(Basket, on_delete=models.PROTECT, related_name="order")

@@ -46,6 +46,9 @@ RULES: dict[str, TransitionRule] = {
         frozenset({Status.AWAITING_COMPLETION}), Status.COMPLETION_FAILED
     ),
     "requeue": TransitionRule(frozenset({Status.COMPLETION_FAILED}), Status.AWAITING_COMPLETION),
+    # AB-5: the upsell timer ran out and the card charge failed; the order is made anyway
+    # and waits in accounts receivable.
+    "finalise_unpaid": TransitionRule(frozenset({Status.ACTIVE}), Status.AWAITING_COMPLETION),
 }
 
 for _action, _rule in RULES.items():
@@ -211,6 +214,11 @@ def basket_requeue(*, basket_id: int, actor: Actor, reason: str) -> Basket:
     )
 
 
+def basket_finalise_unpaid(*, basket_id: int, actor: Actor, reason: str) -> Basket:
+    """Active -> Awaiting Completion without a payment: the order goes to accounts receivable."""
+    return _transition(basket_id=basket_id, action="finalise_unpaid", actor=actor, reason=reason)
+
+
 # Every service above by its action name: the admin, the API and the tests dispatch on it.
 TRANSITION_SERVICES = {
     "mark_paid": basket_mark_paid,
@@ -220,4 +228,5 @@ TRANSITION_SERVICES = {
     "complete": basket_complete,
     "fail_completion": basket_fail_completion,
     "requeue": basket_requeue,
+    "finalise_unpaid": basket_finalise_unpaid,
 }

@@ -15,6 +15,7 @@ ARGUMENTS = {
     "complete": {},
     "fail_completion": {"error": "boom"},
     "requeue": {"reason": "fixed the product"},
+    "finalise_unpaid": {"reason": "upsell timer ran out; card declined"},
 }
 
 CASES = [(status, action) for status in Status.values for action in TRANSITION_SERVICES]

@@ -4,7 +4,7 @@ import socket
 
 from django.utils import timezone
 
-from .models import WorkerHeartbeat
+from ..models import WorkerHeartbeat
 
 
 def worker_heartbeat_record(*, name: str) -> WorkerHeartbeat:
