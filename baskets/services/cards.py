@@ -39,6 +39,16 @@ def contains_full_card_number(text: str) -> bool:
     return False
 
 
+def card_numbers_redact(text: str) -> str:
+    """``text`` with every full card number replaced (for log lines)."""
+
+    def replace(match: re.Match) -> str:
+        digits = re.sub(r"[ -]", "", match.group())
+        return "[card number removed]" if luhn_valid(digits) else match.group()
+
+    return CARD_CANDIDATE.sub(replace, text)
+
+
 def _strings(value: Any) -> Iterable[tuple[str, str]]:
     """Every string (keys included) in a JSON-like value, with a path naming its field."""
     stack: list[tuple[str, Any]] = [("", value)]
@@ -61,7 +71,9 @@ def card_numbers_refuse(value: Any, *, where: str = "request") -> None:
     """Raise ``FullCardNumberRefused`` if any field of ``value`` holds a full card number."""
     for path, text in _strings(value):
         if contains_full_card_number(text):
-            field = f" in “{path}”" if path else ""
+            # The field's name must not repeat the number either (it may be a JSON key).
+            shown = "a field name" if contains_full_card_number(path) else path
+            field = f" in “{shown}”" if shown else ""
             raise FullCardNumberRefused(
                 f"A full card number was sent{field} of the {where}. Card numbers are never "
                 "accepted: send only the masked number (e.g. ************1111). "
