@@ -222,6 +222,17 @@ COMPLETION_MAX_ATTEMPTS = env_int("COMPLETION_MAX_ATTEMPTS", 3, 1)
 COMPLETION_LEASE = timedelta(seconds=env_int("COMPLETION_LEASE_SECONDS", 300, 10))
 COMPLETION_INTERVAL = timedelta(seconds=env_int("COMPLETION_INTERVAL_SECONDS", 60, 1))
 COMPLETION_BATCH_SIZE = env_int("COMPLETION_BATCH_SIZE", 200, 1)
+# A run stops claiming after this long and re-queues itself; far below the visibility timeout.
+COMPLETION_RUN_BUDGET = timedelta(seconds=env_int("COMPLETION_RUN_BUDGET_SECONDS", 50, 1))
+# With a backlog, one scheduled run brings up to this many workers into the work.
+COMPLETION_PARALLEL_RUNS = env_int("COMPLETION_PARALLEL_RUNS", 4, 1)
+# Downstream hooks called with each new order inside its transaction (dotted paths).
+COMPLETION_HOOKS = env_list("COMPLETION_HOOKS", [])
+# Paid baskets with no order after this long are listed for reconciliation.
+RECONCILE_AFTER = timedelta(minutes=env_int("RECONCILE_AFTER_MINUTES", 30, 1))
+# AB-5: an upsell offer is finalised as it stands after this long.
+UPSELL_FINALISE_AFTER = timedelta(minutes=env_int("UPSELL_FINALISE_AFTER_MINUTES", 45, 1))
+PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "completion.payments.SimulatedGateway")
 # "lock": never process pending payments, lock the basket (LC-1); "wait": keep it waiting.
 PENDING_PAYMENT_POLICY = env_str("PENDING_PAYMENT_POLICY", "lock")
 if PENDING_PAYMENT_POLICY not in {"lock", "wait"}:
@@ -253,6 +264,9 @@ BUSINESS_SETTINGS = (
     "COMPLETION_LEASE",
     "COMPLETION_INTERVAL",
     "COMPLETION_BATCH_SIZE",
+    "COMPLETION_PARALLEL_RUNS",
+    "RECONCILE_AFTER",
+    "UPSELL_FINALISE_AFTER",
     "PENDING_PAYMENT_POLICY",
     "MULTIPLE_BASKETS",
     "EMAIL_SYSTEM_MESSAGES",
@@ -263,6 +277,12 @@ BUSINESS_SETTINGS = (
 )
 
 CELERY_BEAT_SCHEDULE = {
+    "completion-run": {
+        "task": "completion.tasks.completion_run_task",
+        "schedule": COMPLETION_INTERVAL.total_seconds(),
+    },
+    "abandonment-sweep": {"task": "completion.tasks.abandonment_sweep_task", "schedule": 60.0},
+    "upsell-finalise": {"task": "completion.tasks.upsell_finalise_task", "schedule": 60.0},
     "worker-heartbeat": {
         "task": "completion.tasks.worker_heartbeat_task",
         "schedule": 60.0,
