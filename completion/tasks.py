@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import OperationalError
 
 from .services import (
+    abandonment_purge,
     abandonment_sweep,
     completion_run,
     upsell_finalise_due,
@@ -68,6 +69,47 @@ def abandonment_sweep_task(self) -> int:
 
 
 @shared_task(bind=True, acks_late=True, **RETRY)
+def abandonment_purge_task(self) -> int:
+    """AB-2: delete abandonments past the retention, a batch per task, re-queued."""
+    count, has_more = abandonment_purge()
+    if has_more:
+        abandonment_purge_task.delay()
+    return count
+
+
+@shared_task(bind=True, acks_late=True, **RETRY)
 def upsell_finalise_task(self) -> int:
     """AB-5: finalise upsell offers whose timer ran out."""
     return upsell_finalise_due()
+
+
+# --- Locked carts (LC-1, LC-5): see completion/notifications.py ------------------------------
+from .notifications import (  # noqa: E402  (kept with the tasks that use it)
+    daily_notification_send,
+    locked_cart_alert_send,
+    locked_cart_sweep,
+)
+
+
+@shared_task(bind=True, acks_late=True, **RETRY)
+def locked_cart_sweep_task(self) -> int:
+    """LC-1: lock baskets whose shopper never came back from payment, re-queued while more."""
+    count, has_more = locked_cart_sweep()
+    if has_more:
+        locked_cart_sweep_task.delay()
+    return count
+
+
+@shared_task(bind=True, acks_late=True, **RETRY)
+def locked_cart_alert_task(self) -> int:
+    """Alert staff once per lock about carts Locked longer than LOCKED_CART_ALERT_AFTER."""
+    count, has_more = locked_cart_alert_send()
+    if has_more:
+        locked_cart_alert_task.delay()
+    return count
+
+
+@shared_task(bind=True, acks_late=True, **RETRY)
+def daily_notification_task(self) -> bool:
+    """LC-5: the daily staff e-mail (only with EMAIL_SYSTEM_MESSAGES on)."""
+    return daily_notification_send()
