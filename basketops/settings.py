@@ -283,6 +283,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "abandonment-sweep": {"task": "completion.tasks.abandonment_sweep_task", "schedule": 60.0},
     "upsell-finalise": {"task": "completion.tasks.upsell_finalise_task", "schedule": 60.0},
+    "abandonment-purge": {"task": "completion.tasks.abandonment_purge_task", "schedule": 3600.0},
     "worker-heartbeat": {
         "task": "completion.tasks.worker_heartbeat_task",
         "schedule": 60.0,

@@ -1,0 +1,312 @@
+"""Completion in the back office: triage of failures, baskets in completion, reconciliation,
+orders in accounts receivable, abandonments, worker heartbeats."""
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from baskets.admin.paging import CappedCountPaginator
+from baskets.models import Order, Status
+from baskets.services.actors import Actor
+
+from .models import (
+    Abandonment,
+    BasketInCompletion,
+    CompletionFailedBasket,
+    UnreconciledBasket,
+    WorkerHeartbeat,
+)
+from .services.triage import completion_failure_close, completion_requeue
+
+
+def basket_link(basket) -> str:
+    url = reverse("admin:baskets_basket_change", args=[basket.pk])
+    return format_html('<a href="{}">{}</a>', url, basket.guid)
+
+
+class ReadOnlyBasketView(admin.ModelAdmin):
+    """A filtered, read-only list of baskets; changes happen through actions only."""
+
+    list_per_page = 100
+    list_display_links = None
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="basket")
+    def basket(self, basket) -> str:
+        return basket_link(basket)
+
+
+def confirm_with_reason(modeladmin, request, queryset, *, action: str, title: str, question: str):
+    """The intermediate page asking for a reason; None once the staff member confirmed."""
+    if request.POST.get("confirmed") == "yes" and request.POST.get("reason", "").strip():
+        return None
+    if request.POST.get("confirmed") == "yes":
+        modeladmin.message_user(request, "A reason is required.", messages.ERROR)
+    return TemplateResponse(
+        request,
+        "admin/baskets/basket/action_confirmation.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": title,
+            "question": question,
+            "action": action,
+            "baskets": queryset.order_by("pk")[:200],
+            "count": queryset.count(),
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "reason_required": True,
+            "opts": modeladmin.model._meta,
+        },
+    )
+
+
+def run_with_reason(modeladmin, request, queryset, *, verb: str, service) -> None:
+    from baskets.admin.grid import run_for_each
+
+    actor = Actor.staff(request.user)
+    reason = request.POST["reason"].strip()
+    run_for_each(
+        modeladmin,
+        request,
+        queryset,
+        verb=verb,
+        call=lambda pk: service(basket_id=pk, actor=actor, reason=reason),
+    )
+
+
+@admin.register(CompletionFailedBasket)
+class CompletionFailedAdmin(ReadOnlyBasketView):
+    """CB-4 triage: failures grouped by error; requeue (fresh attempts) or close, with a reason."""
+
+    list_display = (
+        "basket",
+        "last_error",
+        "completion_attempts",
+        "last_attempt_at",
+        "total",
+        "currency",
+        "purchaser_label",
+    )
+    list_filter = ("last_error",)
+    search_fields = ("last_error",)
+    actions = ("requeue", "close")
+    change_list_template = "admin/completion/completionfailedbasket/change_list.html"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(status=Status.COMPLETION_FAILED, closure__isnull=True)
+            .order_by("-last_attempt_at", "-id")
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        groups = (
+            self.get_queryset(request)
+            .order_by()
+            .values("last_error")
+            .annotate(baskets=Count("id"))
+            .order_by("-baskets")[:20]
+        )
+        return super().changelist_view(request, {**(extra_context or {}), "error_groups": groups})
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("baskets.change_basket")
+
+    @admin.action(permissions=["change"], description="Requeue for completion (fresh attempts)")
+    def requeue(self, request, queryset):
+        page = confirm_with_reason(
+            self,
+            request,
+            queryset,
+            action="requeue",
+            title="Requeue baskets",
+            question="Give these baskets a fresh set of completion attempts?",
+        )
+        if page is not None:
+            return page
+        run_with_reason(self, request, queryset, verb="Requeued", service=completion_requeue)
+        return None
+
+    @admin.action(permissions=["change"], description="Close (handled by hand)")
+    def close(self, request, queryset):
+        page = confirm_with_reason(
+            self,
+            request,
+            queryset,
+            action="close",
+            title="Close baskets",
+            question="Close these baskets? No automatic run will touch them again.",
+        )
+        if page is not None:
+            return page
+        run_with_reason(self, request, queryset, verb="Closed", service=completion_failure_close)
+        return None
+
+
+@admin.register(BasketInCompletion)
+class BasketInCompletionAdmin(ReadOnlyBasketView):
+    """Baskets waiting for completion or failed: attempts, last error, next run."""
+
+    list_display = (
+        "basket",
+        "status",
+        "completion_attempts",
+        "last_error",
+        "last_attempt_at",
+        "next_run",
+        "paid_at",
+        "total",
+    )
+    list_filter = ("status",)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(status__in=[Status.AWAITING_COMPLETION, Status.COMPLETION_FAILED])
+            .order_by("paid_at", "id")
+        )
+
+    @admin.display(description="next run")
+    def next_run(self, basket) -> str:
+        if basket.status == Status.COMPLETION_FAILED:
+            return "never (requeue to retry)"
+        now = timezone.now()
+        lease = basket.completion_lease_until
+        if lease is not None and lease > now:
+            return f"being completed (lease until {timezone.localtime(lease):%H:%M:%S})"
+        interval = int(settings.COMPLETION_INTERVAL.total_seconds())
+        return f"next scheduled run (every {interval} s)"
+
+
+@admin.register(UnreconciledBasket)
+class UnreconciledBasketAdmin(ReadOnlyBasketView):
+    """Paid baskets that still have no order after RECONCILE_AFTER: match with the provider."""
+
+    list_display = (
+        "basket",
+        "status",
+        "paid_at",
+        "payment_reference",
+        "masked_card_number",
+        "total",
+        "currency",
+        "completion_attempts",
+        "last_error",
+    )
+
+    def get_queryset(self, request):
+        cutoff = timezone.now() - settings.RECONCILE_AFTER
+        return (
+            super()
+            .get_queryset(request)
+            .filter(paid_at__lt=cutoff, order__isnull=True)
+            .order_by("paid_at", "id")
+        )
+
+
+class AccountsReceivableFilter(admin.SimpleListFilter):
+    title = "accounts receivable"
+    parameter_name = "accounts_receivable"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "In accounts receivable"), ("no", "Paid"))
+
+    def queryset(self, request, queryset):
+        condition = Q(accounts_receivable_at__isnull=False)
+        if self.value() == "yes":
+            return queryset.filter(condition)
+        if self.value() == "no":
+            return queryset.exclude(condition)
+        return queryset
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    """Orders made by completion; AB-5 failed charges wait here with their note."""
+
+    list_display = (
+        "number",
+        "basket_guid",
+        "total",
+        "currency",
+        "created_at",
+        "accounts_receivable_at",
+        "accounts_receivable_note",
+    )
+    list_filter = (AccountsReceivableFilter,)
+    list_select_related = ("basket",)
+    search_fields = ("=number",)
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    readonly_fields = (
+        "basket",
+        "number",
+        "total",
+        "currency",
+        "created_at",
+        "accounts_receivable_at",
+        "accounts_receivable_note",
+    )
+
+    @admin.display(description="basket")
+    def basket_guid(self, order) -> str:
+        return basket_link(order.basket)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Abandonment)
+class AbandonmentAdmin(admin.ModelAdmin):
+    list_display = (
+        "basket_guid",
+        "captured_at",
+        "last_activity_at",
+        "shop_account_email",
+        "total",
+        "currency",
+        "recovered_at",
+    )
+    list_filter = ("recovered_at",)
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(admin.ModelAdmin):
+    list_display = ("name", "hostname", "seen_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,97 @@
+"""AB-1 / AB-2 / AB-6: abandonment capture, retention and recovery."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from baskets.models import Basket, Status
+from completion.models import Abandonment
+from completion.services import abandonment_purge, abandonment_sweep, completion_run
+from completion.services.sweeps import _abandonment_sweep_portable
+from tests.completion.helpers import paid_basket
+from tests.factories import BasketFactory, LineFactory, basket_in_status
+
+
+def portable_sweep(*, now=None, batch_size=5000):
+    from django.conf import settings
+
+    now = now or timezone.now()
+    return _abandonment_sweep_portable(
+        now=now, idle_since=now - settings.BASKET_ABANDON_AFTER, batch_size=batch_size
+    )
+
+
+SWEEPS = pytest.mark.parametrize(
+    "sweep", [abandonment_sweep, portable_sweep], ids=["postgresql", "portable"]
+)
+
+
+@pytest.mark.django_db
+@SWEEPS
+def test_idle_active_baskets_are_captured_once_with_their_contents(sweep, settings):
+    """SPEC: AB-1 — idle past the interval, Active only, contents as they were."""
+    now = timezone.now()
+    idle = BasketFactory(customer=True, last_activity_at=now - timedelta(minutes=61), total="30.00")
+    LineFactory(
+        basket=idle, product_id="PRD-1", variant_id="PRD-1-M", quantity=3, unit_price="10.00"
+    )
+    fresh = BasketFactory(last_activity_at=now - timedelta(minutes=59))
+    locked = basket_in_status(Status.LOCKED, last_activity_at=now - timedelta(days=1))
+
+    assert sweep(now=now) == (1, False)
+    abandonment = Abandonment.objects.get()
+    assert abandonment.basket_id == idle.pk and abandonment.basket_guid == idle.guid
+    assert abandonment.shop_account_email == idle.shop_account.email
+    assert abandonment.lines == [
+        {"product_id": "PRD-1", "variant_id": "PRD-1-M", "quantity": 3, "unit_price": "10.00"}
+    ]
+    assert Basket.objects.get(pk=idle.pk).abandoned_at == now
+    assert Basket.objects.get(pk=fresh.pk).abandoned_at is None
+    assert Basket.objects.get(pk=locked.pk).abandoned_at is None
+    assert sweep(now=now + timedelta(hours=5)) == (1, False)  # fresh is idle by then
+    assert Abandonment.objects.filter(basket=idle).count() == 1
+
+
+@pytest.mark.django_db
+@SWEEPS
+def test_sweep_works_in_batches(sweep, settings):
+    """SPEC: AB-1"""
+    settings.BASKET_ABANDON_AFTER = timedelta(minutes=90)
+    old = timezone.now() - timedelta(hours=3)
+    BasketFactory.create_batch(7, last_activity_at=old)
+    assert sweep(batch_size=3) == (3, True)
+    assert sweep(batch_size=3) == (3, True)
+    assert sweep(batch_size=3) == (1, False)
+    assert Abandonment.objects.count() == 7
+
+
+@pytest.mark.django_db
+def test_abandonments_are_purged_after_the_retention(settings):
+    """SPEC: AB-2"""
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        BasketFactory(last_activity_at=start - timedelta(hours=2))
+        abandonment_sweep()
+        clock.shift(settings.ABANDONMENT_RETENTION - timedelta(minutes=1))
+        assert abandonment_purge() == (0, False)
+        clock.shift(timedelta(minutes=2))
+        assert abandonment_purge() == (1, False)
+    assert not Abandonment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_abandoned_basket_that_becomes_an_order_counts_as_recovered():
+    """SPEC: AB-6"""
+    basket = paid_basket()
+    Abandonment.objects.create(
+        basket=basket,
+        basket_guid=basket.guid,
+        captured_at=timezone.now(),
+        last_activity_at=timezone.now(),
+        total=basket.total,
+        currency=basket.currency,
+    )
+    completion_run(worker="test")
+    assert Abandonment.objects.get(basket=basket).recovered_at is not None
