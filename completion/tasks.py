@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import OperationalError
 
 from .services import (
+    abandonment_purge,
     abandonment_sweep,
     completion_run,
     upsell_finalise_due,
@@ -64,6 +65,15 @@ def abandonment_sweep_task(self) -> int:
     count, has_more = abandonment_sweep()
     if has_more:
         abandonment_sweep_task.delay()
+    return count
+
+
+@shared_task(bind=True, acks_late=True, **RETRY)
+def abandonment_purge_task(self) -> int:
+    """AB-2: delete abandonments past the retention, a batch per task, re-queued."""
+    count, has_more = abandonment_purge()
+    if has_more:
+        abandonment_purge_task.delay()
     return count
 
 
