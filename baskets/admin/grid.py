@@ -20,6 +20,7 @@ from ..services.staff import (
 )
 from .export import basket_export_view
 from .filtering import BasketFilterSetFilter
+from .locked import LOCKED_CART_ACTIONS, LockedCartAdminMixin, LockedCartFilter
 from .paging import CappedCountPaginator
 
 
@@ -89,7 +90,7 @@ def run_for_each(modeladmin, request, queryset, *, verb: str, call) -> None:
 
 
 @admin.register(Basket)
-class BasketAdmin(admin.ModelAdmin):
+class BasketAdmin(LockedCartAdminMixin, admin.ModelAdmin):
     list_display = (
         "guid",
         "creator",
@@ -110,7 +111,7 @@ class BasketAdmin(admin.ModelAdmin):
     # Django skips select_related for nullable foreign keys unless told: without this a
     # page makes one query per row.
     list_select_related = ("shop_account",)
-    list_filter = (BasketFilterSetFilter,)
+    list_filter = (BasketFilterSetFilter, LockedCartFilter)
     search_fields = ("guid",)
     search_help_text = "A basket GUID, a shop account e-mail, or an ERP account ID."
     list_per_page = 100
@@ -120,7 +121,12 @@ class BasketAdmin(admin.ModelAdmin):
     ordering = ("-created_at", "-id")
     sortable_by = ("created_at", "modified_at", "total")
     inlines = (LineInline, EventInline)
-    actions = ("complete_manage_booking", "flag_additional_information", "delete_baskets")
+    actions = (
+        "complete_manage_booking",
+        "flag_additional_information",
+        "delete_baskets",
+        *LOCKED_CART_ACTIONS,
+    )
     change_list_template = "admin/baskets/basket/change_list.html"
 
     # --- grid ---------------------------------------------------------------------------

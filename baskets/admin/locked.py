@@ -1,0 +1,108 @@
+"""Locked carts in the admin (LC-2, LC-3, LC-4): the filter, the staff decisions.
+
+Each decision (Confirm order, Unlock, Delete) asks for confirmation and a reason, calls
+one service per basket, and ends the storefront's hold on the basket; the timeline keeps
+who decided, when and why. The dashboard widget lives in ``templates/admin/index.html``.
+"""
+
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+
+from ..models import Status
+from ..services.actors import Actor
+from ..services.locked_carts import locked_cart_confirm, locked_cart_delete, locked_cart_unlock
+
+LOCKED_CART_ACTIONS = ("confirm_locked_carts", "unlock_locked_carts", "delete_locked_carts")
+
+
+class LockedCartFilter(admin.SimpleListFilter):
+    """LC-2: "Cart filter" → Locked carts (the dashboard widget links here)."""
+
+    title = "cart filter"
+    parameter_name = "cart"
+
+    def lookups(self, request, model_admin):
+        return [("locked", "Locked carts")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "locked":
+            return queryset.filter(status=Status.LOCKED)
+        return queryset
+
+
+class LockedCartAdminMixin:
+    """Adds the three locked-cart actions to ``BasketAdmin`` (listed in LOCKED_CART_ACTIONS)."""
+
+    def _locked_cart_decide(self, request, queryset, *, action, title, question, verb, call):
+        from .grid import run_for_each  # the grid module imports this one
+
+        reason = request.POST.get("reason", "").strip()
+        if request.POST.get("confirmed") != "yes" or not reason:
+            if request.POST.get("confirmed") == "yes":
+                self.message_user(
+                    request, "Give a reason: it is kept in the timeline.", messages.ERROR
+                )
+            return TemplateResponse(
+                request,
+                "admin/baskets/basket/action_confirmation.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": title,
+                    "question": question,
+                    "action": action,
+                    "baskets": queryset.order_by("pk")[:200],
+                    "count": queryset.count(),
+                    "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+                    "select_across": request.POST.get("select_across", "0"),
+                    "reason_required": True,
+                    "opts": self.model._meta,
+                },
+            )
+        actor = Actor.staff(request.user)
+        run_for_each(
+            self,
+            request,
+            queryset,
+            verb=verb,
+            call=lambda pk: call(basket_id=pk, actor=actor, reason=reason),
+        )
+        return None
+
+    @admin.action(permissions=["change"], description="Locked cart: Confirm order (paid)")
+    def confirm_locked_carts(self, request, queryset):
+        return self._locked_cart_decide(
+            request,
+            queryset,
+            action="confirm_locked_carts",
+            title="Confirm locked carts as orders",
+            question="Did the provider receive these payments? Each cart goes on as paid, "
+            "to completion as an order, and the shopper's session for it ends.",
+            verb="Confirmed as paid",
+            call=locked_cart_confirm,
+        )
+
+    @admin.action(permissions=["change"], description="Locked cart: Unlock")
+    def unlock_locked_carts(self, request, queryset):
+        return self._locked_cart_decide(
+            request,
+            queryset,
+            action="unlock_locked_carts",
+            title="Unlock locked carts",
+            question="Unlock these carts? Each goes back to Active with the same contents; "
+            "the shopper starts a new session to continue.",
+            verb="Unlocked",
+            call=locked_cart_unlock,
+        )
+
+    @admin.action(permissions=["delete"], description="Locked cart: Delete")
+    def delete_locked_carts(self, request, queryset):
+        return self._locked_cart_decide(
+            request,
+            queryset,
+            action="delete_locked_carts",
+            title="Delete locked carts",
+            question="Delete these locked carts? The shopper has to start a new basket. "
+            "Only Locked carts are deleted.",
+            verb="Deleted",
+            call=locked_cart_delete,
+        )
