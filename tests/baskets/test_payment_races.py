@@ -1,0 +1,94 @@
+"""A payment result racing a staff Unlock or Delete on the same locked basket, in two
+processes on PostgreSQL (SPEC LC-4, API-2): one consistent end state, both recorded or one
+refused, never a lost update."""
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from baskets.models import Basket, BasketEvent, PaymentResult, Status
+from tests.factories import basket_in_status
+from tests.processes import ROOT, child_env
+
+BASKETS = 30
+
+
+def race(roles: list[str], baskets: list[Basket]) -> list[dict[int, str]]:
+    start_at = f"{time.time() + 3:.3f}"
+    pairs = [f"{basket.pk}:{basket.guid}" for basket in baskets]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.baskets.payment_race_worker", role, start_at, *pairs],
+            cwd=ROOT,
+            env=child_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for role in roles
+    ]
+    results = []
+    for process in processes:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+        results.append(
+            {int(pk): outcome for pk, outcome in (line.split() for line in out.splitlines())}
+        )
+    return results
+
+
+def actions(basket: Basket) -> list[str]:
+    return list(
+        BasketEvent.objects.filter(basket_guid=basket.guid)
+        .order_by("created_at", "id")
+        .values_list("action", flat=True)
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_paid_result_racing_staff_unlock(postgres):
+    """SPEC: LC-4 API-2 — either unlock then paid (both recorded) or paid then unlock refused."""
+    baskets = [basket_in_status(Status.LOCKED) for _ in range(BASKETS)]
+    payments, unlocks = race(["paid", "unlock"], baskets)
+    seen = set()
+    for basket in baskets:
+        outcome = (payments[basket.pk], unlocks[basket.pk])
+        seen.add(outcome)
+        stored = Basket.objects.get(pk=basket.pk)
+        assert stored.status == Status.AWAITING_COMPLETION, outcome
+        assert stored.payment_reference == f"PAY-{basket.pk}"
+        if outcome == ("changed", "changed"):
+            assert actions(basket) == ["lock", "unlock", "mark_paid"]
+            assert stored.hold_ended_at is not None
+        else:
+            assert outcome == ("changed", "refused")
+            assert actions(basket) == ["lock", "mark_paid"]
+            assert stored.hold_ended_at is None
+        result = PaymentResult.objects.get(basket_guid=basket.guid)
+        assert result.outcome == "applied"
+    print("outcomes seen:", sorted(seen))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_paid_result_racing_staff_delete(postgres):
+    """SPEC: LC-4 BM-1 API-2 — either deleted and the result kept for reconciliation, or
+    paid and the delete refused."""
+    baskets = [basket_in_status(Status.LOCKED) for _ in range(BASKETS)]
+    payments, deletes = race(["paid", "delete"], baskets)
+    seen = set()
+    for basket in baskets:
+        outcome = (payments[basket.pk], deletes[basket.pk])
+        seen.add(outcome)
+        result = PaymentResult.objects.get(basket_guid=basket.guid)
+        if outcome == ("recorded", "changed"):
+            assert not Basket.objects.filter(pk=basket.pk).exists()
+            assert actions(basket) == ["lock", "delete"]
+            assert (result.basket_id, result.outcome) == (None, "reconciliation")
+        else:
+            assert outcome == ("changed", "refused")
+            assert Basket.objects.get(pk=basket.pk).status == Status.AWAITING_COMPLETION
+            assert actions(basket) == ["lock", "mark_paid"]
+            assert (result.basket_id, result.outcome) == (basket.pk, "applied")
+    print("outcomes seen:", sorted(seen))
