@@ -8,7 +8,7 @@ who decided, when and why. The dashboard widget lives in ``templates/admin/index
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
-from ..models import Status
+from ..models import PaymentResult, Status
 from ..services.actors import Actor
 from ..services.locked_carts import locked_cart_confirm, locked_cart_delete, locked_cart_unlock
 
@@ -106,3 +106,39 @@ class LockedCartAdminMixin:
             verb="Deleted",
             call=locked_cart_delete,
         )
+
+
+@admin.register(PaymentResult)
+class PaymentResultAdmin(admin.ModelAdmin):
+    """Payment results as received; "recorded for reconciliation" ones arrived after staff
+    decided (or after the basket was paid) and changed nothing: match them at the provider."""
+
+    list_display = (
+        "created_at",
+        "basket_guid",
+        "result",
+        "outcome",
+        "provider_reference",
+        "masked_card_number",
+        "note",
+    )
+    list_filter = ("outcome", "result")
+    search_fields = ("provider_reference",)
+    search_help_text = "A provider reference (exact)."
+    show_full_result_count = False
+    list_per_page = 100
+    ordering = ("-created_at", "-id")
+    readonly_fields = [field.name for field in PaymentResult._meta.fields]
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        return (queryset.filter(provider_reference=term), False) if term else (queryset, False)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -5,6 +5,7 @@ admin (Confirm order, Unlock, Delete), and the storefront's old session gets a 4
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -216,3 +217,27 @@ def decide_any(staff, basket, action):
         },
         follow=True,
     )
+
+
+@pytest.mark.django_db
+def test_results_for_reconciliation_are_listed_in_the_admin(api, staff, settings):
+    """SPEC: LC-4 LC-3 — a late result after a delete is listed for staff to reconcile."""
+    basket = locked_basket(api, settings)
+    decide(staff, basket, "delete_locked_carts", "no payment seen")
+    api.post(
+        f"/api/baskets/{basket.guid}/payment/",
+        {"result": "paid", "provider_reference": "PP-LATE", "masked_card_number": "****4242"},
+        format="json",
+    )
+    page = staff.get("/admin/baskets/paymentresult/", {"outcome": "reconciliation"})
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "PP-LATE" in body and str(basket.guid) in body and "PP-123" not in body
+
+
+@pytest.mark.django_db
+def test_both_staff_roles_may_read_payment_results():
+    """SPEC: BM-4 LC-3 — the roles include the PaymentResult rights after migrating."""
+    for name in ("System administrator", "Order processor"):
+        codenames = set(Group.objects.get(name=name).permissions.values_list("codename", flat=True))
+        assert "view_paymentresult" in codenames, name
