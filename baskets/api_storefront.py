@@ -7,7 +7,12 @@ before anything else happens (the refusal never repeats it). Errors are JSON
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
@@ -24,6 +29,7 @@ from .services.storefront_errors import StorefrontInputError
 MAX_QUANTITY = 9999  # far above any real basket line; keeps totals inside the column
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_QUANTITY})
 class QuantityField(serializers.Field):
     default_error_messages = {
         "invalid": f"Quantity must be a whole number from 1 to {MAX_QUANTITY}.",
