@@ -1,0 +1,144 @@
+"""Checkout details, stages, the return from the payment page, resuming after unlock."""
+
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ...exceptions import BasketNotEditable
+from ...locks import basket_lock_row, basket_lock_with_lines
+from ...models import (
+    Basket,
+    Stage,
+    Status,
+)
+from ...models.basket import STAGE_ORDER
+from ..actors import Actor
+from ..storefront_errors import (
+    PaymentNotStarted,
+    StorefrontInputError,
+    WrongStageOrder,
+)
+from ..transitions import event_record
+from .holds import (
+    NOT_EDITABLE,
+    STOREFRONT_STAGES,
+    basket_editable_check,
+    basket_id_for_write,
+    basket_touch,
+)
+
+CHECKOUT_FIELDS = (
+    "payment_address",
+    "delivery_address",
+    "delivery_method",
+    "payment_method",
+    "location",
+    "user_values",
+    "order_comment",
+)
+
+
+def basket_checkout_update(*, guid: uuid.UUID | str, changes: dict[str, Any]) -> Basket:
+    """Set addresses, delivery and payment method, location, user values and comment."""
+    unknown = sorted(set(changes) - set(CHECKOUT_FIELDS))
+    if unknown:
+        raise StorefrontInputError(f"Unknown field(s): {', '.join(unknown)}.", code="unknown_field")
+    basket_id = basket_id_for_write(guid)
+    with transaction.atomic():
+        basket = basket_lock_row(basket_id)
+        basket_editable_check(basket)
+        for field, value in changes.items():
+            setattr(basket, field, value)
+        basket_touch(basket, *changes)
+    return basket
+
+
+def basket_stage_move(
+    *, guid: uuid.UUID | str, stage: str, actor: Actor, purchaser_label: str = ""
+) -> Basket:
+    """Move one stage forward, or back to any earlier stage; Payment again restarts the
+    payment attempt. Leaving a step records it done (CB-5, CB-6, CB-7)."""
+    if stage not in STOREFRONT_STAGES:
+        allowed = ", ".join(STOREFRONT_STAGES)
+        raise StorefrontInputError(
+            f"Unknown stage “{str(stage)[:40]}”; use one of {allowed}.", code="unknown_stage"
+        )
+    basket_id = basket_id_for_write(guid)
+    with transaction.atomic():
+        basket, lines = basket_lock_with_lines(basket_id)
+        basket_editable_check(basket)
+        current = STAGE_ORDER.index(basket.stage)
+        target = STAGE_ORDER.index(stage)
+        restart_payment = stage == basket.stage == Stage.PAYMENT
+        if target > current + 1 or (target == current and not restart_payment):
+            following = Stage(STAGE_ORDER[min(current + 1, len(STAGE_ORDER) - 1)]).label
+            raise WrongStageOrder(
+                f"Cannot move from {Stage(basket.stage).label} to {Stage(stage).label}: "
+                f"the next stage is {following}.",
+                basket_id=basket_id,
+            )
+        if stage == Stage.PAYMENT and not lines:
+            raise WrongStageOrder(
+                "An empty basket cannot go to payment; add a line first.", basket_id=basket_id
+            )
+        now = timezone.now()
+        fields = ["stage"]
+        previous = basket.stage
+        basket.stage = stage
+        if previous == Stage.LOGIN_REGISTER and target > current:
+            label = purchaser_label or (basket.shop_account.name if basket.shop_account else "")
+            if label and not basket.purchaser_label:
+                basket.purchaser_label = label[:200]
+                fields.append("purchaser_label")
+        if previous == Stage.ADDITIONAL_INFORMATION and target > current:
+            if basket.additional_information_supplied_at is None:
+                basket.additional_information_supplied_at = now
+                fields.append("additional_information_supplied_at")
+        if previous == Stage.MANAGE_BOOKING and target > current:
+            if basket.manage_booking_completed_at is None:
+                basket.manage_booking_completed_at = now
+                fields.append("manage_booking_completed_at")
+        if stage == Stage.PAYMENT:
+            # A new payment attempt: the lock sweep waits for its result or the return.
+            basket.payment_started_at = now
+            basket.payment_returned_at = None
+            basket.payment_result_at = None
+            fields += ["payment_started_at", "payment_returned_at", "payment_result_at"]
+            event_record(basket=basket, action="payment_started", actor=actor, at=now)
+        basket_touch(basket, *fields)
+    return basket
+
+
+def basket_payment_return(*, guid: uuid.UUID | str, actor: Actor) -> Basket:
+    """The shopper came back from the payment page: the lock sweep leaves the basket be."""
+    basket_id = basket_id_for_write(guid)
+    with transaction.atomic():
+        basket = basket_lock_row(basket_id)
+        basket_editable_check(basket)
+        if basket.payment_started_at is None:
+            raise PaymentNotStarted(
+                f"No payment was started for basket {basket.guid}; move it to the payment "
+                "stage first.",
+                basket_id=basket_id,
+            )
+        basket.payment_returned_at = timezone.now()
+        event_record(basket=basket, action="payment_return", actor=actor)
+        basket_touch(basket, "payment_returned_at")
+    return basket
+
+
+def basket_resume(*, guid: uuid.UUID | str, actor: Actor) -> Basket:
+    """After staff unlocked a basket, the storefront takes it up again (a new session)."""
+    basket_id = basket_id_for_write(guid)
+    with transaction.atomic():
+        basket = basket_lock_row(basket_id)
+        if basket.status != Status.ACTIVE:
+            raise BasketNotEditable(NOT_EDITABLE[Status(basket.status)], basket_id=basket_id)
+        if basket.hold_ended_at is None:
+            return basket
+        basket.hold_ended_at = None
+        event_record(basket=basket, action="storefront_resume", actor=actor)
+        basket_touch(basket, "hold_ended_at")
+    return basket

@@ -1,0 +1,194 @@
+"""Lines, coupon codes and gift cards: each write re-prices the basket."""
+
+import uuid
+
+from django.db import transaction
+from django.utils import timezone
+
+from ...locks import basket_lock_with_lines
+from ...models import (
+    Basket,
+    Coupon,
+    GiftCard,
+    Line,
+    Product,
+    Variant,
+)
+from ..storefront_errors import (
+    LineNotFound,
+    StorefrontInputError,
+)
+from .holds import basket_editable_check, basket_id_for_write, basket_reprice, basket_touch
+
+
+def _priced_item(product_id: str, variant_id: str) -> tuple[Product, Variant | None]:
+    product = Product.objects.filter(pk=product_id).first()
+    if product is None:
+        raise StorefrontInputError(f"Unknown product “{product_id[:40]}”.", code="unknown_product")
+    if not product.available:
+        raise StorefrontInputError(
+            f"Product “{product.pk}” is not available.", code="product_unavailable"
+        )
+    if not variant_id:
+        return product, None
+    variant = Variant.objects.filter(pk=variant_id, product=product).first()
+    if variant is None:
+        raise StorefrontInputError(
+            f"Product “{product.pk}” has no variant “{variant_id[:40]}”.", code="unknown_variant"
+        )
+    if not variant.available:
+        raise StorefrontInputError(
+            f"Variant “{variant.pk}” of product “{product.pk}” is not available.",
+            code="variant_unavailable",
+        )
+    return product, variant
+
+
+def line_add(
+    *,
+    guid: uuid.UUID | str,
+    product_id: str,
+    quantity: int,
+    variant_id: str = "",
+    booked_user_id: str = "",
+) -> Basket:
+    """Add ``quantity`` of a product (or variant) at today's price; the same item again
+    adds to its line. Locks the lines, then the basket."""
+    product, variant = _priced_item(product_id, variant_id)
+    basket_id = basket_id_for_write(guid)
+    with transaction.atomic():
+        basket, lines = basket_lock_with_lines(basket_id)
+        basket_editable_check(basket)
+        price = variant.price if variant is not None and variant.price is not None else None
+        unit_price = price if price is not None else product.price
+        same = [
+            line
+            for line in lines
+            if line.product_id == product.pk
+            and line.variant_id == variant_id
+            and line.booked_user_id == booked_user_id
+        ]
+        if same:
+            line = same[0]
+            line.quantity += quantity
+            line.unit_price = unit_price
+            line.save(update_fields=["quantity", "unit_price"])
+        else:
+            lines.append(
+                Line.objects.create(
+                    basket=basket,
+                    kind=product.kind,
+                    product_id=product.pk,
+                    variant_id=variant_id,
+                    quantity=quantity,
+                    unit_of_measure_id=product.unit_of_measure_id,
+                    unit_price=unit_price,
+                    booked_user_id=booked_user_id,
+                )
+            )
+        basket_reprice(basket, lines)
+        basket_touch(basket, "total")
+    return basket
+
+
+def line_change(*, guid: uuid.UUID | str, line_id: int, quantity: int) -> Basket:
+    """Set a line's quantity. Locks the lines, then the basket."""
+    basket_id = basket_id_for_write(guid)
+    with transaction.atomic():
+        basket, lines = basket_lock_with_lines(basket_id)
+        basket_editable_check(basket)
+        line = next((line for line in lines if line.pk == line_id), None)
+        if line is None:
+            raise LineNotFound(f"Basket {basket.guid} has no line {line_id}.", basket_id=basket_id)
+        line.quantity = quantity
+        line.save(update_fields=["quantity"])
+        basket_reprice(basket, lines)
+        basket_touch(basket, "total")
+    return basket
+
+
+def line_remove(*, guid: uuid.UUID | str, line_id: int) -> Basket:
+    """Remove a line. Locks the lines, then the basket."""
+    basket_id = basket_id_for_write(guid)
+    with transaction.atomic():
+        basket, lines = basket_lock_with_lines(basket_id)
+        basket_editable_check(basket)
+        line = next((line for line in lines if line.pk == line_id), None)
+        if line is None:
+            raise LineNotFound(f"Basket {basket.guid} has no line {line_id}.", basket_id=basket_id)
+        remaining = [other for other in lines if other.pk != line_id]
+        line.delete()
+        basket_reprice(basket, remaining)
+        basket_touch(basket, "total")
+    return basket
+
+
+# --- coupons and gift cards -----------------------------------------------------------------
+def _valid_now(item: Coupon | GiftCard) -> bool:
+    now = timezone.now()
+    if not item.active:
+        return False
+    if getattr(item, "valid_from", None) and item.valid_from > now:
+        return False
+    return not (item.valid_until and item.valid_until <= now)
+
+
+def _codes_change(guid, *, field: str, code: str, add: bool) -> Basket:
+    basket_id = basket_id_for_write(guid)
+    with transaction.atomic():
+        basket, lines = basket_lock_with_lines(basket_id)
+        basket_editable_check(basket)
+        codes: list[str] = list(getattr(basket, field))
+        if add and code not in codes:
+            codes.append(code)
+        elif not add:
+            if code not in codes:
+                raise StorefrontInputError(
+                    f"Code “{code[:40]}” is not applied to this basket.",
+                    code="code_not_applied",
+                    basket_id=basket_id,
+                )
+            codes.remove(code)
+        setattr(basket, field, codes)
+        basket_reprice(basket, lines)
+        basket_touch(basket, field, "total")
+    return basket
+
+
+def coupon_apply(*, guid: uuid.UUID | str, code: str) -> Basket:
+    """Apply a coupon code that exists and is valid now."""
+    coupon = Coupon.objects.filter(code=code).first()
+    if coupon is None:
+        raise StorefrontInputError(f"Unknown coupon code “{code[:40]}”.", code="unknown_coupon")
+    if not _valid_now(coupon):
+        raise StorefrontInputError(
+            f"Coupon code “{coupon.code}” is not valid now.", code="coupon_not_valid"
+        )
+    return _codes_change(guid, field="coupon_codes", code=coupon.code, add=True)
+
+
+def coupon_remove(*, guid: uuid.UUID | str, code: str) -> Basket:
+    return _codes_change(guid, field="coupon_codes", code=code, add=False)
+
+
+def gift_card_apply(*, guid: uuid.UUID | str, code: str) -> Basket:
+    """Apply a gift card that exists, is valid now and is in the basket's currency."""
+    card = GiftCard.objects.filter(code=code).first()
+    if card is None:
+        raise StorefrontInputError(f"Unknown gift card “{code[:40]}”.", code="unknown_gift_card")
+    if not _valid_now(card):
+        raise StorefrontInputError(
+            f"Gift card “{card.code}” is not valid now.", code="gift_card_not_valid"
+        )
+    basket_id = basket_id_for_write(guid)
+    currency = Basket.objects.filter(pk=basket_id).values_list("currency", flat=True).first()
+    if currency is not None and card.currency != currency:
+        raise StorefrontInputError(
+            f"Gift card “{card.code}” is in {card.currency}, the basket in {currency}.",
+            code="gift_card_currency",
+        )
+    return _codes_change(guid, field="gift_card_codes", code=card.code, add=True)
+
+
+def gift_card_remove(*, guid: uuid.UUID | str, code: str) -> Basket:
+    return _codes_change(guid, field="gift_card_codes", code=code, add=False)

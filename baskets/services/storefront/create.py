@@ -1,0 +1,123 @@
+"""Creating a basket for an anonymous shopper, a login, an ERP account or a salesperson."""
+
+import uuid
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from ...models import (
+    AccountType,
+    Basket,
+    CustomerAccount,
+    PurchaserType,
+    Salesperson,
+    ShopAccount,
+)
+from ..actors import Actor
+from ..storefront_errors import (
+    StorefrontInputError,
+)
+from ..transitions import event_record
+
+
+@dataclass(frozen=True)
+class BasketOwner:
+    shop_account: ShopAccount | None = None
+    customer_account: CustomerAccount | None = None
+    salesperson: Salesperson | None = None
+
+
+def _account_type(customer_account: CustomerAccount | None, *, has_party: bool) -> str:
+    if customer_account is not None and customer_account.is_prospect:
+        return AccountType.CONTACT
+    return AccountType.CUSTOMER if has_party else AccountType.ANONYMOUS
+
+
+def basket_owner_resolve(
+    *,
+    shop_account_guid: str | None = None,
+    erp_account_id: str | None = None,
+    salesperson_guid: str | None = None,
+) -> BasketOwner:
+    """Who a new basket is for; unknown parties are a ``StorefrontInputError``."""
+    given = [v for v in (shop_account_guid, erp_account_id, salesperson_guid) if v]
+    if len(given) > 1:
+        raise StorefrontInputError(
+            "Give at most one of shop_account, customer_account and salesperson.",
+            code="conflicting_owner",
+        )
+    if shop_account_guid:
+        guid = _guid_field(shop_account_guid, "shop_account")
+        account = ShopAccount.objects.select_related("customer_account").filter(guid=guid).first()
+        if account is None:
+            raise StorefrontInputError(
+                f"No shop account with GUID {guid}.", code="unknown_shop_account"
+            )
+        return BasketOwner(shop_account=account, customer_account=account.customer_account)
+    if erp_account_id:
+        customer = CustomerAccount.objects.filter(erp_account_id=erp_account_id).first()
+        if customer is None:
+            raise StorefrontInputError(
+                f"No customer account with ERP account ID “{erp_account_id[:40]}”.",
+                code="unknown_customer_account",
+            )
+        return BasketOwner(customer_account=customer)
+    if salesperson_guid:
+        guid = _guid_field(salesperson_guid, "salesperson")
+        salesperson = (
+            Salesperson.objects.select_related("shop_account", "selected_customer")
+            .filter(shop_account__guid=guid)
+            .first()
+        )
+        if salesperson is None:
+            raise StorefrontInputError(
+                f"No salesperson with shop account GUID {guid}.", code="unknown_salesperson"
+            )
+        return BasketOwner(salesperson=salesperson, customer_account=salesperson.selected_customer)
+    return BasketOwner()
+
+
+def _guid_field(value: str, field: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value).strip())
+    except ValueError as error:
+        raise StorefrontInputError(
+            f"{field}: “{str(value)[:60]}” is not a valid GUID.", code=f"invalid_{field}"
+        ) from error
+
+
+def basket_create(
+    *, owner: BasketOwner, actor: Actor, currency: str = "EUR", location: str = ""
+) -> Basket:
+    """A new Active basket at the Basket stage for ``owner`` (anonymous when empty)."""
+    now = timezone.now()
+    customer = owner.customer_account
+    account = owner.shop_account
+    label = ""
+    purchaser_type = ""
+    purchaser_id = ""
+    if account is not None:
+        label, purchaser_type, purchaser_id = account.name, PurchaserType.USER, str(account.guid)
+    elif customer is not None:
+        label, purchaser_type = customer.name, customer.purchaser_type
+        purchaser_id = customer.erp_account_id
+    with transaction.atomic():
+        basket = Basket.objects.create(
+            shop_account=account,
+            customer_account=customer,
+            salesperson=owner.salesperson,
+            account_type=_account_type(
+                customer, has_party=any((account, customer, owner.salesperson))
+            ),
+            purchaser_label=label,
+            purchaser_type=purchaser_type,
+            purchaser_id=purchaser_id,
+            currency=currency,
+            location=location,
+            created_at=now,
+            modified_at=now,
+            last_activity_at=now,
+        )
+        event_record(basket=basket, action="create", actor=actor, from_status="", at=now)
+    return basket

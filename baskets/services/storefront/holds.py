@@ -1,0 +1,97 @@
+"""Finding a basket for a storefront write and checking the storefront still holds it."""
+
+import uuid
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils import timezone
+
+from ...exceptions import BasketNotEditable, BasketNotFound
+from ...models import (
+    Basket,
+    BasketEvent,
+    Coupon,
+    GiftCard,
+    Line,
+    Stage,
+    Status,
+)
+from ...selectors import guid_parse
+from ..storefront_errors import (
+    HoldEnded,
+)
+
+CENT = Decimal("0.01")
+# Stages a storefront may move a basket to; Confirmation follows the payment result.
+STOREFRONT_STAGES = (
+    Stage.BASKET,
+    Stage.LOGIN_REGISTER,
+    Stage.ADDITIONAL_INFORMATION,
+    Stage.MANAGE_BOOKING,
+    Stage.PAYMENT,
+)
+NOT_EDITABLE = {
+    Status.LOCKED: "The basket is locked until staff check its payment; it cannot be changed.",
+    Status.AWAITING_COMPLETION: "The basket is paid and becomes an order; start a new basket.",
+    Status.COMPLETED: "The basket is already an order; start a new basket.",
+    Status.COMPLETION_FAILED: "The basket is paid and waits for staff; start a new basket.",
+}
+
+
+# --- finding and holding a basket ---------------------------------------------------------
+def basket_id_for_write(guid: uuid.UUID | str) -> int:
+    """The id of the basket with ``guid``; a basket staff deleted answers ``HoldEnded``."""
+    parsed = guid_parse(guid)
+    basket_id = Basket.objects.filter(guid=parsed).values_list("pk", flat=True).first()
+    if basket_id is None:
+        basket_deleted_refuse(parsed)
+        raise BasketNotFound(f"No basket with GUID {parsed}.")
+    return basket_id
+
+
+def basket_deleted_refuse(guid: uuid.UUID) -> None:
+    """Raise ``HoldEnded`` when the timeline shows the basket was deleted."""
+    if BasketEvent.objects.filter(basket_guid=guid, action="delete").exists():
+        raise HoldEnded(
+            f"Basket {guid} was deleted by staff; the storefront's session for it has ended. "
+            "Start again with a new basket (POST /api/baskets/)."
+        )
+
+
+def basket_editable_check(basket: Basket) -> None:
+    """LC-4 / API-2: only an Active basket the storefront still holds takes edits."""
+    if basket.hold_ended_at is not None:
+        if basket.status == Status.ACTIVE:
+            raise HoldEnded(
+                f"Staff unlocked basket {basket.guid}; the storefront's session for it has "
+                "ended. Start again: resume it (POST /api/baskets/<guid>/resume/) or create "
+                "a new basket.",
+                basket_id=basket.pk,
+            )
+        raise HoldEnded(
+            f"Staff confirmed basket {basket.guid} as an order; the storefront's session for "
+            "it has ended. Start again with a new basket (POST /api/baskets/).",
+            basket_id=basket.pk,
+        )
+    if basket.status != Status.ACTIVE:
+        raise BasketNotEditable(NOT_EDITABLE[Status(basket.status)], basket_id=basket.pk)
+
+
+def basket_touch(basket: Basket, *fields: str) -> None:
+    """Save ``fields`` with the modification and shopper activity time."""
+    now = timezone.now()
+    basket.modified_at = now
+    basket.last_activity_at = now
+    basket.save(update_fields=[*fields, "modified_at", "last_activity_at"])
+
+
+def basket_reprice(basket: Basket, lines: list[Line]) -> None:
+    """Total = lines, less each coupon's percentage, less gift card balances (never < 0)."""
+    total = sum((line.unit_price * line.quantity for line in lines), Decimal("0"))
+    coupons = Coupon.objects.filter(code__in=basket.coupon_codes).order_by("code")
+    for coupon in coupons:
+        total = total * (Decimal("100") - coupon.percent_off) / Decimal("100")
+    total = total.quantize(CENT, rounding=ROUND_HALF_UP)
+    cards = GiftCard.objects.filter(code__in=basket.gift_card_codes, currency=basket.currency)
+    for card in cards.order_by("code"):
+        total -= min(card.balance, total)
+    basket.total = total
