@@ -68,8 +68,9 @@ def basket_editable_check(basket: Basket) -> None:
                 basket_id=basket.pk,
             )
         raise HoldEnded(
-            f"Staff confirmed basket {basket.guid} as an order; the storefront's session for "
-            "it has ended. Start again with a new basket (POST /api/baskets/).",
+            f"Staff decided on basket {basket.guid} (now {Status(basket.status).label}); the "
+            "storefront's session for it has ended. Start again with a new basket "
+            "(POST /api/baskets/).",
             basket_id=basket.pk,
         )
     if basket.status != Status.ACTIVE:

@@ -1,0 +1,55 @@
+"""Locked carts in a real browser (SPEC LC-2, LC-3, LC-4): widget, filter, detail, decide."""
+
+import os
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from baskets.models import Basket, BasketEvent, Status
+from tests.browser import CHROMIUM_ARGS, chromium_path
+from tests.factories import LineFactory, UserFactory, basket_in_status
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_staff_confirm_a_locked_cart_from_the_dashboard(live_server):
+    """SPEC: LC-2 LC-3 LC-4 — widget -> filtered grid -> detail -> Confirm order + reason."""
+    UserFactory(username="alice", is_staff=True, is_superuser=True)
+    basket = basket_in_status(Status.LOCKED, total="59.00")
+    LineFactory(basket=basket)
+    Basket.objects.filter(pk=basket.pk).update(
+        masked_card_number="************4242", payment_reference="PP-555"
+    )
+    basket_in_status(Status.ACTIVE)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(f"{live_server.url}/admin/login/")
+        page.fill("#id_username", "alice")
+        page.fill("#id_password", PASSWORD)
+        page.click("input[type=submit]")
+        assert page.inner_text("#locked-cart-count") == "1"
+
+        page.click("#locked-carts-widget a")
+        page.wait_for_selector("#result_list tbody tr")
+        assert page.locator("#result_list tbody tr").count() == 1
+        page.click(f"#result_list tbody tr a:has-text('{basket.guid}')")
+        page.wait_for_selector("#locked-cart-panel")
+        assert page.inner_text("#locked-total") == "59.00 EUR"
+        assert page.inner_text("#locked-card") == "************4242"
+        assert page.inner_text("#locked-reference") == "PP-555"
+
+        page.click("#locked-cart-confirm_locked_carts")
+        page.wait_for_selector("#id_reason")
+        page.fill("#id_reason", "PP-555 received at PayPal")
+        page.click('input[value="Yes, I\'m sure"]')
+        assert "Confirmed as paid: 1 basket(s)." in page.inner_text("ul.messagelist")
+        browser.close()
+
+    assert Basket.objects.get(pk=basket.pk).status == Status.AWAITING_COMPLETION
+    event = BasketEvent.objects.get(basket=basket, action="confirm")
+    assert (event.actor_label, event.reason) == ("staff:alice", "PP-555 received at PayPal")
