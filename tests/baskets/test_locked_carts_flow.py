@@ -5,11 +5,12 @@ admin (Confirm order, Unlock, Delete), and the storefront's old session gets a 4
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from baskets.models import Basket, BasketEvent, Order, PaymentResult, Product, Status
+from baskets.roles import roles_ensure
 from completion.services import completion_run
 from tests.factories import UserFactory, basket_in_status
 
@@ -237,7 +238,9 @@ def test_results_for_reconciliation_are_listed_in_the_admin(api, staff, settings
 
 @pytest.mark.django_db
 def test_both_staff_roles_may_read_payment_results():
-    """SPEC: BM-4 LC-3 — the roles include the PaymentResult rights after migrating."""
+    """SPEC: BM-4 LC-3 — both roles include the PaymentResult rights (migration 0004 runs
+    the same roles_ensure; a transaction=True test elsewhere may have flushed the groups)."""
+    roles_ensure(Group, Permission)
     for name in ("System administrator", "Order processor"):
         codenames = set(Group.objects.get(name=name).permissions.values_list("codename", flat=True))
         assert "view_paymentresult" in codenames, name

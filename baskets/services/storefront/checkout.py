@@ -7,7 +7,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from ...exceptions import BasketNotEditable
-from ...locks import basket_lock_row, basket_lock_with_lines
 from ...models import (
     Basket,
     Stage,
@@ -25,7 +24,7 @@ from .holds import (
     NOT_EDITABLE,
     STOREFRONT_STAGES,
     basket_editable_check,
-    basket_id_for_write,
+    basket_lock_for_write,
     basket_touch,
 )
 
@@ -45,9 +44,8 @@ def basket_checkout_update(*, guid: uuid.UUID | str, changes: dict[str, Any]) ->
     unknown = sorted(set(changes) - set(CHECKOUT_FIELDS))
     if unknown:
         raise StorefrontInputError(f"Unknown field(s): {', '.join(unknown)}.", code="unknown_field")
-    basket_id = basket_id_for_write(guid)
     with transaction.atomic():
-        basket = basket_lock_row(basket_id)
+        basket, _ = basket_lock_for_write(guid)
         basket_editable_check(basket)
         for field, value in changes.items():
             setattr(basket, field, value)
@@ -65,9 +63,9 @@ def basket_stage_move(
         raise StorefrontInputError(
             f"Unknown stage “{str(stage)[:40]}”; use one of {allowed}.", code="unknown_stage"
         )
-    basket_id = basket_id_for_write(guid)
     with transaction.atomic():
-        basket, lines = basket_lock_with_lines(basket_id)
+        basket, lines = basket_lock_for_write(guid, with_lines=True)
+        basket_id = basket.pk
         basket_editable_check(basket)
         current = STAGE_ORDER.index(basket.stage)
         target = STAGE_ORDER.index(stage)
@@ -113,9 +111,9 @@ def basket_stage_move(
 
 def basket_payment_return(*, guid: uuid.UUID | str, actor: Actor) -> Basket:
     """The shopper came back from the payment page: the lock sweep leaves the basket be."""
-    basket_id = basket_id_for_write(guid)
     with transaction.atomic():
-        basket = basket_lock_row(basket_id)
+        basket, _ = basket_lock_for_write(guid)
+        basket_id = basket.pk
         basket_editable_check(basket)
         if basket.payment_started_at is None:
             raise PaymentNotStarted(
@@ -131,9 +129,9 @@ def basket_payment_return(*, guid: uuid.UUID | str, actor: Actor) -> Basket:
 
 def basket_resume(*, guid: uuid.UUID | str, actor: Actor) -> Basket:
     """After staff unlocked a basket, the storefront takes it up again (a new session)."""
-    basket_id = basket_id_for_write(guid)
     with transaction.atomic():
-        basket = basket_lock_row(basket_id)
+        basket, _ = basket_lock_for_write(guid)
+        basket_id = basket.pk
         if basket.status != Status.ACTIVE:
             raise BasketNotEditable(NOT_EDITABLE[Status(basket.status)], basket_id=basket_id)
         if basket.hold_ended_at is None:

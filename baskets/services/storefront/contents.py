@@ -5,7 +5,6 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
-from ...locks import basket_lock_with_lines
 from ...models import (
     Basket,
     Coupon,
@@ -18,7 +17,13 @@ from ..storefront_errors import (
     LineNotFound,
     StorefrontInputError,
 )
-from .holds import basket_editable_check, basket_id_for_write, basket_reprice, basket_touch
+from .holds import (
+    basket_editable_check,
+    basket_id_for_write,
+    basket_lock_for_write,
+    basket_reprice,
+    basket_touch,
+)
 
 
 def _priced_item(product_id: str, variant_id: str) -> tuple[Product, Variant | None]:
@@ -55,9 +60,8 @@ def line_add(
     """Add ``quantity`` of a product (or variant) at today's price; the same item again
     adds to its line. Locks the lines, then the basket."""
     product, variant = _priced_item(product_id, variant_id)
-    basket_id = basket_id_for_write(guid)
     with transaction.atomic():
-        basket, lines = basket_lock_with_lines(basket_id)
+        basket, lines = basket_lock_for_write(guid, with_lines=True)
         basket_editable_check(basket)
         price = variant.price if variant is not None and variant.price is not None else None
         unit_price = price if price is not None else product.price
@@ -93,9 +97,9 @@ def line_add(
 
 def line_change(*, guid: uuid.UUID | str, line_id: int, quantity: int) -> Basket:
     """Set a line's quantity. Locks the lines, then the basket."""
-    basket_id = basket_id_for_write(guid)
     with transaction.atomic():
-        basket, lines = basket_lock_with_lines(basket_id)
+        basket, lines = basket_lock_for_write(guid, with_lines=True)
+        basket_id = basket.pk
         basket_editable_check(basket)
         line = next((line for line in lines if line.pk == line_id), None)
         if line is None:
@@ -109,9 +113,9 @@ def line_change(*, guid: uuid.UUID | str, line_id: int, quantity: int) -> Basket
 
 def line_remove(*, guid: uuid.UUID | str, line_id: int) -> Basket:
     """Remove a line. Locks the lines, then the basket."""
-    basket_id = basket_id_for_write(guid)
     with transaction.atomic():
-        basket, lines = basket_lock_with_lines(basket_id)
+        basket, lines = basket_lock_for_write(guid, with_lines=True)
+        basket_id = basket.pk
         basket_editable_check(basket)
         line = next((line for line in lines if line.pk == line_id), None)
         if line is None:
@@ -134,9 +138,9 @@ def _valid_now(item: Coupon | GiftCard) -> bool:
 
 
 def _codes_change(guid, *, field: str, code: str, add: bool) -> Basket:
-    basket_id = basket_id_for_write(guid)
     with transaction.atomic():
-        basket, lines = basket_lock_with_lines(basket_id)
+        basket, lines = basket_lock_for_write(guid, with_lines=True)
+        basket_id = basket.pk
         basket_editable_check(basket)
         codes: list[str] = list(getattr(basket, field))
         if add and code not in codes:

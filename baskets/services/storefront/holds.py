@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils import timezone
 
 from ...exceptions import BasketNotEditable, BasketNotFound
+from ...locks import basket_lock_row, basket_lock_with_lines
 from ...models import (
     Basket,
     BasketEvent,
@@ -46,6 +47,21 @@ def basket_id_for_write(guid: uuid.UUID | str) -> int:
         basket_deleted_refuse(parsed)
         raise BasketNotFound(f"No basket with GUID {parsed}.")
     return basket_id
+
+
+def basket_lock_for_write(
+    guid: uuid.UUID | str, *, with_lines: bool = False
+) -> tuple[Basket, list[Line]]:
+    """Lock the basket (its lines first, when asked) in the caller's transaction; a basket
+    deleted while we waited answers ``HoldEnded`` like one deleted before."""
+    basket_id = basket_id_for_write(guid)
+    try:
+        if with_lines:
+            return basket_lock_with_lines(basket_id)
+        return basket_lock_row(basket_id), []
+    except BasketNotFound:
+        basket_deleted_refuse(guid_parse(guid))
+        raise
 
 
 def basket_deleted_refuse(guid: uuid.UUID) -> None:
