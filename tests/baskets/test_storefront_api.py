@@ -457,3 +457,39 @@ def test_the_schema_describes_the_write_endpoints(api):
         assert "post" in paths[path], path
     assert "post" in paths["/api/baskets/"] and "get" in paths["/api/baskets/"]
     assert connection.vendor == "postgresql"
+
+
+@pytest.mark.django_db
+def test_every_storefront_write_records_the_activity_time(api, catalogue):
+    """SPEC: AB-1 API-2 — each write moves last_activity_at (the abandonment sweep reads it)."""
+    start = timezone.now().replace(microsecond=0) - timedelta(days=1)
+    with time_machine.travel(start, tick=False):
+        guid = api.post("/api/baskets/", {}, format="json").json()["guid"]
+    basket = Basket.objects.get(guid=guid)
+    assert basket.last_activity_at == start
+    url = f"/api/baskets/{guid}"
+    steps = [
+        ("post", "lines/", {"product_id": "SHIRT", "quantity": 1}),
+        ("patch", "lines/{line}/", {"quantity": 2}),
+        ("post", "coupons/", {"code": "TEN"}),
+        ("delete", "coupons/TEN/", None),
+        ("post", "gift-cards/", {"code": "GIFT5"}),
+        ("delete", "gift-cards/GIFT5/", None),
+        ("patch", "checkout/", {"delivery_method": "post"}),
+        ("post", "stage/", {"stage": "login_register"}),
+        ("post", "stage/", {"stage": "additional_information"}),
+        ("post", "stage/", {"stage": "manage_booking"}),
+        ("post", "stage/", {"stage": "payment"}),
+        ("post", "payment-return/", {}),
+        ("post", "payment/", {"result": "failed"}),
+        ("delete", "lines/{line}/", None),
+    ]
+    for minute, (method, path, payload) in enumerate(steps, start=1):
+        line = basket.lines.values_list("pk", flat=True).first()
+        with time_machine.travel(start + timedelta(minutes=minute), tick=False):
+            response = getattr(api, method)(
+                f"{url}/{path.format(line=line)}", payload, format="json"
+            )
+            assert response.status_code == 200, (path, response.json())
+            basket.refresh_from_db()
+            assert basket.last_activity_at == timezone.now(), path
