@@ -221,7 +221,7 @@ COMPLETION_MAX_ATTEMPTS = env_int("COMPLETION_MAX_ATTEMPTS", 3, 1)
 # A worker that dies mid-completion holds the basket only this long.
 COMPLETION_LEASE = timedelta(seconds=env_int("COMPLETION_LEASE_SECONDS", 300, 10))
 COMPLETION_INTERVAL = timedelta(seconds=env_int("COMPLETION_INTERVAL_SECONDS", 60, 1))
-COMPLETION_BATCH_SIZE = env_int("COMPLETION_BATCH_SIZE", 200, 1)
+COMPLETION_BATCH_SIZE = env_int("COMPLETION_BATCH_SIZE", 500, 1)
 # A run stops claiming after this long and re-queues itself; far below the visibility timeout.
 COMPLETION_RUN_BUDGET = timedelta(seconds=env_int("COMPLETION_RUN_BUDGET_SECONDS", 50, 1))
 # With a backlog, one scheduled run brings up to this many workers into the work.

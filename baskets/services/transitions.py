@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..exceptions import TransitionNotAllowed
-from ..locks import basket_lock_row
+from ..locks import basket_lock_row, basket_lock_rows
 from ..models import Basket, BasketEvent, Status
 from .actors import Actor
 
@@ -186,6 +186,44 @@ def basket_complete(
         payload=payload,
         changes={"completed_at": timezone.now(), "completion_lease_until": None, "last_error": ""},
     )
+
+
+def baskets_complete_many(
+    *, basket_ids: list[int], actor: Actor, payloads: dict[int, dict[str, Any]]
+) -> list[int]:
+    """Awaiting Completion -> Completed for a batch, in the caller's transaction.
+
+    The set-based form of ``basket_complete`` for the completion engine: locks the rows in
+    id order, completes only those still awaiting, one event each; returns their ids.
+    """
+    rule = RULES["complete"]
+    with transaction.atomic():
+        locked = basket_lock_rows(basket_ids, fields=("id", "guid", "status"))
+        rows = [basket for basket in locked if basket.status in rule.sources]
+        ids = [basket.pk for basket in rows]
+        now = timezone.now()
+        Basket.objects.filter(pk__in=ids).update(
+            status=rule.target,
+            modified_at=now,
+            completed_at=now,
+            completion_lease_until=None,
+            last_error="",
+        )
+        BasketEvent.objects.bulk_create(
+            BasketEvent(
+                basket_id=basket.pk,
+                basket_guid=basket.guid,
+                action="complete",
+                from_status=basket.status,
+                to_status=rule.target,
+                actor=actor.user,
+                actor_label=actor.label[:150],
+                payload=payloads.get(basket.pk, {}),
+                created_at=now,
+            )
+            for basket in rows
+        )
+    return ids
 
 
 def basket_fail_completion(*, basket_id: int, actor: Actor, error: str) -> Basket:

@@ -15,17 +15,23 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from baskets.locks import basket_lock_row, basket_lock_with_lines
+from baskets.locks import (
+    basket_lock_row,
+    basket_lock_rows,
+    basket_lock_with_lines,
+    lines_lock_for_baskets,
+)
 from baskets.models import (
     Basket,
     CourseEnrolment,
     Invoice,
     ItemKind,
+    Line,
     Order,
     OrderLine,
     Product,
@@ -33,10 +39,16 @@ from baskets.models import (
 )
 from baskets.models.orders import invoice_number, order_number
 from baskets.services.actors import Actor
-from baskets.services.transitions import basket_complete, basket_fail_completion, event_record
+from baskets.services.transitions import (
+    basket_complete,
+    basket_fail_completion,
+    baskets_complete_many,
+    event_record,
+)
 
 from ..exceptions import CompletionError
 from ..models import Abandonment, UpsellOffer
+from . import orders_sql
 
 logger = logging.getLogger(__name__)
 COMPLETION = Actor.system("completion")
@@ -105,30 +117,48 @@ def _run_hooks(order: Order) -> None:
             ) from error
 
 
-def _create_order(basket: Basket, lines, now) -> Order:
-    product_ids = {line.product_id for line in lines}
-    available = set(
+def _available_products(product_ids: set[str]) -> set[str]:
+    return set(
         Product.objects.filter(id__in=product_ids, available=True).values_list("id", flat=True)
     )
-    withdrawn = sorted(product_ids - available)
-    if withdrawn:
-        raise CompletionError(f"Product {', '.join(withdrawn)} was withdrawn before completion.")
+
+
+def _problem(lines: list[Line], available: set[str]) -> str:
+    """Why a basket cannot be completed now, or "" when it can."""
     if not lines:
-        raise CompletionError("The basket has no lines.")
-    offer = UpsellOffer.objects.filter(basket_id=basket.pk).first()
-    unpaid_note = ""
-    if offer is not None and offer.charge_error:
-        unpaid_note = (
-            f"This order failed during the auto closing of an upsell order: {offer.charge_error} "
+        return "The basket has no lines."
+    withdrawn = sorted({line.product_id for line in lines} - available)
+    if withdrawn:
+        return f"Product {', '.join(withdrawn)} was withdrawn before completion."
+    return ""
+
+
+def _unpaid_notes(basket_ids: list[int]) -> dict[int, str]:
+    """AB-5: orders whose upsell charge failed go to accounts receivable with this note."""
+    return {
+        basket_id: (
+            f"This order failed during the auto closing of an upsell order: {error} "
             "Follow up with the customer to obtain valid card details."
         )
-    order = Order.objects.create(
-        basket=basket,
-        number=order_number(basket.pk),
-        total=basket.total,
-        currency=basket.currency,
-        accounts_receivable_at=now if unpaid_note else None,
-        accounts_receivable_note=unpaid_note,
+        for basket_id, error in UpsellOffer.objects.filter(basket_id__in=basket_ids)
+        .exclude(charge_error="")
+        .values_list("basket_id", "charge_error")
+    }
+
+
+def _orders_create(items: list[tuple[Basket, list[Line]]], now) -> list[Order]:
+    """Orders, their lines, invoices and course enrolments for checked baskets, in bulk."""
+    notes = _unpaid_notes([basket.pk for basket, _lines in items])
+    orders = Order.objects.bulk_create(
+        Order(
+            basket=basket,
+            number=order_number(basket.pk),
+            total=basket.total,
+            currency=basket.currency,
+            accounts_receivable_at=now if basket.pk in notes else None,
+            accounts_receivable_note=notes.get(basket.pk, ""),
+        )
+        for basket, _lines in items
     )
     order_lines = OrderLine.objects.bulk_create(
         OrderLine(
@@ -141,14 +171,21 @@ def _create_order(basket: Basket, lines, now) -> Order:
             unit_price=line.unit_price,
             booked_user_id=line.booked_user_id,
         )
+        for order, (_basket, lines) in zip(orders, items, strict=True)
         for line in lines
     )
-    Invoice.objects.create(
-        order=order, number=invoice_number(basket.pk), amount=basket.total, currency=basket.currency
+    Invoice.objects.bulk_create(
+        Invoice(
+            order=order,
+            number=invoice_number(basket.pk),
+            amount=basket.total,
+            currency=basket.currency,
+        )
+        for order, (basket, _lines) in zip(orders, items, strict=True)
     )
     CourseEnrolment.objects.bulk_create(
         CourseEnrolment(
-            order=order,
+            order_id=order_line.order_id,
             order_line=order_line,
             course_id=order_line.product_id,
             booked_user_id=order_line.booked_user_id,
@@ -156,7 +193,81 @@ def _create_order(basket: Basket, lines, now) -> Order:
         for order_line in order_lines
         if order_line.kind == ItemKind.COURSE
     )
-    return order
+    return orders
+
+
+def _mark_recovered(basket_ids: list[int], now) -> None:
+    """AB-6: an abandoned basket that became an order counts as recovered."""
+    Abandonment.objects.filter(basket_id__in=basket_ids, recovered_at__isnull=True).update(
+        recovered_at=now
+    )
+
+
+# What the batch needs of each basket; the rest of the row stays in the database.
+BATCH_FIELDS = ("id", "guid", "status", "completion_attempts", "total", "currency")
+
+
+def _batch_orders(baskets: list[Basket], lines: list[Line], now) -> tuple[list[Order], set[int]]:
+    """Make the orders of the baskets that can complete; returns (orders, problem ids).
+
+    PostgreSQL: set-based SQL (orders are loaded back only when hooks need them);
+    elsewhere: the ORM, one object per row."""
+    if connection.vendor == "postgresql":
+        problems = orders_sql.problem_ids([basket.pk for basket in baskets])
+        order_ids = orders_sql.orders_create(
+            [basket.pk for basket in baskets if basket.pk not in problems], now
+        )
+        hooks_need_orders = bool(settings.COMPLETION_HOOKS)
+        orders = list(Order.objects.filter(pk__in=order_ids)) if hooks_need_orders else []
+        return orders, problems
+    by_basket: dict[int, list[Line]] = {basket.pk: [] for basket in baskets}
+    for line in lines:
+        if line.basket_id in by_basket:
+            by_basket[line.basket_id].append(line)
+    available = _available_products({line.product_id for line in lines})
+    problems = {basket.pk for basket in baskets if _problem(by_basket[basket.pk], available)}
+    items = [(basket, by_basket[basket.pk]) for basket in baskets if basket.pk not in problems]
+    return _orders_create(items, now), problems
+
+
+def baskets_completion_batch(*, basket_ids: list[int], worker: str) -> tuple[list[int], list[int]]:
+    """Complete a claimed batch in one transaction, the fast path for the common case.
+
+    Locks the batch's lines, then its baskets, in id order. Baskets that cannot complete
+    are left out and returned for the per-basket path, which records their failure; if
+    anything else goes wrong (a hook, a clash) the whole batch rolls back and every basket
+    takes the per-basket path, so one basket's failure never costs another an order.
+    Returns (completed ids, ids for the per-basket path).
+    """
+    try:
+        with transaction.atomic():
+            lines = lines_lock_for_baskets(basket_ids, load=connection.vendor != "postgresql")
+            baskets = [
+                basket
+                for basket in basket_lock_rows(basket_ids, fields=BATCH_FIELDS)
+                if basket.status == Status.AWAITING_COMPLETION
+            ]
+            now = timezone.now()
+            orders, problems = _batch_orders(baskets, lines, now)
+            for order in orders:
+                _run_hooks(order)
+            completed = baskets_complete_many(
+                basket_ids=[basket.pk for basket in baskets if basket.pk not in problems],
+                actor=COMPLETION,
+                payloads={
+                    basket.pk: {
+                        "order": order_number(basket.pk),
+                        "attempt": basket.completion_attempts,
+                        "worker": worker,
+                    }
+                    for basket in baskets
+                },
+            )
+            _mark_recovered(completed, now)
+        return completed, sorted(problems)
+    except (CompletionError, DatabaseError) as error:
+        logger.info("batch of %s baskets falls back to one at a time: %s", len(basket_ids), error)
+        return [], basket_ids
 
 
 def basket_completion_attempt(*, basket_id: int, worker: str) -> str:
@@ -170,8 +281,11 @@ def basket_completion_attempt(*, basket_id: int, worker: str) -> str:
             basket, lines = basket_lock_with_lines(basket_id)
             if basket.status != Status.AWAITING_COMPLETION:
                 return "skipped"
+            problem = _problem(lines, _available_products({line.product_id for line in lines}))
+            if problem:
+                raise CompletionError(problem)
             now = timezone.now()
-            order = _create_order(basket, lines, now)
+            (order,) = _orders_create([(basket, lines)], now)
             _run_hooks(order)
             basket_complete(
                 basket_id=basket_id,
@@ -182,10 +296,7 @@ def basket_completion_attempt(*, basket_id: int, worker: str) -> str:
                     "worker": worker,
                 },
             )
-            # AB-6: an abandoned basket that became an order counts as recovered.
-            Abandonment.objects.filter(basket_id=basket_id, recovered_at__isnull=True).update(
-                recovered_at=now
-            )
+            _mark_recovered([basket_id], now)
         return "completed"
     except (CompletionError, DatabaseError) as error:
         logger.warning("completion of basket %s failed: %s", basket_id, error)
@@ -243,7 +354,10 @@ def completion_run(
         if on_backlog is not None and len(claimed) + gave_up == size:
             on_backlog()
             on_backlog = None
-        for basket_id in claimed:
+        completed, one_by_one = baskets_completion_batch(basket_ids=claimed, worker=worker)
+        summary.completed += len(completed)
+        summary.skipped += len(claimed) - len(completed) - len(one_by_one)
+        for basket_id in one_by_one:
             outcome = basket_completion_attempt(basket_id=basket_id, worker=worker)
             setattr(summary, outcome, getattr(summary, outcome) + 1)
         handled += len(claimed)

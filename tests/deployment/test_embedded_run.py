@@ -94,3 +94,24 @@ def test_embedded_product_serves_admin_and_runs_tasks(embedded_env, tmp_path):
         output, _ = product.communicate(timeout=60)
     assert product.returncode == 0, output
     assert "started scheduler" in output
+
+
+def test_embedded_completion_runs_on_sqlite(embedded_env):
+    """SPEC: CB-3 CB-4 — the completion engine's portable path, on the embedded SQLite."""
+    for step in (["migrate", "--no-input"], ["seed_demo", "--baskets", "400"]):
+        result = manage(embedded_env, *step)
+        assert result.returncode == 0, result.stderr
+    count = [
+        "shell", "-c",
+        "from baskets.models import Basket, Order; "
+        "print(Basket.objects.filter(status='awaiting_completion').count(), Order.objects.count())",
+    ]
+    waiting, orders = map(int, manage(embedded_env, *count).stdout.split()[-2:])
+    assert waiting > 0
+    run = manage(embedded_env, "completion_run", "--until-empty")
+    assert run.returncode == 0, run.stderr
+    completed = int(run.stdout.split("completed ")[1].split(",")[0])
+    gave_up = int(run.stdout.split("gave_up ")[1].split(",")[0])
+    assert completed + gave_up == waiting and completed > 0
+    left, orders_after = map(int, manage(embedded_env, *count).stdout.split()[-2:])
+    assert (left, orders_after) == (0, orders + completed)
