@@ -6,7 +6,7 @@ No e-mail is sent while a row lock is held: claim in a short transaction, commit
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from baskets.locks import basket_lock_row
-from baskets.models import Basket, Status
+from baskets.models import Basket, PaymentResult, Status
 from baskets.services.actors import Actor
 from baskets.services.transitions import basket_lock
 
@@ -29,6 +29,8 @@ SYSTEM = Actor.system("locked-carts")
 BATCH_SIZE = 200
 # The daily e-mail lists at most this many baskets per section, then a count of the rest.
 DAILY_LIST_LIMIT = 100
+# Late payment results (kept for reconciliation) are reported for the day before the mail.
+RECONCILIATION_WINDOW = timedelta(days=1)
 NO_RETURN_REASON = (
     "The shopper started a payment and neither came back from the payment page nor did a "
     "payment result arrive; check the payment at the provider."
@@ -134,18 +136,23 @@ class DailyReport:
     failed_count: int
     waiting: list[Basket]
     waiting_count: int
+    late_results: list[PaymentResult]
+    late_results_count: int
 
     @property
     def empty(self) -> bool:
-        return not (self.locked_count or self.failed_count or self.waiting_count)
+        return not (
+            self.locked_count or self.failed_count or self.waiting_count or self.late_results_count
+        )
 
 
-def _first(queryset: QuerySet[Basket]) -> tuple[list[Basket], int]:
+def _first(queryset: QuerySet) -> tuple[list, int]:
     return list(queryset[:DAILY_LIST_LIMIT]), queryset.count()
 
 
 def daily_report_build(*, now: datetime | None = None) -> DailyReport:
-    """Locked carts, Completion Failed baskets and baskets Awaiting Completion too long."""
+    """Locked carts, Completion Failed baskets, baskets Awaiting Completion too long, and
+    payment results kept for reconciliation in the last day."""
     now = now or timezone.now()
     waiting_since = now - settings.AWAITING_COMPLETION_REPORT_AFTER
     locked = _first(Basket.objects.filter(status=Status.LOCKED).order_by("locked_at", "pk"))
@@ -158,7 +165,13 @@ def daily_report_build(*, now: datetime | None = None) -> DailyReport:
         .filter(waiting_since__lte=waiting_since)
         .order_by("waiting_since", "pk")
     )
-    return DailyReport(*locked, *failed, *waiting)
+    late_results = _first(
+        PaymentResult.objects.filter(
+            outcome=PaymentResult.Outcome.RECONCILIATION,
+            created_at__gt=now - RECONCILIATION_WINDOW,
+        ).order_by("created_at", "pk")
+    )
+    return DailyReport(*locked, *failed, *waiting, *late_results)
 
 
 def daily_notification_send(*, now: datetime | None = None) -> bool:
@@ -183,6 +196,10 @@ def daily_notification_send(*, now: datetime | None = None) -> bool:
         "locked": rows(report.locked),
         "failed": rows(report.failed),
         "waiting": rows(report.waiting),
+        "late_results": [
+            (result, admin_url(result.basket_id) if result.basket_id else "")
+            for result in report.late_results
+        ],
         "waiting_minutes": int(settings.AWAITING_COMPLETION_REPORT_AFTER.total_seconds() // 60),
         "limit": DAILY_LIST_LIMIT,
         "grid_url": f"{settings.BACKOFFICE_BASE_URL}{reverse('admin:baskets_basket_changelist')}",
@@ -190,6 +207,7 @@ def daily_notification_send(*, now: datetime | None = None) -> bool:
     subject = (
         f"[Basket Ops] Daily basket report: {report.locked_count} locked, "
         f"{report.failed_count} completion failed, {report.waiting_count} waiting"
+        + (f", {report.late_results_count} to reconcile" if report.late_results_count else "")
     )
     body = render_to_string("completion/email/daily_notification.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)

@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from baskets.models import Basket, BasketEvent, Stage, Status
 from baskets.services.actors import Actor
+from baskets.services.locked_carts import locked_cart_delete
+from baskets.services.payments import payment_result_record
 from baskets.services.transitions import basket_lock, basket_unlock
 from completion.notifications import locked_cart_alert_send, locked_cart_sweep
 from completion.tasks import daily_notification_task, locked_cart_sweep_task
@@ -144,6 +146,28 @@ def test_daily_email_lists_locked_failed_and_long_waiting_baskets(settings, mail
         assert str(baskets[name].guid) not in mail.body
     assert "Locked carts (1)" in mail.body and "Completion Failed (1)" in mail.body
     assert "Awaiting Completion for more than 60 minutes (1)" in mail.body
+    assert "Payment results to reconcile" not in mail.body
+
+
+@pytest.mark.django_db
+def test_daily_email_lists_late_payment_results_to_reconcile(settings, mailoutbox):
+    """SPEC: LC-5 LC-4 — a result after a staff delete is reported for reconciliation."""
+    settings.EMAIL_SYSTEM_MESSAGES = True
+    settings.STAFF_NOTIFICATION_EMAILS = ["ops@example.com"]
+    with time_machine.travel(START, tick=False):
+        basket = basket_in_status(Status.LOCKED)
+        guid = basket.guid
+        locked_cart_delete(basket_id=basket.pk, actor=SYSTEM, reason="no payment")
+        payment_result_record(guid=guid, result="paid", actor=SYSTEM, provider_reference="PP-1")
+    with time_machine.travel(START + timedelta(hours=20), tick=False):
+        assert daily_notification_task() is True
+    with time_machine.travel(START + timedelta(days=2), tick=False):
+        assert daily_notification_task() is False  # reported once, the day after
+    assert len(mailoutbox) == 1
+    body = mailoutbox[0].body
+    assert mailoutbox[0].subject.endswith("0 waiting, 1 to reconcile")
+    assert "Payment results to reconcile (1)" in body
+    assert f"paid for {guid}, reference PP-1" in body and "(basket deleted)" in body
 
 
 @pytest.mark.django_db
