@@ -79,5 +79,9 @@ def run(context: BenchContext, result: WorkloadResult) -> None:
 
 
 WORKLOAD = Workload(
-    name="abandon_report", title="Abandon report", run=run, unavailable=unavailable
+    name="abandon_report",
+    title="Abandon report",
+    run=run,
+    unavailable=unavailable,
+    description=__doc__,
 )

@@ -143,4 +143,4 @@ def run(context: BenchContext, result: WorkloadResult) -> None:
             )
 
 
-WORKLOAD = Workload(name="admin_grid", title="Admin grid", run=run)
+WORKLOAD = Workload(name="admin_grid", title="Admin grid", run=run, description=__doc__)

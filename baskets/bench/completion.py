@@ -214,5 +214,9 @@ def run(context: BenchContext, result: WorkloadResult) -> None:
 
 
 WORKLOAD = Workload(
-    name="completion", title="Completion of paid baskets", run=run, unavailable=unavailable
+    name="completion",
+    title="Completion of paid baskets",
+    run=run,
+    unavailable=unavailable,
+    description=__doc__,
 )

@@ -62,4 +62,4 @@ def run(context: BenchContext, result: WorkloadResult) -> None:
     )
 
 
-WORKLOAD = Workload(name="export", title="CSV export", run=run)
+WORKLOAD = Workload(name="export", title="CSV export", run=run, description=__doc__)

@@ -4,7 +4,9 @@ The product (``basketops.wsgi``, persistent database connections as configured) 
 limit (``bare_wsgi``, constant JSON) are served by two gunicorn servers started with the
 same settings; a separate process (``load_client``) loads one of them at a time for
 ``--poll-seconds``, 127.0.0.1 only. Cases: the status endpoint and the full basket
-endpoint, each with and without ``If-None-Match`` (a poller that kept the ETag).
+endpoint, each with and without ``If-None-Match`` (a poller that kept the ETag), and the
+status endpoint once more without persistent database connections (``CONN_MAX_AGE=0``),
+to show what that setting is worth.
 """
 
 import json
@@ -31,6 +33,7 @@ CASES = {
     "basket": ("/api/baskets/{guid}/", False),
     "basket, If-None-Match": ("/api/baskets/{guid}/", True),
 }
+NO_PERSISTENT = "status, CONN_MAX_AGE=0 (no persistent DB connections)"
 
 
 def _free_port() -> int:
@@ -40,7 +43,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def gunicorn(app: str):
+def gunicorn(app: str, **env: str):
     """A gunicorn server for ``app`` on a free 127.0.0.1 port; yields the port."""
     port = _free_port()
     process = subprocess.Popen(
@@ -57,7 +60,7 @@ def gunicorn(app: str):
             "warning",
         ],
         cwd=ROOT,
-        env=dict(os.environ),
+        env={**os.environ, **env},
     )
     try:
         deadline = time.monotonic() + 60
@@ -109,6 +112,8 @@ def run(context: BenchContext, result: WorkloadResult) -> None:
     answers: dict[str, list[dict]] = {}
     with ExitStack() as stack:
         product_port = stack.enter_context(gunicorn("basketops.wsgi"))
+        # The same product with a new database connection per request (CONN_MAX_AGE=0).
+        fresh_port = stack.enter_context(gunicorn("basketops.wsgi", CONN_MAX_AGE="0"))
         bare_port = stack.enter_context(gunicorn("baskets.bench.bare_wsgi"))
 
         def measure(name: str, port: int, path: str, if_none_match: bool, expect: set[int]):
@@ -137,11 +142,16 @@ def run(context: BenchContext, result: WorkloadResult) -> None:
             name: measure(name, product_port, path, inm, {304} if inm else {200})
             for name, (path, inm) in CASES.items()
         }
+        variants[NO_PERSISTENT] = measure(
+            NO_PERSISTENT, fresh_port, CASES["status"][0], False, {200}
+        )
         variants["bare WSGI"] = measure("bare WSGI", bare_port, "/{guid}", False, {200})
         samples = alternate(context.rounds, variants)
-    bare = Against(f"bare WSGI app, constant JSON (p99 {_p99(answers['bare WSGI'])})",
-                   Series(samples["bare WSGI"]))
-    for name in CASES:
+    bare = Against(
+        f"bare WSGI app, constant JSON (p99 {_p99(answers['bare WSGI'])})",
+        Series(samples["bare WSGI"]),
+    )
+    for name in [*CASES, NO_PERSISTENT]:
         comparison = Comparison(
             case=name,
             metric="req/s",
@@ -175,4 +185,4 @@ def _p50(answers: list[dict]) -> float:
     return round(sorted(answer["p50_ms"] for answer in answers)[len(answers) // 2], 1)
 
 
-WORKLOAD = Workload(name="polling", title="Status polling (HTTP)", run=run)
+WORKLOAD = Workload(name="polling", title="Status polling (HTTP)", run=run, description=__doc__)

@@ -100,6 +100,7 @@ class Target:
 class WorkloadResult:
     name: str
     title: str
+    description: str = ""
     status: str = "ok"  # "ok", "not available", "failed"
     note: str = ""
     comparisons: list[Comparison] = field(default_factory=list)
@@ -110,6 +111,7 @@ class WorkloadResult:
         return {
             "name": self.name,
             "title": self.title,
+            "description": self.description,
             "status": self.status,
             "note": self.note,
             "seconds": round(self.seconds, 1),
@@ -239,4 +241,8 @@ def report_markdown(report: dict) -> str:
             lines.append(f"| {target['text']} | {target['measured']} | {met} |")
         if workload["status"] != "ok":
             lines.append(f"| {workload['title']} | {workload['status']} | - |")
+    lines += ["", "### What each workload measures", ""]
+    for workload in report["workloads"]:
+        description = " ".join(workload["description"].split())
+        lines.append(f"- **{workload['title']}** (`--only {workload['name']}`): {description}")
     return "\n".join(lines) + "\n"

@@ -28,6 +28,8 @@ class Workload:
     run: Callable[[BenchContext, WorkloadResult], None]
     # Returns why the workload cannot run yet (missing product code), or None.
     unavailable: Callable[[], str | None] = lambda: None
+    # What it measures and against what: the workload module's docstring.
+    description: str = ""
 
 
 def alternate(
@@ -52,7 +54,9 @@ def alternate(
 
 
 def workload_run(workload: Workload, context: BenchContext) -> WorkloadResult:
-    result = WorkloadResult(name=workload.name, title=workload.title)
+    result = WorkloadResult(
+        name=workload.name, title=workload.title, description=workload.description
+    )
     reason = workload.unavailable()
     if reason:
         result.status = "not available"

@@ -222,8 +222,10 @@ def _chunk_seed(low: int, high: int, params: dict, shop_accounts, customers, lin
             "WHERE b.id BETWEEN %(low)s AND %(high)s",
             chunk,
         )
-        completed = "FROM baskets_basket b WHERE b.id BETWEEN %(low)s AND %(high)s " \
+        completed = (
+            "FROM baskets_basket b WHERE b.id BETWEEN %(low)s AND %(high)s "
             "AND b.status = 'completed'"
+        )
         _insert(
             Order,
             {
@@ -283,18 +285,16 @@ def _chunk_seed(low: int, high: int, params: dict, shop_accounts, customers, lin
         )
 
 
-def bench_seed(
-    *, baskets: int, lines: int, progress: Callable[[int], None] | None = None
-) -> dict:
+def bench_seed(*, baskets: int, lines: int, progress: Callable[[int], None] | None = None) -> dict:
     """Seed ``baskets`` baskets of ``lines`` lines each; returns what workloads need to know."""
     started = time.monotonic()
     now = timezone.now().replace(microsecond=0)
     catalogue_ensure(random.Random(1))  # noqa: S311 - demo catalogue, not security
     # Only available products, so completion never refuses a bench basket.
     products = list(
-        Product.objects.filter(available=True).order_by("id").values_list(
-            "id", "kind", "price", "unit_of_measure_id"
-        )
+        Product.objects.filter(available=True)
+        .order_by("id")
+        .values_list("id", "kind", "price", "unit_of_measure_id")
     )
     params = {
         "now": now,
@@ -339,4 +339,3 @@ def seed_now(seed: dict) -> datetime:
 
 def sweep_cutoff(seed: dict) -> datetime:
     return seed_now(seed) - settings.BASKET_ABANDON_AFTER
-

@@ -104,5 +104,5 @@ def run(context: BenchContext, result: WorkloadResult) -> None:
 
 
 WORKLOAD = Workload(
-    name="sweep", title="Abandonment sweep", run=run, unavailable=unavailable
+    name="sweep", title="Abandonment sweep", run=run, unavailable=unavailable, description=__doc__
 )

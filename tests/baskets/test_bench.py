@@ -74,14 +74,13 @@ def test_bench_smoke_run_reports_every_workload(tmp_path):
     assert report["baskets"] == 2000 and report["machine"]["cores"] >= 1
     statuses = {workload["name"]: workload["status"] for workload in report["workloads"]}
     assert statuses == {
-        w.name: "not available" if w.name in expected_unavailable else "ok"
-        for w in workloads_all()
+        w.name: "not available" if w.name in expected_unavailable else "ok" for w in workloads_all()
     }
     for workload in report["workloads"]:
         if workload["status"] != "ok":
-            assert "does not exist yet" in workload["note"] or "cannot be imported" in workload[
-                "note"
-            ]
+            assert (
+                "does not exist yet" in workload["note"] or "cannot be imported" in workload["note"]
+            )
             continue
         assert workload["comparisons"], workload["name"]
         for comparison in workload["comparisons"]:
