@@ -21,6 +21,7 @@ from ..locks import basket_lock_row
 from ..models import Basket, BasketEvent, PaymentResult, Status
 from ..selectors import guid_parse
 from .actors import Actor
+from .cards import card_numbers_refuse, masked_card_validate
 from .storefront_errors import IdempotencyKeyReused
 from .transitions import basket_lock, basket_mark_paid, event_record
 
@@ -61,6 +62,9 @@ def payment_result_record(
 ) -> PaymentAnswer:
     """Apply one payment result to a basket (see the module docstring). Locks the basket."""
     guid = guid_parse(guid)
+    # The API refuses these already; the service keeps the rule for every other caller.
+    card_numbers_refuse([provider_reference, masked_card_number, idempotency_key])
+    masked_card_number = masked_card_validate(masked_card_number)
     replayed = _replay(idempotency_key, guid)
     if replayed is not None:
         return replayed
