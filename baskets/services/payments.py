@@ -22,7 +22,7 @@ from ..models import Basket, BasketEvent, PaymentResult, Status
 from ..selectors import guid_parse
 from .actors import Actor
 from .cards import card_numbers_refuse, masked_card_validate
-from .storefront_errors import IdempotencyKeyReused
+from .storefront_errors import IdempotencyKeyReused, StorefrontInputError
 from .transitions import basket_lock, basket_mark_paid, event_record
 
 logger = logging.getLogger(__name__)
@@ -62,6 +62,10 @@ def payment_result_record(
 ) -> PaymentAnswer:
     """Apply one payment result to a basket (see the module docstring). Locks the basket."""
     guid = guid_parse(guid)
+    if result not in Result.values:
+        raise StorefrontInputError(
+            f"result must be one of {', '.join(Result.values)}.", code="invalid_result"
+        )
     # The API refuses these already; the service keeps the rule for every other caller.
     card_numbers_refuse([provider_reference, masked_card_number, idempotency_key])
     masked_card_number = masked_card_validate(masked_card_number)
