@@ -41,6 +41,7 @@ def run(context: BenchContext, result: WorkloadResult) -> None:
         against=[Against("COPY (SELECT ...) TO STDOUT WITH CSV", Series(samples["copy"]))],
         extra={
             "peak RSS MB": round(peak, 1),
+            "RSS before the request MB": round(answers["view"][0]["baseline_rss_mb"], 1),
             "COPY peak RSS MB": round(copy_peak, 1),
             "MB": round(answers["view"][0]["bytes"] / 1e6, 1),
         },

@@ -183,6 +183,12 @@ def _extra(extra: dict) -> str:
     )
 
 
+def _cell(text: str, limit: int = 300) -> str:
+    """One table cell: a failure's note may hold a whole traceback."""
+    flat = " ".join(str(text).split()).replace("|", "\\|")
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
 def report_markdown(report: dict) -> str:
     machine = report["machine"]
     lines = [
@@ -212,9 +218,8 @@ def report_markdown(report: dict) -> str:
     ]
     for workload in report["workloads"]:
         if workload["status"] != "ok":
-            lines.append(
-                f"| {workload['title']} | {workload['status']} | | | | | {workload['note']} |"
-            )
+            note = _cell(workload["note"])
+            lines.append(f"| {workload['title']} | {workload['status']} | | | | | {note} |")
             continue
         for comparison in workload["comparisons"]:
             metric = comparison["metric"]

@@ -55,6 +55,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--keep-database", action="store_true", help="do not drop the bench database after"
         )
+        parser.add_argument("--note", default="", help="a remark kept with the results")
         # Set by the command itself for its child process, which runs in the bench database.
         parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
 
@@ -109,6 +110,8 @@ class Command(BaseCommand):
         ]
         if options["only"]:
             args += ["--only", *options["only"]]
+        if options["note"]:
+            args += ["--note", options["note"]]
         return args
 
     def _markdown_path(self, options) -> Path:
@@ -167,6 +170,7 @@ class Command(BaseCommand):
                 "lines_per_basket": lines,
                 "rounds": options["rounds"],
                 "seed_seconds": round(seed["seconds"], 1),
+                "note": options["note"],
                 "machine": results.machine_describe(),
             },
             workloads=outcomes,
