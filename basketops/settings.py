@@ -168,7 +168,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-MEDIA_ROOT = DATA_DIR / "media"
+# Generated reports live here; web and workers must share it (a volume in docker-compose).
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or DATA_DIR / "media")
 
 LOGIN_URL = "/accounts/login/"
 
@@ -284,6 +285,7 @@ CELERY_BEAT_SCHEDULE = {
     "abandonment-sweep": {"task": "completion.tasks.abandonment_sweep_task", "schedule": 60.0},
     "upsell-finalise": {"task": "completion.tasks.upsell_finalise_task", "schedule": 60.0},
     "abandonment-purge": {"task": "completion.tasks.abandonment_purge_task", "schedule": 3600.0},
+    "report-schedules": {"task": "completion.tasks.report_schedules_task", "schedule": 300.0},
     "worker-heartbeat": {
         "task": "completion.tasks.worker_heartbeat_task",
         "schedule": 60.0,

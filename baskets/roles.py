@@ -17,3 +17,14 @@ def roles_ensure(group_model, permission_model) -> None:
     administrator.permissions.set(everything)
     processor, _ = group_model.objects.get_or_create(name=ORDER_PROCESSOR)
     processor.permissions.set(everything.exclude(content_type__model__in=PARTY_MODELS))
+
+
+def roles_refresh_in_migration(apps) -> None:
+    """From a data migration: create the permissions of models added so far, then the roles."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    roles_ensure(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))

@@ -113,3 +113,20 @@ def locked_cart_alert_task(self) -> int:
 def daily_notification_task(self) -> bool:
     """LC-5: the daily staff e-mail (only with EMAIL_SYSTEM_MESSAGES on)."""
     return daily_notification_send()
+
+
+# --- Abandon reports (AB-3) ------------------------------------------------------------------
+from .services.reports import abandon_report_build, report_schedules_run  # noqa: E402
+
+
+@shared_task(bind=True, acks_late=True, **RETRY)
+def abandon_report_build_task(self, report_id: int) -> str:
+    """Build one queued abandon report into its spreadsheet."""
+    report = abandon_report_build(report_id=report_id)
+    return report.status if report is not None else "taken"
+
+
+@shared_task(bind=True, acks_late=True, **RETRY)
+def report_schedules_task(self) -> int:
+    """Queue the abandon reports whose schedule is due."""
+    return report_schedules_run()
