@@ -150,6 +150,29 @@ def machine_describe() -> dict:
     }
 
 
+def code_describe() -> str:
+    """The commit measured, and whether the working tree held uncommitted changes."""
+    import subprocess
+
+    from .database import ROOT
+
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except OSError:
+        return "unknown"
+    if not commit:
+        return "unknown"
+    return f"{commit} (with uncommitted changes)" if dirty else commit
+
+
 def report_dict(*, meta: dict, workloads: list[WorkloadResult]) -> dict:
     return {**meta, "workloads": [workload.as_dict() for workload in workloads]}
 
@@ -201,7 +224,7 @@ def report_markdown(report: dict) -> str:
         "",
         f"- Run: {report['started_at']} UTC, `{report['command']}`, "
         f"{report['baskets']:,} baskets × {report['lines_per_basket']} lines, "
-        f"{report['rounds']} rounds",
+        f"{report['rounds']} rounds, code {report.get('code', 'unknown')}",
         f"- Seeding: {report['seed_seconds']:.0f} s "
         f"({report['baskets'] / max(report['seed_seconds'], 0.001):,.0f} baskets/s, set-based SQL)",
         f"- Machine: {machine['cores']} cores ({machine['cpu']}), {machine['memory_gb']} GB RAM, "

@@ -171,6 +171,7 @@ class Command(BaseCommand):
                 "rounds": options["rounds"],
                 "seed_seconds": round(seed["seconds"], 1),
                 "note": options["note"],
+                "code": results.code_describe(),
                 "machine": results.machine_describe(),
             },
             workloads=outcomes,
