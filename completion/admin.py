@@ -9,11 +9,11 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import FileResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from baskets.admin.actions import decide_with_reason
 from baskets.admin.paging import CappedCountPaginator
 from baskets.models import Order, Status
 from baskets.services.actors import Actor
@@ -64,44 +64,6 @@ class ReadOnlyBasketView(admin.ModelAdmin):
         return basket_link(basket)
 
 
-def confirm_with_reason(modeladmin, request, queryset, *, action: str, title: str, question: str):
-    """The intermediate page asking for a reason; None once the staff member confirmed."""
-    if request.POST.get("confirmed") == "yes" and request.POST.get("reason", "").strip():
-        return None
-    if request.POST.get("confirmed") == "yes":
-        modeladmin.message_user(request, "A reason is required.", messages.ERROR)
-    return TemplateResponse(
-        request,
-        "admin/baskets/basket/action_confirmation.html",
-        {
-            **modeladmin.admin_site.each_context(request),
-            "title": title,
-            "question": question,
-            "action": action,
-            "baskets": queryset.order_by("pk")[:200],
-            "count": queryset.count(),
-            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-            "select_across": request.POST.get("select_across", "0"),
-            "reason_required": True,
-            "opts": modeladmin.model._meta,
-        },
-    )
-
-
-def run_with_reason(modeladmin, request, queryset, *, verb: str, service) -> None:
-    from baskets.admin.grid import run_for_each
-
-    actor = Actor.staff(request.user)
-    reason = request.POST["reason"].strip()
-    run_for_each(
-        modeladmin,
-        request,
-        queryset,
-        verb=verb,
-        call=lambda pk: service(basket_id=pk, actor=actor, reason=reason),
-    )
-
-
 @admin.register(CompletionFailedBasket)
 class CompletionFailedAdmin(ReadOnlyBasketView):
     """CB-4 triage: failures grouped by error; requeue (fresh attempts) or close, with a reason."""
@@ -143,33 +105,29 @@ class CompletionFailedAdmin(ReadOnlyBasketView):
 
     @admin.action(permissions=["change"], description="Requeue for completion (fresh attempts)")
     def requeue(self, request, queryset):
-        page = confirm_with_reason(
+        return decide_with_reason(
             self,
             request,
             queryset,
             action="requeue",
             title="Requeue baskets",
             question="Give these baskets a fresh set of completion attempts?",
+            verb="Requeued",
+            call=completion_requeue,
         )
-        if page is not None:
-            return page
-        run_with_reason(self, request, queryset, verb="Requeued", service=completion_requeue)
-        return None
 
     @admin.action(permissions=["change"], description="Close (handled by hand)")
     def close(self, request, queryset):
-        page = confirm_with_reason(
+        return decide_with_reason(
             self,
             request,
             queryset,
             action="close",
             title="Close baskets",
             question="Close these baskets? No automatic run will touch them again.",
+            verb="Closed",
+            call=completion_failure_close,
         )
-        if page is not None:
-            return page
-        run_with_reason(self, request, queryset, verb="Closed", service=completion_failure_close)
-        return None
 
 
 @admin.register(BasketInCompletion)

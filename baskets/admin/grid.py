@@ -5,11 +5,9 @@ import uuid
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from ..exceptions import BasketError
 from ..models import Basket, BasketEvent, Line, Status
 from ..selectors import basket_list
 from ..services.actors import Actor
@@ -18,6 +16,7 @@ from ..services.staff import (
     basket_delete,
     basket_flag_additional_information,
 )
+from .actions import decide_with_reason, run_for_each
 from .export import basket_export_view
 from .filtering import BasketFilterSetFilter
 from .locked import LOCKED_CART_ACTIONS, LockedCartAdminMixin, LockedCartFilter
@@ -61,32 +60,6 @@ class EventInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
-
-
-def run_for_each(modeladmin, request, queryset, *, verb: str, call) -> None:
-    """Call a service for each selected basket and report done, unchanged and refused."""
-    done = unchanged = 0
-    refused: list[str] = []
-    for basket_id, guid in queryset.values_list("pk", "guid").order_by("pk"):
-        try:
-            changed = call(basket_id)
-        except BasketError as error:
-            refused.append(f"{guid}: {error.message}")
-            continue
-        if changed is False:
-            unchanged += 1
-        else:
-            done += 1
-    if done:
-        modeladmin.message_user(request, f"{verb}: {done} basket(s).", messages.SUCCESS)
-    if unchanged:
-        modeladmin.message_user(request, f"{unchanged} basket(s) were already done.", messages.INFO)
-    for line in refused[:20]:
-        modeladmin.message_user(request, f"Refused {line}", messages.ERROR)
-    if len(refused) > 20:
-        modeladmin.message_user(
-            request, f"... and {len(refused) - 20} more refused.", messages.ERROR
-        )
 
 
 @admin.register(Basket)
@@ -230,31 +203,22 @@ class BasketAdmin(LockedCartAdminMixin, admin.ModelAdmin):
 
     @admin.action(permissions=["delete"], description="Delete selected baskets")
     def delete_baskets(self, request, queryset):
-        if request.POST.get("confirmed") != "yes":
-            return TemplateResponse(
-                request,
-                "admin/baskets/basket/action_confirmation.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "title": "Delete baskets",
-                    "question": "Delete these baskets? Paid and completed baskets are kept.",
-                    "action": "delete_baskets",
-                    "baskets": queryset.order_by("pk")[:200],
-                    "count": queryset.count(),
-                    "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-                    "select_across": request.POST.get("select_across", "0"),
-                    "opts": self.model._meta,
-                },
-            )
-        actor = Actor.staff(request.user)
-        reason = request.POST.get("reason", "").strip() or "Deleted in admin"
-
-        def delete(pk: int) -> bool:
-            basket_delete(basket_id=pk, actor=actor, reason=reason)
+        def delete(*, basket_id: int, actor: Actor, reason: str) -> bool:
+            basket_delete(basket_id=basket_id, actor=actor, reason=reason)
             return True
 
-        run_for_each(self, request, queryset, verb="Deleted", call=delete)
-        return None
+        return decide_with_reason(
+            self,
+            request,
+            queryset,
+            action="delete_baskets",
+            title="Delete baskets",
+            question="Delete these baskets? Paid and completed baskets are kept.",
+            verb="Deleted",
+            call=delete,
+            reason_required=False,
+            default_reason="Deleted in admin",
+        )
 
     # --- export -------------------------------------------------------------------------
     def get_urls(self):

@@ -5,12 +5,11 @@ one service per basket, and ends the storefront's hold on the basket; the timeli
 who decided, when and why. The dashboard widget lives in ``templates/admin/index.html``.
 """
 
-from django.contrib import admin, messages
-from django.template.response import TemplateResponse
+from django.contrib import admin
 
 from ..models import PaymentResult, Status
-from ..services.actors import Actor
 from ..services.locked_carts import locked_cart_confirm, locked_cart_delete, locked_cart_unlock
+from .actions import decide_with_reason
 
 LOCKED_CART_ACTIONS = ("confirm_locked_carts", "unlock_locked_carts", "delete_locked_carts")
 
@@ -33,40 +32,8 @@ class LockedCartFilter(admin.SimpleListFilter):
 class LockedCartAdminMixin:
     """Adds the three locked-cart actions to ``BasketAdmin`` (listed in LOCKED_CART_ACTIONS)."""
 
-    def _locked_cart_decide(self, request, queryset, *, action, title, question, verb, call):
-        from .grid import run_for_each  # the grid module imports this one
-
-        reason = request.POST.get("reason", "").strip()
-        if request.POST.get("confirmed") != "yes" or not reason:
-            if request.POST.get("confirmed") == "yes":
-                self.message_user(
-                    request, "Give a reason: it is kept in the timeline.", messages.ERROR
-                )
-            return TemplateResponse(
-                request,
-                "admin/baskets/basket/action_confirmation.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "title": title,
-                    "question": question,
-                    "action": action,
-                    "baskets": queryset.order_by("pk")[:200],
-                    "count": queryset.count(),
-                    "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-                    "select_across": request.POST.get("select_across", "0"),
-                    "reason_required": True,
-                    "opts": self.model._meta,
-                },
-            )
-        actor = Actor.staff(request.user)
-        run_for_each(
-            self,
-            request,
-            queryset,
-            verb=verb,
-            call=lambda pk: call(basket_id=pk, actor=actor, reason=reason),
-        )
-        return None
+    def _locked_cart_decide(self, request, queryset, **decision):
+        return decide_with_reason(self, request, queryset, **decision)
 
     @admin.action(permissions=["change"], description="Locked cart: Confirm order (paid)")
     def confirm_locked_carts(self, request, queryset):

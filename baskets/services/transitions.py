@@ -171,7 +171,7 @@ def basket_confirm(*, basket_id: int, actor: Actor, reason: str = "") -> Basket:
         action="confirm",
         actor=actor,
         reason=reason,
-        changes={"paid_at": timezone.now(), "locked_at": None},
+        changes={"paid_at": timezone.now(), "locked_at": None, "lock_reason": ""},
     )
 
 

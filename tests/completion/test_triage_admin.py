@@ -58,7 +58,7 @@ def test_requeue_needs_a_reason_and_gives_fresh_attempts(processor):
     confirmation = processor.post(TRIAGE, data)
     assert "fresh set of completion attempts" in confirmation.content.decode()
     no_reason = processor.post(TRIAGE, {**data, "confirmed": "yes", "reason": " "})
-    assert "A reason is required" in no_reason.content.decode()
+    assert "Give a reason: it is kept in the timeline." in no_reason.content.decode()
     assert Basket.objects.get(pk=basket.pk).status == Status.COMPLETION_FAILED
 
     processor.post(TRIAGE, {**data, "confirmed": "yes", "reason": "product back in stock"})

@@ -19,3 +19,12 @@ def test_compose_file_names_the_five_services_and_their_roles():
         # No secret in the file: it is taken from the environment.
         assert environment["SECRET_KEY"].startswith("${SECRET_KEY")
         assert set(services[name]["depends_on"]) == {"postgres", "redis"}
+
+
+def test_gunicorn_access_log_leaves_query_strings_out():
+    """No card number a client put in a query string reaches the access log."""
+    settings: dict = {}
+    exec((ROOT / "gunicorn.conf.py").read_text(), settings)  # noqa: S102
+    assert "%(U)s" in settings["access_log_format"]
+    assert "%(r)s" not in settings["access_log_format"]
+    assert "%(q)s" not in settings["access_log_format"]

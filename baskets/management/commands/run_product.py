@@ -32,8 +32,8 @@ class Command(BaseCommand):
                 bind,
                 "--workers",
                 str(web_workers),
-                "--access-logfile",
-                "-",
+                "--config",
+                str(settings.BASE_DIR / "gunicorn.conf.py"),
             ],
             "worker": [
                 python,
