@@ -172,6 +172,8 @@ STORAGES = {
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or DATA_DIR / "media")
 
 LOGIN_URL = "/accounts/login/"
+# A shopper who logs in without a (safe) ``next`` lands on their basket page.
+LOGIN_REDIRECT_URL = "/basket/"
 
 # --- Security when served for real ------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -257,6 +259,9 @@ AWAITING_COMPLETION_REPORT_AFTER = timedelta(
 )
 # Links in staff e-mail point here (the admin's public address).
 BACKOFFICE_BASE_URL = env_str("BACKOFFICE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# RL-8: recovery links (BasketUrl) in e-mails and the API start with this (the shop's
+# public address, where /basket/recover/<guid>/ is served).
+SHOP_BASE_URL = env_str("SHOP_BASE_URL", BACKOFFICE_BASE_URL).rstrip("/")
 
 BUSINESS_SETTINGS = (
     "BASKET_ABANDON_AFTER",

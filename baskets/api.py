@@ -2,7 +2,6 @@
 
 import logging
 
-from django.urls import reverse
 from django.utils.http import quote_etag
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
@@ -11,6 +10,8 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from recovery.links import basket_url
 
 from .exceptions import BasketError
 from .filters import BasketFilterSet
@@ -67,9 +68,8 @@ class BasketSummarySerializer(serializers.ModelSerializer):
         )
 
     def get_recovery_url(self, basket: Basket) -> str:
-        path = reverse("recovery:recover", kwargs={"guid": basket.guid})
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request is not None else path
+        """RL-8: the same absolute link (BasketUrl) the reminder e-mails hold."""
+        return basket_url(basket.guid)
 
 
 class BasketSerializer(BasketSummarySerializer):

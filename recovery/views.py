@@ -1,52 +1,108 @@
-"""Shopper-facing recovery links (SPEC section 4): ``/basket/recover/<guid>/``."""
+"""Shopper-facing recovery links (SPEC section 4): ``/basket/recover/<guid>/``.
+
+The link recovers the basket (``recovery.services.basket_recover``) and directs the shopper
+to the basket page, ``/basket/``, with a message for everything that changed (RL-2). A
+refusal is a page with a 4xx status and the staff-editable text (RL-7); a basket only
+another login may recover sends the shopper to log in, then back to the link (RL-3).
+"""
 
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
 
 from baskets.exceptions import BasketNotFound, InvalidGuid
 from baskets.models import Status
-from baskets.selectors import basket_get
+from baskets.selectors import guid_parse
 
-# RL-7 default texts; [BasketGuid] is replaced with the basket's GUID.
-TEXTS = {
-    "basket_NotAvailable": "The basket with GUID [BasketGuid] is not available.",
-    "basket_AlreadyOrdered": (
-        "The basket with GUID [BasketGuid] is not available, because it has already been "
-        "completed as an order."
-    ),
-    "basket_InvalidGuid": "“[BasketGuid]” is not a valid basket link.",
-}
+from .exceptions import LoginNeeded, RecoveryRefused
+from .links import unsubscribe_token_read
+from .selectors import basket_page_lines, shopper_baskets
+from .services import basket_recover as basket_recover_service
+from .services import shop_account_reminders_opt_out
+from .shoppers import shopper_from_request
+from .texts import text_render
 
-
-def _message(request: HttpRequest, key: str, guid: str, status: int) -> HttpResponse:
-    text = TEXTS[key].replace("[BasketGuid]", guid[:60])
-    return render(request, "recovery/message.html", {"message": text, "key": key}, status=status)
+# The shop's current location follows the recovered basket's (RL-1).
+LOCATION_SESSION_KEY = "shop_location"
 
 
+def _message_page(request: HttpRequest, key: str, guid: str, status: int) -> HttpResponse:
+    text = text_render(key, guid=guid[:60])
+    return render(
+        request, "recovery/message.html", {"message": text, "key": key}, status=status
+    )
+
+
+@require_GET
 def basket_recover(request: HttpRequest, guid: str) -> HttpResponse:
+    """RL-1 .. RL-7: recover the basket and show the basket page."""
+    shopper = shopper_from_request(request)
     try:
-        basket = basket_get(guid=guid)
+        recovery = basket_recover_service(guid=guid, shopper=shopper)
     except InvalidGuid:
-        return _message(request, "basket_InvalidGuid", guid, 400)
+        return _message_page(request, "basket_InvalidGuid", guid, 400)
     except BasketNotFound:
-        return _message(request, "basket_NotAvailable", guid, 404)
-    if basket.status == Status.COMPLETED:
-        return _message(request, "basket_AlreadyOrdered", str(basket.guid), 410)
-    owner = basket.shop_account.user_id if basket.shop_account_id else None
-    if owner is not None and owner != request.user.pk:
-        # RL-3: only the owning login; after logging in as the owner the shopper lands here.
-        query = urlencode({"next": request.get_full_path()})
-        return HttpResponseRedirect(f"{settings.LOGIN_URL}?{query}")
-    return render(request, "recovery/basket.html", {"basket": basket, "lines": basket.lines.all()})
+        return _message_page(request, "basket_NotAvailable", guid, 404)
+    except LoginNeeded as refusal:
+        messages.warning(request, text_render(refusal.code, guid=refusal.guid))
+        link = reverse("recovery:recover", kwargs={"guid": refusal.guid})
+        return HttpResponseRedirect(f"{settings.LOGIN_URL}?{urlencode({'next': link})}")
+    except RecoveryRefused as refusal:
+        return _message_page(request, refusal.code, refusal.guid, refusal.http_status)
+    basket = recovery.basket
+    if basket.location:
+        request.session[LOCATION_SESSION_KEY] = basket.location
+    for notice in recovery.notices:
+        messages.info(request, notice)
+    return HttpResponseRedirect(reverse("recovery:basket"))
 
 
+@require_GET
 def basket_recover_legacy(request: HttpRequest) -> HttpResponse:
     """The legacy form ``/baction/rb.aspx?guid=<guid>`` leads to the same place."""
-    guid = request.GET.get("guid", "")
-    if not guid:
-        return _message(request, "basket_InvalidGuid", "", 400)
-    return HttpResponseRedirect(reverse("recovery:recover", kwargs={"guid": guid}))
+    raw = request.GET.get("guid", "")
+    try:
+        guid = guid_parse(raw)
+    except InvalidGuid:
+        return _message_page(request, "basket_InvalidGuid", raw, 400)
+    return HttpResponseRedirect(reverse("recovery:recover", kwargs={"guid": str(guid)}))
+
+
+@require_GET
+def basket_current(request: HttpRequest) -> HttpResponse:
+    """The basket page: the shopper's current basket, and with multiple baskets the others."""
+    shopper = shopper_from_request(request, create_token=False)
+    entries = list(shopper_baskets(shopper))
+    current = next((entry.basket for entry in entries if entry.deactivated_at is None), None)
+    others = [entry.basket for entry in entries if entry.deactivated_at is not None]
+    context = {
+        "basket": current,
+        "lines": basket_page_lines(current) if current is not None else [],
+        "editable": current is not None and current.status == Status.ACTIVE,
+        "status_label": Status(current.status).label if current is not None else "",
+        "other_baskets": [
+            (basket, reverse("recovery:recover", kwargs={"guid": str(basket.guid)}))
+            for basket in others
+        ],
+        "multiple_baskets": settings.MULTIPLE_BASKETS,
+        "shop_location": request.session.get(LOCATION_SESSION_KEY, ""),
+    }
+    return render(request, "recovery/basket.html", context)
+
+
+@csrf_exempt  # One-click unsubscribe (RFC 8058) posts from the mail client, without a token.
+@require_http_methods(["GET", "POST"])
+def reminders_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """AB-4: the signed link in a reminder e-mail; the account gets no reminder any more."""
+    account_guid = unsubscribe_token_read(token)
+    if account_guid is None or not shop_account_reminders_opt_out(
+        shop_account_guid=account_guid
+    ):
+        return _message_page(request, "basket_UnsubscribeInvalid", "", 400)
+    return _message_page(request, "basket_Unsubscribed", "", 200)

@@ -4,6 +4,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -42,7 +43,7 @@ def test_basket_by_guid_has_the_documented_fields(api):
         assert key in body
     assert body["guid"] == str(basket.guid)
     assert body["status"] == "active"
-    assert body["recovery_url"] == f"http://testserver/basket/recover/{basket.guid}/"
+    assert body["recovery_url"] == f"{settings.SHOP_BASE_URL}/basket/recover/{basket.guid}/"
     assert body["lines"] == [
         {
             "id": basket.lines.get().pk,

@@ -1,6 +1,7 @@
 """Lines, coupon codes and gift cards: each write re-prices the basket."""
 
 import uuid
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -49,6 +50,18 @@ def _priced_item(product_id: str, variant_id: str) -> tuple[Product, Variant | N
     return product, variant
 
 
+def item_unit_price(*, product_id: str, variant_id: str = "") -> Decimal:
+    """Today's unit price of a product (or variant); ``StorefrontInputError`` when it is
+    unknown or unavailable (recovery re-prices lines with it, RL-2)."""
+    product, variant = _priced_item(product_id, variant_id)
+    return _unit_price(product, variant)
+
+
+def _unit_price(product: Product, variant: Variant | None) -> Decimal:
+    price = variant.price if variant is not None and variant.price is not None else None
+    return price if price is not None else product.price
+
+
 def line_add(
     *,
     guid: uuid.UUID | str,
@@ -63,8 +76,7 @@ def line_add(
     with transaction.atomic():
         basket, lines = basket_lock_for_write(guid, with_lines=True)
         basket_editable_check(basket)
-        price = variant.price if variant is not None and variant.price is not None else None
-        unit_price = price if price is not None else product.price
+        unit_price = _unit_price(product, variant)
         same = [
             line
             for line in lines
@@ -159,8 +171,8 @@ def _codes_change(guid, *, field: str, code: str, add: bool) -> Basket:
     return basket
 
 
-def coupon_apply(*, guid: uuid.UUID | str, code: str) -> Basket:
-    """Apply a coupon code that exists and is valid now."""
+def coupon_validate(code: str) -> Coupon:
+    """The coupon if it exists and is valid now, else ``StorefrontInputError``."""
     coupon = Coupon.objects.filter(code=code).first()
     if coupon is None:
         raise StorefrontInputError(f"Unknown coupon code “{code[:40]}”.", code="unknown_coupon")
@@ -168,6 +180,12 @@ def coupon_apply(*, guid: uuid.UUID | str, code: str) -> Basket:
         raise StorefrontInputError(
             f"Coupon code “{coupon.code}” is not valid now.", code="coupon_not_valid"
         )
+    return coupon
+
+
+def coupon_apply(*, guid: uuid.UUID | str, code: str) -> Basket:
+    """Apply a coupon code that exists and is valid now."""
+    coupon = coupon_validate(code)
     return _codes_change(guid, field="coupon_codes", code=coupon.code, add=True)
 
 
@@ -175,8 +193,9 @@ def coupon_remove(*, guid: uuid.UUID | str, code: str) -> Basket:
     return _codes_change(guid, field="coupon_codes", code=code, add=False)
 
 
-def gift_card_apply(*, guid: uuid.UUID | str, code: str) -> Basket:
-    """Apply a gift card that exists, is valid now and is in the basket's currency."""
+def gift_card_validate(code: str, *, currency: str | None) -> GiftCard:
+    """The gift card if it exists, is valid now and is in ``currency`` (when given), else
+    ``StorefrontInputError``."""
     card = GiftCard.objects.filter(code=code).first()
     if card is None:
         raise StorefrontInputError(f"Unknown gift card “{code[:40]}”.", code="unknown_gift_card")
@@ -184,13 +203,24 @@ def gift_card_apply(*, guid: uuid.UUID | str, code: str) -> Basket:
         raise StorefrontInputError(
             f"Gift card “{card.code}” is not valid now.", code="gift_card_not_valid"
         )
-    basket_id = basket_id_for_write(guid)
-    currency = Basket.objects.filter(pk=basket_id).values_list("currency", flat=True).first()
+    _gift_card_currency_check(card, currency)
+    return card
+
+
+def _gift_card_currency_check(card: GiftCard, currency: str | None) -> None:
     if currency is not None and card.currency != currency:
         raise StorefrontInputError(
             f"Gift card “{card.code}” is in {card.currency}, the basket in {currency}.",
             code="gift_card_currency",
         )
+
+
+def gift_card_apply(*, guid: uuid.UUID | str, code: str) -> Basket:
+    """Apply a gift card that exists, is valid now and is in the basket's currency."""
+    card = gift_card_validate(code, currency=None)
+    basket_id = basket_id_for_write(guid)
+    currency = Basket.objects.filter(pk=basket_id).values_list("currency", flat=True).first()
+    _gift_card_currency_check(card, currency)
     return _codes_change(guid, field="gift_card_codes", code=card.code, add=True)
 
 

@@ -1,0 +1,49 @@
+"""RL-8: the recovery link (BasketUrl) and GUID (BasketGUID) for e-mails and the API, and
+the signed unsubscribe link of reminder e-mails (AB-4).
+
+Every absolute link starts with ``SHOP_BASE_URL``, so the API, the e-mails and anything
+else that hands a link to a shopper give the same one.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+from baskets.models import Basket
+
+UNSUBSCRIBE_SALT = "recovery.reminders.unsubscribe"
+
+
+def basket_url(guid: uuid.UUID | str) -> str:
+    """The absolute recovery link of a basket; the GUID never changes, so neither does it."""
+    path = reverse("recovery:recover", kwargs={"guid": str(guid)})
+    return f"{settings.SHOP_BASE_URL}{path}"
+
+
+def basket_runtime_values(basket: Basket) -> dict[str, str]:
+    """The "Basket" runtime values for templates: ``{{ Basket.BasketUrl }}`` and
+    ``{{ Basket.BasketGUID }}``."""
+    return {"BasketGUID": str(basket.guid), "BasketUrl": basket_url(basket.guid)}
+
+
+def unsubscribe_token(shop_account_guid: uuid.UUID | str) -> str:
+    """A token naming the shop account, signed with SECRET_KEY (it cannot be forged)."""
+    return signing.dumps({"account": str(shop_account_guid)}, salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_token_read(token: str) -> uuid.UUID | None:
+    """The shop account GUID in a token, or None if the token was not made by us."""
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        return uuid.UUID(str(data["account"]))
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+
+
+def unsubscribe_url(shop_account_guid: uuid.UUID | str) -> str:
+    path = reverse(
+        "recovery:unsubscribe", kwargs={"token": unsubscribe_token(shop_account_guid)}
+    )
+    return f"{settings.SHOP_BASE_URL}{path}"

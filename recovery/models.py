@@ -1,0 +1,77 @@
+"""Shopper-facing recovery (SPEC section 4): the shopper's baskets and the shop's texts.
+
+A shopper's *current basket* is the active row of ``ShopperBasket`` for that shopper:
+a login is identified by its shop account, an anonymous visitor by a random token kept in
+the session (it survives the session key change at login; logging out forgets it). With
+``MULTIPLE_BASKETS`` the shopper's other rows stay in the list as inactive baskets (RL-6).
+"""
+
+from django.db import models
+from django.db.models import Q
+
+from baskets.models import Basket, ShopAccount
+
+
+class ShopperBasket(models.Model):
+    """One basket in one shopper's list; the row with no ``deactivated_at`` is current."""
+
+    shop_account = models.ForeignKey(
+        ShopAccount, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # The anonymous visitor's token from the session (``recovery.shoppers.SESSION_KEY``).
+    visitor_token = models.UUIDField(null=True, blank=True)
+    basket = models.ForeignKey(Basket, on_delete=models.CASCADE, related_name="shopper_entries")
+    added_at = models.DateTimeField()
+    activated_at = models.DateTimeField()
+    # Empty: the shopper's current basket. Set: kept in the list, inactive (RL-6).
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-activated_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(shop_account__isnull=False, visitor_token__isnull=True)
+                | Q(shop_account__isnull=True, visitor_token__isnull=False),
+                name="shopper_basket_one_shopper",
+            ),
+            models.UniqueConstraint(
+                fields=["shop_account", "basket"],
+                condition=Q(shop_account__isnull=False),
+                name="shopper_basket_account_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["visitor_token", "basket"],
+                condition=Q(visitor_token__isnull=False),
+                name="shopper_basket_visitor_unique",
+            ),
+            # At most one current basket per shopper.
+            models.UniqueConstraint(
+                fields=["shop_account"],
+                condition=Q(shop_account__isnull=False, deactivated_at__isnull=True),
+                name="shopper_basket_account_current",
+            ),
+            models.UniqueConstraint(
+                fields=["visitor_token"],
+                condition=Q(visitor_token__isnull=False, deactivated_at__isnull=True),
+                name="shopper_basket_visitor_current",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "current" if self.deactivated_at is None else "inactive"
+        return f"{self.basket_id} ({state})"
+
+
+class ApplicationText(models.Model):
+    """RL-7: a shop message staff can edit; ``[BasketGuid]`` is replaced with the GUID."""
+
+    key = models.CharField(max_length=60, unique=True)
+    text = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = "application text"
+
+    def __str__(self) -> str:
+        return self.key

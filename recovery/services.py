@@ -1,0 +1,333 @@
+"""Recovering a basket through its link (RL-1 .. RL-6) and opting out of reminders (AB-4).
+
+``basket_recover`` is one short transaction: it takes the shopper's advisory lock (so two
+tabs of one shopper never race on the shopper's list), then the basket's lines and the
+basket (the fixed order), re-checks status and ownership under those locks, re-prices,
+changes the owner when the rules say so, records one ``recover`` event with exactly what
+changed, and makes the basket the shopper's current one.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from baskets.exceptions import BasketNotFound
+from baskets.models import (
+    AccountType,
+    Basket,
+    Line,
+    Product,
+    PurchaserType,
+    ShopAccount,
+    Stage,
+    Status,
+)
+from baskets.models.basket import STAGE_ORDER
+from baskets.selectors import guid_parse
+from baskets.services.storefront import (
+    coupon_validate,
+    gift_card_validate,
+    item_unit_price,
+)
+from baskets.services.storefront.holds import basket_lock_for_write, basket_reprice, basket_touch
+from baskets.services.storefront_errors import HoldEnded, StorefrontInputError
+from baskets.services.transitions import event_record
+
+from .exceptions import LoginNeeded, RecoveryRefused
+from .models import ShopperBasket
+from .ownership import recovery_decide
+from .shoppers import Shopper
+
+# RL-1: addresses are entered at the Login / register step and recovered only when the
+# shopper went on to the next step.
+ADDRESS_STAGE = Stage.LOGIN_REGISTER
+
+REFUSED_STATUSES = {
+    Status.COMPLETED: ("basket_AlreadyOrdered", 410),
+    Status.LOCKED: ("basket_Locked", 409),
+    Status.AWAITING_COMPLETION: ("basket_BeingCompleted", 409),
+    Status.COMPLETION_FAILED: ("basket_BeingCompleted", 409),
+}
+
+
+@dataclass
+class Recovery:
+    """What a recovery did; ``notices`` are the shopper-facing messages (RL-2)."""
+
+    basket: Basket
+    notices: list[str] = field(default_factory=list)
+    took_ownership: bool = False
+    # Baskets that stopped being the shopper's current one: replaced or now inactive (RL-6).
+    replaced: list[str] = field(default_factory=list)
+    deactivated: list[str] = field(default_factory=list)
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    return f"{amount:.2f} {currency}"
+
+
+def _shopper_lock(shopper: Shopper) -> None:
+    """Serialise recoveries of one shopper (their list has one current basket)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [shopper.key])
+
+
+def basket_recover(
+    *, guid: uuid.UUID | str, shopper: Shopper, multiple_baskets: bool | None = None
+) -> Recovery:
+    """Hand the basket with ``guid`` back to ``shopper`` as their current basket, re-priced.
+
+    Raises ``InvalidGuid``, ``BasketNotFound``, ``LoginNeeded`` (another login may recover
+    it) or ``RecoveryRefused`` (completed, locked, being completed) before writing anything.
+    Locks the shopper (advisory), the basket's lines, then the basket.
+    """
+    parsed = guid_parse(guid)
+    if multiple_baskets is None:
+        multiple_baskets = settings.MULTIPLE_BASKETS
+    with transaction.atomic():
+        _shopper_lock(shopper)
+        try:
+            basket, lines = basket_lock_for_write(parsed, with_lines=True)
+        except HoldEnded as error:
+            # Deleted by staff: for the shopper, simply not available.
+            raise BasketNotFound(f"No basket with GUID {parsed}.") from error
+        if basket.status == Status.COMPLETED:
+            raise RecoveryRefused(
+                "basket_AlreadyOrdered", http_status=410, guid=str(parsed), basket_id=basket.pk
+            )
+        decision = recovery_decide(basket, shopper)
+        if not decision.allowed:
+            raise LoginNeeded(decision.text_key, guid=str(parsed), basket_id=basket.pk)
+        if basket.status != Status.ACTIVE:
+            key, status = REFUSED_STATUSES[Status(basket.status)]
+            raise RecoveryRefused(key, http_status=status, guid=str(parsed), basket_id=basket.pk)
+
+        recovery = Recovery(basket=basket)
+        payload: dict[str, Any] = {}
+        fields: list[str] = []
+        now = timezone.now()
+        kept = _lines_reprice(basket, lines, recovery, payload)
+        _codes_revalidate(basket, recovery, payload, fields)
+        _checkout_details_filter(basket, recovery, payload, fields)
+        if basket.hold_ended_at is not None:
+            # Staff unlocked it: the shopper takes it up again (like ``basket_resume``).
+            basket.hold_ended_at = None
+            fields.append("hold_ended_at")
+            payload["resumed"] = True
+        total_before = basket.total
+        basket_reprice(basket, kept)
+        if basket.total != total_before:
+            payload["total"] = {"from": str(total_before), "to": str(basket.total)}
+            recovery.notices.append(
+                f"Your basket total changed from {_money(total_before, basket.currency)} to "
+                f"{_money(basket.total, basket.currency)}."
+            )
+        if decision.take and shopper.shop_account is not None:
+            _owner_change(basket, shopper, payload, fields)
+            recovery.took_ownership = True
+        _shopper_list_update(basket, shopper, recovery, multiple_baskets, now)
+        if recovery.replaced:
+            payload["replaced"] = recovery.replaced
+        if recovery.deactivated:
+            payload["deactivated"] = recovery.deactivated
+        if basket.abandoned_at is not None:
+            payload["abandoned_at"] = basket.abandoned_at.isoformat()
+        basket_touch(basket, "total", *fields)
+        event_record(
+            basket=basket,
+            action="recover",
+            actor=shopper.actor,
+            reason="Recovered through the basket link.",
+            payload=payload,
+            at=now,
+        )
+    return recovery
+
+
+def _lines_reprice(
+    basket: Basket, lines: list[Line], recovery: Recovery, payload: dict[str, Any]
+) -> list[Line]:
+    """RL-2: today's prices; lines whose product or variant cannot be sold are removed."""
+    names = dict(
+        Product.objects.filter(pk__in={line.product_id for line in lines}).values_list(
+            "pk", "name"
+        )
+    )
+    kept: list[Line] = []
+    removed: list[dict[str, Any]] = []
+    repriced: list[dict[str, Any]] = []
+    for line in lines:
+        label = names.get(line.product_id) or line.product_id
+        if line.variant_id:
+            label = f"{label} ({line.variant_id})"
+        try:
+            price = item_unit_price(product_id=line.product_id, variant_id=line.variant_id)
+        except StorefrontInputError as error:
+            removed.append(
+                {
+                    "product_id": line.product_id,
+                    "variant_id": line.variant_id,
+                    "quantity": line.quantity,
+                    "reason": error.code,
+                }
+            )
+            recovery.notices.append(
+                f"{label} is no longer available and was removed from your basket."
+            )
+            line.delete()
+            continue
+        if price != line.unit_price:
+            repriced.append(
+                {
+                    "product_id": line.product_id,
+                    "variant_id": line.variant_id,
+                    "from": str(line.unit_price),
+                    "to": str(price),
+                }
+            )
+            recovery.notices.append(
+                f"The price of {label} changed from "
+                f"{_money(line.unit_price, basket.currency)} to {_money(price, basket.currency)}."
+            )
+            line.unit_price = price
+            line.save(update_fields=["unit_price"])
+        kept.append(line)
+    if removed:
+        payload["removed_lines"] = removed
+    if repriced:
+        payload["repriced_lines"] = repriced
+    return kept
+
+
+def _codes_revalidate(
+    basket: Basket, recovery: Recovery, payload: dict[str, Any], fields: list[str]
+) -> None:
+    """RL-2: coupon codes and gift cards no longer valid cannot be redeemed: removed."""
+    coupons, dropped_coupons = [], []
+    for code in basket.coupon_codes:
+        try:
+            coupon_validate(code)
+        except StorefrontInputError:
+            dropped_coupons.append(code)
+            recovery.notices.append(
+                f"The coupon code {code} is no longer valid and was removed from your basket."
+            )
+        else:
+            coupons.append(code)
+    cards, dropped_cards = [], []
+    for code in basket.gift_card_codes:
+        try:
+            gift_card_validate(code, currency=basket.currency)
+        except StorefrontInputError:
+            dropped_cards.append(code)
+            recovery.notices.append(
+                f"The gift card {code} is no longer valid and was removed from your basket."
+            )
+        else:
+            cards.append(code)
+    if dropped_coupons:
+        basket.coupon_codes = coupons
+        fields.append("coupon_codes")
+        payload["removed_coupon_codes"] = dropped_coupons
+    if dropped_cards:
+        basket.gift_card_codes = cards
+        fields.append("gift_card_codes")
+        payload["removed_gift_card_codes"] = dropped_cards
+
+
+def _checkout_details_filter(
+    basket: Basket, recovery: Recovery, payload: dict[str, Any], fields: list[str]
+) -> None:
+    """RL-1: addresses only past the address step; the order comment is never recovered."""
+    passed_address_step = STAGE_ORDER.index(basket.stage) > STAGE_ORDER.index(ADDRESS_STAGE)
+    if not passed_address_step and (basket.payment_address or basket.delivery_address):
+        basket.payment_address = {}
+        basket.delivery_address = {}
+        fields += ["payment_address", "delivery_address"]
+        payload["addresses_cleared"] = True
+        recovery.notices.append(
+            "Addresses entered before the checkout step was finished are not kept; please "
+            "enter them again at checkout."
+        )
+    if basket.order_comment:
+        basket.order_comment = ""
+        fields.append("order_comment")
+        payload["order_comment_cleared"] = True
+        recovery.notices.append("Your order comment is not kept; please enter it again.")
+
+
+def _owner_change(
+    basket: Basket, shopper: Shopper, payload: dict[str, Any], fields: list[str]
+) -> None:
+    """RL-4 / RL-5: the recovering login becomes the basket's only owner."""
+    account = shopper.shop_account
+    payload["owner"] = {
+        "from": str(basket.shop_account.guid) if basket.shop_account_id else None,
+        "to": str(account.guid),
+    }
+    basket.shop_account = account
+    customer = account.customer_account
+    if basket.customer_account_id is None and customer is not None:
+        basket.customer_account = customer
+        fields.append("customer_account")
+    effective = basket.customer_account
+    basket.account_type = (
+        AccountType.CONTACT if effective is not None and effective.is_prospect
+        else AccountType.CUSTOMER
+    )
+    fields += ["shop_account", "account_type"]
+    if not basket.purchaser_label:
+        basket.purchaser_label = account.name[:200]
+        basket.purchaser_type = PurchaserType.USER
+        basket.purchaser_id = str(account.guid)
+        fields += ["purchaser_label", "purchaser_type", "purchaser_id"]
+
+
+def _shopper_list_update(
+    basket: Basket, shopper: Shopper, recovery: Recovery, multiple_baskets: bool, now: datetime
+) -> None:
+    """RL-6: the basket becomes current; the previous one is dropped from the list or, with
+    multiple baskets, stays in it inactive."""
+    entries = ShopperBasket.objects.filter(shopper.entries_q())
+    others = entries.exclude(basket=basket)
+    if multiple_baskets:
+        current = others.filter(deactivated_at__isnull=True)
+        guids = current.values_list("basket__guid", flat=True)
+        recovery.deactivated = [str(guid) for guid in guids]
+        current.update(deactivated_at=now)
+    else:
+        recovery.replaced = [str(guid) for guid in others.values_list("basket__guid", flat=True)]
+        others.delete()
+    entry = entries.filter(basket=basket).first()
+    if entry is None:
+        entry = ShopperBasket.objects.create(
+            shop_account=shopper.shop_account,
+            visitor_token=None if shopper.shop_account is not None else shopper.visitor_token,
+            basket=basket,
+            added_at=now,
+            activated_at=now,
+        )
+    elif entry.deactivated_at is not None:
+        entry.deactivated_at = None
+        entry.activated_at = now
+        entry.save(update_fields=["deactivated_at", "activated_at"])
+    if recovery.took_ownership:
+        # Only the new owner keeps it in a list now.
+        ShopperBasket.objects.filter(basket=basket).exclude(pk=entry.pk).delete()
+
+
+def shop_account_reminders_opt_out(*, shop_account_guid: uuid.UUID) -> bool:
+    """AB-4: the shop account receives no reminder e-mail from now on; safe to repeat.
+
+    Returns whether the account exists."""
+    updated = ShopAccount.objects.filter(
+        guid=shop_account_guid, reminder_opt_out_at__isnull=True
+    ).update(reminder_opt_out_at=timezone.now())
+    return bool(updated) or ShopAccount.objects.filter(guid=shop_account_guid).exists()

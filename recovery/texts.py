@@ -1,0 +1,53 @@
+"""RL-7: the shop messages of basket recovery, editable by staff (Application texts).
+
+Each text may hold the shortcode ``[BasketGuid]`` (any letter case), replaced with the GUID
+of the basket the shopper tried to recover.
+"""
+
+import re
+
+from .models import ApplicationText
+
+SHORTCODE = re.compile(r"\[BasketGuid\]", re.IGNORECASE)
+
+# The defaults; the migration copies them into ApplicationText rows for staff to edit.
+DEFAULT_TEXTS: dict[str, str] = {
+    "basket_AlreadyOrdered": (
+        "The basket with GUID [BasketGuid] is not available, because it has already been "
+        "completed as an order."
+    ),
+    "basket_NotAvailable": (
+        "The basket with GUID [BasketGuid] is not available. It may have been deleted, or "
+        "the link may be incomplete."
+    ),
+    "basket_InvalidGuid": (
+        "“[BasketGuid]” is not a valid basket link. Check that you copied the whole link."
+    ),
+    "basket_Locked": (
+        "The basket with GUID [BasketGuid] is waiting for its payment to be checked and "
+        "cannot be changed right now. Please contact us if it takes long."
+    ),
+    "basket_BeingCompleted": (
+        "The basket with GUID [BasketGuid] has been paid and is being completed as an order."
+    ),
+    "basket_LoginRequired": (
+        "The basket with GUID [BasketGuid] belongs to a login. Log in as its owner to get it "
+        "back."
+    ),
+    "basket_NotYours": (
+        "The basket with GUID [BasketGuid] belongs to another login. Log in as its owner to "
+        "get it back."
+    ),
+    "basket_Unsubscribed": "You will not receive basket reminder e-mails any more.",
+    "basket_UnsubscribeInvalid": (
+        "This unsubscribe link is not valid. Check that you copied the whole link."
+    ),
+}
+
+
+def text_render(key: str, *, guid: str = "") -> str:
+    """The text for ``key`` (staff's version, else the default) with the GUID filled in."""
+    text = ApplicationText.objects.filter(key=key).values_list("text", flat=True).first()
+    if text is None:
+        text = DEFAULT_TEXTS[key]
+    return SHORTCODE.sub(lambda _match: guid, text)
