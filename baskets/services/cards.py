@@ -31,8 +31,13 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
+# A GUID's all-digit groups can line up as 13-19 digits between dashes; a GUID is never a
+# card number, so GUIDs are taken out before looking.
+GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 def contains_full_card_number(text: str) -> bool:
-    for match in CARD_CANDIDATE.finditer(text):
+    for match in CARD_CANDIDATE.finditer(GUID.sub(" ", text)):
         digits = re.sub(r"[ -]", "", match.group())
         if 13 <= len(digits) <= 19 and luhn_valid(digits):
             return True
@@ -46,7 +51,12 @@ def card_numbers_redact(text: str) -> str:
         digits = re.sub(r"[ -]", "", match.group())
         return "[card number removed]" if luhn_valid(digits) else match.group()
 
-    return CARD_CANDIDATE.sub(replace, text)
+    # The capturing split keeps the GUIDs (odd positions) as they are.
+    parts = re.split(f"({GUID.pattern})", text)
+    return "".join(
+        part if index % 2 else CARD_CANDIDATE.sub(replace, part)
+        for index, part in enumerate(parts)
+    )
 
 
 def _strings(value: Any) -> Iterable[tuple[str, str]]:

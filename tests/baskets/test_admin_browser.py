@@ -4,7 +4,7 @@ import os
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from baskets.models import BasketEvent, Status
 from baskets.roles import roles_ensure
@@ -53,20 +53,21 @@ def test_staff_filter_flag_and_export_in_the_browser(live_server, browser_page, 
 
     page.fill("#basket-filter-form input[name=guid]", "not-a-guid")
     page.click("#basket-filter-form input[type=submit]")
-    assert "Enter a valid GUID" in page.locator("ul.messagelist").inner_text()
-    assert page.locator("#result_list tbody tr").count() == 0
+    expect(page.locator("ul.messagelist")).to_contain_text("Enter a valid GUID")
+    expect(page.locator("#result_list tbody tr")).to_have_count(0)
 
     page.fill("#basket-filter-form input[name=guid]", str(wanted.guid))
-    page.click("#basket-filter-form input[type=submit]")
+    with page.expect_navigation():
+        page.click("#basket-filter-form input[type=submit]")
     rows = page.locator("#result_list tbody tr")
-    assert rows.count() == 1
-    assert "Northwind Traders" in rows.first.inner_text()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Northwind Traders")
 
     page.check("#result_list tbody tr input.action-select")
     page.select_option("select[name=action]", "flag_additional_information")
     page.click("button[name=index]")
-    assert (
-        "Flagged additional information supplied: 1" in page.locator("ul.messagelist").inner_text()
+    expect(page.locator("ul.messagelist")).to_contain_text(
+        "Flagged additional information supplied: 1"
     )
     assert (
         BasketEvent.objects.filter(
