@@ -1,0 +1,178 @@
+"""Completion triage (CB-3, CB-4): failures by error, baskets in completion, reconciliation."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from baskets.admin.actions import decide_with_reason
+from baskets.admin.paging import CappedCountPaginator
+from baskets.models import Status
+
+from ..models import (
+    BasketInCompletion,
+    CompletionFailedBasket,
+    UnreconciledBasket,
+)
+from ..services.triage import completion_failure_close, completion_requeue
+
+
+def basket_link(basket) -> str:
+    url = reverse("admin:baskets_basket_change", args=[basket.pk])
+    return format_html('<a href="{}">{}</a>', url, basket.guid)
+
+
+class ReadOnlyBasketView(admin.ModelAdmin):
+    """A filtered, read-only list of baskets; changes happen through actions only."""
+
+    list_per_page = 100
+    list_display_links = None
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="basket")
+    def basket(self, basket) -> str:
+        return basket_link(basket)
+
+
+@admin.register(CompletionFailedBasket)
+class CompletionFailedAdmin(ReadOnlyBasketView):
+    """CB-4 triage: failures grouped by error; requeue (fresh attempts) or close, with a reason."""
+
+    list_display = (
+        "basket",
+        "last_error",
+        "completion_attempts",
+        "last_attempt_at",
+        "total",
+        "currency",
+        "purchaser_label",
+    )
+    list_filter = ("last_error",)
+    search_fields = ("last_error",)
+    actions = ("requeue", "close")
+    change_list_template = "admin/completion/completionfailedbasket/change_list.html"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(status=Status.COMPLETION_FAILED, closure__isnull=True)
+            .order_by("-last_attempt_at", "-id")
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        groups = (
+            self.get_queryset(request)
+            .order_by()
+            .values("last_error")
+            .annotate(baskets=Count("id"))
+            .order_by("-baskets")[:20]
+        )
+        return super().changelist_view(request, {**(extra_context or {}), "error_groups": groups})
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("baskets.change_basket")
+
+    @admin.action(permissions=["change"], description="Requeue for completion (fresh attempts)")
+    def requeue(self, request, queryset):
+        return decide_with_reason(
+            self,
+            request,
+            queryset,
+            action="requeue",
+            title="Requeue baskets",
+            question="Give these baskets a fresh set of completion attempts?",
+            verb="Requeued",
+            call=completion_requeue,
+        )
+
+    @admin.action(permissions=["change"], description="Close (handled by hand)")
+    def close(self, request, queryset):
+        return decide_with_reason(
+            self,
+            request,
+            queryset,
+            action="close",
+            title="Close baskets",
+            question="Close these baskets? No automatic run will touch them again.",
+            verb="Closed",
+            call=completion_failure_close,
+        )
+
+
+@admin.register(BasketInCompletion)
+class BasketInCompletionAdmin(ReadOnlyBasketView):
+    """Baskets waiting for completion or failed: attempts, last error, next run."""
+
+    list_display = (
+        "basket",
+        "status",
+        "completion_attempts",
+        "last_error",
+        "last_attempt_at",
+        "next_run",
+        "paid_at",
+        "total",
+    )
+    list_filter = ("status",)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(status__in=[Status.AWAITING_COMPLETION, Status.COMPLETION_FAILED])
+            .order_by("paid_at", "id")
+        )
+
+    @admin.display(description="next run")
+    def next_run(self, basket) -> str:
+        if basket.status == Status.COMPLETION_FAILED:
+            return "never (requeue to retry)"
+        now = timezone.now()
+        lease = basket.completion_lease_until
+        if lease is not None and lease > now:
+            return f"being completed (lease until {timezone.localtime(lease):%H:%M:%S})"
+        interval = int(settings.COMPLETION_INTERVAL.total_seconds())
+        return f"next scheduled run (every {interval} s)"
+
+
+@admin.register(UnreconciledBasket)
+class UnreconciledBasketAdmin(ReadOnlyBasketView):
+    """Paid baskets that still have no order after RECONCILE_AFTER: match with the provider."""
+
+    list_display = (
+        "basket",
+        "status",
+        "paid_at",
+        "payment_reference",
+        "masked_card_number",
+        "total",
+        "currency",
+        "completion_attempts",
+        "last_error",
+    )
+
+    def get_queryset(self, request):
+        cutoff = timezone.now() - settings.RECONCILE_AFTER
+        return (
+            super()
+            .get_queryset(request)
+            .filter(paid_at__lt=cutoff, order__isnull=True)
+            .order_by("paid_at", "id")
+        )
