@@ -262,6 +262,12 @@ BACKOFFICE_BASE_URL = env_str("BACKOFFICE_BASE_URL", "http://127.0.0.1:8000").rs
 # RL-8: recovery links (BasketUrl) in e-mails and the API start with this (the shop's
 # public address, where /basket/recover/<guid>/ is served).
 SHOP_BASE_URL = env_str("SHOP_BASE_URL", BACKOFFICE_BASE_URL).rstrip("/")
+# AB-4: reminder e-mails for abandoned baskets, this long after the abandonment was
+# captured; abandonments captured longer than REMINDER_MAX_AGE ago get none (so turning the
+# feature on does not mail every old abandonment).
+REMINDERS_ENABLED = env_bool("REMINDERS_ENABLED", True)
+REMINDER_AFTER = timedelta(minutes=env_int("REMINDER_AFTER_MINUTES", 60, 0))
+REMINDER_MAX_AGE = timedelta(hours=env_int("REMINDER_MAX_AGE_HOURS", 72, 1))
 
 BUSINESS_SETTINGS = (
     "BASKET_ABANDON_AFTER",
@@ -280,6 +286,9 @@ BUSINESS_SETTINGS = (
     "LOCKED_CART_ALERT_AFTER",
     "DAILY_NOTIFICATION_HOUR",
     "AWAITING_COMPLETION_REPORT_AFTER",
+    "REMINDERS_ENABLED",
+    "REMINDER_AFTER",
+    "REMINDER_MAX_AGE",
 )
 
 CELERY_BEAT_SCHEDULE = {
@@ -297,6 +306,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "locked-cart-sweep": {"task": "completion.tasks.locked_cart_sweep_task", "schedule": 60.0},
     "locked-cart-alert": {"task": "completion.tasks.locked_cart_alert_task", "schedule": 60.0},
+    "basket-reminders": {"task": "completion.tasks.basket_reminders_send_task", "schedule": 300.0},
     "daily-staff-notification": {
         "task": "completion.tasks.daily_notification_task",
         "schedule": crontab(minute=0, hour=DAILY_NOTIFICATION_HOUR),

@@ -32,9 +32,21 @@ class Abandonment(models.Model):
     # [{"product_id", "variant_id", "quantity", "unit_price"}, ...] as they were.
     lines = models.JSONField(default=list)
     recovered_at = models.DateTimeField(null=True, blank=True)
+    # AB-4: the reminder e-mail was sent (claimed) at this time, to this address; at most once.
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    # db_default: the sweep inserts abandonments with raw SQL that does not name this column.
+    reminder_email = models.EmailField(blank=True, db_default="")
 
     class Meta:
         ordering = ["-captured_at"]
+        indexes = [
+            # The reminder claim reads only abandonments not yet reminded.
+            models.Index(
+                fields=["captured_at"],
+                name="abandonment_reminder_due",
+                condition=models.Q(reminded_at__isnull=True, recovered_at__isnull=True),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.basket_guid} abandoned {self.captured_at:%Y-%m-%d %H:%M}"

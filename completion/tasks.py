@@ -130,3 +130,16 @@ def abandon_report_build_task(self, report_id: int) -> str:
 def report_schedules_task(self) -> int:
     """Queue the abandon reports whose schedule is due."""
     return report_schedules_run()
+
+
+# --- Basket reminders (AB-4) -----------------------------------------------------------------
+from .reminders import basket_reminders_send  # noqa: E402
+
+
+@shared_task(bind=True, acks_late=True, **RETRY)
+def basket_reminders_send_task(self) -> int:
+    """AB-4: send due reminder e-mails, each abandonment at most once; re-queued while more."""
+    count, has_more = basket_reminders_send()
+    if has_more:
+        basket_reminders_send_task.delay()
+    return count

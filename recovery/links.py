@@ -29,16 +29,19 @@ def basket_runtime_values(basket: Basket) -> dict[str, str]:
 
 
 def unsubscribe_token(shop_account_guid: uuid.UUID | str) -> str:
-    """A token naming the shop account, signed with SECRET_KEY (it cannot be forged)."""
-    return signing.dumps({"account": str(shop_account_guid)}, salt=UNSUBSCRIBE_SALT)
+    """A token naming the shop account, signed with SECRET_KEY (it cannot be forged).
+
+    No timestamp: the link in an old reminder keeps working, and it is the same in every
+    reminder to the account."""
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object({"account": str(shop_account_guid)})
 
 
 def unsubscribe_token_read(token: str) -> uuid.UUID | None:
     """The shop account GUID in a token, or None if the token was not made by us."""
     try:
-        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        data = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
         return uuid.UUID(str(data["account"]))
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
+    except (signing.BadSignature, KeyError, TypeError, ValueError, UnicodeDecodeError):
         return None
 
 
