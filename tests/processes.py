@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -35,3 +36,29 @@ def run_manage(*args: str, env: dict[str, str] | None = None, timeout: float = 1
         text=True,
         timeout=timeout,
     )
+
+
+def race(module: str, argument_lists: list[list[str]], *, head_start: float = 3.0):
+    """Start one ``python -m <module> <first argument> START_AT <other arguments>`` process
+    per argument list, all told to begin at the same moment, and return each one's
+    "<basket id> <outcome>" lines as a dict."""
+    start_at = f"{time.time() + head_start:.3f}"
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", module, *arguments[:1], start_at, *arguments[1:]],
+            cwd=ROOT,
+            env=child_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for arguments in argument_lists
+    ]
+    results = []
+    for process in processes:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+        results.append(
+            {int(pk): outcome for pk, outcome in (line.split() for line in out.splitlines())}
+        )
+    return results

@@ -1,17 +1,12 @@
 """BM-4: give both staff roles the rights on PaymentResult (added in 0003)."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from baskets.roles import roles_ensure
+from baskets.roles import roles_refresh_in_migration
 
 
 def refresh_roles(apps, schema_editor):
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    roles_ensure(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+    roles_refresh_in_migration(apps)
 
 
 class Migration(migrations.Migration):

@@ -2,50 +2,23 @@
 processes on PostgreSQL (SPEC LC-4, API-2): one consistent end state, both recorded or one
 refused, never a lost update."""
 
-import subprocess
-import sys
-import time
-
 import pytest
 
 from baskets.models import Basket, BasketEvent, PaymentResult, Status
 from tests.factories import basket_in_status
-from tests.processes import ROOT, child_env
+from tests.processes import race as race_processes
 
 BASKETS = 30
 
 
 def race(roles: list[str], baskets: list[Basket]) -> list[dict[int, str]]:
-    start_at = f"{time.time() + 3:.3f}"
     pairs = [f"{basket.pk}:{basket.guid}" for basket in baskets]
     # The staff side walks the baskets in reverse: the two meet in the middle, so both
     # orders (result first, staff first) happen in one run.
-    processes = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tests.baskets.payment_race_worker",
-                role,
-                start_at,
-                *(pairs if role == "paid" else pairs[::-1]),
-            ],
-            cwd=ROOT,
-            env=child_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for role in roles
-    ]
-    results = []
-    for process in processes:
-        out, err = process.communicate(timeout=120)
-        assert process.returncode == 0, err
-        results.append(
-            {int(pk): outcome for pk, outcome in (line.split() for line in out.splitlines())}
-        )
-    return results
+    return race_processes(
+        "tests.baskets.payment_race_worker",
+        [[role, *(pairs if role == "paid" else pairs[::-1])] for role in roles],
+    )
 
 
 def actions(basket: Basket) -> list[str]:

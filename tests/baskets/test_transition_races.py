@@ -1,39 +1,18 @@
 """Two processes racing transitions on the same baskets in PostgreSQL (SPEC section 2)."""
 
-import subprocess
-import sys
-import time
-
 import pytest
 
 from baskets.models import Basket, BasketEvent, Status
 from tests.factories import basket_in_status
-from tests.processes import ROOT, child_env
+from tests.processes import race as race_processes
 
 BASKETS = 40
 
 
 def race(actions: list[str], ids: list[int]) -> list[dict[int, str]]:
-    start_at = f"{time.time() + 3:.3f}"
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-m", "tests.baskets.race_worker", action, start_at, *map(str, ids)],
-            cwd=ROOT,
-            env=child_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for action in actions
-    ]
-    results = []
-    for process in processes:
-        out, err = process.communicate(timeout=120)
-        assert process.returncode == 0, err
-        results.append(
-            {int(pk): outcome for pk, outcome in (line.split() for line in out.splitlines())}
-        )
-    return results
+    return race_processes(
+        "tests.baskets.race_worker", [[action, *map(str, ids)] for action in actions]
+    )
 
 
 @pytest.mark.django_db(transaction=True)
