@@ -129,3 +129,16 @@ def test_completion_failed_filter_on_the_grid(processor):
     paid_basket()
     page = processor.get("/admin/baskets/basket/", {"status": "completion_failed"})
     assert [b.pk for b in page.context["cl"].result_list] == [failed.pk]
+
+
+@pytest.mark.django_db
+def test_admin_index_counts_baskets_that_need_a_person(processor, settings):
+    """SPEC: CB-4"""
+    failed_basket()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        paid_basket()
+        clock.shift(settings.RECONCILE_AFTER + timedelta(minutes=1))
+        page = processor.get("/admin/").content.decode()
+    assert '<strong id="completion-failed-count">1</strong>' in page
+    assert '<strong id="completion-stuck-count">1</strong>' in page
