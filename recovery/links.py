@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
-from baskets.models import Basket
+from baskets.models import Basket, Order
 
 UNSUBSCRIBE_SALT = "recovery.reminders.unsubscribe"
 
@@ -26,6 +26,13 @@ def basket_runtime_values(basket: Basket) -> dict[str, str]:
     """The "Basket" runtime values for templates: ``{{ Basket.BasketUrl }}`` and
     ``{{ Basket.BasketGUID }}``."""
     return {"BasketGUID": str(basket.guid), "BasketUrl": basket_url(basket.guid)}
+
+
+def order_runtime_values(order: Order) -> dict[str, str]:
+    """The "Data_Order" runtime values: ``{{ Data_Order.BasketGUID }}`` only (an ordered
+    basket cannot be recovered, so it has no BasketUrl)."""
+    guid = Basket.objects.filter(pk=order.basket_id).values_list("guid", flat=True).get()
+    return {"BasketGUID": str(guid)}
 
 
 def unsubscribe_token(shop_account_guid: uuid.UUID | str) -> str:

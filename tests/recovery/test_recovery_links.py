@@ -17,7 +17,7 @@ from baskets.models import (
     Variant,
 )
 from baskets.services.storefront import line_add, line_remove
-from recovery.links import basket_runtime_values, basket_url
+from recovery.links import basket_runtime_values, basket_url, order_runtime_values
 from recovery.models import ApplicationText, ShopperBasket
 from tests.factories import BasketFactory, LineFactory, ProductFactory, basket_in_status
 from tests.recovery.helpers import basket_with_line, login_shopper, recover
@@ -58,6 +58,7 @@ def test_link_brings_back_lines_values_codes_addresses_methods_and_location(clie
     for shown in (
         "engraving", "For Ada", "SPRING10", "GC-1", "Main Street 1", "Harbour 9",
         "Delivery method: courier", "Payment method: card", "Location: Copenhagen",
+        "Shopping in: Copenhagen",
     ):
         assert shown in html, shown
     assert "Leave at the door" not in html
@@ -377,6 +378,18 @@ def test_link_and_guid_are_the_same_in_the_api_and_e_mails_and_never_change(clie
     basket.refresh_from_db()
     assert basket.guid == guid
     assert basket_runtime_values(basket) == {"BasketGUID": str(guid), "BasketUrl": expected}
+
+
+@pytest.mark.django_db
+def test_an_order_offers_the_basket_guid_to_templates():
+    """SPEC: RL-8 — the Data_Order container holds BasketGUID."""
+    from completion.services import completion_run
+    from tests.completion.helpers import paid_basket
+
+    basket = paid_basket()
+    completion_run(worker="test")
+    basket.refresh_from_db()
+    assert order_runtime_values(basket.order) == {"BasketGUID": str(basket.guid)}
 
 
 @pytest.mark.django_db
