@@ -10,7 +10,7 @@ from .shoppers import Shopper
 
 def shopper_baskets(shopper: Shopper) -> QuerySet[ShopperBasket]:
     """The shopper's list, current basket first, then inactive ones, newest first."""
-    if shopper.shop_account is None and shopper.visitor_token is None:
+    if not shopper.is_known:
         return ShopperBasket.objects.none()
     return (
         ShopperBasket.objects.filter(shopper.entries_q())

@@ -74,7 +74,7 @@ def _money(amount: Decimal, currency: str) -> str:
 
 def _shopper_lock(shopper: Shopper) -> None:
     """Serialise recoveries of one shopper (their list has one current basket)."""
-    if connection.vendor == "postgresql":
+    if shopper.is_known and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [shopper.key])
 
@@ -132,7 +132,8 @@ def basket_recover(
         if decision.take and shopper.shop_account is not None:
             _owner_change(basket, shopper, payload, fields)
             recovery.took_ownership = True
-        _shopper_list_update(basket, shopper, recovery, multiple_baskets, now)
+        if shopper.is_known:
+            _shopper_list_update(basket, shopper, recovery, multiple_baskets, now)
         if recovery.replaced:
             payload["replaced"] = recovery.replaced
         if recovery.deactivated:

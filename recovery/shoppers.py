@@ -39,11 +39,18 @@ class Shopper:
             return f"account:{self.shop_account.pk}"
         return f"visitor:{self.visitor_token}"
 
+    @property
+    def is_known(self) -> bool:
+        """The shopper can keep a list of baskets (a login, or a visitor with a token)."""
+        return self.shop_account is not None or self.visitor_token is not None
+
     def entries_q(self) -> Q:
-        """Filter of this shopper's ``ShopperBasket`` rows."""
+        """Filter of this shopper's ``ShopperBasket`` rows (none for an unknown shopper)."""
         if self.shop_account is not None:
             return Q(shop_account=self.shop_account)
-        return Q(visitor_token=self.visitor_token)
+        if self.visitor_token is not None:
+            return Q(visitor_token=self.visitor_token)
+        return Q(pk__in=[])
 
 
 def shopper_from_request(request: HttpRequest, *, create_token: bool = True) -> Shopper:

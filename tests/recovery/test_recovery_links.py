@@ -408,3 +408,18 @@ def test_the_basket_page_without_a_basket(client):
     assert response.status_code == 200
     assert "You have no basket yet." in response.content.decode()
     assert Product.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_shopper_with_no_identity_never_touches_other_visitors_lists(client):
+    """SPEC: RL-6 — a call without a login or visitor token leaves every list alone."""
+    from recovery.services import basket_recover
+    from recovery.shoppers import Shopper
+
+    mine, other = basket_with_line(), basket_with_line()
+    recover(client, mine)
+    basket_recover(guid=other.guid, shopper=Shopper())
+    assert list(ShopperBasket.objects.values_list("basket_id", "deactivated_at")) == [
+        (mine.pk, None)
+    ]
+    assert BasketEvent.objects.filter(basket=other, action="recover").count() == 1
