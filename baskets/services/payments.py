@@ -166,6 +166,7 @@ def _apply(
         fields["masked_card_number"] = masked_card_number
     if status == Status.ACTIVE:
         fields["last_activity_at"] = now
+        fields["abandoned_at"] = None
     note = ""
     if result == Result.PAID:
         Basket.objects.filter(pk=basket.pk).update(**fields)

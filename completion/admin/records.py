@@ -78,9 +78,10 @@ class AbandonmentAdmin(admin.ModelAdmin):
         "shop_account_email",
         "total",
         "currency",
+        "reminded_at",
         "recovered_at",
     )
-    list_filter = ("recovered_at",)
+    list_filter = ("recovered_at", "reminded_at")
     date_hierarchy = "captured_at"
     paginator = CappedCountPaginator
     show_full_result_count = False

@@ -95,3 +95,31 @@ def test_an_abandoned_basket_that_becomes_an_order_counts_as_recovered():
     )
     completion_run(worker="test")
     assert Abandonment.objects.get(basket=basket).recovered_at is not None
+
+
+@pytest.mark.django_db
+def test_a_shopper_who_comes_back_and_leaves_again_is_captured_again(settings):
+    """SPEC: AB-1 — activity ends an abandonment; the next idle spell is a new one."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from tests.factories import ProductFactory, UserFactory
+
+    ProductFactory(id="PRD-1")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=UserFactory()).key}")
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        guid = client.post("/api/baskets/", {}, format="json").json()["guid"]
+        clock.shift(timedelta(hours=2))
+        assert abandonment_sweep() == (1, False)
+        clock.shift(timedelta(minutes=5))
+        response = client.post(f"/api/baskets/{guid}/lines/",
+                               {"product_id": "PRD-1", "quantity": 1}, format="json")
+        assert response.status_code in (200, 201), response.json()
+        assert Basket.objects.get(guid=guid).abandoned_at is None
+        assert abandonment_sweep() == (0, False)
+        clock.shift(timedelta(hours=2))
+        assert abandonment_sweep() == (1, False)
+    captured = Abandonment.objects.filter(basket_guid=guid).order_by("captured_at")
+    assert [len(a.lines) for a in captured] == [0, 1]

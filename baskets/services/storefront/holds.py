@@ -94,11 +94,15 @@ def basket_editable_check(basket: Basket) -> None:
 
 
 def basket_touch(basket: Basket, *fields: str) -> None:
-    """Save ``fields`` with the modification and shopper activity time."""
+    """Save ``fields`` with the modification and shopper activity time.
+
+    The shopper is back, so an earlier abandonment is over: a later idle spell is captured
+    as a new one (AB-1)."""
     now = timezone.now()
     basket.modified_at = now
     basket.last_activity_at = now
-    basket.save(update_fields=[*fields, "modified_at", "last_activity_at"])
+    basket.abandoned_at = None
+    basket.save(update_fields=[*fields, "modified_at", "last_activity_at", "abandoned_at"])
 
 
 def basket_reprice(basket: Basket, lines: list[Line]) -> None:
