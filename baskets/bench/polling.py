@@ -14,6 +14,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import ExitStack, contextmanager
 
@@ -44,42 +45,42 @@ def _free_port() -> int:
 
 @contextmanager
 def gunicorn(app: str, **env: str):
-    """A gunicorn server for ``app`` on a free 127.0.0.1 port; yields the port."""
+    """A gunicorn server for ``app`` on a free 127.0.0.1 port; yields the port.
+
+    It starts in the project folder, so it reads the project's ``gunicorn.conf.py`` (the
+    product's server settings) whatever the app. Its output (the access log) goes to a
+    temporary file, shown only when the server fails to start.
+    """
     port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            app,
-            "--bind",
-            f"{HOST}:{port}",
-            "--workers",
-            str(WORKERS),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env={**os.environ, **env},
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection((HOST, port), timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"gunicorn for {app} did not start") from None
-                time.sleep(0.2)
-        yield port
-    finally:
-        process.terminate()
+    with tempfile.TemporaryFile(mode="w+") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", app, "--bind", f"{HOST}:{port}",
+             "--workers", str(WORKERS), "--log-level", "warning"],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
         try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    socket.create_connection((HOST, port), timeout=1).close()
+                    break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        log.seek(0)
+                        output = log.read()[-4000:]
+                        raise RuntimeError(f"gunicorn for {app} did not start:\n{output}") from None
+                    time.sleep(0.2)
+            yield port
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def _load(args: dict) -> dict:
