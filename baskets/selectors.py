@@ -15,6 +15,36 @@ def basket_list() -> QuerySet[Basket]:
     )
 
 
+# What the grid shows (CB-1): a dozen of the basket's fifty columns.
+GRID_COLUMNS = (
+    "id",
+    "guid",
+    "shop_account__name",
+    "booking_id",
+    "billing_object",
+    "purchaser_label",
+    "purchaser_type",
+    "purchaser_id",
+    "booked_user_id",
+    "account_type",
+    "status",
+    "stage",
+    "created_at",
+    "modified_at",
+    "total",
+    "currency",
+)
+
+
+def basket_grid_list() -> QuerySet[Basket]:
+    """The grid's rows: its columns only, the owning login joined in, newest first."""
+    return (
+        Basket.objects.select_related("shop_account")
+        .only(*GRID_COLUMNS)
+        .order_by("-created_at", "-id")
+    )
+
+
 def guid_parse(value: uuid.UUID | str) -> uuid.UUID:
     if isinstance(value, uuid.UUID):
         return value

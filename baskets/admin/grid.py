@@ -3,13 +3,13 @@
 import uuid
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from ..models import Basket, BasketEvent, Line, Status
-from ..selectors import basket_list
+from ..models import Basket, BasketEvent, CustomerAccount, Line, ShopAccount, Status
+from ..selectors import basket_grid_list, basket_list
 from ..services.actors import Actor
 from ..services.staff import (
     basket_complete_manage_booking,
@@ -104,6 +104,9 @@ class BasketAdmin(LockedCartAdminMixin, admin.ModelAdmin):
 
     # --- grid ---------------------------------------------------------------------------
     def get_queryset(self, request: HttpRequest) -> QuerySet[Basket]:
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.url_name == "baskets_basket_changelist":
+            return basket_grid_list()
         return basket_list()
 
     @admin.display(description="creator")
@@ -122,14 +125,19 @@ class BasketAdmin(LockedCartAdminMixin, admin.ModelAdmin):
             guid = uuid.UUID(term)
         except ValueError:
             guid = None
+        # The account is looked up first, so each condition is one indexed lookup on the
+        # baskets table (an OR across the join would scan every basket).
         if guid is not None:
-            return queryset.filter(guid=guid) | queryset.filter(shop_account__guid=guid), False
+            accounts = ShopAccount.objects.filter(guid=guid).values_list("pk", flat=True)
+            return queryset.filter(Q(guid=guid) | Q(shop_account_id__in=list(accounts))), False
         if "@" in term:
-            return queryset.filter(shop_account__email__iexact=term), False
+            accounts = ShopAccount.objects.filter(email__iexact=term).values_list("pk", flat=True)
+            return queryset.filter(shop_account_id__in=list(accounts)), False
         if "-" in term and len(term) >= 32:
             messages.error(request, f"“{term}” is not a valid GUID.")
             return queryset.none(), False
-        return queryset.filter(customer_account__erp_account_id=term), False
+        customers = CustomerAccount.objects.filter(erp_account_id=term).values_list("pk", flat=True)
+        return queryset.filter(customer_account_id__in=list(customers)), False
 
     # --- detail -------------------------------------------------------------------------
     def get_readonly_fields(self, request, obj=None):

@@ -17,8 +17,8 @@ class CappedCountPaginator(Paginator):
     def count(self) -> int:
         object_list = self.object_list
         if hasattr(object_list, "query"):
-            capped = object_list.order_by().values("pk")[: self.COUNT_CAP + 1]
-            return len(capped)
+            # COUNT(*) over a LIMITed subquery: the database stops at the cap.
+            return object_list.order_by().values("pk")[: self.COUNT_CAP + 1].count()
         return len(object_list)
 
     @property

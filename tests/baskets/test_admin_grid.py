@@ -282,3 +282,19 @@ def test_admin_index_shows_the_business_settings(administrator, settings):
     assert "Business settings" in page
     assert "<th scope=\"row\">COMPLETION_MAX_ATTEMPTS</th><td>4</td>" in page
     assert "PENDING_PAYMENT_POLICY" in page
+
+
+@pytest.mark.django_db
+def test_grid_rows_carry_the_admin_markup_and_readable_values(administrator):
+    """SPEC: CB-1 — checkbox for actions, link to the basket, labels, local times, totals."""
+    locked = basket_in_status(Status.LOCKED, total="1234.50", booking_id="BK<1>")
+    page = administrator.get(GRID).content.decode()
+    assert (f'<input type="checkbox" name="_selected_action" value="{locked.pk}" '
+            'class="action-select"') in page
+    assert f'<th class="field-guid"><a href="/admin/baskets/basket/{locked.pk}/change/' in page
+    assert '<td class="field-status">Locked</td>' in page
+    assert '<td class="field-account_type">Anonymous</td>' in page
+    assert '<td class="field-booking_id">BK&lt;1&gt;</td>' in page
+    assert '<td class="field-total">1234.50</td>' in page
+    created = timezone.localtime(locked.created_at).strftime("%Y-%m-%d %H:%M")
+    assert f'<td class="field-created_at nowrap">{created}</td>' in page

@@ -1,0 +1,124 @@
+"""The grid's rows, rendered straight to HTML.
+
+Django's ``items_for_result`` looks every cell up anew (field lookup, display function,
+a template-rendered checkbox widget per row) and is most of a large list page's time;
+the rows here are the same markup (classes, link, checkbox the admin's JavaScript uses)
+built with one prepared formatter per column.
+"""
+
+import datetime
+from collections.abc import Callable
+from decimal import Decimal
+from html import escape
+
+from django.contrib.admin.templatetags.admin_list import result_headers
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.contrib.admin.utils import lookup_field
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.safestring import SafeString, mark_safe
+
+# Compact and sortable by eye, in the installation's time zone.
+MOMENT_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def _text(value) -> str:
+    return escape(str(value), quote=True)
+
+
+def _formatter(changelist, name: str) -> tuple[Callable[[object], str], str]:
+    """A function from a row to its cell's HTML, and the cell's extra CSS class."""
+    model_admin = changelist.model_admin
+    empty = _text(model_admin.get_empty_value_display())
+    try:
+        field = changelist.model._meta.get_field(name)
+    except FieldDoesNotExist:
+        # A ModelAdmin method or property: Django's own lookup, called once per cell.
+        def method(row):
+            _field, _attr, value = lookup_field(name, row, model_admin)
+            return _text(value) if value not in (None, "") else empty
+
+        return method, ""
+    attname = field.attname
+    if field.choices:
+        labels = {key: str(label) for key, label in field.flatchoices}
+
+        def choice(row):
+            value = getattr(row, attname)
+            return _text(labels.get(value, value)) if value not in (None, "") else empty
+
+        return choice, ""
+    if isinstance(field, models.DateTimeField | models.DateField):
+
+        def moment(row):
+            value = getattr(row, attname)
+            if value is None:
+                return empty
+            if isinstance(value, datetime.datetime):
+                return timezone.localtime(value).strftime(MOMENT_FORMAT)
+            return value.isoformat()
+
+        return moment, " nowrap"
+    if isinstance(field, models.DecimalField):
+
+        def number(row):
+            value = getattr(row, attname)
+            if value is None:
+                return empty
+            return formats.number_format(Decimal(value), field.decimal_places)
+
+        return number, ""
+
+    def plain(row):
+        value = getattr(row, attname)
+        return _text(value) if value not in (None, "") else empty
+
+    return plain, ""
+
+
+def basket_rows(changelist) -> list[list[SafeString]]:
+    """Each result of the changelist as the cells Django's admin would render."""
+    names = list(changelist.list_display)
+    columns = [(name, *_formatter(changelist, name)) for name in names if name != "action_checkbox"]
+    link_names = set(changelist.list_display_links or names[1:2])
+    change_url = reverse(
+        f"admin:{changelist.opts.app_label}_{changelist.opts.model_name}_change", args=[0]
+    )
+    prefix, suffix = change_url.rsplit("/0/", 1)
+    preserved = {"preserved_filters": changelist.preserved_filters, "opts": changelist.opts}
+    rows = []
+    for row in changelist.result_list:
+        cells = []
+        if "action_checkbox" in names:
+            cells.append(
+                '<td class="action-checkbox"><input type="checkbox" name="_selected_action" '
+                f'value="{row.pk}" class="action-select" aria-label="Select this object for '
+                f'an action - {_text(row)}"></td>'
+            )
+        for name, render, css in columns:
+            value = render(row)
+            if name in link_names:
+                url = _text(add_preserved_filters(preserved, f"{prefix}/{row.pk}/{suffix}"))
+                cells.append(f'<th class="field-{name}{css}"><a href="{url}">{value}</a></th>')
+            else:
+                cells.append(f'<td class="field-{name}{css}">{value}</td>')
+        # Every piece above was escaped where it was made; one string per row keeps the
+        # results template from looping over cells.
+        rows.append([mark_safe("".join(cells))])  # noqa: S308
+    return rows
+
+
+def basket_result_list(changelist) -> dict:
+    """The context of ``admin/change_list_results.html`` for the grid."""
+    headers = list(result_headers(changelist))
+    return {
+        "cl": changelist,
+        "result_hidden_fields": [],
+        "result_headers": headers,
+        "num_sorted_fields": sum(1 for h in headers if h["sortable"] and h["sorted"]),
+        "results": basket_rows(changelist),
+    }
+
+
