@@ -124,7 +124,11 @@ DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(
-            DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True
+            DATABASE_URL,
+            conn_max_age=CONN_MAX_AGE,
+            # A health check is one more round trip on every request; off by default, a
+            # broken connection then fails one request and is replaced.
+            conn_health_checks=env_bool("CONN_HEALTH_CHECKS", False),
         )
     }
 else:

@@ -13,6 +13,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from recovery.links import basket_url
 
+from .api_status import basket_status_fast, token_key
 from .exceptions import BasketError
 from .filters import BasketFilterSet
 from .models import Basket, Line
@@ -138,7 +139,16 @@ class BasketDetailView(APIView):
 
 
 class BasketStatusView(APIView):
-    """The cheapest read a poller can make: status and stage by GUID, one indexed query."""
+    """The cheapest read a poller can make: status and stage by GUID, one indexed query.
+
+    Token clients take ``api_status.basket_status_fast`` (token and basket in one query);
+    this view answers the others (session logins, the browsable API) and documents both.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method == "GET" and token_key(request) is not None:
+            return basket_status_fast(request, kwargs["guid"])
+        return super().dispatch(request, *args, **kwargs)
 
     @extend_schema(responses=BasketStatusSerializer)
     def get(self, request, guid: str):

@@ -151,3 +151,33 @@ def test_schema_and_docs_are_served(api):
     schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert schema.status_code == 200
     assert "/api/baskets/{guid}/" in schema.json()["paths"]
+
+
+@pytest.mark.django_db
+def test_status_fast_path_answers_exactly_as_the_full_view(api, client, admin_user):
+    """SPEC: API-1 API-3 — token pollers get the same body, ETag and errors as other clients."""
+    basket = basket_in_status(Status.LOCKED)
+    url = f"/api/baskets/{basket.guid}/status/"
+    fast = api.get(url)
+    client.force_login(admin_user)
+    full = client.get(url)
+    assert fast.status_code == full.status_code == 200
+    assert fast.content == full.content
+    assert fast["ETag"] == full["ETag"]
+    assert api.get(url, HTTP_IF_NONE_MATCH=fast["ETag"]).status_code == 304
+
+    unknown = f"/api/baskets/{uuid.uuid4()}/status/"
+    assert api.get(unknown).json()["detail"] == client.get(unknown).json()["detail"]
+    assert api.get(unknown).status_code == 404
+    bad = api.get("/api/baskets/not-a-guid/status/")
+    assert (bad.status_code, bad.json()["code"]) == (400, "invalid_guid")
+
+    stranger = APIClient()
+    stranger.credentials(HTTP_AUTHORIZATION="Token not-a-real-key")
+    refused = stranger.get(url)
+    assert (refused.status_code, refused.json()["detail"]) == (401, "Invalid token.")
+    assert refused["WWW-Authenticate"] == "Token"
+    user = Token.objects.get().user
+    user.is_active = False
+    user.save()
+    assert api.get(url).status_code == 401
