@@ -26,19 +26,24 @@ WITH batch AS (
     FROM batch WHERE basket.id = batch.id
     RETURNING basket.id, basket.guid, basket.last_activity_at, basket.total, basket.currency,
               basket.shop_account_id
+), contents AS (
+    -- One grouped pass over the batch's lines rather than a subquery per basket.
+    SELECT line.basket_id,
+           json_agg(json_build_object(
+               'product_id', line.product_id, 'variant_id', line.variant_id,
+               'quantity', line.quantity, 'unit_price', line.unit_price::text)
+               ORDER BY line.id) AS lines
+    FROM baskets_line AS line JOIN marked ON marked.id = line.basket_id
+    GROUP BY line.basket_id
 )
 INSERT INTO completion_abandonment
     (basket_id, basket_guid, captured_at, last_activity_at, shop_account_email, total, currency,
      lines, recovered_at)
 SELECT marked.id, marked.guid, %(now)s, marked.last_activity_at, COALESCE(account.email, ''),
-       marked.total, marked.currency,
-       COALESCE((SELECT json_agg(json_build_object(
-                    'product_id', line.product_id, 'variant_id', line.variant_id,
-                    'quantity', line.quantity, 'unit_price', line.unit_price::text)
-                    ORDER BY line.id)
-                 FROM baskets_line AS line WHERE line.basket_id = marked.id), '[]'::json),
-       NULL
-FROM marked LEFT JOIN baskets_shopaccount AS account ON account.id = marked.shop_account_id
+       marked.total, marked.currency, COALESCE(contents.lines, '[]'::json), NULL
+FROM marked
+LEFT JOIN contents ON contents.basket_id = marked.id
+LEFT JOIN baskets_shopaccount AS account ON account.id = marked.shop_account_id
 """
 
 
