@@ -298,3 +298,19 @@ def test_grid_rows_carry_the_admin_markup_and_readable_values(administrator):
     assert '<td class="field-total">1234.50</td>' in page
     created = timezone.localtime(locked.created_at).strftime("%Y-%m-%d %H:%M")
     assert f'<td class="field-created_at nowrap">{created}</td>' in page
+
+
+def test_every_grid_column_is_loaded_by_the_grid_query():
+    """SPEC: CB-1 — a column the grid query does not load would cost one query per row."""
+    from django.contrib import admin as django_admin
+    from django.core.exceptions import FieldDoesNotExist
+
+    from baskets.selectors import GRID_COLUMNS
+
+    model_admin = django_admin.site._registry[Basket]
+    for name in model_admin.list_display:
+        try:
+            Basket._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        assert name in GRID_COLUMNS, name
