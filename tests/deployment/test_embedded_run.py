@@ -94,6 +94,9 @@ def test_embedded_product_serves_admin_and_runs_tasks(embedded_env, tmp_path):
         output, _ = product.communicate(timeout=60)
     assert product.returncode == 0, output
     assert "started scheduler" in output
+    # Everything the embedded broker writes stays under the data folder.
+    assert not (ROOT / "control").exists()
+    assert (tmp_path / "var" / "broker" / "control").is_dir()
 
 
 def test_embedded_completion_runs_on_sqlite(embedded_env):
