@@ -5,7 +5,7 @@ import uuid
 from django.db.models import QuerySet
 
 from .exceptions import BasketNotFound, InvalidGuid
-from .models import Basket, BasketEvent, Line
+from .models import Basket
 
 
 def basket_list() -> QuerySet[Basket]:
@@ -64,32 +64,3 @@ def basket_get(*, guid: uuid.UUID | str, with_lines: bool = True) -> Basket:
     if basket is None:
         raise BasketNotFound(f"No basket with GUID {guid}.")
     return basket
-
-
-def basket_timeline(*, basket_id: int) -> QuerySet[BasketEvent]:
-    return (
-        BasketEvent.objects.filter(basket_id=basket_id)
-        .select_related("actor")
-        .order_by("created_at", "id")
-    )
-
-
-def line_export_rows(baskets: QuerySet[Basket]) -> QuerySet[Line]:
-    """BM-2: one row per line of the given baskets, with the account columns joined in."""
-    return (
-        Line.objects.filter(basket__in=baskets.values("pk"))
-        .order_by("basket_id", "id")
-        .values_list(
-            "basket__shop_account__name",
-            "basket__shop_account__email",
-            "basket__customer_account__name",
-            "basket__customer_account__email",
-            "basket__customer_account__erp_account_id",
-            "basket__account_type",
-            "basket__guid",
-            "product_id",
-            "variant_id",
-            "quantity",
-            "unit_of_measure_id",
-        )
-    )

@@ -177,15 +177,6 @@ class Basket(models.Model):
     def __str__(self) -> str:
         return str(self.guid)
 
-    @property
-    def is_anonymous_unidentified(self) -> bool:
-        """CB-7: an anonymous basket that never passed the login/register step."""
-        return (
-            self.status == Status.ACTIVE
-            and self.account_type == AccountType.ANONYMOUS
-            and not self.purchaser_label
-        )
-
 
 class Line(models.Model):
     basket = models.ForeignKey(Basket, on_delete=models.CASCADE, related_name="lines")
