@@ -3,9 +3,19 @@
 import os
 
 from celery import Celery
+from django.db import OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "basketops.settings")
 
 app = Celery("basketops")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Transient database trouble (a failover, a dropped connection) is retried with backoff;
+# every task of the product takes these options.
+TRANSIENT_RETRY = {
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "max_retries": 5,
+}

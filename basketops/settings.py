@@ -1,11 +1,12 @@
 """Settings for Basket Ops, read from environment variables (see README, "Configuration").
 
-With no variable set the product runs on embedded defaults: SQLite in a file under
-``var/`` and Celery on kombu's filesystem transport (no server to install). Setting
-``DATABASE_URL`` and ``CELERY_BROKER_URL`` (or ``REDIS_URL``) moves it to PostgreSQL and
-Redis without a code change.
+With no variable set the product runs on embedded defaults: its own PostgreSQL server
+(installed from a wheel, data under ``var/``) and Celery on kombu's filesystem transport (no
+server to install). Setting ``DATABASE_URL`` and ``CELERY_BROKER_URL`` (or ``REDIS_URL``)
+moves it to an external PostgreSQL and Redis without a code change.
 """
 
+import importlib.util
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -13,6 +14,8 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+
+from tooling import embedded_postgres
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -53,7 +56,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-# Everything the embedded defaults write (SQLite file, broker folders, reports, mail) lives
+# Everything the embedded defaults write (database, broker folders, reports, mail) lives
 # here; git ignores it.
 DATA_DIR = Path(env_str("BASKETOPS_DATA_DIR") or BASE_DIR / "var")
 
@@ -85,7 +88,12 @@ INSTALLED_APPS = [
     "baskets",
     "recovery",
     "completion",
+    "abandonment",
+    "tooling",
 ]
+# The benchmark ships only in a checkout, never in the wheel: installed when importable.
+if importlib.util.find_spec("benchmarks") is not None:
+    INSTALLED_APPS.append("benchmarks")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -118,10 +126,19 @@ TEMPLATES = [
 WSGI_APPLICATION = "basketops.wsgi.application"
 
 # --- Database -------------------------------------------------------------------------
+# PostgreSQL only. With no DATABASE_URL the product runs its own embedded server (a
+# pip-installed PostgreSQL, data under var/postgres, reached over a Unix socket); the
+# runner and the test suite start it (tooling/embedded_postgres.py).
 # Persistent connections matter: without them the status API runs about 6x slower.
 CONN_MAX_AGE = env_int("CONN_MAX_AGE", 600)
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
+    if not DATABASE_URL.startswith(("postgres://", "postgresql://")):
+        raise ImproperlyConfigured(
+            "DATABASE_URL must point at PostgreSQL (postgres://user:password@host:5432/name); "
+            "SQLite and other databases are not supported. Leave DATABASE_URL unset to run "
+            "on the embedded PostgreSQL."
+        )
     DATABASES = {
         "default": dj_database_url.parse(
             DATABASE_URL,
@@ -132,24 +149,13 @@ if DATABASE_URL:
         )
     }
 else:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "basketops.sqlite3",
+            **embedded_postgres.database_settings(DATA_DIR),
+            "CONN_MAX_AGE": CONN_MAX_AGE,
+            "CONN_HEALTH_CHECKS": env_bool("CONN_HEALTH_CHECKS", False),
         }
     }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Web, worker and scheduler share one file: WAL lets readers run beside the writer,
-    # IMMEDIATE takes the write lock up front so two writers wait instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 30,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        }
-    )
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -302,19 +308,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "completion.tasks.completion_run_task",
         "schedule": COMPLETION_INTERVAL.total_seconds(),
     },
-    "abandonment-sweep": {"task": "completion.tasks.abandonment_sweep_task", "schedule": 60.0},
+    "abandonment-sweep": {"task": "abandonment.tasks.abandonment_sweep_task", "schedule": 60.0},
     "upsell-finalise": {"task": "completion.tasks.upsell_finalise_task", "schedule": 60.0},
-    "abandonment-purge": {"task": "completion.tasks.abandonment_purge_task", "schedule": 3600.0},
-    "report-schedules": {"task": "completion.tasks.report_schedules_task", "schedule": 300.0},
+    "abandonment-purge": {"task": "abandonment.tasks.abandonment_purge_task", "schedule": 3600.0},
+    "report-schedules": {"task": "abandonment.tasks.report_schedules_task", "schedule": 300.0},
     "worker-heartbeat": {
         "task": "completion.tasks.worker_heartbeat_task",
         "schedule": 60.0,
     },
-    "locked-cart-sweep": {"task": "completion.tasks.locked_cart_sweep_task", "schedule": 60.0},
-    "locked-cart-alert": {"task": "completion.tasks.locked_cart_alert_task", "schedule": 60.0},
-    "basket-reminders": {"task": "completion.tasks.basket_reminders_send_task", "schedule": 300.0},
+    "locked-cart-sweep": {"task": "baskets.tasks.locked_cart_sweep_task", "schedule": 60.0},
+    "locked-cart-alert": {"task": "baskets.tasks.locked_cart_alert_task", "schedule": 60.0},
+    "basket-reminders": {"task": "abandonment.tasks.basket_reminders_send_task", "schedule": 300.0},
     "daily-staff-notification": {
-        "task": "completion.tasks.daily_notification_task",
+        "task": "baskets.tasks.daily_notification_task",
         "schedule": crontab(minute=0, hour=DAILY_NOTIFICATION_HOUR),
     },
 }
@@ -339,7 +345,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "baskets.api.exception_handler",
+    "EXCEPTION_HANDLER": "baskets.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
 }

@@ -12,7 +12,8 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .models import AccountType, Basket, Status
+from .models import AccountType, Basket, Stage, Status
+from .models.basket import STAGE_ORDER
 
 # The admin's MM/DD/YYYY (AB-3) and ISO dates are both accepted.
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%m/%d/%Y"]
@@ -45,8 +46,10 @@ class DayBoundFilter(django_filters.DateFilter):
 
 
 def additional_information_missing_q() -> Q:
-    """CB-6: past the additional-information stage without it, and not flagged by staff."""
-    return Q(additional_information_supplied_at__isnull=True)
+    """CB-6: moved on past the additional-information stage without the information being
+    supplied (or flagged by staff); a basket still before or at that stage is not missing it."""
+    later = STAGE_ORDER[STAGE_ORDER.index(Stage.ADDITIONAL_INFORMATION) + 1 :]
+    return Q(stage__in=later, additional_information_supplied_at__isnull=True)
 
 
 class BasketFilterSet(django_filters.FilterSet):

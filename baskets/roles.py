@@ -11,7 +11,7 @@ ORDER_PROCESSOR = "Order processor"
 def roles_ensure(group_model, permission_model) -> None:
     """Create or refresh both groups; the Order processor never gets shop account rights."""
     everything = permission_model.objects.filter(
-        content_type__app_label__in=["baskets", "completion", "recovery"]
+        content_type__app_label__in=["baskets", "completion", "abandonment", "recovery"]
     )
     administrator, _ = group_model.objects.get_or_create(name=ADMINISTRATOR)
     administrator.permissions.set(everything)

@@ -1,11 +1,14 @@
 """Read queries shared by the admin, the API, the export and the tasks."""
 
 import uuid
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.db.models import QuerySet
+from django.db.models.functions import Coalesce
 
 from .exceptions import BasketNotFound, InvalidGuid
-from .models import Basket
+from .models import Basket, BasketEvent, EventAction, Status
 
 
 def basket_list() -> QuerySet[Basket]:
@@ -64,3 +67,35 @@ def basket_get(*, guid: uuid.UUID | str, with_lines: bool = True) -> Basket:
     if basket is None:
         raise BasketNotFound(f"No basket with GUID {guid}.")
     return basket
+
+
+def basket_was_deleted(guid: uuid.UUID) -> bool:
+    """Whether staff deleted the basket with ``guid`` (its timeline outlives it)."""
+    return BasketEvent.objects.filter(basket_guid=guid, action=EventAction.DELETE).exists()
+
+
+def basket_locked_list() -> QuerySet[Basket]:
+    """LC-2: Locked carts, longest locked first (a partial index makes counting cheap)."""
+    return Basket.objects.filter(status=Status.LOCKED).order_by("locked_at", "pk")
+
+
+class BasketsNeedingStaff(NamedTuple):
+    locked: QuerySet[Basket]
+    failed: QuerySet[Basket]
+    waiting: QuerySet[Basket]
+
+
+def baskets_needing_staff(*, now: datetime, waiting_longer_than: timedelta) -> BasketsNeedingStaff:
+    """Baskets a person must look at, oldest first: Locked carts (LC-2), Completion Failed
+    baskets nobody closed (CB-4), and paid baskets still Awaiting Completion after
+    ``waiting_longer_than`` (LC-5). The admin widgets and the daily e-mail read these."""
+    return BasketsNeedingStaff(
+        locked=basket_locked_list(),
+        failed=Basket.objects.filter(
+            status=Status.COMPLETION_FAILED, closure__isnull=True
+        ).order_by("modified_at", "pk"),
+        waiting=Basket.objects.filter(status=Status.AWAITING_COMPLETION)
+        .annotate(waiting_since=Coalesce("paid_at", "modified_at"))
+        .filter(waiting_since__lte=now - waiting_longer_than)
+        .order_by("waiting_since", "pk"),
+    )

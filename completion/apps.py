@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class CompletionConfig(AppConfig):
     name = "completion"
-    verbose_name = "Background work"
+    verbose_name = "Completion"

@@ -11,15 +11,10 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from baskets.links import basket_url
 from baskets.models import Basket, Order
 
 UNSUBSCRIBE_SALT = "recovery.reminders.unsubscribe"
-
-
-def basket_url(guid: uuid.UUID | str) -> str:
-    """The absolute recovery link of a basket; the GUID never changes, so neither does it."""
-    path = reverse("recovery:recover", kwargs={"guid": str(guid)})
-    return f"{settings.SHOP_BASE_URL}{path}"
 
 
 def basket_runtime_values(basket: Basket) -> dict[str, str]:

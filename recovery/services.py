@@ -21,6 +21,7 @@ from baskets.exceptions import BasketNotFound
 from baskets.models import (
     AccountType,
     Basket,
+    EventAction,
     Line,
     Product,
     PurchaserType,
@@ -31,6 +32,7 @@ from baskets.models import (
 from baskets.models.basket import STAGE_ORDER
 from baskets.selectors import guid_parse
 from baskets.services.storefront import (
+    basket_hold_resume,
     coupon_validate,
     gift_card_validate,
     item_unit_price,
@@ -74,7 +76,7 @@ def _money(amount: Decimal, currency: str) -> str:
 
 def _shopper_lock(shopper: Shopper) -> None:
     """Serialise recoveries of one shopper (their list has one current basket)."""
-    if shopper.is_known and connection.vendor == "postgresql":
+    if shopper.is_known:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [shopper.key])
 
@@ -98,13 +100,14 @@ def basket_recover(
         except HoldEnded as error:
             # Deleted by staff: for the shopper, simply not available.
             raise BasketNotFound(f"No basket with GUID {parsed}.") from error
+        # AC-7: ownership before status, so a stranger learns nothing about the basket.
+        decision = recovery_decide(basket, shopper)
+        if not decision.allowed:
+            raise LoginNeeded(decision.text_key, guid=str(parsed), basket_id=basket.pk)
         if basket.status == Status.COMPLETED:
             raise RecoveryRefused(
                 "basket_AlreadyOrdered", http_status=410, guid=str(parsed), basket_id=basket.pk
             )
-        decision = recovery_decide(basket, shopper)
-        if not decision.allowed:
-            raise LoginNeeded(decision.text_key, guid=str(parsed), basket_id=basket.pk)
         if basket.status != Status.ACTIVE:
             key, status = REFUSED_STATUSES[Status(basket.status)]
             raise RecoveryRefused(key, http_status=status, guid=str(parsed), basket_id=basket.pk)
@@ -116,9 +119,8 @@ def basket_recover(
         kept = _lines_reprice(basket, lines, recovery, payload)
         _codes_revalidate(basket, recovery, payload, fields)
         _checkout_details_filter(basket, recovery, payload, fields)
-        if basket.hold_ended_at is not None:
-            # Staff unlocked it: the shopper takes it up again (like ``basket_resume``).
-            basket.hold_ended_at = None
+        if basket_hold_resume(basket, actor=shopper.actor):
+            # Staff unlocked it: the shopper takes it up again.
             fields.append("hold_ended_at")
             payload["resumed"] = True
         total_before = basket.total
@@ -143,7 +145,7 @@ def basket_recover(
         basket_touch(basket, "total", *fields)
         event_record(
             basket=basket,
-            action="recover",
+            action=EventAction.RECOVER,
             actor=shopper.actor,
             reason="Recovered through the basket link.",
             payload=payload,
@@ -279,9 +281,8 @@ def _owner_change(
         basket.customer_account = customer
         fields.append("customer_account")
     effective = basket.customer_account
-    basket.account_type = (
-        AccountType.CONTACT if effective is not None and effective.is_prospect
-        else AccountType.CUSTOMER
+    basket.account_type = AccountType.of(
+        has_party=True, is_prospect=effective is not None and effective.is_prospect
     )
     fields += ["shop_account", "account_type"]
     if not basket.purchaser_label:

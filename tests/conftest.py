@@ -1,6 +1,20 @@
 import psycopg
 import pytest
+from django.conf import settings
 from django.db import connection
+
+from tooling import embedded_postgres
+
+
+def pytest_sessionstart(session):
+    """With no DATABASE_URL the suite runs on the embedded PostgreSQL, started here."""
+    if not settings.DATABASE_URL:
+        session.config._embedded_postgres_started = embedded_postgres.start(settings.DATA_DIR)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if getattr(session.config, "_embedded_postgres_started", False):
+        embedded_postgres.stop(settings.DATA_DIR)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -9,11 +23,11 @@ def end_other_sessions_before_teardown(django_db_setup):
     database; end them so pytest-django can drop it."""
     database = dict(connection.settings_dict)
     yield
-    if connection.vendor != "postgresql":
-        return
     with psycopg.connect(
-        dbname="postgres", user=database.get("USER") or "postgres",
-        host=database.get("HOST") or "127.0.0.1", port=database.get("PORT") or 5432,
+        dbname="postgres",
+        user=database.get("USER") or "postgres",
+        host=database.get("HOST") or "127.0.0.1",
+        port=database.get("PORT") or None,
         autocommit=True,
     ) as admin:
         admin.execute(
@@ -21,10 +35,3 @@ def end_other_sessions_before_teardown(django_db_setup):
             "WHERE datname = %s AND pid <> pg_backend_pid()",
             (database["NAME"],),
         )
-
-
-@pytest.fixture
-def postgres():
-    """Tests of locks and races need the real PostgreSQL."""
-    assert connection.vendor == "postgresql", "run the suite with DATABASE_URL on PostgreSQL"
-    return connection

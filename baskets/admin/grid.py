@@ -140,28 +140,33 @@ class BasketAdmin(LockedCartAdminMixin, admin.ModelAdmin):
         return queryset.filter(customer_account_id__in=list(customers)), False
 
     # --- detail -------------------------------------------------------------------------
+    @staticmethod
+    def _shop_account_field(request) -> str:
+        """BM-5: only users who may see shop accounts get the link (chosen per request)."""
+        if request.user.has_perm("baskets.view_shopaccount"):
+            return "shop_account_link"
+        return "shop_account_name"
+
     def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in Basket._meta.fields] + ["shop_account_link"]
+        return [field.name for field in Basket._meta.fields] + [self._shop_account_field(request)]
 
     def get_fields(self, request, obj=None):
         fields = [f.name for f in Basket._meta.fields if f.name not in {"id", "shop_account"}]
-        return ["shop_account_link", *fields]
+        return [self._shop_account_field(request), *fields]
 
     @admin.display(description="shop account")
     def shop_account_link(self, basket: Basket) -> str:
-        """BM-5: a link only when the account exists and this user may see shop accounts."""
-        request = getattr(self, "_request", None)
+        """BM-5: "View shop account" only when the account exists."""
         account = basket.shop_account
         if account is None:
             return "(anonymous or deleted)"
-        if request is None or not request.user.has_perm("baskets.view_shopaccount"):
-            return account.name
         url = reverse("admin:baskets_shopaccount_change", args=[account.pk])
         return format_html('<a href="{}">View shop account: {}</a>', url, account.name)
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        self._request = request
-        return super().change_view(request, object_id, form_url, extra_context)
+    @admin.display(description="shop account")
+    def shop_account_name(self, basket: Basket) -> str:
+        account = basket.shop_account
+        return "(anonymous or deleted)" if account is None else account.name
 
     def has_add_permission(self, request) -> bool:
         # Baskets are made by shoppers and storefronts, never in the back office.

@@ -2,7 +2,7 @@
 
 from .basket import AccountType, Basket, ItemKind, Line, Stage, Status
 from .catalogue import Coupon, GiftCard, Product, Variant
-from .events import BasketEvent
+from .events import BasketEvent, EventAction
 from .orders import CourseEnrolment, Invoice, Order, OrderLine
 from .parties import CustomerAccount, PurchaserType, Salesperson, ShopAccount
 from .payments import PaymentResult
@@ -14,6 +14,7 @@ __all__ = [
     "Coupon",
     "CourseEnrolment",
     "CustomerAccount",
+    "EventAction",
     "GiftCard",
     "Invoice",
     "ItemKind",

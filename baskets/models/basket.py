@@ -39,6 +39,14 @@ class AccountType(models.TextChoices):
     # A sales agent acting for a prospect.
     CONTACT = "contact", "Contact"
 
+    @classmethod
+    def of(cls, *, has_party: bool, is_prospect: bool) -> "AccountType":
+        """The one rule: a prospect's basket is a Contact's, any other basket with a login, a
+        customer account or a salesperson a Customer's, a basket with none Anonymous."""
+        if is_prospect:
+            return cls.CONTACT
+        return cls.CUSTOMER if has_party else cls.ANONYMOUS
+
 
 class ItemKind(models.TextChoices):
     COURSE = "course", "Course"

@@ -4,6 +4,41 @@ from django.conf import settings
 from django.db import models
 
 
+class EventAction(models.TextChoices):
+    """What happened to a basket; the timeline's vocabulary (stable values, stored)."""
+
+    CREATE = "create", "Created"
+    # Status changes, one per transition service (``services/transitions.py``).
+    MARK_PAID = "mark_paid", "Paid"
+    LOCK = "lock", "Locked"
+    UNLOCK = "unlock", "Unlocked"
+    CONFIRM = "confirm", "Confirmed by staff"
+    COMPLETE = "complete", "Completed"
+    FAIL_COMPLETION = "fail_completion", "Completion failed"
+    REQUEUE = "requeue", "Requeued for completion"
+    FINALISE_UNPAID = "finalise_unpaid", "Upsell finalised unpaid"
+    # Completion attempts and triage.
+    COMPLETION_ATTEMPT_FAILED = "completion_attempt_failed", "Completion attempt failed"
+    CLOSE_COMPLETION_FAILURE = "close_completion_failure", "Completion failure closed"
+    # Staff actions.
+    COMPLETE_MANAGE_BOOKING = "complete_manage_booking", "Manage booking step completed"
+    FLAG_ADDITIONAL_INFORMATION = "flag_additional_information", "Additional information supplied"
+    DELETE = "delete", "Deleted"
+    # Storefront and payment provider.
+    PAYMENT_STARTED = "payment_started", "Payment started"
+    PAYMENT_RETURN = "payment_return", "Returned from the payment page"
+    PAYMENT_PAID = "payment_paid", "Payment result: paid"
+    PAYMENT_PENDING = "payment_pending", "Payment result: pending"
+    PAYMENT_FAILED = "payment_failed", "Payment result: failed"
+    PAYMENT_CANCELLED = "payment_cancelled", "Payment result: cancelled"
+    PAYMENT_RECONCILIATION = "payment_reconciliation", "Payment result kept for reconciliation"
+    STOREFRONT_RESUME = "storefront_resume", "Taken up again by the storefront"
+    ENTER_UPSELL = "enter_upsell", "Upsell offer entered"
+    FINISH_UPSELL = "finish_upsell", "Upsell offer finished"
+    # Shopper side.
+    RECOVER = "recover", "Recovered from a link"
+
+
 class BasketEvent(models.Model):
     # Kept when the basket is deleted, so the deletion itself stays on record.
     basket = models.ForeignKey(
@@ -14,7 +49,7 @@ class BasketEvent(models.Model):
         related_name="events",
     )
     basket_guid = models.UUIDField(db_index=True)
-    action = models.CharField(max_length=40)
+    action = models.CharField(max_length=40, choices=EventAction.choices)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
     actor = models.ForeignKey(

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from ..exceptions import BasketNotFound
 from ..locks import basket_lock_row
-from ..models import Basket, BasketEvent, PaymentResult, Status
-from ..selectors import guid_parse
+from ..models import Basket, EventAction, PaymentResult, Status
+from ..selectors import basket_was_deleted, guid_parse
 from .actors import Actor
 from .cards import card_numbers_refuse, masked_card_validate
 from .storefront_errors import IdempotencyKeyReused, StorefrontInputError
@@ -125,7 +125,7 @@ def _apply(
         except BasketNotFound:
             basket = None  # deleted while we waited for the lock
     if basket is None:
-        if not BasketEvent.objects.filter(basket_guid=guid, action="delete").exists():
+        if not basket_was_deleted(guid):
             raise BasketNotFound(f"No basket with GUID {guid}.")
         note = "The basket was deleted by staff before this result arrived; nothing changed."
         body = {
@@ -150,7 +150,7 @@ def _apply(
         )
         event_record(
             basket=basket,
-            action="payment_reconciliation",
+            action=EventAction.PAYMENT_RECONCILIATION,
             actor=actor,
             reason=note,
             payload={"result": result, **payment},
@@ -194,7 +194,7 @@ def _apply(
             note = "The basket stays Locked until staff act."
         event_record(
             basket=basket,
-            action=f"payment_{result}",
+            action=EventAction(f"payment_{result}"),
             actor=actor,
             reason=note,
             payload={"result": result, **payment},

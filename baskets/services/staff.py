@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from ..exceptions import BasketHasOrder, TransitionNotAllowed
 from ..locks import basket_lock_row, basket_lock_with_lines
-from ..models import Basket, Order, Status
+from ..models import Basket, EventAction, Order, Status
 from .actors import Actor
 from .transitions import event_record
 
@@ -24,7 +24,7 @@ def basket_complete_manage_booking(*, basket_id: int, actor: Actor) -> tuple[Bas
         basket.manage_booking_completed_at = now
         basket.modified_at = now
         basket.save(update_fields=["manage_booking_completed_at", "modified_at"])
-        event_record(basket=basket, action="complete_manage_booking", actor=actor, at=now)
+        event_record(basket=basket, action=EventAction.COMPLETE_MANAGE_BOOKING, actor=actor, at=now)
     return basket, True
 
 
@@ -42,7 +42,7 @@ def basket_flag_additional_information(
         basket.save(update_fields=["additional_information_supplied_at", "modified_at"])
         event_record(
             basket=basket,
-            action="flag_additional_information",
+            action=EventAction.FLAG_ADDITIONAL_INFORMATION,
             actor=actor,
             reason=reason,
             at=now,
@@ -65,7 +65,7 @@ def basket_delete(*, basket_id: int, actor: Actor, reason: str = "") -> None:
             )
         event_record(
             basket=basket,
-            action="delete",
+            action=EventAction.DELETE,
             actor=actor,
             reason=reason,
             payload={

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ..exceptions import TransitionNotAllowed
 from ..locks import basket_lock_row, basket_lock_rows
-from ..models import Basket, BasketEvent, Status
+from ..models import Basket, BasketEvent, EventAction, Status
 from .actors import Actor
 
 # The status graph. Completed is final.
@@ -34,21 +34,25 @@ class TransitionRule:
 
 
 # One rule per service; each must be an edge of the graph above.
-RULES: dict[str, TransitionRule] = {
-    "mark_paid": TransitionRule(
+RULES: dict[EventAction, TransitionRule] = {
+    EventAction.MARK_PAID: TransitionRule(
         frozenset({Status.ACTIVE, Status.LOCKED}), Status.AWAITING_COMPLETION
     ),
-    "lock": TransitionRule(frozenset({Status.ACTIVE}), Status.LOCKED),
-    "unlock": TransitionRule(frozenset({Status.LOCKED}), Status.ACTIVE),
-    "confirm": TransitionRule(frozenset({Status.LOCKED}), Status.AWAITING_COMPLETION),
-    "complete": TransitionRule(frozenset({Status.AWAITING_COMPLETION}), Status.COMPLETED),
-    "fail_completion": TransitionRule(
+    EventAction.LOCK: TransitionRule(frozenset({Status.ACTIVE}), Status.LOCKED),
+    EventAction.UNLOCK: TransitionRule(frozenset({Status.LOCKED}), Status.ACTIVE),
+    EventAction.CONFIRM: TransitionRule(frozenset({Status.LOCKED}), Status.AWAITING_COMPLETION),
+    EventAction.COMPLETE: TransitionRule(frozenset({Status.AWAITING_COMPLETION}), Status.COMPLETED),
+    EventAction.FAIL_COMPLETION: TransitionRule(
         frozenset({Status.AWAITING_COMPLETION}), Status.COMPLETION_FAILED
     ),
-    "requeue": TransitionRule(frozenset({Status.COMPLETION_FAILED}), Status.AWAITING_COMPLETION),
+    EventAction.REQUEUE: TransitionRule(
+        frozenset({Status.COMPLETION_FAILED}), Status.AWAITING_COMPLETION
+    ),
     # AB-5: the upsell timer ran out and the card charge failed; the order is made anyway
     # and waits in accounts receivable.
-    "finalise_unpaid": TransitionRule(frozenset({Status.ACTIVE}), Status.AWAITING_COMPLETION),
+    EventAction.FINALISE_UNPAID: TransitionRule(
+        frozenset({Status.ACTIVE}), Status.AWAITING_COMPLETION
+    ),
 }
 
 for _action, _rule in RULES.items():
@@ -59,7 +63,7 @@ for _action, _rule in RULES.items():
 def _transition(
     *,
     basket_id: int,
-    action: str,
+    action: EventAction,
     actor: Actor,
     reason: str = "",
     payload: dict[str, Any] | None = None,
@@ -96,7 +100,7 @@ def _transition(
 def event_record(
     *,
     basket: Basket,
-    action: str,
+    action: EventAction,
     actor: Actor,
     reason: str = "",
     payload: dict[str, Any] | None = None,
@@ -134,7 +138,7 @@ def basket_mark_paid(
         changes["masked_card_number"] = masked_card_number
     return _transition(
         basket_id=basket_id,
-        action="mark_paid",
+        action=EventAction.MARK_PAID,
         actor=actor,
         payload={"payment_reference": payment_reference},
         changes=changes,
@@ -145,7 +149,7 @@ def basket_lock(*, basket_id: int, actor: Actor, reason: str) -> Basket:
     """Active -> Locked: no edits until staff act (LC-1)."""
     return _transition(
         basket_id=basket_id,
-        action="lock",
+        action=EventAction.LOCK,
         actor=actor,
         reason=reason,
         changes={"locked_at": timezone.now(), "lock_reason": reason[:200]},
@@ -156,7 +160,7 @@ def basket_unlock(*, basket_id: int, actor: Actor, reason: str = "") -> Basket:
     """Locked -> Active with the same contents (LC-4)."""
     return _transition(
         basket_id=basket_id,
-        action="unlock",
+        action=EventAction.UNLOCK,
         actor=actor,
         reason=reason,
         # The payment attempt is over; the lock sweep must not lock the basket again.
@@ -168,7 +172,7 @@ def basket_confirm(*, basket_id: int, actor: Actor, reason: str = "") -> Basket:
     """Locked -> Awaiting Completion: staff saw the payment at the provider (LC-4)."""
     return _transition(
         basket_id=basket_id,
-        action="confirm",
+        action=EventAction.CONFIRM,
         actor=actor,
         reason=reason,
         changes={"paid_at": timezone.now(), "locked_at": None, "lock_reason": ""},
@@ -181,7 +185,7 @@ def basket_complete(
     """Awaiting Completion -> Completed; call in the transaction that made the order."""
     return _transition(
         basket_id=basket_id,
-        action="complete",
+        action=EventAction.COMPLETE,
         actor=actor,
         payload=payload,
         changes={"completed_at": timezone.now(), "completion_lease_until": None, "last_error": ""},
@@ -213,7 +217,7 @@ def baskets_complete_many(
             BasketEvent(
                 basket_id=basket.pk,
                 basket_guid=basket.guid,
-                action="complete",
+                action=EventAction.COMPLETE,
                 from_status=basket.status,
                 to_status=rule.target,
                 actor=actor.user,
@@ -230,7 +234,7 @@ def basket_fail_completion(*, basket_id: int, actor: Actor, error: str) -> Baske
     """Awaiting Completion -> Completion Failed: no automatic attempt after this (CB-4)."""
     return _transition(
         basket_id=basket_id,
-        action="fail_completion",
+        action=EventAction.FAIL_COMPLETION,
         actor=actor,
         reason=error,
         changes={"completion_lease_until": None, "last_error": error},
@@ -241,7 +245,7 @@ def basket_requeue(*, basket_id: int, actor: Actor, reason: str) -> Basket:
     """Completion Failed -> Awaiting Completion with a fresh set of attempts."""
     return _transition(
         basket_id=basket_id,
-        action="requeue",
+        action=EventAction.REQUEUE,
         actor=actor,
         reason=reason,
         changes={
@@ -254,10 +258,13 @@ def basket_requeue(*, basket_id: int, actor: Actor, reason: str) -> Basket:
 
 def basket_finalise_unpaid(*, basket_id: int, actor: Actor, reason: str) -> Basket:
     """Active -> Awaiting Completion without a payment: the order goes to accounts receivable."""
-    return _transition(basket_id=basket_id, action="finalise_unpaid", actor=actor, reason=reason)
+    return _transition(
+        basket_id=basket_id, action=EventAction.FINALISE_UNPAID, actor=actor, reason=reason
+    )
 
 
-# Every service above by its action name: the admin, the API and the tests dispatch on it.
+# Every service above by its action name, for the tests that walk the whole status table
+# (every status x every service) and the process races.
 TRANSITION_SERVICES = {
     "mark_paid": basket_mark_paid,
     "lock": basket_lock,

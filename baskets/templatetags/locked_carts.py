@@ -1,11 +1,11 @@
 from django import template
 
-from baskets.models import Basket, Status
+from baskets.selectors import basket_locked_list
 
 register = template.Library()
 
 
 @register.simple_tag
 def locked_cart_count() -> int:
-    """LC-2: how many carts are Locked (a partial index makes this cheap)."""
-    return Basket.objects.filter(status=Status.LOCKED).count()
+    """LC-2: how many carts are Locked."""
+    return basket_locked_list().count()

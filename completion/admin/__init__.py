@@ -1,4 +1,4 @@
 """Completion in the back office: triage of failures, baskets in completion, reconciliation,
-orders in accounts receivable, abandonments, worker heartbeats, abandon reports."""
+orders in accounts receivable, worker heartbeats."""
 
-from . import records, reports, triage  # noqa: F401  (registers the model admins)
+from . import records, triage  # noqa: F401  (registers the model admins)

@@ -1,4 +1,4 @@
-"""Records of background work: orders (accounts receivable), abandonments, heartbeats."""
+"""Records of completion: orders (accounts receivable) and worker heartbeats."""
 
 from django.contrib import admin
 from django.db.models import Q
@@ -6,11 +6,7 @@ from django.db.models import Q
 from baskets.admin.paging import CappedCountPaginator
 from baskets.models import Order
 
-from ..models import (
-    Abandonment,
-    WorkerHeartbeat,
-)
-from ..selectors import abandonment_stats
+from ..models import WorkerHeartbeat
 from .triage import basket_link
 
 
@@ -66,40 +62,6 @@ class OrderAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-@admin.register(Abandonment)
-class AbandonmentAdmin(admin.ModelAdmin):
-    list_display = (
-        "basket_guid",
-        "captured_at",
-        "last_activity_at",
-        "shop_account_email",
-        "total",
-        "currency",
-        "reminded_at",
-        "recovered_at",
-    )
-    list_filter = ("recovered_at", "reminded_at")
-    date_hierarchy = "captured_at"
-    paginator = CappedCountPaginator
-    show_full_result_count = False
-    change_list_template = "admin/completion/abandonment/change_list.html"
-
-    def changelist_view(self, request, extra_context=None):
-        """AB-6: abandonment and recovery rates and the most abandoned products, for the
-        abandonments the list shows."""
-        response = super().changelist_view(request, extra_context)
-        changelist = getattr(response, "context_data", {}).get("cl")
-        if changelist is not None:
-            response.context_data["stats"] = abandonment_stats(changelist.queryset)
-        return response
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
 

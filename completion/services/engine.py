@@ -15,11 +15,12 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from abandonment.services.capture import abandonments_mark_recovered
 from baskets.locks import (
     basket_lock_row,
     basket_lock_rows,
@@ -28,16 +29,11 @@ from baskets.locks import (
 )
 from baskets.models import (
     Basket,
-    CourseEnrolment,
-    Invoice,
-    ItemKind,
-    Line,
+    EventAction,
     Order,
-    OrderLine,
-    Product,
     Status,
 )
-from baskets.models.orders import invoice_number, order_number
+from baskets.models.orders import order_number
 from baskets.services.actors import Actor
 from baskets.services.transitions import (
     basket_complete,
@@ -47,7 +43,6 @@ from baskets.services.transitions import (
 )
 
 from ..exceptions import CompletionError
-from ..models import Abandonment, UpsellOffer
 from . import orders_sql
 
 logger = logging.getLogger(__name__)
@@ -117,117 +112,20 @@ def _run_hooks(order: Order) -> None:
             ) from error
 
 
-def _available_products(product_ids: set[str]) -> set[str]:
-    return set(
-        Product.objects.filter(id__in=product_ids, available=True).values_list("id", flat=True)
-    )
-
-
-def _problem(lines: list[Line], available: set[str]) -> str:
-    """Why a basket cannot be completed now, or "" when it can."""
-    if not lines:
-        return "The basket has no lines."
-    withdrawn = sorted({line.product_id for line in lines} - available)
-    if withdrawn:
-        return f"Product {', '.join(withdrawn)} was withdrawn before completion."
-    return ""
-
-
-def _unpaid_notes(basket_ids: list[int]) -> dict[int, str]:
-    """AB-5: orders whose upsell charge failed go to accounts receivable with this note."""
-    return {
-        basket_id: (
-            f"This order failed during the auto closing of an upsell order: {error} "
-            "Follow up with the customer to obtain valid card details."
-        )
-        for basket_id, error in UpsellOffer.objects.filter(basket_id__in=basket_ids)
-        .exclude(charge_error="")
-        .values_list("basket_id", "charge_error")
-    }
-
-
-def _orders_create(items: list[tuple[Basket, list[Line]]], now) -> list[Order]:
-    """Orders, their lines, invoices and course enrolments for checked baskets, in bulk."""
-    notes = _unpaid_notes([basket.pk for basket, _lines in items])
-    orders = Order.objects.bulk_create(
-        Order(
-            basket=basket,
-            number=order_number(basket.pk),
-            total=basket.total,
-            currency=basket.currency,
-            accounts_receivable_at=now if basket.pk in notes else None,
-            accounts_receivable_note=notes.get(basket.pk, ""),
-        )
-        for basket, _lines in items
-    )
-    order_lines = OrderLine.objects.bulk_create(
-        OrderLine(
-            order=order,
-            kind=line.kind,
-            product_id=line.product_id,
-            variant_id=line.variant_id,
-            quantity=line.quantity,
-            unit_of_measure_id=line.unit_of_measure_id,
-            unit_price=line.unit_price,
-            booked_user_id=line.booked_user_id,
-        )
-        for order, (_basket, lines) in zip(orders, items, strict=True)
-        for line in lines
-    )
-    Invoice.objects.bulk_create(
-        Invoice(
-            order=order,
-            number=invoice_number(basket.pk),
-            amount=basket.total,
-            currency=basket.currency,
-        )
-        for order, (basket, _lines) in zip(orders, items, strict=True)
-    )
-    CourseEnrolment.objects.bulk_create(
-        CourseEnrolment(
-            order_id=order_line.order_id,
-            order_line=order_line,
-            course_id=order_line.product_id,
-            booked_user_id=order_line.booked_user_id,
-        )
-        for order_line in order_lines
-        if order_line.kind == ItemKind.COURSE
-    )
-    return orders
-
-
-def _mark_recovered(basket_ids: list[int], now) -> None:
-    """AB-6: an abandoned basket that became an order counts as recovered."""
-    Abandonment.objects.filter(basket_id__in=basket_ids, recovered_at__isnull=True).update(
-        recovered_at=now
-    )
-
-
 # What the batch needs of each basket; the rest of the row stays in the database.
 BATCH_FIELDS = ("id", "guid", "status", "completion_attempts", "total", "currency")
 
 
-def _batch_orders(baskets: list[Basket], lines: list[Line], now) -> tuple[list[Order], set[int]]:
-    """Make the orders of the baskets that can complete; returns (orders, problem ids).
+def _orders_make(basket_ids: list[int], now) -> tuple[list[Order], dict[int, str]]:
+    """Make the orders of the locked baskets that can complete; returns (orders, problems).
 
-    PostgreSQL: set-based SQL (orders are loaded back only when hooks need them);
-    elsewhere: the ORM, one object per row."""
-    if connection.vendor == "postgresql":
-        problems = orders_sql.problem_ids([basket.pk for basket in baskets])
-        order_ids = orders_sql.orders_create(
-            [basket.pk for basket in baskets if basket.pk not in problems], now
-        )
-        hooks_need_orders = bool(settings.COMPLETION_HOOKS)
-        orders = list(Order.objects.filter(pk__in=order_ids)) if hooks_need_orders else []
-        return orders, problems
-    by_basket: dict[int, list[Line]] = {basket.pk: [] for basket in baskets}
-    for line in lines:
-        if line.basket_id in by_basket:
-            by_basket[line.basket_id].append(line)
-    available = _available_products({line.product_id for line in lines})
-    problems = {basket.pk for basket in baskets if _problem(by_basket[basket.pk], available)}
-    items = [(basket, by_basket[basket.pk]) for basket in baskets if basket.pk not in problems]
-    return _orders_create(items, now), problems
+    Orders are loaded back only when hooks need them."""
+    problems = orders_sql.completion_problems(basket_ids)
+    order_ids = orders_sql.orders_create(
+        [basket_id for basket_id in basket_ids if basket_id not in problems], now
+    )
+    orders = list(Order.objects.filter(pk__in=order_ids)) if settings.COMPLETION_HOOKS else []
+    return orders, problems
 
 
 def baskets_completion_batch(*, basket_ids: list[int], worker: str) -> tuple[list[int], list[int]]:
@@ -241,14 +139,14 @@ def baskets_completion_batch(*, basket_ids: list[int], worker: str) -> tuple[lis
     """
     try:
         with transaction.atomic():
-            lines = lines_lock_for_baskets(basket_ids, load=connection.vendor != "postgresql")
+            lines_lock_for_baskets(basket_ids)
             baskets = [
                 basket
                 for basket in basket_lock_rows(basket_ids, fields=BATCH_FIELDS)
                 if basket.status == Status.AWAITING_COMPLETION
             ]
             now = timezone.now()
-            orders, problems = _batch_orders(baskets, lines, now)
+            orders, problems = _orders_make([basket.pk for basket in baskets], now)
             for order in orders:
                 _run_hooks(order)
             completed = baskets_complete_many(
@@ -263,7 +161,7 @@ def baskets_completion_batch(*, basket_ids: list[int], worker: str) -> tuple[lis
                     for basket in baskets
                 },
             )
-            _mark_recovered(completed, now)
+            abandonments_mark_recovered(basket_ids=completed, now=now)
         return completed, sorted(problems)
     except (CompletionError, DatabaseError) as error:
         logger.info("batch of %s baskets falls back to one at a time: %s", len(basket_ids), error)
@@ -278,25 +176,25 @@ def basket_completion_attempt(*, basket_id: int, worker: str) -> str:
     """
     try:
         with transaction.atomic():
-            basket, lines = basket_lock_with_lines(basket_id)
+            basket, _lines = basket_lock_with_lines(basket_id)
             if basket.status != Status.AWAITING_COMPLETION:
                 return "skipped"
-            problem = _problem(lines, _available_products({line.product_id for line in lines}))
-            if problem:
-                raise CompletionError(problem)
             now = timezone.now()
-            (order,) = _orders_create([(basket, lines)], now)
-            _run_hooks(order)
+            orders, problems = _orders_make([basket_id], now)
+            if problems:
+                raise CompletionError(problems[basket_id])
+            for order in orders:
+                _run_hooks(order)
             basket_complete(
                 basket_id=basket_id,
                 actor=COMPLETION,
                 payload={
-                    "order": order.number,
+                    "order": order_number(basket_id),
                     "attempt": basket.completion_attempts,
                     "worker": worker,
                 },
             )
-            _mark_recovered([basket_id], now)
+            abandonments_mark_recovered(basket_ids=[basket_id], now=now)
         return "completed"
     except (CompletionError, DatabaseError) as error:
         logger.warning("completion of basket %s failed: %s", basket_id, error)
@@ -317,7 +215,7 @@ def completion_failure_record(*, basket_id: int, error: str) -> str:
         basket.save(update_fields=["last_error", "completion_lease_until"])
         event_record(
             basket=basket,
-            action="completion_attempt_failed",
+            action=EventAction.COMPLETION_ATTEMPT_FAILED,
             actor=COMPLETION,
             reason=error,
             payload={"attempt": basket.completion_attempts},

@@ -1,4 +1,4 @@
-"""Background work: worker heartbeat (completion, sweeps and reports follow)."""
+"""Worker heartbeats: the last time a worker ran a task, read by ping_worker and the admin."""
 
 import socket
 

@@ -1,17 +1,36 @@
-"""The completion batch in set-based SQL, for PostgreSQL.
+"""What completion writes, in set-based SQL: one statement per table for a whole batch.
 
-Same rows as ``engine._orders_create`` builds through the ORM (which SQLite uses), made
-with one INSERT ... SELECT per table instead of one Python object per row. The numbers
-follow ``baskets.models.orders.order_number`` / ``invoice_number``.
+The batch path and the one-basket path both come here, so an order, its lines, its invoice
+and its enrolments are made one way only. Order and invoice numbers are the ones
+``baskets.models.orders`` defines, passed in; the accounts-receivable note (AB-5) is
+``UNPAID_NOTE``.
 """
 
 from django.db import connection
 
 from baskets.models import ItemKind
+from baskets.models.orders import invoice_number, order_number
 
-# Baskets with no lines, or with a line whose product is gone or not available.
+# AB-5: an upsell order whose card charge failed waits in accounts receivable with this note.
+UNPAID_NOTE = (
+    "This order failed during the auto closing of an upsell order: {error} "
+    "Follow up with the customer to obtain valid card details."
+)
+
+# Why each basket of the batch cannot complete now (no lines, a product gone or withdrawn).
 PROBLEMS_SQL = """
-SELECT batch.id FROM unnest(%(ids)s::bigint[]) AS batch(id)
+SELECT batch.id,
+       CASE WHEN NOT EXISTS (SELECT 1 FROM baskets_line AS line WHERE line.basket_id = batch.id)
+            THEN 'The basket has no lines.'
+            ELSE 'Product ' || (
+                SELECT string_agg(DISTINCT line.product_id, ', ' ORDER BY line.product_id)
+                FROM baskets_line AS line
+                LEFT JOIN baskets_product AS product
+                       ON product.id = line.product_id AND product.available
+                WHERE line.basket_id = batch.id AND product.id IS NULL
+            ) || ' was withdrawn before completion.'
+       END
+FROM unnest(%(ids)s::bigint[]) AS batch(id)
 WHERE NOT EXISTS (SELECT 1 FROM baskets_line AS line WHERE line.basket_id = batch.id)
    OR EXISTS (
         SELECT 1 FROM baskets_line AS line
@@ -24,17 +43,13 @@ ORDERS_SQL = """
 INSERT INTO baskets_order
     (basket_id, number, total, currency, created_at, accounts_receivable_at,
      accounts_receivable_note)
-SELECT basket.id, 'SO' || lpad(basket.id::text, 10, '0'), basket.total, basket.currency,
-       %(now)s,
+SELECT basket.id, batch.number, basket.total, basket.currency, %(now)s,
        CASE WHEN offer.charge_error <> '' THEN %(now)s END,
        CASE WHEN offer.charge_error <> ''
-            THEN 'This order failed during the auto closing of an upsell order: '
-                 || offer.charge_error
-                 || ' Follow up with the customer to obtain valid card details.'
-            ELSE '' END
-FROM baskets_basket AS basket
+            THEN replace(%(unpaid_note)s, '{error}', offer.charge_error) ELSE '' END
+FROM unnest(%(ids)s::bigint[], %(numbers)s::text[]) AS batch(id, number)
+JOIN baskets_basket AS basket ON basket.id = batch.id
 LEFT JOIN completion_upselloffer AS offer ON offer.basket_id = basket.id
-WHERE basket.id = ANY(%(ids)s)
 ORDER BY basket.id
 RETURNING id
 """
@@ -52,9 +67,10 @@ ORDER BY line.id
 
 INVOICES_SQL = """
 INSERT INTO baskets_invoice (order_id, number, amount, currency, created_at)
-SELECT orders.id, 'INV' || lpad(orders.basket_id::text, 10, '0'), orders.total, orders.currency,
-       %(now)s
-FROM baskets_order AS orders WHERE orders.id = ANY(%(orders)s)
+SELECT orders.id, batch.number, orders.total, orders.currency, %(now)s
+FROM unnest(%(ids)s::bigint[], %(invoices)s::text[]) AS batch(basket_id, number)
+JOIN baskets_order AS orders ON orders.basket_id = batch.basket_id
+WHERE orders.id = ANY(%(orders)s)
 """
 
 ENROLMENTS_SQL = """
@@ -65,22 +81,38 @@ WHERE line.order_id = ANY(%(orders)s) AND line.kind = %(course)s
 """
 
 
-def problem_ids(basket_ids: list[int]) -> set[int]:
+def completion_problems(basket_ids: list[int]) -> dict[int, str]:
+    """The baskets that cannot complete now, each with the reason kept as its error."""
     if not basket_ids:
-        return set()
+        return {}
     with connection.cursor() as cursor:
         cursor.execute(PROBLEMS_SQL, {"ids": basket_ids})
-        return {row[0] for row in cursor.fetchall()}
+        return dict(cursor.fetchall())
 
 
 def orders_create(basket_ids: list[int], now) -> list[int]:
     """Orders, lines, invoices and enrolments for checked, locked baskets; the order ids."""
     if not basket_ids:
         return []
+    ids = sorted(basket_ids)
     with connection.cursor() as cursor:
-        cursor.execute(ORDERS_SQL, {"ids": basket_ids, "now": now})
+        cursor.execute(
+            ORDERS_SQL,
+            {
+                "ids": ids,
+                "numbers": [order_number(basket_id) for basket_id in ids],
+                "now": now,
+                "unpaid_note": UNPAID_NOTE,
+            },
+        )
         order_ids = [row[0] for row in cursor.fetchall()]
-        params = {"orders": order_ids, "now": now, "course": ItemKind.COURSE.value}
+        params = {
+            "ids": ids,
+            "invoices": [invoice_number(basket_id) for basket_id in ids],
+            "orders": order_ids,
+            "now": now,
+            "course": ItemKind.COURSE.value,
+        }
         cursor.execute(ORDER_LINES_SQL, params)
         cursor.execute(INVOICES_SQL, params)
         cursor.execute(ENROLMENTS_SQL, params)

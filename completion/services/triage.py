@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from baskets.exceptions import TransitionNotAllowed
 from baskets.locks import basket_lock_row
-from baskets.models import Basket, Status
+from baskets.models import Basket, EventAction, Status
 from baskets.services.actors import Actor
 from baskets.services.transitions import basket_requeue, event_record
 
@@ -33,6 +33,9 @@ def completion_failure_close(*, basket_id: int, actor: Actor, reason: str) -> bo
         )
         if created:
             event_record(
-                basket=basket, action="close_completion_failure", actor=actor, reason=reason
+                basket=basket,
+                action=EventAction.CLOSE_COMPLETION_FAILURE,
+                actor=actor,
+                reason=reason,
             )
     return created

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from baskets.exceptions import TransitionNotAllowed
 from baskets.locks import basket_lock_row
-from baskets.models import Status
+from baskets.models import EventAction, Status
 from baskets.services.actors import Actor
 from baskets.services.transitions import basket_finalise_unpaid, basket_mark_paid, event_record
 
@@ -47,7 +47,7 @@ def upsell_enter(*, basket_id: int, actor: Actor, payment_token: str) -> UpsellO
         )
         event_record(
             basket=basket,
-            action="enter_upsell",
+            action=EventAction.ENTER_UPSELL,
             actor=actor,
             payload={"finalise_at": offer.finalise_at.isoformat()},
         )
@@ -62,7 +62,7 @@ def upsell_finish(*, basket_id: int, actor: Actor) -> None:
             basket_id=basket_id, finished_at__isnull=True, finalised_at__isnull=True
         ).update(finished_at=timezone.now())
         if updated:
-            event_record(basket=basket, action="finish_upsell", actor=actor)
+            event_record(basket=basket, action=EventAction.FINISH_UPSELL, actor=actor)
 
 
 # A worker lost between claiming an offer and recording the charge leaves it claimed; after

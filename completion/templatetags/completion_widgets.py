@@ -2,7 +2,7 @@ from django import template
 from django.conf import settings
 from django.utils import timezone
 
-from baskets.models import Basket, Status
+from baskets.selectors import baskets_needing_staff
 
 register = template.Library()
 
@@ -10,8 +10,7 @@ register = template.Library()
 @register.simple_tag
 def completion_attention() -> dict[str, int]:
     """Counts for the admin index: baskets in completion that need a person."""
-    failed = Basket.objects.filter(status=Status.COMPLETION_FAILED, closure__isnull=True).count()
-    stuck = Basket.objects.filter(
-        status=Status.AWAITING_COMPLETION, paid_at__lt=timezone.now() - settings.RECONCILE_AFTER
-    ).count()
-    return {"failed": failed, "stuck": stuck}
+    needing_staff = baskets_needing_staff(
+        now=timezone.now(), waiting_longer_than=settings.RECONCILE_AFTER
+    )
+    return {"failed": needing_staff.failed.count(), "stuck": needing_staff.waiting.count()}

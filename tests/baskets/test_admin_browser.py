@@ -8,8 +8,8 @@ from playwright.sync_api import expect, sync_playwright
 
 from baskets.models import BasketEvent, Status
 from baskets.roles import roles_ensure
-from tests.browser import CHROMIUM_ARGS, chromium_path
-from tests.factories import BasketFactory, LineFactory, UserFactory, basket_in_status
+from tests.support.browser import CHROMIUM_ARGS, chromium_path
+from tests.support.factories import BasketFactory, LineFactory, UserFactory, basket_in_status
 
 # Playwright's sync API runs an event loop in this thread; the Django calls made here are
 # ordinary blocking ones.

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from baskets.models import Basket, BasketEvent, Status
 from baskets.roles import roles_ensure
-from tests.factories import (
+from tests.support.factories import (
     BasketFactory,
     LineFactory,
     UserFactory,
@@ -98,7 +98,10 @@ def test_filters_narrow_the_grid(administrator):
     target = BasketFactory(customer=True)
     other = BasketFactory(customer=True)
     old = BasketFactory(created_at=timezone.now() - timedelta(days=30))
-    flagged = BasketFactory(additional_information_supplied_at=timezone.now())
+    flagged = BasketFactory(
+        stage="payment", additional_information_supplied_at=timezone.now()
+    )
+    missing = BasketFactory(stage="manage_booking")
 
     def shown(**params):
         response = administrator.get(GRID, params)
@@ -112,11 +115,14 @@ def test_filters_narrow_the_grid(administrator):
     assert shown(q=target.shop_account.email) == {target.pk}
     assert shown(account_id=target.customer_account.erp_account_id) == {target.pk}
     assert shown(shop_account_name=other.shop_account.name) == {other.pk}
-    assert shown(account_type="anonymous") == {old.pk, flagged.pk}
+    assert shown(account_type="anonymous") == {old.pk, flagged.pk, missing.pk}
     before = (timezone.now() - timedelta(days=10)).strftime("%m/%d/%Y")
     assert shown(created_before=before) == {old.pk}
-    assert flagged.pk not in shown(additional_information_missing="true")
-    assert shown(additional_information_missing="false") == {flagged.pk}
+    # Past the additional-information stage without it: missing; before it or flagged: not.
+    assert shown(additional_information_missing="true") == {missing.pk}
+    assert shown(additional_information_missing="false") == {
+        target.pk, other.pk, old.pk, flagged.pk
+    }
 
 
 @pytest.mark.django_db

@@ -10,7 +10,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from baskets.models import Status
-from tests.factories import BasketFactory, LineFactory, UserFactory, basket_in_status
+from tests.support.factories import BasketFactory, LineFactory, UserFactory, basket_in_status
 
 
 @pytest.fixture
@@ -67,7 +67,7 @@ def test_etag_answers_not_modified_until_the_basket_changes(api):
     again = api.get(f"/api/baskets/{basket.guid}/status/", HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304
     from baskets.services.transitions import basket_lock
-    from tests.factories import SYSTEM
+    from tests.support.factories import SYSTEM
 
     basket_lock(basket_id=basket.pk, actor=SYSTEM, reason="pending")
     changed = api.get(f"/api/baskets/{basket.guid}/status/", HTTP_IF_NONE_MATCH=first["ETag"])

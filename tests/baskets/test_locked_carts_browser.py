@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from baskets.models import Basket, BasketEvent, Status
-from tests.browser import CHROMIUM_ARGS, chromium_path
-from tests.factories import LineFactory, UserFactory, basket_in_status
+from tests.support.browser import CHROMIUM_ARGS, chromium_path
+from tests.support.factories import LineFactory, UserFactory, basket_in_status
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 PASSWORD = "correct horse battery staple"

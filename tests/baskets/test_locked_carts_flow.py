@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from baskets.models import Basket, BasketEvent, Order, PaymentResult, Product, Status
 from baskets.roles import roles_ensure
 from completion.services import completion_run
-from tests.factories import UserFactory, basket_in_status
+from tests.support.factories import UserFactory, basket_in_status
 
 CHANGELIST = "/admin/baskets/basket/"
 

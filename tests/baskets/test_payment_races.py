@@ -5,8 +5,8 @@ refused, never a lost update."""
 import pytest
 
 from baskets.models import Basket, BasketEvent, PaymentResult, Status
-from tests.factories import basket_in_status
-from tests.processes import race as race_processes
+from tests.support.factories import basket_in_status
+from tests.support.processes import race as race_processes
 
 BASKETS = 30
 
@@ -16,7 +16,7 @@ def race(roles: list[str], baskets: list[Basket]) -> list[dict[int, str]]:
     # The staff side walks the baskets in reverse: the two meet in the middle, so both
     # orders (result first, staff first) happen in one run.
     return race_processes(
-        "tests.baskets.payment_race_worker",
+        "tests.support.payment_race_worker",
         [[role, *(pairs if role == "paid" else pairs[::-1])] for role in roles],
     )
 
@@ -30,7 +30,7 @@ def actions(basket: Basket) -> list[str]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_paid_result_racing_staff_unlock(postgres):
+def test_paid_result_racing_staff_unlock():
     """SPEC: LC-4 API-2 — either unlock then paid (both recorded) or paid then unlock refused."""
     baskets = [basket_in_status(Status.LOCKED) for _ in range(BASKETS)]
     payments, unlocks = race(["paid", "unlock"], baskets)
@@ -54,7 +54,7 @@ def test_paid_result_racing_staff_unlock(postgres):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_paid_result_racing_staff_delete(postgres):
+def test_paid_result_racing_staff_delete():
     """SPEC: LC-4 BM-1 API-2 — either deleted and the result kept for reconciliation, or
     paid and the delete refused."""
     baskets = [basket_in_status(Status.LOCKED) for _ in range(BASKETS)]

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from baskets.models import Basket, BasketEvent, Line, PaymentResult, Stage, Status
 from baskets.services.actors import Actor
 from baskets.services.locked_carts import locked_cart_confirm, locked_cart_delete
-from tests.factories import BasketFactory, LineFactory, UserFactory
+from tests.support.factories import BasketFactory, LineFactory, UserFactory
 
 STAFF = Actor.system("tests-staff")
 # Luhn-valid test numbers (Visa, Mastercard, Amex, Discover) and how they may be typed.

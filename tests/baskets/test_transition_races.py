@@ -3,20 +3,20 @@
 import pytest
 
 from baskets.models import Basket, BasketEvent, Status
-from tests.factories import basket_in_status
-from tests.processes import race as race_processes
+from tests.support.factories import basket_in_status
+from tests.support.processes import race as race_processes
 
 BASKETS = 40
 
 
 def race(actions: list[str], ids: list[int]) -> list[dict[int, str]]:
     return race_processes(
-        "tests.baskets.race_worker", [[action, *map(str, ids)] for action in actions]
+        "tests.support.race_worker", [[action, *map(str, ids)] for action in actions]
     )
 
 
 @pytest.mark.django_db(transaction=True)
-def test_same_transition_raced_by_two_processes_changes_once(postgres):
+def test_same_transition_raced_by_two_processes_changes_once():
     """SPEC: LC-4 — both confirm; exactly one changes each basket and records one event."""
     ids = [basket_in_status(Status.LOCKED).pk for _ in range(BASKETS)]
     first, second = race(["confirm", "confirm"], ids)
@@ -27,7 +27,7 @@ def test_same_transition_raced_by_two_processes_changes_once(postgres):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_unlock_racing_confirm_has_exactly_one_winner(postgres):
+def test_unlock_racing_confirm_has_exactly_one_winner():
     """SPEC: LC-4 — unlock and confirm on the same locked basket: one wins, one is refused."""
     ids = [basket_in_status(Status.LOCKED).pk for _ in range(BASKETS)]
     unlocks, confirms = race(["unlock", "confirm"], ids)

@@ -5,7 +5,7 @@ import pytest
 from baskets.exceptions import TransitionNotAllowed
 from baskets.models import Basket, BasketEvent, Status
 from baskets.services.transitions import RULES, TRANSITION_SERVICES, TRANSITIONS
-from tests.factories import SYSTEM, basket_in_status
+from tests.support.factories import SYSTEM, basket_in_status
 
 ARGUMENTS = {
     "mark_paid": {"payment_reference": "PSP-1", "masked_card_number": "**** 4242"},

@@ -9,7 +9,7 @@ from baskets.exceptions import TransitionNotAllowed
 from baskets.models import Basket, BasketEvent, Status
 from baskets.services.transitions import RULES, TRANSITION_SERVICES
 from tests.baskets.test_transitions import ARGUMENTS
-from tests.factories import SYSTEM, BasketFactory
+from tests.support.factories import SYSTEM, BasketFactory
 
 
 class BasketLifecycle(RuleBasedStateMachine):

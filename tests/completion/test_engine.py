@@ -18,7 +18,7 @@ from baskets.models import (
 )
 from baskets.models.orders import invoice_number
 from completion.services import completion_claim, completion_run
-from tests.completion.helpers import paid_basket
+from tests.support.completion import paid_basket
 
 
 def run() -> dict:
@@ -100,7 +100,7 @@ def test_two_failures_then_success_is_completed_with_one_order():
 @pytest.mark.django_db
 def test_a_failing_hook_rolls_back_the_whole_basket(settings):
     """SPEC: CB-4 — a downstream hook raising leaves no order, no invoice, no lines."""
-    settings.COMPLETION_HOOKS = ["tests.completion.hooks.refuse_marked_orders"]
+    settings.COMPLETION_HOOKS = ["tests.support.completion_hooks.refuse_marked_orders"]
     refused = paid_basket(booking_id="BK-REJECT")
     accepted = paid_basket(booking_id="BK-OK")
     summary = run()

@@ -11,8 +11,8 @@ from baskets.models import Basket, BasketEvent, Order, Product, Status
 from baskets.roles import ORDER_PROCESSOR, roles_ensure
 from completion.models import CompletionFailureClosure
 from completion.services import completion_run
-from tests.completion.helpers import paid_basket
-from tests.factories import UserFactory
+from tests.support.completion import paid_basket
+from tests.support.factories import UserFactory
 
 TRIAGE = "/admin/completion/completionfailedbasket/"
 

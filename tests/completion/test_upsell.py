@@ -10,8 +10,8 @@ from baskets.models import Basket, BasketEvent, Order, Status
 from baskets.services.actors import Actor
 from completion.models import UpsellOffer
 from completion.services import completion_run, upsell_enter, upsell_finalise_due, upsell_finish
-from tests.completion.helpers import paid_basket
-from tests.factories import LineFactory, ProductFactory, basket_in_status
+from tests.support.completion import paid_basket
+from tests.support.factories import LineFactory, ProductFactory, basket_in_status
 
 SHOPPER = Actor.system("storefront")
 

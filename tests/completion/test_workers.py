@@ -6,10 +6,16 @@ import time
 import pytest
 from django.db.models import Count, F, Q
 
-from baskets.demo import demo_load
 from baskets.models import Basket, BasketEvent, Order, Product, Status
 from completion.tasks import completion_run_task
-from tests.workers import celery_workers, wait_until, worker_start, worker_stop, workers_ready
+from tests.support.workers import (
+    celery_workers,
+    wait_until,
+    worker_start,
+    worker_stop,
+    workers_ready,
+)
+from tooling.demo import demo_load
 
 
 def waiting() -> int:
@@ -31,7 +37,7 @@ def assert_every_order_whole() -> None:
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_four_workers_complete_two_thousand_baskets_once_each(postgres):
+def test_four_workers_complete_two_thousand_baskets_once_each():
     """SPEC: CB-3 CB-4 — every basket ends Completed or Completion Failed, none twice."""
     demo_load(baskets=2000, statuses={Status.AWAITING_COMPLETION: 1}, chunk_size=1000)
     withdrawn = set(Product.objects.filter(available=False).values_list("id", flat=True))
@@ -64,12 +70,12 @@ def test_four_workers_complete_two_thousand_baskets_once_each(postgres):
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_killed_mid_run_loses_and_doubles_nothing(postgres):
+def test_a_worker_killed_mid_run_loses_and_doubles_nothing():
     """SPEC: CB-3 CB-4 — SIGKILL in the middle of a completion, then a restart."""
     demo_load(baskets=300, statuses={Status.AWAITING_COMPLETION: 1}, chunk_size=300)
     Product.objects.update(available=True)
     env = {
-        "COMPLETION_HOOKS": "tests.completion.hooks.slow_export",
+        "COMPLETION_HOOKS": "tests.support.completion_hooks.slow_export",
         "SLOW_EXPORT_SECONDS": "0.05",
         "COMPLETION_LEASE_SECONDS": "10",
         "COMPLETION_BATCH_SIZE": "20",

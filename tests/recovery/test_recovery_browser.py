@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from baskets.models import BasketEvent, Product
-from tests.browser import CHROMIUM_ARGS, chromium_path
-from tests.recovery.helpers import PASSWORD, basket_with_line, login_shopper
+from tests.support.browser import CHROMIUM_ARGS, chromium_path
+from tests.support.recovery import PASSWORD, basket_with_line, login_shopper
 
 # Playwright's sync API runs an event loop in this thread; the Django calls made here are
 # ordinary blocking ones.

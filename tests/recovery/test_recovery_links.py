@@ -19,8 +19,8 @@ from baskets.models import (
 from baskets.services.storefront import line_add, line_remove
 from recovery.links import basket_runtime_values, basket_url, order_runtime_values
 from recovery.models import ApplicationText, ShopperBasket
-from tests.factories import BasketFactory, LineFactory, ProductFactory, basket_in_status
-from tests.recovery.helpers import basket_with_line, login_shopper, recover
+from tests.support.factories import BasketFactory, LineFactory, ProductFactory, basket_in_status
+from tests.support.recovery import basket_with_line, login_shopper, recover
 
 
 def page_messages(response) -> list[str]:
@@ -339,7 +339,7 @@ def test_a_basket_staff_deleted_is_not_available(client, admin_user):
 def test_a_basket_staff_unlocked_is_taken_up_again(client):
     """SPEC: RL-1 LC-4 — after an unlock the shopper's link brings it back, editable."""
     from baskets.services.transitions import basket_unlock
-    from tests.factories import SYSTEM
+    from tests.support.factories import SYSTEM
 
     basket = basket_in_status(Status.LOCKED)
     basket_unlock(basket_id=basket.pk, actor=SYSTEM)
@@ -358,7 +358,7 @@ def test_link_and_guid_are_the_same_in_the_api_and_e_mails_and_never_change(clie
     from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
-    from tests.factories import UserFactory
+    from tests.support.factories import UserFactory
 
     settings.SHOP_BASE_URL = "https://shop.example"
     product = ProductFactory(price=Decimal("3.00"))
@@ -384,7 +384,7 @@ def test_link_and_guid_are_the_same_in_the_api_and_e_mails_and_never_change(clie
 def test_an_order_offers_the_basket_guid_to_templates():
     """SPEC: RL-8 — the Data_Order container holds BasketGUID."""
     from completion.services import completion_run
-    from tests.completion.helpers import paid_basket
+    from tests.support.completion import paid_basket
 
     basket = paid_basket()
     completion_run(worker="test")

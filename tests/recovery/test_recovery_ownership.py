@@ -6,8 +6,8 @@ import pytest
 
 from baskets.models import AccountType, BasketEvent, PurchaserType
 from recovery.models import ShopperBasket
-from tests.factories import CustomerAccountFactory
-from tests.recovery.helpers import (
+from tests.support.factories import CustomerAccountFactory
+from tests.support.recovery import (
     PASSWORD,
     basket_with_line,
     login_shopper,

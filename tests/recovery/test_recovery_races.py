@@ -10,8 +10,8 @@ from recovery.exceptions import LoginNeeded
 from recovery.models import ShopperBasket
 from recovery.services import basket_recover
 from recovery.shoppers import Shopper
-from tests.factories import CustomerAccountFactory
-from tests.recovery.helpers import basket_with_line, login_shopper, salesperson_make
+from tests.support.factories import CustomerAccountFactory
+from tests.support.recovery import basket_with_line, login_shopper, salesperson_make
 
 
 def run_together(calls) -> list:
@@ -37,7 +37,7 @@ def run_together(calls) -> list:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_logins_of_the_customer_racing_for_a_salesperson_basket_one_gets_it(postgres):
+def test_two_logins_of_the_customer_racing_for_a_salesperson_basket_one_gets_it():
     """SPEC: RL-5 RL-3 — the first login that recovers it owns it; the other is refused."""
     for _ in range(10):
         customer = CustomerAccountFactory()
@@ -68,7 +68,7 @@ def test_two_logins_of_the_customer_racing_for_a_salesperson_basket_one_gets_it(
 
 @pytest.mark.django_db(transaction=True)
 def test_one_shopper_recovering_two_baskets_at_once_keeps_one_current_basket(
-    postgres, settings
+    settings
 ):
     """SPEC: RL-6 — two tabs at once: no error, exactly one current basket."""
     settings.MULTIPLE_BASKETS = False

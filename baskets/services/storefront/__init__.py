@@ -9,6 +9,7 @@ records the activity time the abandonment and lock sweeps read. A refusal raises
 from .checkout import (
     CHECKOUT_FIELDS,
     basket_checkout_update,
+    basket_hold_resume,
     basket_payment_return,
     basket_resume,
     basket_stage_move,
@@ -46,6 +47,7 @@ __all__ = [
     "basket_id_for_write",
     "basket_owner_resolve",
     "basket_payment_return",
+    "basket_hold_resume",
     "basket_resume",
     "basket_stage_move",
     "coupon_apply",

@@ -9,6 +9,7 @@ from django.utils import timezone
 from ...exceptions import BasketNotEditable
 from ...models import (
     Basket,
+    EventAction,
     Stage,
     Status,
 )
@@ -104,7 +105,7 @@ def basket_stage_move(
             basket.payment_returned_at = None
             basket.payment_result_at = None
             fields += ["payment_started_at", "payment_returned_at", "payment_result_at"]
-            event_record(basket=basket, action="payment_started", actor=actor, at=now)
+            event_record(basket=basket, action=EventAction.PAYMENT_STARTED, actor=actor, at=now)
         basket_touch(basket, *fields)
     return basket
 
@@ -122,7 +123,7 @@ def basket_payment_return(*, guid: uuid.UUID | str, actor: Actor) -> Basket:
                 basket_id=basket_id,
             )
         basket.payment_returned_at = timezone.now()
-        event_record(basket=basket, action="payment_return", actor=actor)
+        event_record(basket=basket, action=EventAction.PAYMENT_RETURN, actor=actor)
         basket_touch(basket, "payment_returned_at")
     return basket
 
@@ -134,9 +135,17 @@ def basket_resume(*, guid: uuid.UUID | str, actor: Actor) -> Basket:
         basket_id = basket.pk
         if basket.status != Status.ACTIVE:
             raise BasketNotEditable(NOT_EDITABLE[Status(basket.status)], basket_id=basket_id)
-        if basket.hold_ended_at is None:
-            return basket
-        basket.hold_ended_at = None
-        event_record(basket=basket, action="storefront_resume", actor=actor)
-        basket_touch(basket, "hold_ended_at")
+        if basket_hold_resume(basket, actor=actor):
+            basket_touch(basket, "hold_ended_at")
     return basket
+
+
+def basket_hold_resume(basket: Basket, *, actor: Actor) -> bool:
+    """Take up an Active basket whose session staff ended (Unlock) again: clears the end and
+    records it. Call with the basket locked; the caller saves ``hold_ended_at``. Returns
+    whether there was anything to resume."""
+    if basket.hold_ended_at is None:
+        return False
+    basket.hold_ended_at = None
+    event_record(basket=basket, action=EventAction.STOREFRONT_RESUME, actor=actor)
+    return True

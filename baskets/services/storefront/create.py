@@ -10,6 +10,7 @@ from ...models import (
     AccountType,
     Basket,
     CustomerAccount,
+    EventAction,
     PurchaserType,
     Salesperson,
     ShopAccount,
@@ -26,12 +27,6 @@ class BasketOwner:
     shop_account: ShopAccount | None = None
     customer_account: CustomerAccount | None = None
     salesperson: Salesperson | None = None
-
-
-def _account_type(customer_account: CustomerAccount | None, *, has_party: bool) -> str:
-    if customer_account is not None and customer_account.is_prospect:
-        return AccountType.CONTACT
-    return AccountType.CUSTOMER if has_party else AccountType.ANONYMOUS
 
 
 def basket_owner_resolve(
@@ -107,8 +102,9 @@ def basket_create(
             shop_account=account,
             customer_account=customer,
             salesperson=owner.salesperson,
-            account_type=_account_type(
-                customer, has_party=any((account, customer, owner.salesperson))
+            account_type=AccountType.of(
+                has_party=any((account, customer, owner.salesperson)),
+                is_prospect=customer is not None and customer.is_prospect,
             ),
             purchaser_label=label,
             purchaser_type=purchaser_type,
@@ -119,5 +115,5 @@ def basket_create(
             modified_at=now,
             last_activity_at=now,
         )
-        event_record(basket=basket, action="create", actor=actor, from_status="", at=now)
+        event_record(basket=basket, action=EventAction.CREATE, actor=actor, from_status="", at=now)
     return basket

@@ -9,14 +9,13 @@ from ...exceptions import BasketNotEditable, BasketNotFound
 from ...locks import basket_lock_row, basket_lock_with_lines
 from ...models import (
     Basket,
-    BasketEvent,
     Coupon,
     GiftCard,
     Line,
     Stage,
     Status,
 )
-from ...selectors import guid_parse
+from ...selectors import basket_was_deleted, guid_parse
 from ..storefront_errors import (
     HoldEnded,
 )
@@ -66,7 +65,7 @@ def basket_lock_for_write(
 
 def basket_deleted_refuse(guid: uuid.UUID) -> None:
     """Raise ``HoldEnded`` when the timeline shows the basket was deleted."""
-    if BasketEvent.objects.filter(basket_guid=guid, action="delete").exists():
+    if basket_was_deleted(guid):
         raise HoldEnded(
             f"Basket {guid} was deleted by staff; the storefront's session for it has ended. "
             "Start again with a new basket (POST /api/baskets/)."

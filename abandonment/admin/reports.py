@@ -1,0 +1,152 @@
+"""Abandon reports (AB-3): generate, follow progress, pick up."""
+
+from pathlib import Path
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from baskets.services.actors import Actor
+
+from ..models import (
+    AbandonReport,
+    ReportSchedule,
+    ReportStatus,
+)
+from ..services.reports import ReportRangeError, abandon_report_request, report_range_check
+
+
+class AbandonReportForm(forms.ModelForm):
+    date_from = forms.DateField(
+        label="From",
+        input_formats=["%m/%d/%Y"],
+        widget=forms.TextInput(attrs={"placeholder": "MM/DD/YYYY"}),
+        error_messages={"invalid": "Enter the date as MM/DD/YYYY."},
+    )
+    date_to = forms.DateField(
+        label="To",
+        input_formats=["%m/%d/%Y"],
+        widget=forms.TextInput(attrs={"placeholder": "MM/DD/YYYY"}),
+        error_messages={"invalid": "Enter the date as MM/DD/YYYY."},
+    )
+
+    class Meta:
+        model = AbandonReport
+        fields = ("date_from", "date_to")
+
+    def clean(self):
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to:
+            try:
+                report_range_check(date_from, date_to)
+            except ReportRangeError as error:
+                raise forms.ValidationError(str(error)) from error
+        return cleaned
+
+
+@admin.register(AbandonReport)
+class AbandonReportAdmin(admin.ModelAdmin):
+    """The report pickup area: each report's state and progress, and its download."""
+
+    form = AbandonReportForm
+    list_display = (
+        "__str__",
+        "status",
+        "progress_bar",
+        "rows_written",
+        "requested_by",
+        "requested_at",
+        "finished_at",
+        "download",
+    )
+    list_filter = ("status",)
+    list_select_related = ("requested_by",)
+    readonly_fields = (
+        "date_from",
+        "date_to",
+        "status",
+        "progress_bar",
+        "rows_written",
+        "requested_by",
+        "schedule",
+        "requested_at",
+        "started_at",
+        "finished_at",
+        "error",
+        "download",
+    )
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("date_from", "date_to")
+        return self.readonly_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    @admin.display(description="progress")
+    def progress_bar(self, report) -> str:
+        return format_html(
+            '<progress max="100" value="{}"></progress> {}%', report.progress, report.progress
+        )
+
+    @admin.display(description="download")
+    def download(self, report) -> str:
+        if report.status != ReportStatus.DONE or not report.file:
+            return "—"
+        url = reverse("admin:abandonment_abandonreport_download", args=[report.pk])
+        return format_html('<a href="{}" class="report-download">Download</a>', url)
+
+    def save_model(self, request, obj, form, change):
+        created = abandon_report_request(
+            actor=Actor.staff(request.user), date_from=obj.date_from, date_to=obj.date_to
+        )
+        obj.pk = created.pk
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self.message_user(
+            request,
+            f"{obj} is being generated in the background; download it here when it is ready.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:abandonment_abandonreport_changelist"))
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_urls(self):
+        download = path(
+            "<int:report_id>/download/",
+            self.admin_site.admin_view(self.download_view),
+            name="abandonment_abandonreport_download",
+        )
+        return [download, *super().get_urls()]
+
+    def download_view(self, request, report_id: int):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        report = AbandonReport.objects.filter(pk=report_id, status=ReportStatus.DONE).first()
+        if report is None or not report.file:
+            self.message_user(
+                request, "That report is not ready or does not exist.", messages.ERROR
+            )
+            return HttpResponseRedirect(reverse("admin:abandonment_abandonreport_changelist"))
+        return FileResponse(
+            report.file.open("rb"), as_attachment=True, filename=Path(report.file.name).name
+        )
+
+
+@admin.register(ReportSchedule)
+class ReportScheduleAdmin(admin.ModelAdmin):
+    list_display = ("name", "frequency", "next_run_at", "active")
+    list_filter = ("frequency", "active")
+    exclude = ("created_by",)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AbandonmentConfig(AppConfig):
+    name = "abandonment"
+    verbose_name = "Abandonment"

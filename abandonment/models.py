@@ -1,0 +1,124 @@
+"""Abandonment's records: captured baskets (AB-1), abandon reports and their schedules (AB-3)."""
+
+from django.conf import settings
+from django.db import models
+
+from baskets.models import Basket
+
+
+class Abandonment(models.Model):
+    """AB-1: an Active basket left idle past the abandonment interval, with its contents."""
+
+    basket = models.ForeignKey(
+        Basket, null=True, blank=True, on_delete=models.SET_NULL, related_name="abandonments"
+    )
+    basket_guid = models.UUIDField(db_index=True)
+    captured_at = models.DateTimeField(db_index=True)
+    last_activity_at = models.DateTimeField()
+    shop_account_email = models.EmailField(blank=True)
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    # [{"product_id", "variant_id", "quantity", "unit_price"}, ...] as they were.
+    lines = models.JSONField(default=list)
+    recovered_at = models.DateTimeField(null=True, blank=True)
+    # AB-4: the reminder e-mail was sent (claimed) at this time, to this address; at most once.
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    # db_default: the sweep inserts abandonments with raw SQL that does not name this column.
+    reminder_email = models.EmailField(blank=True, db_default="")
+
+    class Meta:
+        db_table = "completion_abandonment"  # kept from when completion owned it
+        ordering = ["-captured_at"]
+        indexes = [
+            # The reminder claim reads only abandonments not yet reminded.
+            models.Index(
+                fields=["captured_at"],
+                name="abandonment_reminder_due",
+                condition=models.Q(reminded_at__isnull=True, recovered_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.basket_guid} abandoned {self.captured_at:%Y-%m-%d %H:%M}"
+
+
+class ReportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Ready to download"
+    FAILED = "failed", "Failed"
+
+
+class ReportSchedule(models.Model):
+    """AB-3: an abandon report made again and again, covering the days before each run."""
+
+    class Frequency(models.TextChoices):
+        DAILY = "daily", "Every day"
+        WEEKLY = "weekly", "Every week"
+        MONTHLY = "monthly", "Every month (30 days)"
+
+    name = models.CharField(max_length=100)
+    frequency = models.CharField(max_length=10, choices=Frequency.choices)
+    next_run_at = models.DateTimeField()
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        db_table = "completion_reportschedule"  # kept from when completion owned it
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AbandonReport(models.Model):
+    """AB-3: a spreadsheet of abandonments between two dates, built in the background and
+    picked up by staff from the report pickup area."""
+
+    date_from = models.DateField("from")
+    date_to = models.DateField("to")
+    status = models.CharField(
+        max_length=10, choices=ReportStatus.choices, default=ReportStatus.QUEUED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    schedule = models.ForeignKey(
+        ReportSchedule, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    requested_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Progress in abandoned baskets; the sheet has one row per abandoned line.
+    baskets_total = models.PositiveIntegerField(default=0)
+    baskets_done = models.PositiveIntegerField(default=0)
+    rows_written = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="reports/", blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "completion_abandonreport"  # kept from when completion owned it
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(date_from__lte=models.F("date_to")),
+                name="abandon_report_dates_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Abandon report {self.date_from:%m/%d/%Y}–{self.date_to:%m/%d/%Y}"
+
+    @property
+    def progress(self) -> int:
+        """Percent done, for the admin."""
+        if self.status == ReportStatus.DONE:
+            return 100
+        if not self.baskets_total:
+            return 0
+        return min(99, self.baskets_done * 100 // self.baskets_total)

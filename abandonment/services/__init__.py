@@ -1,0 +1,1 @@
+"""Abandonment: capture and retention, reminders, reports."""

@@ -1,0 +1,22 @@
+"""The API's one exception handler (API-3): domain errors become JSON 4xx answers."""
+
+import logging
+
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from ..exceptions import BasketError
+
+logger = logging.getLogger(__name__)
+
+
+def exception_handler(exc, context):
+    """Domain errors become 4xx JSON with ``detail`` and ``code``; the rest as DRF does."""
+    if isinstance(exc, BasketError):
+        if exc.basket_id is not None:
+            logger.info("refused basket %s: %s", exc.basket_id, exc.message)
+        return Response({"detail": exc.message, "code": exc.code}, status=exc.http_status)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, dict) and "detail" not in response.data:
+        response.data = {"detail": "Invalid input.", "code": "invalid", "errors": response.data}
+    return response

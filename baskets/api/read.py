@@ -1,0 +1,78 @@
+"""REST API (SPEC section 6 and 8): basket status and lists for storefronts and pollers."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..filters import BasketFilterSet
+from ..models import Basket
+from ..selectors import basket_get, basket_list, guid_parse
+from .serializers import (
+    BasketSerializer,
+    BasketStatusSerializer,
+    BasketSummarySerializer,
+    basket_etag,
+)
+
+
+class BasketCursorPagination(CursorPagination):
+    page_size = 100
+    max_page_size = 1000
+    page_size_query_param = "page_size"
+    ordering = ("-created_at", "-id")
+
+
+class BasketListView(generics.ListAPIView):
+    """API-1: baskets with the admin's filters, cursor-paginated (no offsets)."""
+
+    serializer_class = BasketSummarySerializer
+    filterset_class = BasketFilterSet
+    pagination_class = BasketCursorPagination
+
+    def get_queryset(self):
+        return basket_list()
+
+
+class BasketDetailView(APIView):
+    """One basket with its lines; answers 304 to a matching If-None-Match."""
+
+    @extend_schema(responses=BasketSerializer)
+    def get(self, request, guid: str):
+        parsed = guid_parse(guid)
+        head = Basket.objects.filter(guid=parsed).values("status", "modified_at").first()
+        if head is None:
+            raise NotFound(f"No basket with GUID {parsed}.")
+        etag = basket_etag(
+            guid=parsed, status_value=head["status"], modified_at=head["modified_at"]
+        )
+        if request.headers.get("If-None-Match") == etag:
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        basket = basket_get(guid=parsed)
+        data = BasketSerializer(basket, context={"request": request}).data
+        return Response(data, headers={"ETag": etag})
+
+
+class BasketStatusView(APIView):
+    """The cheapest read a poller can make: status and stage by GUID, one indexed query.
+
+    ``urls.py`` sends token clients to ``status_fast`` (token and basket in one query); this
+    view answers the others (session logins, the browsable API) and documents both.
+    """
+
+    @extend_schema(responses=BasketStatusSerializer)
+    def get(self, request, guid: str):
+        parsed = guid_parse(guid)
+        row = (
+            Basket.objects.filter(guid=parsed)
+            .values("guid", "status", "stage", "modified_at")
+            .first()
+        )
+        if row is None:
+            raise NotFound(f"No basket with GUID {parsed}.")
+        etag = basket_etag(guid=parsed, status_value=row["status"], modified_at=row["modified_at"])
+        if request.headers.get("If-None-Match") == etag:
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        return Response(BasketStatusSerializer(row).data, headers={"ETag": etag})

@@ -1,0 +1,203 @@
+"""The API's shapes: baskets and lines out (SPEC section 8), storefront input in (API-2).
+
+Serializers validate input and shape output, nothing more; views call the services.
+"""
+
+from typing import Any
+
+from django.utils.http import quote_etag
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field, inline_serializer
+from rest_framework import serializers
+
+from ..links import basket_url
+from ..models import Basket, Line, PaymentResult
+from ..services.storefront_errors import StorefrontInputError
+
+
+class LineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Line
+        fields = (
+            "id",
+            "kind",
+            "product_id",
+            "variant_id",
+            "quantity",
+            "unit_of_measure_id",
+            "unit_price",
+            "booked_user_id",
+        )
+
+
+class BasketSummarySerializer(serializers.ModelSerializer):
+    created_at = serializers.DateTimeField(read_only=True)
+    modified_at = serializers.DateTimeField(read_only=True)
+    recovery_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Basket
+        fields = (
+            "guid",
+            "status",
+            "stage",
+            "account_type",
+            "created_at",
+            "modified_at",
+            "total",
+            "currency",
+            "recovery_url",
+        )
+
+    def get_recovery_url(self, basket: Basket) -> str:
+        """RL-8: the same absolute link (BasketUrl) the reminder e-mails hold."""
+        return basket_url(basket.guid)
+
+
+class BasketSerializer(BasketSummarySerializer):
+    lines = LineSerializer(many=True, read_only=True)
+
+    class Meta(BasketSummarySerializer.Meta):
+        fields = (
+            *BasketSummarySerializer.Meta.fields,
+            "booking_id",
+            "purchaser_label",
+            "coupon_codes",
+            "gift_card_codes",
+            "delivery_method",
+            "payment_method",
+            "location",
+            "lines",
+        )
+
+
+class BasketStatusSerializer(serializers.Serializer):
+    guid = serializers.UUIDField()
+    status = serializers.CharField()
+    stage = serializers.CharField()
+    modified_at = serializers.DateTimeField()
+
+
+def basket_etag(*, guid, status_value: str, modified_at) -> str:
+    return quote_etag(f"{guid}-{status_value}-{modified_at.timestamp():.6f}")
+
+
+MAX_QUANTITY = 9999  # far above any real basket line; keeps totals inside the column
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_QUANTITY})
+class QuantityField(serializers.Field):
+    default_error_messages = {
+        "invalid": f"Quantity must be a whole number from 1 to {MAX_QUANTITY}.",
+        "null": f"Quantity must be a whole number from 1 to {MAX_QUANTITY}.",
+        "required": "Quantity is required.",
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int) or not 1 <= data <= MAX_QUANTITY:
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+class JsonObjectField(serializers.DictField):
+    """A flat JSON object of short strings (addresses, user values)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=serializers.CharField(max_length=500, allow_blank=True), **kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if len(value) > 50:
+            raise serializers.ValidationError("at most 50 keys.")
+        if any(len(key) > 100 for key in value):
+            raise serializers.ValidationError("keys are at most 100 characters.")
+        return value
+
+
+class BasketCreateInput(serializers.Serializer):
+    shop_account = serializers.CharField(required=False, help_text="shop account GUID")
+    customer_account = serializers.CharField(
+        required=False, max_length=40, help_text="ERP account ID"
+    )
+    salesperson = serializers.CharField(
+        required=False, help_text="the salesperson's shop account GUID"
+    )
+    currency = serializers.RegexField(r"^[A-Z]{3}$", required=False, default="EUR")
+    location = serializers.CharField(required=False, max_length=60, allow_blank=True, default="")
+
+
+class LineAddInput(serializers.Serializer):
+    product_id = serializers.CharField(max_length=40)
+    variant_id = serializers.CharField(max_length=40, required=False, default="")
+    quantity = QuantityField()
+    booked_user_id = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default=""
+    )
+
+
+class LineChangeInput(serializers.Serializer):
+    quantity = QuantityField()
+
+
+class CodeInput(serializers.Serializer):
+    code = serializers.CharField(max_length=40)
+
+
+class CheckoutInput(serializers.Serializer):
+    payment_address = JsonObjectField(required=False)
+    delivery_address = JsonObjectField(required=False)
+    delivery_method = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    payment_method = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    location = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    user_values = JsonObjectField(required=False)
+    order_comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class StageInput(serializers.Serializer):
+    stage = serializers.CharField(max_length=40)
+    purchaser_label = serializers.CharField(max_length=200, required=False, default="")
+
+
+class PaymentInput(serializers.Serializer):
+    result = serializers.ChoiceField(choices=PaymentResult.Result.choices)
+    provider_reference = serializers.CharField(max_length=100, required=False, default="")
+    masked_card_number = serializers.CharField(
+        max_length=25, required=False, allow_blank=True, default=""
+    )
+
+
+PaymentOutput = inline_serializer(
+    "PaymentResultAnswer",
+    {
+        "guid": serializers.UUIDField(),
+        "status": serializers.CharField(),
+        "result": serializers.CharField(),
+        "outcome": serializers.CharField(),
+        "detail": serializers.CharField(),
+    },
+)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="A repeated key replays the first answer and changes nothing.",
+)
+
+
+def validated(input_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+    """The serializer's data, or a 400 naming the first bad field; unknown fields refused."""
+    if not isinstance(data, dict):
+        raise StorefrontInputError("The request body must be a JSON object.", code="invalid_body")
+    unknown = sorted(set(data) - set(input_class().fields))
+    if unknown:
+        raise StorefrontInputError(
+            f"Unknown field(s): {', '.join(map(str, unknown))[:200]}.", code="unknown_field"
+        )
+    serializer = input_class(data=data)
+    if not serializer.is_valid():
+        field, errors = next(iter(serializer.errors.items()))
+        message = errors[0] if isinstance(errors, list) else next(iter(errors.values()))[0]
+        raise StorefrontInputError(f"{field}: {message}", code=f"invalid_{field}")
+    return dict(serializer.validated_data)

@@ -1,0 +1,209 @@
+"""Locked carts in the background (LC-1, LC-2, LC-5): the "never came back" lock sweep, the
+staff alert for a cart Locked too long, and the daily staff e-mail.
+
+No e-mail is sent while a row lock is held: claim in a short transaction, commit, send.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from baskets.locks import basket_lock_row
+from baskets.models import Basket, PaymentResult, Status
+from baskets.selectors import baskets_needing_staff
+from baskets.services.actors import Actor
+from baskets.services.transitions import basket_lock
+
+logger = logging.getLogger(__name__)
+
+SYSTEM = Actor.system("locked-carts")
+# How many baskets one sweep or alert batch handles before re-queueing itself.
+BATCH_SIZE = 200
+# The daily e-mail lists at most this many baskets per section, then a count of the rest.
+DAILY_LIST_LIMIT = 100
+# Late payment results (kept for reconciliation) are reported for the day before the mail.
+RECONCILIATION_WINDOW = timedelta(days=1)
+NO_RETURN_REASON = (
+    "The shopper started a payment and neither came back from the payment page nor did a "
+    "payment result arrive; check the payment at the provider."
+)
+
+
+def admin_url(basket_id: int) -> str:
+    path = reverse("admin:baskets_basket_change", args=[basket_id])
+    return f"{settings.BACKOFFICE_BASE_URL}{path}"
+
+
+# --- LC-1: the shopper never came back -------------------------------------------------------
+def _no_return_q(cutoff: datetime) -> Q:
+    return Q(
+        status=Status.ACTIVE,
+        payment_started_at__isnull=False,
+        payment_started_at__lte=cutoff,
+        payment_returned_at__isnull=True,
+        payment_result_at__isnull=True,
+    )
+
+
+def locked_cart_sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE):
+    """LC-1: lock Active baskets whose payment started longer ago than
+    PAYMENT_NO_RETURN_LOCK_AFTER with no result and no return. Returns (locked, has_more).
+
+    Each basket is re-checked under its row lock, so a return or result that lands between
+    the select and the lock wins.
+    """
+    now = now or timezone.now()
+    cutoff = now - settings.PAYMENT_NO_RETURN_LOCK_AFTER
+    ids = list(
+        Basket.objects.filter(_no_return_q(cutoff))
+        .order_by("payment_started_at", "pk")
+        .values_list("pk", flat=True)[: batch_size + 1]
+    )
+    locked = 0
+    for basket_id in ids[:batch_size]:
+        with transaction.atomic():
+            basket = basket_lock_row(basket_id)
+            if not Basket.objects.filter(_no_return_q(cutoff), pk=basket.pk).exists():
+                continue
+            basket_lock(basket_id=basket_id, actor=SYSTEM, reason=NO_RETURN_REASON)
+            locked += 1
+    if locked:
+        logger.info("locked %s basket(s) whose shopper never came back from payment", locked)
+    return locked, len(ids) > batch_size
+
+
+# --- the 30-minute staff alert ---------------------------------------------------------------
+def _alert_due_q(cutoff: datetime) -> Q:
+    return Q(status=Status.LOCKED, locked_at__lte=cutoff) & (
+        Q(lock_alerted_at__isnull=True) | Q(lock_alerted_at__lt=F("locked_at"))
+    )
+
+
+def locked_cart_alert_send(*, now: datetime | None = None, batch_size: int = BATCH_SIZE):
+    """Alert staff once per lock about carts Locked longer than LOCKED_CART_ALERT_AFTER.
+
+    Claims the baskets (marks them alerted, SKIP LOCKED) and commits before sending; if the
+    mail fails the claim is undone so the next run tries again. Returns (alerted, has_more).
+    """
+    now = now or timezone.now()
+    recipients = settings.STAFF_NOTIFICATION_EMAILS
+    if not recipients:
+        return 0, False
+    cutoff = now - settings.LOCKED_CART_ALERT_AFTER
+    with transaction.atomic():
+        claimed = list(
+            Basket.objects.select_for_update(of=("self",), skip_locked=True)
+            .filter(_alert_due_q(cutoff))
+            .order_by("locked_at", "pk")[: batch_size + 1]
+        )
+        has_more = len(claimed) > batch_size
+        claimed = claimed[:batch_size]
+        Basket.objects.filter(pk__in=[b.pk for b in claimed]).update(lock_alerted_at=now)
+    if not claimed:
+        return 0, False
+    context = {
+        "baskets": [(basket, admin_url(basket.pk)) for basket in claimed],
+        "minutes": int(settings.LOCKED_CART_ALERT_AFTER.total_seconds() // 60),
+    }
+    subject = f"[Basket Ops] {len(claimed)} cart(s) locked for over {context['minutes']} minutes"
+    body = render_to_string("baskets/email/locked_cart_alert.txt", context)
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+    except OSError:
+        # SMTPException is an OSError: give the claim back for the next run.
+        Basket.objects.filter(pk__in=[b.pk for b in claimed], lock_alerted_at=now).update(
+            lock_alerted_at=None
+        )
+        logger.exception("locked cart alert not sent; will retry")
+        raise
+    return len(claimed), has_more
+
+
+# --- LC-5: the daily staff e-mail ------------------------------------------------------------
+@dataclass
+class DailyReport:
+    locked: list[Basket]
+    locked_count: int
+    failed: list[Basket]
+    failed_count: int
+    waiting: list[Basket]
+    waiting_count: int
+    late_results: list[PaymentResult]
+    late_results_count: int
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.locked_count or self.failed_count or self.waiting_count or self.late_results_count
+        )
+
+
+def _first(queryset: QuerySet) -> tuple[list, int]:
+    return list(queryset[:DAILY_LIST_LIMIT]), queryset.count()
+
+
+def daily_report_build(*, now: datetime | None = None) -> DailyReport:
+    """Locked carts, Completion Failed baskets, baskets Awaiting Completion too long, and
+    payment results kept for reconciliation in the last day."""
+    now = now or timezone.now()
+    needing_staff = baskets_needing_staff(
+        now=now, waiting_longer_than=settings.AWAITING_COMPLETION_REPORT_AFTER
+    )
+    locked = _first(needing_staff.locked)
+    failed = _first(needing_staff.failed)
+    waiting = _first(needing_staff.waiting)
+    late_results = _first(
+        PaymentResult.objects.filter(
+            outcome=PaymentResult.Outcome.RECONCILIATION,
+            created_at__gt=now - RECONCILIATION_WINDOW,
+        ).order_by("created_at", "pk")
+    )
+    return DailyReport(*locked, *failed, *waiting, *late_results)
+
+
+def daily_notification_send(*, now: datetime | None = None) -> bool:
+    """LC-5: e-mail staff the daily report; only when EMAIL_SYSTEM_MESSAGES is on, there
+    are recipients, and there is something to report. Returns whether a mail went out."""
+    if not settings.EMAIL_SYSTEM_MESSAGES:
+        logger.info("daily notification skipped: EMAIL_SYSTEM_MESSAGES is off")
+        return False
+    recipients = settings.STAFF_NOTIFICATION_EMAILS
+    if not recipients:
+        logger.info("daily notification skipped: STAFF_NOTIFICATION_EMAILS is empty")
+        return False
+    report = daily_report_build(now=now)
+    if report.empty:
+        return False
+
+    def rows(baskets: list[Basket]) -> list[tuple[Basket, str]]:
+        return [(basket, admin_url(basket.pk)) for basket in baskets]
+
+    context = {
+        "report": report,
+        "locked": rows(report.locked),
+        "failed": rows(report.failed),
+        "waiting": rows(report.waiting),
+        "late_results": [
+            (result, admin_url(result.basket_id) if result.basket_id else "")
+            for result in report.late_results
+        ],
+        "waiting_minutes": int(settings.AWAITING_COMPLETION_REPORT_AFTER.total_seconds() // 60),
+        "limit": DAILY_LIST_LIMIT,
+        "grid_url": f"{settings.BACKOFFICE_BASE_URL}{reverse('admin:baskets_basket_changelist')}",
+    }
+    subject = (
+        f"[Basket Ops] Daily basket report: {report.locked_count} locked, "
+        f"{report.failed_count} completion failed, {report.waiting_count} waiting"
+        + (f", {report.late_results_count} to reconcile" if report.late_results_count else "")
+    )
+    body = render_to_string("baskets/email/daily_notification.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+    return True

@@ -1,0 +1,35 @@
+"""Locked carts' background work (LC-1, LC-5): the lock sweep and the staff e-mails."""
+
+from celery import shared_task
+
+from basketops.celery import TRANSIENT_RETRY as RETRY
+
+from .services.notifications import (
+    daily_notification_send,
+    locked_cart_alert_send,
+    locked_cart_sweep,
+)
+
+
+@shared_task(bind=True, acks_late=True, **RETRY)
+def locked_cart_sweep_task(self) -> int:
+    """LC-1: lock baskets whose shopper never came back from payment, re-queued while more."""
+    count, has_more = locked_cart_sweep()
+    if has_more:
+        locked_cart_sweep_task.delay()
+    return count
+
+
+@shared_task(bind=True, acks_late=True, **RETRY)
+def locked_cart_alert_task(self) -> int:
+    """Alert staff once per lock about carts Locked longer than LOCKED_CART_ALERT_AFTER."""
+    count, has_more = locked_cart_alert_send()
+    if has_more:
+        locked_cart_alert_task.delay()
+    return count
+
+
+@shared_task(bind=True, acks_late=True, **RETRY)
+def daily_notification_task(self) -> bool:
+    """LC-5: the daily staff e-mail (only with EMAIL_SYSTEM_MESSAGES on)."""
+    return daily_notification_send()

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class BenchmarksConfig(AppConfig):
+    """``manage.py bench``: installed only from a checkout, never from the wheel."""
+
+    name = "benchmarks"
+    verbose_name = "Benchmarks"

@@ -1,0 +1,87 @@
+"""Helpers every workload shares: the safety check, the staff login, child processes."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import CommandError
+from django.db import connection
+
+from .database import MARKER, ROOT
+
+BENCH_USER = "bench-admin"
+
+
+def bench_database_check() -> None:
+    """The workloads write freely: refuse unless connected to a database the bench made."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+            "WHERE datname = current_database()"
+        )
+        marker = cursor.fetchone()[0]
+    if marker != MARKER:
+        raise CommandError("bench --inside runs only in a database made by manage.py bench.")
+
+
+def staff_ensure() -> dict:
+    """A superuser for the admin workloads and an API token for the polling workload."""
+    from rest_framework.authtoken.models import Token
+
+    user = get_user_model().objects.create_superuser(
+        username=BENCH_USER, email="bench@example.com", password=None
+    )
+    token = Token.objects.create(user=user)
+    return {"staff_user_id": user.pk, "api_token": token.key}
+
+
+def staff_user():
+    return get_user_model().objects.get(username=BENCH_USER)
+
+
+def execute(statement: str, params=None) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.rowcount
+
+
+def scalar(statement: str, params=None):
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchone()[0]
+
+
+def vacuum(*tables: str) -> None:
+    """Dead rows left by one variant must not slow the next: vacuum between them."""
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(table)}")
+
+
+def timed(call: Callable[[], object]) -> tuple[float, object]:
+    started = time.perf_counter()
+    value = call()
+    return time.perf_counter() - started, value
+
+
+def probe_run(name: str, args: dict, *, timeout: float = 3600) -> dict:
+    """Run ``benchmarks.probe <name>`` in a fresh process; returns its JSON answer.
+
+    A fresh process per measurement makes its peak memory the measurement's own.
+    """
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.probe", name, json.dumps(args)],
+        cwd=ROOT,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"probe {name} failed:\n{result.stdout}\n{result.stderr}")
+    return json.loads(result.stdout.strip().splitlines()[-1])

@@ -1,0 +1,66 @@
+"""Workload 2: the CSV export of every line through the real export view.
+
+Product and limit each run in a fresh process (``probe``), so the peak resident memory
+reported is the measurement's own (it includes Django itself, about 60 MB).
+"""
+
+from .common import probe_run
+from .results import Against, Comparison, Series, Target, WorkloadResult
+from .workload import BenchContext, Workload, alternate
+
+TARGET_RATIO = 0.5
+AIM_RATIO = 0.7
+TARGET_MB = 100
+
+
+def run(context: BenchContext, result: WorkloadResult) -> None:
+    expected = context.seed["lines_total"]
+    answers: dict[str, list[dict]] = {"view": [], "copy": []}
+
+    def measure(name: str, probe: str):
+        def call() -> float:
+            answer = probe_run(probe, {})
+            if answer["rows"] != expected:
+                raise RuntimeError(f"{probe} wrote {answer['rows']} rows, expected {expected}")
+            answers[name].append(answer)
+            return answer["rows"] / answer["seconds"]
+
+        return call
+
+    samples = alternate(
+        context.rounds,
+        {"view": measure("view", "export_view"), "copy": measure("copy", "export_copy")},
+    )
+    peak = max(answer["peak_rss_mb"] for answer in answers["view"])
+    copy_peak = max(answer["peak_rss_mb"] for answer in answers["copy"])
+    comparison = Comparison(
+        case=f"{expected:,} lines",
+        metric="rows/s",
+        higher_is_better=True,
+        product=Series(samples["view"]),
+        against=[Against("COPY (SELECT ...) TO STDOUT WITH CSV", Series(samples["copy"]))],
+        extra={
+            "peak RSS MB": round(peak, 1),
+            "RSS before the request MB": round(answers["view"][0]["baseline_rss_mb"], 1),
+            "COPY peak RSS MB": round(copy_peak, 1),
+            "MB": round(answers["view"][0]["bytes"] / 1e6, 1),
+        },
+    )
+    result.comparisons.append(comparison)
+    ratio = comparison.ratio(comparison.against[0]) or 0
+    result.targets.append(
+        Target(
+            text=f"CSV export >= {TARGET_RATIO}x COPY (aim {AIM_RATIO}x), "
+            f"peak memory <= {TARGET_MB} MB",
+            measured=f"{ratio:.2f}x ({comparison.product.median:,.0f} vs "
+            f"{comparison.against[0].series.median:,.0f} rows/s), peak {peak:.0f} MB",
+            met=ratio >= TARGET_RATIO and peak <= TARGET_MB,
+        )
+    )
+    context.log(
+        f"  export {comparison.product.median:,.0f} rows/s (peak {peak:.0f} MB), "
+        f"COPY {comparison.against[0].series.median:,.0f} rows/s: {ratio:.2f}x"
+    )
+
+
+WORKLOAD = Workload(name="export", title="CSV export", run=run, description=__doc__)

@@ -1,0 +1,163 @@
+"""manage.py bench: a CI-sized run checks that every workload runs and reports, never how fast."""
+
+import json
+import os
+import subprocess
+import sys
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from benchmarks.database import MARKER
+from benchmarks.results import Against, Comparison, Series
+from benchmarks.runner import workloads_all
+from benchmarks.workload import alternate
+from tests.support.processes import ROOT
+
+
+def _bench(*args: str, env: dict[str, str] | None = None, timeout: float = 300):
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "bench", *args],
+        cwd=ROOT,
+        env=env or dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def _source_name() -> str:
+    return urlsplit(os.environ["DATABASE_URL"]).path.lstrip("/")
+
+
+def _server():
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return psycopg.connect(
+        host=parts.hostname,
+        port=parts.port,
+        user=parts.username,
+        password=parts.password,
+        dbname="postgres",
+        autocommit=True,
+    )
+
+
+def _exists(name: str) -> bool:
+    with _server() as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+
+
+def _numbers(series: dict) -> list[float]:
+    return [series["median"], series["min"], series["max"], *series["samples"]]
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="needs PostgreSQL"
+)
+def test_bench_smoke_run_reports_every_workload(tmp_path):
+    # given a small run of every workload in a bench database of its own
+    name = f"{_source_name()}_bench_smoke"
+    report_path, markdown_path = tmp_path / "bench.json", tmp_path / "bench.md"
+    expected_unavailable = {w.name for w in workloads_all() if w.unavailable()}
+
+    # when
+    result = _bench(
+        "--baskets", "2000", "--rounds", "2", "--poll-seconds", "0.5",
+        "--bench-database", name, "--json", str(report_path), "--markdown", str(markdown_path),
+    )  # fmt: skip
+
+    # then every available workload ran, and each figure is a positive number
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    assert "2000/2000" in result.stderr  # the seeding progress bar
+    report = json.loads(report_path.read_text())
+    assert report["baskets"] == 2000 and report["machine"]["cores"] >= 1
+    statuses = {workload["name"]: workload["status"] for workload in report["workloads"]}
+    assert statuses == {
+        w.name: "not available" if w.name in expected_unavailable else "ok" for w in workloads_all()
+    }
+    for workload in report["workloads"]:
+        if workload["status"] != "ok":
+            assert (
+                "does not exist yet" in workload["note"] or "cannot be imported" in workload["note"]
+            )
+            continue
+        assert workload["comparisons"], workload["name"]
+        for comparison in workload["comparisons"]:
+            assert len(comparison["product"]["samples"]) >= 2
+            assert all(value > 0 for value in _numbers(comparison["product"]))
+            for other in comparison["against"]:
+                assert all(value > 0 for value in _numbers(other))
+                assert other["ratio"] > 0
+    targets = {w["name"]: w["targets"] for w in report["workloads"] if w["status"] == "ok"}
+    for workload_name in {"admin_grid", "export", "sweep", "completion", "polling"} & set(targets):
+        assert targets[workload_name], workload_name
+    completion = next(w for w in report["workloads"] if w["name"] == "completion")
+    if completion["status"] == "ok":
+        for comparison in completion["comparisons"]:
+            assert comparison["extra"]["duplicates (most in a round)"] == 0
+    # ... the markdown table was written, and the bench database is gone
+    markdown = markdown_path.read_text()
+    assert "| Admin grid | first page |" in markdown and "### Targets" in markdown
+    assert not _exists(name)
+
+
+def test_bench_needs_a_database_url(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(BASKETOPS_DATA_DIR=str(tmp_path), SECRET_KEY="x")
+
+    result = _bench("--baskets", "2000", env=env, timeout=60)
+
+    assert result.returncode != 0
+    assert "set DATABASE_URL" in result.stderr
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="needs PostgreSQL"
+)
+def test_bench_never_drops_a_database_it_did_not_make():
+    # given a database with the bench's name that the bench did not make
+    name = f"{_source_name()}_bench_foreign"
+    with _server() as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        # when
+        result = _bench("--baskets", "2000", "--bench-database", name, timeout=60)
+
+        # then it is left alone
+        assert result.returncode != 0
+        assert "was not made by manage.py bench" in result.stderr
+        assert _exists(name)
+    finally:
+        with _server() as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+    assert MARKER  # the marker is what makes a database the bench's
+
+
+def test_alternate_rotates_the_order_and_resets_before_each_variant():
+    calls: list[str] = []
+
+    samples = alternate(
+        3,
+        {"a": lambda: calls.append("a") or 1.0, "b": lambda: calls.append("b") or 2.0},
+        before=lambda name: calls.append(f"reset {name}"),
+    )
+
+    assert samples == {"a": [1.0, 1.0, 1.0], "b": [2.0, 2.0, 2.0]}
+    assert calls == [
+        "reset a", "a", "reset b", "b",
+        "reset b", "b", "reset a", "a",
+        "reset a", "a", "reset b", "b",
+    ]  # fmt: skip
+
+
+def test_ratio_is_product_speed_over_limit_speed():
+    faster = Against("limit", Series([10.0, 12.0, 11.0]))
+    time_comparison = Comparison("page", "ms", False, Series([20.0, 22.0, 21.0]), [faster])
+    copy = Against("copy", Series([100.0]))
+    rate_comparison = Comparison("export", "rows/s", True, Series([50.0]), [copy])
+
+    assert time_comparison.ratio(faster) == pytest.approx(11 / 21)
+    assert rate_comparison.ratio(copy) == pytest.approx(0.5)

@@ -1,0 +1,35 @@
+from decimal import Decimal
+
+from baskets.models import ItemKind, Status
+from tests.support.factories import LineFactory, ProductFactory, basket_in_status
+
+
+def paid_basket(*, lines: int = 2, course: bool = True, **kwargs):
+    """An Awaiting Completion basket with product lines and, if asked, one course seat."""
+    basket = basket_in_status(Status.ACTIVE, **kwargs)
+    total = Decimal(0)
+    for index in range(lines):
+        product = ProductFactory(id=f"PRD-{index:03d}", price=Decimal("10.00"))
+        LineFactory(
+            basket=basket, product_id=product.id, quantity=index + 1, unit_price=product.price
+        )
+        total += product.price * (index + 1)
+    if course:
+        course_product = ProductFactory(id="CRS-001", kind=ItemKind.COURSE, price=Decimal("250.00"))
+        LineFactory(
+            basket=basket,
+            kind=ItemKind.COURSE,
+            product_id=course_product.id,
+            unit_of_measure_id="SEAT",
+            unit_price=course_product.price,
+            booked_user_id="U000001",
+        )
+        total += course_product.price
+    basket.total = total
+    basket.save(update_fields=["total"])
+    from baskets.services.transitions import basket_mark_paid
+    from tests.support.factories import SYSTEM
+
+    basket_mark_paid(basket_id=basket.pk, actor=SYSTEM, payment_reference="PSP-1")
+    basket.refresh_from_db()
+    return basket

@@ -1,0 +1,107 @@
+"""The layout's import rules (STYLE.md, "Where things live"), read from the code with ast.
+
+``baskets`` is the domain: it imports none of the apps built on it, nor the URLconf; the
+domain apps never import the benchmark; and no module imports one that imports it back
+(a late import inside a function counts: it is the same cycle, hidden).
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tests.support.processes import ROOT
+
+APPS = ("basketops", "baskets", "recovery", "completion", "abandonment", "tooling", "benchmarks")
+NEVER = {
+    "baskets": ("recovery", "completion", "abandonment", "tooling", "benchmarks",
+                "basketops.urls"),
+    "recovery": ("completion", "benchmarks"),
+    "completion": ("benchmarks",),
+    "abandonment": ("benchmarks",),
+}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _modules() -> dict[str, Path]:
+    return {
+        _module_name(path): path
+        for app in APPS
+        for path in (ROOT / app).rglob("*.py")
+        if "migrations" not in path.parts
+    }
+
+
+def _imports(name: str, path: Path, known: set[str]) -> set[str]:
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    targets: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            targets.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                up = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*up, base] if base else up)
+            targets.add(base)
+            targets.update(f"{base}.{alias.name}" for alias in node.names)
+    return {target for target in targets if target in known and target != name}
+
+
+@pytest.fixture(scope="module")
+def graph() -> dict[str, set[str]]:
+    modules = _modules()
+    return {name: _imports(name, path, set(modules)) for name, path in modules.items()}
+
+
+@pytest.mark.parametrize("app", sorted(NEVER), ids=sorted(NEVER))
+def test_an_app_imports_only_what_it_may(graph, app):
+    forbidden = NEVER[app]
+    broken = sorted(
+        f"{module} imports {target}"
+        for module, targets in graph.items()
+        if module.split(".")[0] == app
+        for target in targets
+        if any(target == bad or target.startswith(f"{bad}.") for bad in forbidden)
+    )
+    assert broken == []
+
+
+def test_no_module_imports_one_that_imports_it_back(graph):
+    def reaches(start: str, goal: str) -> bool:
+        seen, stack = set(), [start]
+        while stack:
+            module = stack.pop()
+            if module == goal:
+                return True
+            if module not in seen:
+                seen.add(module)
+                stack.extend(graph.get(module, ()))
+        return False
+
+    def is_package_of(package: str, module: str) -> bool:
+        return module.startswith(f"{package}.")
+
+    cycles = sorted(
+        f"{module} <-> {target}"
+        for module, targets in graph.items()
+        for target in targets
+        # A package importing its own parts (its __init__ re-exporting them) is not a cycle.
+        if not is_package_of(module, target)
+        and not is_package_of(target, module)
+        and reaches(target, module)
+        and module < target
+    )
+    assert cycles == []
+
+
+def test_the_wheel_leaves_the_benchmark_out():
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    include = pyproject.split("[tool.setuptools.packages.find]")[1].split("\n\n")[0]
+    assert "benchmarks" not in include and "baskets*" in include
