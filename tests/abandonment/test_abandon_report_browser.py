@@ -52,7 +52,7 @@ def test_generate_follow_and_download_the_abandon_report(live_server, tmp_path, 
         page.fill("#id_date_from", "2026-03-01")
         page.fill("#id_date_to", "03/31/2026")
         page.click("input[name=_save]")
-        assert "Enter the date as MM/DD/YYYY." in page.content()
+        assert "Enter the date as MM/DD/YYYY." in page.inner_text("#id_date_from_error")
         page.fill("#id_date_from", "03/01/2026")
         page.click("input[name=_save]")
         assert "being generated in the background" in page.inner_text("ul.messagelist")
