@@ -200,206 +200,100 @@ def refused(api, method: str, url: str, payload, *, status: int, code: str, mess
     return body
 
 
+def filled(payload, names: dict):
+    """``payload`` with "{basket}", "{line}" and "{unknown}" in its string values filled in."""
+    if isinstance(payload, dict):
+        return {key: filled(value, names) for key, value in payload.items()}
+    if isinstance(payload, str) and payload.startswith("{"):
+        return payload.format(**names)
+    return payload
+
+
+# (method, path below the basket's URL or an absolute one, payload, status, code, message).
+# "{basket}" is the basket's URL, "{line}" its line's id.
+REFUSALS = [
+    pytest.param("post", "{basket}/lines/", {"product_id": "NOPE", "quantity": 1}, 400,
+                 "unknown_product", "Unknown product “NOPE”", id="unknown-product"),
+    pytest.param("post", "{basket}/lines/", {"product_id": "GONE", "quantity": 1}, 400,
+                 "product_unavailable", "is not available", id="unavailable-product"),
+    pytest.param("post", "{basket}/lines/",
+                 {"product_id": "SHIRT", "variant_id": "SHIRT-XL", "quantity": 1}, 400,
+                 "variant_unavailable",
+                 "Variant “SHIRT-XL” of product “SHIRT” is not available",
+                 id="unavailable-variant"),
+    pytest.param("post", "{basket}/lines/",
+                 {"product_id": "SHIRT", "variant_id": "SHIRT-ZZ", "quantity": 1}, 400,
+                 "unknown_variant", "has no variant “SHIRT-ZZ”", id="unknown-variant"),
+    *[
+        pytest.param("post", "{basket}/lines/", {"product_id": "SHIRT", "quantity": bad}, 400,
+                     "invalid_quantity",
+                     "quantity: Quantity must be a whole number from 1 to 9999",
+                     id=f"quantity-{bad!r}")
+        for bad in (0, -1, 1.5, "2", "two", True, None, 10**12)
+    ],
+    pytest.param("patch", "{basket}/lines/{line}/", {"quantity": 0}, 400, "invalid_quantity",
+                 "quantity: Quantity must be a whole number", id="change-quantity-0"),
+    pytest.param("patch", "{basket}/lines/999999/", {"quantity": 2}, 404, "line_not_found",
+                 "has no line 999999", id="unknown-line"),
+    pytest.param("post", "{basket}/coupons/", {"code": "NOPE"}, 400, "unknown_coupon",
+                 "Unknown coupon code “NOPE”", id="unknown-coupon"),
+    pytest.param("post", "{basket}/coupons/", {"code": "OLD"}, 400, "coupon_not_valid",
+                 "is not valid now", id="expired-coupon"),
+    pytest.param("post", "{basket}/gift-cards/", {"code": "NOPE"}, 400, "unknown_gift_card",
+                 "Unknown gift card", id="unknown-gift-card"),
+    pytest.param("post", "{basket}/stage/", {"stage": "payment"}, 409, "wrong_stage_order",
+                 "Cannot move from Basket to Payment: the next stage is Login / register",
+                 id="stage-skipped"),
+    pytest.param("post", "{basket}/stage/", {"stage": "shipping"}, 400, "unknown_stage",
+                 "Unknown stage “shipping”", id="unknown-stage"),
+    pytest.param("post", "{basket}/payment-return/", {}, 409, "payment_not_started",
+                 "No payment was started", id="return-without-payment"),
+    pytest.param("patch", "{basket}/checkout/", {"colour": "red"}, 400, "unknown_field",
+                 "Unknown field(s): colour", id="unknown-checkout-field"),
+    pytest.param("patch", "{basket}/checkout/", {"payment_address": "not an object"}, 400,
+                 "invalid_payment_address", "payment_address:", id="address-not-an-object"),
+    pytest.param("patch", "{basket}/checkout/", ["not", "an", "object"], 400, "invalid_body",
+                 "must be a JSON object", id="body-not-an-object"),
+    pytest.param("post", "/api/baskets/not-a-guid/lines/", {"product_id": "SHIRT", "quantity": 1},
+                 400, "invalid_guid", "is not a valid GUID", id="malformed-guid"),
+    pytest.param("post", "/api/baskets/{unknown}/lines/", {"product_id": "SHIRT", "quantity": 1},
+                 404, "basket_not_found", "No basket with GUID", id="unknown-basket"),
+    pytest.param("post", "/api/baskets/", {"shop_account": "{unknown}"}, 400,
+                 "unknown_shop_account", "No shop account with GUID", id="unknown-shop-account"),
+    pytest.param("post", "/api/baskets/", {"customer_account": "X-404"}, 400,
+                 "unknown_customer_account", "ERP account ID “X-404”",
+                 id="unknown-customer-account"),
+    pytest.param("post", "/api/baskets/", {"salesperson": "nope"}, 400, "invalid_salesperson",
+                 "is not a valid GUID", id="malformed-salesperson"),
+]
+
+
 @pytest.mark.django_db
-def test_every_validation_error_is_a_clear_4xx_and_changes_nothing(api, catalogue):
+@pytest.mark.parametrize(("method", "path", "payload", "status", "code", "message"), REFUSALS)
+def test_every_validation_error_is_a_clear_4xx_and_changes_nothing(
+    api, catalogue, method, path, payload, status, code, message
+):
     """SPEC: API-2 API-3 section 7 — unknown product, unavailable variant, bad quantity,
-    unknown coupon, wrong stage order, basket not Active, malformed input."""
+    unknown coupon, wrong stage order, malformed input: a clear 4xx, nothing changed."""
+    # given a basket with one line
     basket = BasketFactory()
     line = LineFactory(basket=basket, product_id="SHIRT", quantity=1)
-    url = f"/api/baskets/{basket.guid}"
+    names = {"basket": f"/api/baskets/{basket.guid}", "line": line.pk, "unknown": uuid.uuid4()}
 
-    refused(
-        api,
-        "post",
-        f"{url}/lines/",
-        {"product_id": "NOPE", "quantity": 1},
-        status=400,
-        code="unknown_product",
-        message="Unknown product “NOPE”",
-    )
-    refused(
-        api,
-        "post",
-        f"{url}/lines/",
-        {"product_id": "GONE", "quantity": 1},
-        status=400,
-        code="product_unavailable",
-        message="is not available",
-    )
-    refused(
-        api,
-        "post",
-        f"{url}/lines/",
-        {"product_id": "SHIRT", "variant_id": "SHIRT-XL", "quantity": 1},
-        status=400,
-        code="variant_unavailable",
-        message="Variant “SHIRT-XL” of product “SHIRT” is not available",
-    )
-    refused(
-        api,
-        "post",
-        f"{url}/lines/",
-        {"product_id": "SHIRT", "variant_id": "SHIRT-ZZ", "quantity": 1},
-        status=400,
-        code="unknown_variant",
-        message="has no variant “SHIRT-ZZ”",
-    )
-    for bad in (0, -1, 1.5, "2", "two", True, None, 10**12):
-        refused(
-            api,
-            "post",
-            f"{url}/lines/",
-            {"product_id": "SHIRT", "quantity": bad},
-            status=400,
-            code="invalid_quantity",
-            message="quantity: Quantity must be a whole number from 1 to 9999",
-        )
-    refused(
-        api,
-        "patch",
-        f"{url}/lines/{line.pk}/",
-        {"quantity": 0},
-        status=400,
-        code="invalid_quantity",
-        message="quantity: Quantity must be a whole number",
-    )
-    refused(
-        api,
-        "patch",
-        f"{url}/lines/999999/",
-        {"quantity": 2},
-        status=404,
-        code="line_not_found",
-        message="has no line 999999",
-    )
-    refused(
-        api,
-        "post",
-        f"{url}/coupons/",
-        {"code": "NOPE"},
-        status=400,
-        code="unknown_coupon",
-        message="Unknown coupon code “NOPE”",
-    )
-    refused(
-        api,
-        "post",
-        f"{url}/coupons/",
-        {"code": "OLD"},
-        status=400,
-        code="coupon_not_valid",
-        message="is not valid now",
-    )
-    refused(
-        api,
-        "post",
-        f"{url}/gift-cards/",
-        {"code": "NOPE"},
-        status=400,
-        code="unknown_gift_card",
-        message="Unknown gift card",
-    )
-    refused(
-        api,
-        "post",
-        f"{url}/stage/",
-        {"stage": "payment"},
-        status=409,
-        code="wrong_stage_order",
-        message="Cannot move from Basket to Payment: the next stage is Login / register",
-    )
-    refused(
-        api,
-        "post",
-        f"{url}/stage/",
-        {"stage": "shipping"},
-        status=400,
-        code="unknown_stage",
-        message="Unknown stage “shipping”",
-    )
-    refused(
-        api,
-        "post",
-        f"{url}/payment-return/",
-        {},
-        status=409,
-        code="payment_not_started",
-        message="No payment was started",
-    )
-    refused(
-        api,
-        "patch",
-        f"{url}/checkout/",
-        {"colour": "red"},
-        status=400,
-        code="unknown_field",
-        message="Unknown field(s): colour",
-    )
-    refused(
-        api,
-        "patch",
-        f"{url}/checkout/",
-        {"payment_address": "not an object"},
-        status=400,
-        code="invalid_payment_address",
-        message="payment_address:",
-    )
-    refused(
-        api,
-        "patch",
-        f"{url}/checkout/",
-        ["not", "an", "object"],
-        status=400,
-        code="invalid_body",
-        message="must be a JSON object",
-    )
-    refused(
-        api,
-        "post",
-        "/api/baskets/not-a-guid/lines/",
-        {"product_id": "SHIRT", "quantity": 1},
-        status=400,
-        code="invalid_guid",
-        message="is not a valid GUID",
-    )
-    refused(
-        api,
-        "post",
-        f"/api/baskets/{uuid.uuid4()}/lines/",
-        {"product_id": "SHIRT", "quantity": 1},
-        status=404,
-        code="basket_not_found",
-        message="No basket with GUID",
-    )
-    refused(
-        api,
-        "post",
-        "/api/baskets/",
-        {"shop_account": str(uuid.uuid4())},
-        status=400,
-        code="unknown_shop_account",
-        message="No shop account with GUID",
-    )
-    refused(
-        api,
-        "post",
-        "/api/baskets/",
-        {"customer_account": "X-404"},
-        status=400,
-        code="unknown_customer_account",
-        message="ERP account ID “X-404”",
-    )
-    refused(
-        api,
-        "post",
-        "/api/baskets/",
-        {"salesperson": "nope"},
-        status=400,
-        code="invalid_salesperson",
-        message="is not a valid GUID",
+    # when the request is refused, then with this status, code and message, changing nothing
+    refused(api, method, path.format(**names), filled(payload, names), status=status, code=code,
+            message=message)
+
+
+@pytest.mark.django_db
+def test_malformed_json_is_a_clear_400(api):
+    """SPEC: API-3 section 7"""
+    basket = BasketFactory()
+
+    malformed = api.generic(
+        "POST", f"/api/baskets/{basket.guid}/lines/", "{not json", content_type="application/json"
     )
 
-    malformed = api.generic("POST", f"{url}/lines/", "{not json", content_type="application/json")
     assert malformed.status_code == 400 and "JSON parse error" in malformed.json()["detail"]
 
 

@@ -83,16 +83,18 @@ def test_a_worker_killed_mid_run_loses_and_doubles_nothing():
     }
     with celery_workers(1, **env) as (worker,):
         completion_run_task.delay()
+        stranded = Basket.objects.filter(
+            status=Status.AWAITING_COMPLETION, completion_lease_until__isnull=False
+        )
+        # Killed in the middle of a claimed batch (each takes a second of slow exports).
         wait_until(
-            lambda: Basket.objects.filter(status=Status.COMPLETED).count() >= 30,
+            lambda: Basket.objects.filter(status=Status.COMPLETED).count() >= 30
+            and stranded.exists(),
             timeout=120,
             poll=0.1,
             message="the worker completed nothing",
         )
         worker_stop(worker, signal.SIGKILL)
-        stranded = Basket.objects.filter(
-            status=Status.AWAITING_COMPLETION, completion_lease_until__isnull=False
-        )
         assert stranded.exists(), "the killed worker held a claimed batch"
         assert_every_order_whole()
 

@@ -5,10 +5,12 @@ stops every one of them, every time, well within 30 s.
 """
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -30,8 +32,12 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("embedded") / "var"
+def data_dir():
+    """A folder of its own under /tmp, not pytest's: pytest keeps its own temporary root
+    owner-only, which the embedded server's user (not root) could then not enter."""
+    folder = Path(tempfile.mkdtemp(prefix="basketops-embedded-"))
+    yield folder / "var"
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
