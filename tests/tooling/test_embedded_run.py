@@ -159,3 +159,7 @@ def test_ctrl_c_stops_everything_five_times_in_a_row(embedded_env, data_dir):
         assert product.returncode == 0, f"attempt {attempt}: {output}"
         assert seconds < STOP_LIMIT_SECONDS, f"attempt {attempt}: {seconds:.1f} s\n{output}"
         assert product_processes(data_dir) == [], f"attempt {attempt}: {output}"
+    # Every stop shut PostgreSQL down cleanly: no start had to recover from a crash.
+    server_log = (data_dir / "postgres" / "server.log").read_text()
+    assert server_log.count("database system is shut down") >= 5
+    assert "not properly shut down" not in server_log
