@@ -16,6 +16,13 @@ class Abandonment(models.Model):
     captured_at = models.DateTimeField(db_index=True)
     last_activity_at = models.DateTimeField()
     shop_account_email = models.EmailField(blank=True)
+    # AB-1 / AB-3: how to reach the shopper, as it was at capture: the login's name and
+    # address, or for a guest what the storefront sent with the checkout details.
+    # db_default: the sweep inserts with raw SQL.
+    email = models.EmailField(blank=True, db_default="")
+    name = models.CharField(max_length=200, blank=True, db_default="")
+    payment_address = models.JSONField(default=dict, blank=True)
+    coupon_codes = models.JSONField(default=list, blank=True)
     total = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3)
     # [{"product_id", "variant_id", "quantity", "unit_price"}, ...] as they were.

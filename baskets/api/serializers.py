@@ -153,6 +153,12 @@ class CheckoutInput(serializers.Serializer):
     location = serializers.CharField(max_length=60, required=False, allow_blank=True)
     user_values = JsonObjectField(required=False)
     order_comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    email = serializers.EmailField(
+        max_length=254,
+        required=False,
+        allow_blank=True,
+        help_text="the shopper's e-mail; how a guest is reached about an abandoned basket",
+    )
 
 
 class StageInput(serializers.Serializer):

@@ -104,6 +104,9 @@ class Basket(models.Model):
     payment_method = models.CharField(max_length=60, blank=True)
     location = models.CharField(max_length=60, blank=True)
     order_comment = models.TextField(blank=True)
+    # The shopper's e-mail as the storefront sent it with the checkout details; a guest's
+    # only way to be reached (AB-1, AB-4). A login's own address is on its shop account.
+    email = models.EmailField(blank=True)
 
     total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     currency = models.CharField(max_length=3, default="EUR")

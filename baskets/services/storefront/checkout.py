@@ -37,11 +37,13 @@ CHECKOUT_FIELDS = (
     "location",
     "user_values",
     "order_comment",
+    "email",
 )
 
 
 def basket_checkout_update(*, guid: uuid.UUID | str, changes: dict[str, Any]) -> Basket:
-    """Set addresses, delivery and payment method, location, user values and comment."""
+    """Set addresses, delivery and payment method, location, user values, comment and the
+    shopper's e-mail. Locks the basket."""
     unknown = sorted(set(changes) - set(CHECKOUT_FIELDS))
     if unknown:
         raise StorefrontInputError(f"Unknown field(s): {', '.join(unknown)}.", code="unknown_field")
