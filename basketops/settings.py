@@ -247,7 +247,10 @@ COMPLETION_HOOKS = env_list("COMPLETION_HOOKS", [])
 RECONCILE_AFTER = timedelta(minutes=env_int("RECONCILE_AFTER_MINUTES", 30, 1))
 # AB-5: an upsell offer is finalised as it stands after this long.
 UPSELL_FINALISE_AFTER = timedelta(minutes=env_int("UPSELL_FINALISE_AFTER_MINUTES", 45, 1))
-PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "completion.payments.SimulatedGateway")
+# AB-5: the adapter charging an upsell order's card token. Empty (the default): no gateway,
+# a finalised upsell order waits in accounts receivable. completion.payments.SimulatedGateway
+# is for demo data and tests only.
+PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "")
 # "lock": never process pending payments, lock the basket (LC-1); "wait": keep it waiting.
 PENDING_PAYMENT_POLICY = env_str("PENDING_PAYMENT_POLICY", "lock")
 if PENDING_PAYMENT_POLICY not in {"lock", "wait"}:
