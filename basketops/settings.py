@@ -277,6 +277,10 @@ BACKOFFICE_BASE_URL = env_str("BACKOFFICE_BASE_URL", "http://127.0.0.1:8000").rs
 # RL-8: recovery links (BasketUrl) in e-mails and the API start with this (the shop's
 # public address, where /basket/recover/<guid>/ is served).
 SHOP_BASE_URL = env_str("SHOP_BASE_URL", BACKOFFICE_BASE_URL).rstrip("/")
+# RL-1 / IN-5: where "Continue to checkout" on the basket page leads, in the shop; {guid} is
+# the basket's GUID and {visitor} (optional) the signed reference of an anonymous visitor,
+# for GET /api/visitors/<reference>/baskets/.
+SHOP_CHECKOUT_URL = env_str("SHOP_CHECKOUT_URL", SHOP_BASE_URL + "/checkout/?basket={guid}")
 # AB-4: reminder e-mails for abandoned baskets, this long after the abandonment was
 # captured; abandonments captured longer than REMINDER_MAX_AGE ago get none (so turning the
 # feature on does not mail every old abandonment).

@@ -11,5 +11,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("baskets.urls")),
     path("api/", include("completion.urls")),
+    path("api/", include("recovery.api_urls")),
     path("", include("recovery.urls")),
 ]

@@ -248,13 +248,14 @@ def _codes_revalidate(
 def _checkout_details_filter(
     basket: Basket, recovery: Recovery, payload: dict[str, Any], fields: list[str]
 ) -> None:
-    """RL-1: addresses only past the address step; the order comment is never recovered."""
+    """RL-1: addresses only past the address step (before it they stay stored, withheld
+    from the shopper until the step is passed again); the order comment is not recovered."""
     passed_address_step = STAGE_ORDER.index(basket.stage) > STAGE_ORDER.index(ADDRESS_STAGE)
     if not passed_address_step and (basket.payment_address or basket.delivery_address):
-        basket.payment_address = {}
-        basket.delivery_address = {}
-        fields += ["payment_address", "delivery_address"]
-        payload["addresses_cleared"] = True
+        if basket.addresses_withheld_at is None:
+            basket.addresses_withheld_at = timezone.now()
+            fields.append("addresses_withheld_at")
+        payload["addresses_withheld"] = True
         recovery.notices.append(
             "Addresses entered before the checkout step was finished are not kept; please "
             "enter them again at checkout."

@@ -18,10 +18,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from baskets.exceptions import BasketNotFound, InvalidGuid
 from baskets.models import Status
-from baskets.selectors import guid_parse
+from baskets.selectors import basket_addresses_for_shopper, guid_parse
 
 from .exceptions import LoginNeeded, RecoveryRefused
-from .links import unsubscribe_token_read
+from .links import checkout_url, unsubscribe_token_read
 from .selectors import basket_page_lines, shopper_baskets
 from .services import basket_recover as basket_recover_service
 from .services import shop_account_reminders_opt_out
@@ -83,6 +83,13 @@ def basket_current(request: HttpRequest) -> HttpResponse:
     others = [entry.basket for entry in entries if entry.deactivated_at is not None]
     context = {
         "basket": current,
+        "addresses": basket_addresses_for_shopper(current) if current is not None else None,
+        # RL-1 / IN-5: on into the shop's checkout with this basket.
+        "checkout_url": (
+            checkout_url(current.guid, visitor_token=shopper.visitor_token)
+            if current is not None
+            else ""
+        ),
         "lines": basket_page_lines(current) if current is not None else [],
         "editable": current is not None and current.status == Status.ACTIVE,
         "status_label": Status(current.status).label if current is not None else "",
