@@ -60,11 +60,19 @@ class ReportSchedule(models.Model):
     """AB-3: an abandon report made again and again, covering the days before each run."""
 
     class Frequency(models.TextChoices):
-        DAILY = "daily", "Every day"
-        WEEKLY = "weekly", "Every week"
-        MONTHLY = "monthly", "Every month (30 days)"
+        DAILY = "daily", "Every day (the day before)"
+        WEEKLY = "weekly", "Every week (the 7 days before)"
+        MONTHLY = "monthly", "Every calendar month (the month before)"
 
     name = models.CharField(max_length=100)
+    # Staff who receive each finished report by e-mail (the file, or a link to the pickup
+    # area when it is large) and may pick it up.
+    recipients = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"is_staff": True, "is_active": True},
+    )
     frequency = models.CharField(max_length=10, choices=Frequency.choices)
     next_run_at = models.DateTimeField()
     active = models.BooleanField(default=True)
@@ -107,6 +115,11 @@ class AbandonReport(models.Model):
     rows_written = models.PositiveIntegerField(default=0)
     file = models.FileField(upload_to="reports/", blank=True)
     error = models.TextField(blank=True)
+    # AC-1: the sheet holds names, e-mails, phones and addresses only when everyone it goes
+    # to may see shop-account personal data; decided when the report is requested.
+    personal_data = models.BooleanField(default=False)
+    # A scheduled report's e-mail to the schedule's recipients went out (at most once).
+    mailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "completion_abandonreport"  # kept from when completion owned it
