@@ -28,25 +28,69 @@ class Abandonment(models.Model):
     # [{"product_id", "variant_id", "quantity", "unit_price"}, ...] as they were.
     lines = models.JSONField(default=list)
     recovered_at = models.DateTimeField(null=True, blank=True)
-    # AB-4: the reminder e-mail was sent (claimed) at this time, to this address; at most once.
+    # AB-4: the last reminder e-mail of the sequence was sent (claimed) at this time, to this
+    # address; ``reminders_sent`` steps of the sequence are done, each at most once.
     reminded_at = models.DateTimeField(null=True, blank=True)
-    # db_default: the sweep inserts abandonments with raw SQL that does not name this column.
+    # db_default: the sweep inserts abandonments with raw SQL that does not name these.
     reminder_email = models.EmailField(blank=True, db_default="")
+    reminders_sent = models.PositiveSmallIntegerField(default=0, db_default=0)
 
     class Meta:
         db_table = "completion_abandonment"  # kept from when completion owned it
         ordering = ["-captured_at"]
         indexes = [
-            # The reminder claim reads only abandonments not yet reminded.
+            # The reminder claim reads only abandonments not recovered.
             models.Index(
                 fields=["captured_at"],
-                name="abandonment_reminder_due",
-                condition=models.Q(reminded_at__isnull=True, recovered_at__isnull=True),
+                name="abandonment_reminder_open",
+                condition=models.Q(recovered_at__isnull=True),
             )
         ]
 
     def __str__(self) -> str:
         return f"{self.basket_guid} abandoned {self.captured_at:%Y-%m-%d %H:%M}"
+
+
+class ReminderStep(models.Model):
+    """AB-4: one e-mail of the reminder sequence, sent ``delay`` after the capture.
+
+    Subject and body are Django templates with ``name``, ``Basket.BasketUrl``,
+    ``Basket.BasketGUID``, ``lines`` (quantity, name, product_id, variant_id, unit_price),
+    ``total`` and ``currency``; every mail gets the unsubscribe link appended."""
+
+    delay = models.DurationField(help_text="after the abandonment was captured, e.g. 1:00:00")
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["delay", "id"]
+        verbose_name = "reminder step"
+
+    def __str__(self) -> str:
+        return f"{self.delay} after capture: {self.subject}"
+
+
+class ReminderSend(models.Model):
+    """AB-4: step ``step_number`` (1 = first) of the sequence went to this abandonment's
+    shopper; unique, so no step is ever sent twice for one abandonment."""
+
+    abandonment = models.ForeignKey(Abandonment, on_delete=models.CASCADE, related_name="sends")
+    step_number = models.PositiveSmallIntegerField()
+    step = models.ForeignKey(ReminderStep, null=True, on_delete=models.SET_NULL, related_name="+")
+    email = models.EmailField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["sent_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["abandonment", "step_number"], name="reminder_send_once_per_step"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"step {self.step_number} to {self.email}"
 
 
 class ReportStatus(models.TextChoices):

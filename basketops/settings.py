@@ -285,8 +285,11 @@ SHOP_CHECKOUT_URL = env_str("SHOP_CHECKOUT_URL", SHOP_BASE_URL + "/checkout/?bas
 # captured; abandonments captured longer than REMINDER_MAX_AGE ago get none (so turning the
 # feature on does not mail every old abandonment).
 REMINDERS_ENABLED = env_bool("REMINDERS_ENABLED", True)
+# The steps' delays are staff-edited (admin → Reminder steps); REMINDER_AFTER is the first
+# step's delay in the default sequence the migration creates.
 REMINDER_AFTER = timedelta(minutes=env_int("REMINDER_AFTER_MINUTES", 60, 0))
-REMINDER_MAX_AGE = timedelta(hours=env_int("REMINDER_MAX_AGE_HOURS", 72, 1))
+# Longer than the last default step (72 hours), so the whole sequence fits.
+REMINDER_MAX_AGE = timedelta(hours=env_int("REMINDER_MAX_AGE_HOURS", 168, 1))
 
 BUSINESS_SETTINGS = (
     "BASKET_ABANDON_AFTER",

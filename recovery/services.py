@@ -42,7 +42,8 @@ from baskets.services.storefront_errors import HoldEnded, StorefrontInputError
 from baskets.services.transitions import event_record
 
 from .exceptions import LoginNeeded, RecoveryRefused
-from .models import ShopperBasket
+from .links import UnsubscribeTarget
+from .models import ReminderOptOut, ShopperBasket
 from .ownership import recovery_decide
 from .shoppers import Shopper
 
@@ -334,3 +335,14 @@ def shop_account_reminders_opt_out(*, shop_account_guid: uuid.UUID) -> bool:
         guid=shop_account_guid, reminder_opt_out_at__isnull=True
     ).update(reminder_opt_out_at=timezone.now())
     return bool(updated) or ShopAccount.objects.filter(guid=shop_account_guid).exists()
+
+
+def reminders_opt_out(*, target: UnsubscribeTarget) -> bool:
+    """AB-4: the login, or a guest's e-mail address, receives no reminder from now on; safe
+    to repeat. Returns whether the target is known (an address always is)."""
+    if target.shop_account_guid is not None:
+        return shop_account_reminders_opt_out(shop_account_guid=target.shop_account_guid)
+    ReminderOptOut.objects.get_or_create(
+        email=target.email.lower(), defaults={"opted_out_at": timezone.now()}
+    )
+    return True

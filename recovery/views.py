@@ -24,7 +24,7 @@ from .exceptions import LoginNeeded, RecoveryRefused
 from .links import checkout_url, unsubscribe_token_read
 from .selectors import basket_page_lines, shopper_baskets
 from .services import basket_recover as basket_recover_service
-from .services import shop_account_reminders_opt_out
+from .services import reminders_opt_out
 from .shoppers import shopper_from_request
 from .texts import text_render
 
@@ -107,9 +107,7 @@ def basket_current(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def reminders_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """AB-4: the signed link in a reminder e-mail; the account gets no reminder any more."""
-    account_guid = unsubscribe_token_read(token)
-    if account_guid is None or not shop_account_reminders_opt_out(
-        shop_account_guid=account_guid
-    ):
+    target = unsubscribe_token_read(token)
+    if target is None or not reminders_opt_out(target=target):
         return _message_page(request, "basket_UnsubscribeInvalid", "", 400)
     return _message_page(request, "basket_Unsubscribed", "", 200)

@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 
 import openpyxl
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from abandonment.models import Abandonment, AbandonReport, ReportStatus
 from abandonment.services.reports import COLUMNS
 from baskets.links import basket_url
-from baskets.roles import ORDER_PROCESSOR
+from baskets.roles import ORDER_PROCESSOR, roles_ensure
 from tests.support.factories import ProductFactory, UserFactory
 from tests.support.workers import broker_flush, celery_workers, wait_until
 
@@ -44,6 +44,7 @@ def expected_row(abandonment: Abandonment) -> tuple:
 
 
 def processor(username: str):
+    roles_ensure(Group, Permission)  # a transactional test's flush removes the roles
     user = UserFactory(username=username, is_staff=True)
     user.groups.add(Group.objects.get(name=ORDER_PROCESSOR))
     return user

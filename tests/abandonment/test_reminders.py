@@ -14,7 +14,7 @@ from django.core import signing
 from django.db import connection, transaction
 from django.utils import timezone
 
-from abandonment.models import Abandonment
+from abandonment.models import Abandonment, ReminderSend
 from abandonment.services.capture import abandonment_sweep
 from abandonment.services.reminders import basket_reminders_send
 from abandonment.tasks import basket_reminders_send_task
@@ -23,6 +23,7 @@ from baskets.services.storefront import line_add
 from baskets.services.transitions import basket_mark_paid
 from completion.services import completion_run
 from recovery.links import UNSUBSCRIBE_SALT, basket_url, unsubscribe_token, unsubscribe_url
+from tests.support.abandonment import reminder_sequence_ensure
 from tests.support.factories import SYSTEM, BasketFactory
 from tests.support.processes import ROOT, child_env
 from tests.support.recovery import basket_with_line, login_shopper
@@ -30,6 +31,12 @@ from tests.support.recovery import basket_with_line, login_shopper
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 CAPTURED = START + timedelta(minutes=61)
 DUE = CAPTURED + timedelta(minutes=60)
+
+
+@pytest.fixture(autouse=True)
+def reminder_sequence():
+    """The migrated default sequence (a transactional test's flush removes it)."""
+    return reminder_sequence_ensure()
 
 
 def abandoned_login_basket(username="ada", *, at=START, **account):
@@ -257,7 +264,8 @@ def test_a_reminded_basket_recovered_through_the_link_and_ordered_counts_as_reco
 
 @pytest.mark.django_db(transaction=True)
 def test_two_processes_never_send_the_same_reminder(tmp_path):
-    """SPEC: AB-4 — two senders racing over the same abandonments: each is mailed once."""
+    """SPEC: AB-4 — two sender processes racing over the same abandonments: each step of each
+    sequence is mailed once."""
     now = timezone.now()
     baskets = [
         abandoned_login_basket(f"shopper{index}", at=now - timedelta(hours=4))
@@ -292,5 +300,7 @@ def test_two_processes_never_send_the_same_reminder(tmp_path):
         if line.startswith("To: ")
     ]
     assert sum(counts) == 24
+    assert ReminderSend.objects.filter(step_number=1).count() == 24
+    assert not ReminderSend.objects.exclude(step_number=1).exists()
     assert sorted(recipients) == sorted(basket.shop_account.email for basket in baskets)
     assert Abandonment.objects.filter(reminded_at__isnull=True).count() == 0
