@@ -1,15 +1,18 @@
 """Read queries of abandonment shared by the admin, the reports and the tasks."""
 
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 
 from baskets.models import Product
 from baskets.roles import ADMINISTRATOR
 
-from .models import AbandonReport
+from .models import Abandonment, AbandonReport
 
 TOP_PRODUCTS = 20
 TOP_PRODUCTS_SQL = """
@@ -17,6 +20,92 @@ SELECT line->>'product_id' AS product, count(*) AS abandonments
 FROM ({picked}) AS picked, jsonb_array_elements(picked.lines) AS line
 GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT %s
 """
+
+
+def day_range(date_from: date, date_to: date) -> tuple[datetime, datetime]:
+    """From the start of ``date_from`` to the end of ``date_to`` (both days included), in
+    the installation's time zone."""
+    start = timezone.make_aware(datetime.combine(date_from, time.min))
+    end = timezone.make_aware(datetime.combine(date_to + timedelta(days=1), time.min))
+    return start, end
+
+
+def abandonments_between(date_from: date, date_to: date) -> QuerySet[Abandonment]:
+    """Abandonments captured from ``date_from`` to ``date_to``, both days included."""
+    start, end = day_range(date_from, date_to)
+    return Abandonment.objects.filter(captured_at__gte=start, captured_at__lt=end)
+
+
+# One row per day of the range: baskets created, abandonments captured, how many of those
+# were recovered, and the order revenue they brought back (a basket captured more than
+# once counts its order once, on the day of its last capture).
+DAILY_SQL = """
+WITH days AS (
+    SELECT generate_series(%(first)s::date, %(last)s::date, interval '1 day')::date AS day
+), created AS (
+    SELECT (created_at AT TIME ZONE %(zone)s)::date AS day, count(*) AS baskets
+    FROM baskets_basket WHERE created_at >= %(start)s AND created_at < %(end)s
+    GROUP BY 1
+), captured AS (
+    SELECT abandonment.captured_at, abandonment.recovered_at, orders.total,
+           row_number() OVER (PARTITION BY abandonment.basket_id
+                              ORDER BY abandonment.captured_at DESC) AS latest
+    FROM completion_abandonment AS abandonment
+    LEFT JOIN baskets_order AS orders ON orders.basket_id = abandonment.basket_id
+    WHERE abandonment.captured_at >= %(start)s AND abandonment.captured_at < %(end)s
+), abandoned AS (
+    SELECT (captured_at AT TIME ZONE %(zone)s)::date AS day, count(*) AS abandoned,
+           count(*) FILTER (WHERE recovered_at IS NOT NULL) AS recovered,
+           COALESCE(sum(total) FILTER (WHERE recovered_at IS NOT NULL AND latest = 1), 0)
+               AS revenue
+    FROM captured GROUP BY 1
+)
+SELECT days.day, COALESCE(created.baskets, 0), COALESCE(abandoned.abandoned, 0),
+       COALESCE(abandoned.recovered, 0), COALESCE(abandoned.revenue, 0)
+FROM days
+LEFT JOIN created ON created.day = days.day
+LEFT JOIN abandoned ON abandoned.day = days.day
+ORDER BY days.day
+"""
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    """AB-6: one day of abandonment analytics."""
+
+    day: date
+    baskets: int
+    abandoned: int
+    recovered: int
+    recovered_revenue: Decimal
+
+    @property
+    def abandonment_rate(self) -> float:
+        """Abandonments captured per basket created that day."""
+        return self.abandoned / self.baskets if self.baskets else 0.0
+
+    @property
+    def recovery_rate(self) -> float:
+        """Share of the day's abandonments that became orders."""
+        return self.recovered / self.abandoned if self.abandoned else 0.0
+
+
+def abandonment_daily(date_from: date, date_to: date) -> list[DayFigures]:
+    """AB-6: abandonment rate, recovery rate and recovered revenue for each day of the
+    range, both ends included, days without any activity too."""
+    start, end = day_range(date_from, date_to)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            DAILY_SQL,
+            {
+                "first": date_from,
+                "last": date_to,
+                "start": start,
+                "end": end,
+                "zone": timezone.get_current_timezone_name(),
+            },
+        )
+        return [DayFigures(*row) for row in cursor.fetchall()]
 
 
 def abandonment_stats(abandonments: QuerySet) -> dict:

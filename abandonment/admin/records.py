@@ -1,15 +1,23 @@
 """Captured abandonments (AB-1), reminders sent by hand (AB-4), and the rates, recovered
 revenue and most abandoned products (AB-6)."""
 
+from datetime import timedelta
+
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
 
 from baskets.access import personal_data_visible
 from baskets.admin.paging import CappedCountPaginator
 from baskets.services.actors import Actor
 
 from ..models import Abandonment
-from ..selectors import abandonment_stats
+from ..selectors import abandonment_daily, abandonment_stats, abandonments_between
 from ..services.reminders import abandonment_reminder_send_now
+from .charts import daily_chart
 
 COLUMNS = (
     "basket_guid",
@@ -23,6 +31,34 @@ COLUMNS = (
 )
 # AC-1: shown only to staff who may see shop-account personal data.
 PERSONAL_COLUMNS = ("name", "email")
+
+
+# The analytics' default range, and the longest one a page draws.
+ANALYTICS_DEFAULT_DAYS = 30
+ANALYTICS_MAX_DAYS = 366
+
+
+class AnalyticsRangeForm(forms.Form):
+    date_from = forms.DateField(
+        label="From",
+        input_formats=["%m/%d/%Y"],
+        error_messages={"invalid": "Enter the date as MM/DD/YYYY."},
+    )
+    date_to = forms.DateField(
+        label="To",
+        input_formats=["%m/%d/%Y"],
+        error_messages={"invalid": "Enter the date as MM/DD/YYYY."},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to:
+            if date_from > date_to:
+                raise forms.ValidationError("The From date must not be after the To date.")
+            if (date_to - date_from).days >= ANALYTICS_MAX_DAYS:
+                raise forms.ValidationError(f"Choose at most {ANALYTICS_MAX_DAYS} days.")
+        return cleaned
 
 
 @admin.register(Abandonment)
@@ -73,6 +109,44 @@ class AbandonmentAdmin(admin.ModelAdmin):
                 "e-mail, or had every step of the sequence already.",
                 messages.WARNING,
             )
+
+    def get_urls(self):
+        analytics = path(
+            "analytics/",
+            self.admin_site.admin_view(self.analytics_view),
+            name="abandonment_abandonment_analytics",
+        )
+        return [analytics, *super().get_urls()]
+
+    def analytics_view(self, request):
+        """AB-6: per day of a chosen range, the abandonment rate, recovery rate and
+        recovered revenue, as a chart and a table, and the range's most abandoned products."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        today = timezone.localdate()
+        default_from = today - timedelta(days=ANALYTICS_DEFAULT_DAYS - 1)
+        form = AnalyticsRangeForm(
+            request.GET
+            or {"date_from": f"{default_from:%m/%d/%Y}", "date_to": f"{today:%m/%d/%Y}"}
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Abandonment analytics",
+            "form": form,
+        }
+        if not form.is_valid():
+            return TemplateResponse(
+                request, "admin/abandonment/abandonment/analytics.html", context, status=400
+            )
+        date_from, date_to = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+        days = abandonment_daily(date_from, date_to)
+        context |= {
+            "days": days,
+            "chart": daily_chart(days),
+            "stats": abandonment_stats(abandonments_between(date_from, date_to)),
+        }
+        return TemplateResponse(request, "admin/abandonment/abandonment/analytics.html", context)
 
     def has_add_permission(self, request) -> bool:
         return False

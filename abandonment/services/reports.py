@@ -7,7 +7,7 @@ stays flat whatever the date range; progress is saved as it goes for the admin t
 import logging
 import tempfile
 from calendar import monthrange
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,8 +26,8 @@ from baskets.links import basket_url
 from baskets.models import Product
 from baskets.services.actors import Actor
 
-from ..models import Abandonment, AbandonReport, ReportSchedule, ReportStatus
-from ..selectors import abandonment_stats
+from ..models import AbandonReport, ReportSchedule, ReportStatus
+from ..selectors import abandonment_stats, abandonments_between
 
 logger = logging.getLogger(__name__)
 
@@ -76,17 +76,6 @@ ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
 
 class ReportRangeError(ValueError):
     """The From-To range of a report request is not usable."""
-
-
-def _range(date_from: date, date_to: date) -> tuple[datetime, datetime]:
-    start = timezone.make_aware(datetime.combine(date_from, time.min))
-    end = timezone.make_aware(datetime.combine(date_to + timedelta(days=1), time.min))
-    return start, end
-
-
-def abandonments_between(date_from: date, date_to: date):
-    start, end = _range(date_from, date_to)
-    return Abandonment.objects.filter(captured_at__gte=start, captured_at__lt=end)
 
 
 def report_range_check(date_from: date, date_to: date) -> None:
