@@ -17,15 +17,14 @@ SWEEP_BATCH = 5_000
 # line and an e-mail to reach the shopper by), skipping rows another worker holds; mark them
 # abandoned and store their contents and contact details as they were. Paid baskets and
 # baskets in an upsell offer are never captured: the upsell timer makes them orders (AB-5).
-# Baskets idle longer than the retention are left alone (their abandonment would be purged
-# at once), which also bounds how many never-qualifying idle baskets one batch scans past.
+# Idle baskets that are no leads stay unmarked (a line or an e-mail added later makes them
+# leads), so each batch's scan of the partial index passes over them again.
 SWEEP_SQL = f"""
 WITH batch AS (
     SELECT basket.id FROM baskets_basket AS basket
     LEFT JOIN baskets_shopaccount AS account ON account.id = basket.shop_account_id
     WHERE basket.status = %(active)s AND basket.abandoned_at IS NULL
       AND basket.last_activity_at <= %(idle_since)s
-      AND basket.last_activity_at >= %(kept_since)s
       AND basket.paid_at IS NULL
       AND (COALESCE(account.email, '') <> '' OR basket.email <> '')
       AND EXISTS (SELECT 1 FROM baskets_line AS line WHERE line.basket_id = basket.id)
@@ -77,14 +76,12 @@ def abandonment_sweep(
     Returns (baskets captured, whether more may remain). Locks only the batch's rows."""
     now = now or timezone.now()
     idle_since = now - business_setting("BASKET_ABANDON_AFTER")
-    kept_since = now - business_setting("ABANDONMENT_RETENTION")
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             SWEEP_SQL,
             {
                 "active": Status.ACTIVE,
                 "idle_since": idle_since,
-                "kept_since": kept_since,
                 "limit": batch_size,
                 "now": now,
             },

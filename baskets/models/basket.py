@@ -110,7 +110,8 @@ class Basket(models.Model):
     addresses_withheld_at = models.DateTimeField(null=True, blank=True)
     # The shopper's e-mail as the storefront sent it with the checkout details; a guest's
     # only way to be reached (AB-1, AB-4). A login's own address is on its shop account.
-    email = models.EmailField(blank=True)
+    # db_default: bulk loaders (demo data, benchmarks) insert baskets naming their columns.
+    email = models.EmailField(blank=True, default="", db_default="")
 
     total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     currency = models.CharField(max_length=3, default="EUR")
