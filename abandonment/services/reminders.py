@@ -4,6 +4,7 @@ Staff define the steps (``ReminderStep``: delay after the capture, subject and b
 Django templates). Step *n* goes to the abandonment's e-mail (the login's, or the guest's
 from the checkout details) once its delay has passed, when:
 
+- the gap between this step and the previous one has passed since the previous mail;
 - the basket is still Active, the shopper has not been back since (no activity after the
   capture: coming back ends the sequence) and the abandonment is not recovered (ordered);
 - it had lines, and was captured less than REMINDER_MAX_AGE ago;
@@ -99,10 +100,17 @@ def _reachable_q(now: datetime) -> Q:
 
 
 def _due_q(now: datetime, steps: list[ReminderStep]) -> Q:
-    """Step n is due when n - 1 steps went out and its delay has passed."""
+    """Step n is due when n - 1 steps went out, its delay has passed, and the gap between
+    the two steps has passed since the previous mail: a sender that was down, or a step
+    sent by hand, never makes two mails arrive together."""
     due = Q(pk__in=[])
+    previous = None
     for index, step in enumerate(steps):
-        due |= Q(reminders_sent=index, captured_at__lte=now - step.delay)
+        step_due = Q(reminders_sent=index, captured_at__lte=now - step.delay)
+        if previous is not None:
+            step_due &= Q(reminded_at__lte=now - (step.delay - previous.delay))
+        due |= step_due
+        previous = step
     return _reachable_q(now) & due
 
 

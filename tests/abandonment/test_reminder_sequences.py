@@ -118,6 +118,16 @@ def opt_out_by_the_link(storefront, guid):
     assert Client().post(link.removeprefix(settings.SHOP_BASE_URL)).status_code == 200
 
 
+@pytest.mark.django_db
+def test_a_sender_that_was_down_never_sends_two_steps_together(sequence, storefront, mailoutbox):
+    """SPEC: AB-4 — after an outage, the next step waits for the gap between the steps."""
+    guest_lead(storefront)
+
+    counts = sends_at(30, 30.5, 52.99, 53, 100.99, 101)
+
+    assert counts == [1, 0, 0, 1, 0, 1]  # step 2: 30 h + 23 h; step 3: 53 h + 48 h
+
+
 @pytest.mark.parametrize(
     "stop",
     [
