@@ -338,8 +338,7 @@ def shop_account_reminders_opt_out(*, shop_account_guid: uuid.UUID) -> bool:
 
 
 def reminders_opt_out(*, target: UnsubscribeTarget) -> bool:
-    """AB-4: the login, or a guest's e-mail address, receives no reminder from now on; safe
-    to repeat. Returns whether the target is known (an address always is)."""
+    """AB-4: the login or address gets no reminder from now on; False for an unknown login."""
     if target.shop_account_guid is not None:
         return shop_account_reminders_opt_out(shop_account_guid=target.shop_account_guid)
     ReminderOptOut.objects.get_or_create(

@@ -71,9 +71,7 @@ LEFT JOIN baskets_shopaccount AS account ON account.id = marked.shop_account_id
 def abandonment_sweep(
     *, now: datetime | None = None, batch_size: int = SWEEP_BATCH
 ) -> tuple[int, bool]:
-    """AB-1: capture one batch of lead baskets idle past ``BASKET_ABANDON_AFTER``.
-
-    Returns (baskets captured, whether more may remain). Locks only the batch's rows."""
+    """AB-1: capture one batch of idle lead baskets as (count, has_more); locks the batch."""
     now = now or timezone.now()
     idle_since = now - business_setting("BASKET_ABANDON_AFTER")
     with transaction.atomic(), connection.cursor() as cursor:

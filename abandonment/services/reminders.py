@@ -260,9 +260,7 @@ def _send(claimed: list[Claimed], now: datetime, actor: Actor) -> int:
 def basket_reminders_send(
     *, now: datetime | None = None, batch_size: int = BATCH_SIZE
 ) -> tuple[int, bool]:
-    """AB-4: claim and send one batch of due reminder steps. Returns (sent, whether more
-    remain). Locks only the claimed abandonment rows, and only while claiming; no row lock
-    is held while mail is sent."""
+    """AB-4: send one batch of due steps, each once; locks the claimed rows only to claim."""
     if not business_setting("REMINDERS_ENABLED"):
         return 0, False
     now = now or timezone.now()
@@ -280,9 +278,7 @@ def basket_reminders_send(
 
 
 def abandonment_reminder_send_now(*, abandonment_id: int, actor: Actor) -> bool:
-    """A staff member sends the next step of the sequence by hand, before its delay; still
-    never to an opted-out address, after the shopper came back or ordered, nor beyond the
-    last step. Returns whether a mail went out. Locks the abandonment while claiming."""
+    """AB-4: send the next step now, by hand, if still reachable; locks the row to claim."""
     now = timezone.now()
     steps = reminder_steps()
     reachable = Abandonment.objects.filter(

@@ -88,10 +88,8 @@ def report_range_check(date_from: date, date_to: date) -> None:
 def abandon_report_request(
     *, actor: Actor, date_from: date, date_to: date, schedule: ReportSchedule | None = None
 ) -> AbandonReport:
-    """Queue a report; the build task starts once this transaction commits.
-
-    A scheduled report is requested for the schedule's creator. Personal data goes into it
-    only when everyone it goes to (requester, schedule recipients) may see it (AC-1)."""
+    """Queue a report (personal data only if all its readers may see it); builds on commit."""
+    # A scheduled report is requested for the schedule's creator and read by its recipients.
     report_range_check(date_from, date_to)
     requested_by = actor.user if actor.user is not None else getattr(schedule, "created_by", None)
     audience = [requested_by] if requested_by is not None else []
@@ -300,8 +298,7 @@ def abandon_report_build(*, report_id: int) -> AbandonReport | None:
 
 
 def abandon_report_mail(*, report_id: int) -> int:
-    """Mail a finished scheduled report to its schedule's recipients, at most once: the
-    file attached, or a link to the pickup area when it is large. Returns mails sent."""
+    """Mail a finished scheduled report (file or pickup link) to its recipients, at most once."""
     now = timezone.now()
     claimed = AbandonReport.objects.filter(
         pk=report_id, status=ReportStatus.DONE, schedule__isnull=False, mailed_at__isnull=True
@@ -371,8 +368,7 @@ def schedule_next_run(frequency: str, run_at: datetime) -> datetime:
 
 
 def report_schedules_run(*, now: datetime | None = None) -> int:
-    """Queue a report for every due schedule, covering the period before the run, and mail
-    finished scheduled reports whose mail the server refused before. Locks due schedules."""
+    """Queue each due schedule's report and retry refused report mails; locks due schedules."""
     now = now or timezone.now()
     queued = 0
     with transaction.atomic():

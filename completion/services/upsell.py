@@ -30,8 +30,7 @@ NO_GATEWAY = (
 
 
 def upsell_enter(*, basket_id: int, actor: Actor, payment_token: str) -> UpsellOffer:
-    """The shopper entered the upsell offer: start (or restart) the timer. Locks the basket;
-    only an Active basket the storefront still holds may enter."""
+    """AB-5: start (or restart) the upsell timer of an editable basket; locks the basket."""
     with transaction.atomic():
         basket = basket_lock_row(basket_id)
         basket_editable_check(basket)

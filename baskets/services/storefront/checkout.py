@@ -42,8 +42,7 @@ CHECKOUT_FIELDS = (
 
 
 def basket_checkout_update(*, guid: uuid.UUID | str, changes: dict[str, Any]) -> Basket:
-    """Set addresses, delivery and payment method, location, user values, comment and the
-    shopper's e-mail. Locks the basket."""
+    """Set the checkout details (addresses, methods, values, comment, e-mail); locks the basket."""
     unknown = sorted(set(changes) - set(CHECKOUT_FIELDS))
     if unknown:
         raise StorefrontInputError(f"Unknown field(s): {', '.join(unknown)}.", code="unknown_field")
