@@ -1,7 +1,18 @@
-"""Read queries of abandonment shared by the admin and the reports."""
+"""Read queries of abandonment shared by the admin, the reports and the tasks."""
 
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from baskets.models import Product
+from baskets.roles import ADMINISTRATOR
+
+from .models import Abandonment, AbandonReport
 
 TOP_PRODUCTS = 20
 TOP_PRODUCTS_SQL = """
@@ -11,19 +22,124 @@ GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT %s
 """
 
 
+def day_range(date_from: date, date_to: date) -> tuple[datetime, datetime]:
+    """From the start of ``date_from`` to the end of ``date_to`` (both days included), in
+    the installation's time zone."""
+    start = timezone.make_aware(datetime.combine(date_from, time.min))
+    end = timezone.make_aware(datetime.combine(date_to + timedelta(days=1), time.min))
+    return start, end
+
+
+def abandonments_between(date_from: date, date_to: date) -> QuerySet[Abandonment]:
+    """Abandonments captured from ``date_from`` to ``date_to``, both days included."""
+    start, end = day_range(date_from, date_to)
+    return Abandonment.objects.filter(captured_at__gte=start, captured_at__lt=end)
+
+
+# One row per day of the range: baskets created, abandonments captured, how many of those
+# were recovered, and the order revenue they brought back (a basket captured more than
+# once counts its order once, on the day of its last capture).
+DAILY_SQL = """
+WITH days AS (
+    SELECT generate_series(%(first)s::date, %(last)s::date, interval '1 day')::date AS day
+), created AS (
+    SELECT (created_at AT TIME ZONE %(zone)s)::date AS day, count(*) AS baskets
+    FROM baskets_basket WHERE created_at >= %(start)s AND created_at < %(end)s
+    GROUP BY 1
+), captured AS (
+    SELECT abandonment.captured_at, abandonment.recovered_at, orders.total,
+           row_number() OVER (PARTITION BY abandonment.basket_id
+                              ORDER BY abandonment.captured_at DESC) AS latest
+    FROM completion_abandonment AS abandonment
+    LEFT JOIN baskets_order AS orders ON orders.basket_id = abandonment.basket_id
+    WHERE abandonment.captured_at >= %(start)s AND abandonment.captured_at < %(end)s
+), abandoned AS (
+    SELECT (captured_at AT TIME ZONE %(zone)s)::date AS day, count(*) AS abandoned,
+           count(*) FILTER (WHERE recovered_at IS NOT NULL) AS recovered,
+           COALESCE(sum(total) FILTER (WHERE recovered_at IS NOT NULL AND latest = 1), 0)
+               AS revenue
+    FROM captured GROUP BY 1
+)
+SELECT days.day, COALESCE(created.baskets, 0), COALESCE(abandoned.abandoned, 0),
+       COALESCE(abandoned.recovered, 0), COALESCE(abandoned.revenue, 0)
+FROM days
+LEFT JOIN created ON created.day = days.day
+LEFT JOIN abandoned ON abandoned.day = days.day
+ORDER BY days.day
+"""
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    """AB-6: one day of abandonment analytics."""
+
+    day: date
+    baskets: int
+    abandoned: int
+    recovered: int
+    recovered_revenue: Decimal
+
+    @property
+    def abandonment_rate(self) -> float:
+        """Abandonments captured per basket created that day."""
+        return self.abandoned / self.baskets if self.baskets else 0.0
+
+    @property
+    def recovery_rate(self) -> float:
+        """Share of the day's abandonments that became orders."""
+        return self.recovered / self.abandoned if self.abandoned else 0.0
+
+
+def abandonment_daily(date_from: date, date_to: date) -> list[DayFigures]:
+    """AB-6: abandonment rate, recovery rate and recovered revenue for each day of the
+    range, both ends included, days without any activity too."""
+    start, end = day_range(date_from, date_to)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            DAILY_SQL,
+            {
+                "first": date_from,
+                "last": date_to,
+                "start": start,
+                "end": end,
+                "zone": timezone.get_current_timezone_name(),
+            },
+        )
+        return [DayFigures(*row) for row in cursor.fetchall()]
+
+
 def abandonment_stats(abandonments: QuerySet) -> dict:
-    """AB-6: abandoned and recovered counts, the recovery rate, the most abandoned products."""
+    """AB-6: abandoned and recovered counts, the recovery rate, the revenue recovered and the
+    most abandoned products (ID, name, count)."""
     totals = abandonments.aggregate(
-        abandoned=Count("id"), recovered=Count("id", filter=Q(recovered_at__isnull=False))
+        abandoned=Count("id"),
+        recovered=Count("id", filter=Q(recovered_at__isnull=False)),
+        recovered_revenue=Sum("total", filter=Q(recovered_at__isnull=False)),
     )
+    totals["recovered_revenue"] = totals["recovered_revenue"] or Decimal("0.00")
     rate = totals["recovered"] / totals["abandoned"] if totals["abandoned"] else 0.0
     return {**totals, "rate": rate, "top_products": _top_products(abandonments)}
 
 
-def _top_products(abandonments: QuerySet) -> list[tuple[str, int]]:
+def _top_products(abandonments: QuerySet) -> list[tuple[str, str, int]]:
     # The inner query is the ORM's own SQL for the queryset, its values still bound.
     sql, params = abandonments.order_by().values("lines").query.sql_with_params()
     statement = TOP_PRODUCTS_SQL.format(picked=sql)
     with connection.cursor() as cursor:
         cursor.execute(statement, (*params, TOP_PRODUCTS))
-        return [(product, count) for product, count in cursor.fetchall()]
+        counted = cursor.fetchall()
+    names = dict(
+        Product.objects.filter(pk__in=[product for product, _ in counted]).values_list(
+            "pk", "name"
+        )
+    )
+    return [(product, names.get(product, ""), count) for product, count in counted]
+
+
+def abandon_reports_visible(user: AbstractBaseUser) -> QuerySet[AbandonReport]:
+    """AB-3: the reports a staff user may see and download: the ones they asked for or
+    receive by schedule; System administrators see all."""
+    reports = AbandonReport.objects.all()
+    if user.is_superuser or user.groups.filter(name=ADMINISTRATOR).exists():
+        return reports
+    return reports.filter(Q(requested_by=user) | Q(schedule__recipients=user)).distinct()

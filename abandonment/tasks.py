@@ -12,7 +12,7 @@ from .services.reports import abandon_report_build, report_schedules_run
 
 @shared_task(bind=True, acks_late=True, **RETRY)
 def abandonment_sweep_task(self) -> int:
-    """AB-1: capture idle Active baskets, a batch per task, re-queued while more remain."""
+    """AB-1: capture idle lead baskets, a batch per task, re-queued while more remain."""
     count, has_more = abandonment_sweep()
     if has_more:
         abandonment_sweep_task.delay()
@@ -43,7 +43,7 @@ def report_schedules_task(self) -> int:
 
 @shared_task(bind=True, acks_late=True, **RETRY)
 def basket_reminders_send_task(self) -> int:
-    """AB-4: send due reminder e-mails, each abandonment at most once; re-queued while more."""
+    """AB-4: send due reminder steps, each step at most once; re-queued while more remain."""
     count, has_more = basket_reminders_send()
     if has_more:
         basket_reminders_send_task.delay()

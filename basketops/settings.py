@@ -247,7 +247,10 @@ COMPLETION_HOOKS = env_list("COMPLETION_HOOKS", [])
 RECONCILE_AFTER = timedelta(minutes=env_int("RECONCILE_AFTER_MINUTES", 30, 1))
 # AB-5: an upsell offer is finalised as it stands after this long.
 UPSELL_FINALISE_AFTER = timedelta(minutes=env_int("UPSELL_FINALISE_AFTER_MINUTES", 45, 1))
-PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "completion.payments.SimulatedGateway")
+# AB-5: the adapter charging an upsell order's card token. Empty (the default): no gateway,
+# a finalised upsell order waits in accounts receivable. completion.payments.SimulatedGateway
+# is for demo data and tests only.
+PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "")
 # "lock": never process pending payments, lock the basket (LC-1); "wait": keep it waiting.
 PENDING_PAYMENT_POLICY = env_str("PENDING_PAYMENT_POLICY", "lock")
 if PENDING_PAYMENT_POLICY not in {"lock", "wait"}:
@@ -274,12 +277,19 @@ BACKOFFICE_BASE_URL = env_str("BACKOFFICE_BASE_URL", "http://127.0.0.1:8000").rs
 # RL-8: recovery links (BasketUrl) in e-mails and the API start with this (the shop's
 # public address, where /basket/recover/<guid>/ is served).
 SHOP_BASE_URL = env_str("SHOP_BASE_URL", BACKOFFICE_BASE_URL).rstrip("/")
+# RL-1 / IN-5: where "Continue to checkout" on the basket page leads, in the shop; {guid} is
+# the basket's GUID and {visitor} (optional) the signed reference of an anonymous visitor,
+# for GET /api/visitors/<reference>/baskets/.
+SHOP_CHECKOUT_URL = env_str("SHOP_CHECKOUT_URL", SHOP_BASE_URL + "/checkout/?basket={guid}")
 # AB-4: reminder e-mails for abandoned baskets, this long after the abandonment was
 # captured; abandonments captured longer than REMINDER_MAX_AGE ago get none (so turning the
 # feature on does not mail every old abandonment).
 REMINDERS_ENABLED = env_bool("REMINDERS_ENABLED", True)
+# The steps' delays are staff-edited (admin → Reminder steps); REMINDER_AFTER is the first
+# step's delay in the default sequence the migration creates.
 REMINDER_AFTER = timedelta(minutes=env_int("REMINDER_AFTER_MINUTES", 60, 0))
-REMINDER_MAX_AGE = timedelta(hours=env_int("REMINDER_MAX_AGE_HOURS", 72, 1))
+# Longer than the last default step (72 hours), so the whole sequence fits.
+REMINDER_MAX_AGE = timedelta(hours=env_int("REMINDER_MAX_AGE_HOURS", 168, 1))
 
 BUSINESS_SETTINGS = (
     "BASKET_ABANDON_AFTER",

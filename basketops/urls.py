@@ -10,5 +10,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("baskets.urls")),
+    path("api/", include("completion.urls")),
+    path("api/", include("recovery.api_urls")),
     path("", include("recovery.urls")),
 ]

@@ -11,6 +11,19 @@ from .exceptions import BasketNotFound, InvalidGuid
 from .models import Basket, BasketEvent, EventAction, Status
 
 
+class ShopperAddresses(NamedTuple):
+    payment_address: dict
+    delivery_address: dict
+
+
+def basket_addresses_for_shopper(basket: Basket) -> ShopperAddresses:
+    """RL-1: the addresses a shopper (and the storefront acting for them) sees: none while
+    recovery withholds them, though they stay stored for staff."""
+    if basket.addresses_withheld_at is not None:
+        return ShopperAddresses({}, {})
+    return ShopperAddresses(basket.payment_address, basket.delivery_address)
+
+
 def basket_list() -> QuerySet[Basket]:
     """Baskets with what the grid and the list API show, in one query per page."""
     return Basket.objects.select_related("shop_account", "customer_account").order_by(

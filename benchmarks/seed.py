@@ -138,6 +138,8 @@ def _basket_expressions(shop_accounts: int, customers: int, lines: int):
         "billing_object": f"CASE WHEN {anonymous} THEN '' ELSE 'Customer ' || 1 + mod({shop}, "
         f"{customers}) END",
         "purchaser_type": f"CASE WHEN {anonymous} THEN '' ELSE 'account' END",
+        # A guest's e-mail from the checkout details: anonymous idle baskets are leads too.
+        "email": f"CASE WHEN {anonymous} THEN 'guest' || g || '@example.com' ELSE '' END",
         "total": total,
         "currency": "'EUR'",
         "location": "'EU'",

@@ -75,3 +75,17 @@ class ApplicationText(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class ReminderOptOut(models.Model):
+    """AB-4: an e-mail address that receives no reminder (a guest's, or a login's too);
+    stored lower-case."""
+
+    email = models.EmailField(unique=True)
+    opted_out_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "reminder opt-out"
+
+    def __str__(self) -> str:
+        return self.email

@@ -13,10 +13,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from basketops.business import business_setting
 from baskets.exceptions import BasketNotFound
 from baskets.models import (
     AccountType,
@@ -42,7 +42,8 @@ from baskets.services.storefront_errors import HoldEnded, StorefrontInputError
 from baskets.services.transitions import event_record
 
 from .exceptions import LoginNeeded, RecoveryRefused
-from .models import ShopperBasket
+from .links import UnsubscribeTarget
+from .models import ReminderOptOut, ShopperBasket
 from .ownership import recovery_decide
 from .shoppers import Shopper
 
@@ -92,7 +93,7 @@ def basket_recover(
     """
     parsed = guid_parse(guid)
     if multiple_baskets is None:
-        multiple_baskets = settings.MULTIPLE_BASKETS
+        multiple_baskets = business_setting("MULTIPLE_BASKETS")
     with transaction.atomic():
         _shopper_lock(shopper)
         try:
@@ -248,13 +249,14 @@ def _codes_revalidate(
 def _checkout_details_filter(
     basket: Basket, recovery: Recovery, payload: dict[str, Any], fields: list[str]
 ) -> None:
-    """RL-1: addresses only past the address step; the order comment is never recovered."""
+    """RL-1: addresses only past the address step (before it they stay stored, withheld
+    from the shopper until the step is passed again); the order comment is not recovered."""
     passed_address_step = STAGE_ORDER.index(basket.stage) > STAGE_ORDER.index(ADDRESS_STAGE)
     if not passed_address_step and (basket.payment_address or basket.delivery_address):
-        basket.payment_address = {}
-        basket.delivery_address = {}
-        fields += ["payment_address", "delivery_address"]
-        payload["addresses_cleared"] = True
+        if basket.addresses_withheld_at is None:
+            basket.addresses_withheld_at = timezone.now()
+            fields.append("addresses_withheld_at")
+        payload["addresses_withheld"] = True
         recovery.notices.append(
             "Addresses entered before the checkout step was finished are not kept; please "
             "enter them again at checkout."
@@ -333,3 +335,13 @@ def shop_account_reminders_opt_out(*, shop_account_guid: uuid.UUID) -> bool:
         guid=shop_account_guid, reminder_opt_out_at__isnull=True
     ).update(reminder_opt_out_at=timezone.now())
     return bool(updated) or ShopAccount.objects.filter(guid=shop_account_guid).exists()
+
+
+def reminders_opt_out(*, target: UnsubscribeTarget) -> bool:
+    """AB-4: the login or address gets no reminder from now on; False for an unknown login."""
+    if target.shop_account_guid is not None:
+        return shop_account_reminders_opt_out(shop_account_guid=target.shop_account_guid)
+    ReminderOptOut.objects.get_or_create(
+        email=target.email.lower(), defaults={"opted_out_at": timezone.now()}
+    )
+    return True

@@ -16,15 +16,16 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from basketops.business import business_setting
 from baskets.exceptions import BasketNotFound, InvalidGuid
 from baskets.models import Status
-from baskets.selectors import guid_parse
+from baskets.selectors import basket_addresses_for_shopper, guid_parse
 
 from .exceptions import LoginNeeded, RecoveryRefused
-from .links import unsubscribe_token_read
+from .links import checkout_url, unsubscribe_token_read
 from .selectors import basket_page_lines, shopper_baskets
 from .services import basket_recover as basket_recover_service
-from .services import shop_account_reminders_opt_out
+from .services import reminders_opt_out
 from .shoppers import shopper_from_request
 from .texts import text_render
 
@@ -83,6 +84,13 @@ def basket_current(request: HttpRequest) -> HttpResponse:
     others = [entry.basket for entry in entries if entry.deactivated_at is not None]
     context = {
         "basket": current,
+        "addresses": basket_addresses_for_shopper(current) if current is not None else None,
+        # RL-1 / IN-5: on into the shop's checkout with this basket.
+        "checkout_url": (
+            checkout_url(current.guid, visitor_token=shopper.visitor_token)
+            if current is not None
+            else ""
+        ),
         "lines": basket_page_lines(current) if current is not None else [],
         "editable": current is not None and current.status == Status.ACTIVE,
         "status_label": Status(current.status).label if current is not None else "",
@@ -90,7 +98,7 @@ def basket_current(request: HttpRequest) -> HttpResponse:
             (basket, reverse("recovery:recover", kwargs={"guid": str(basket.guid)}))
             for basket in others
         ],
-        "multiple_baskets": settings.MULTIPLE_BASKETS,
+        "multiple_baskets": business_setting("MULTIPLE_BASKETS"),
         "shop_location": request.session.get(LOCATION_SESSION_KEY, ""),
     }
     return render(request, "recovery/basket.html", context)
@@ -100,9 +108,7 @@ def basket_current(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def reminders_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """AB-4: the signed link in a reminder e-mail; the account gets no reminder any more."""
-    account_guid = unsubscribe_token_read(token)
-    if account_guid is None or not shop_account_reminders_opt_out(
-        shop_account_guid=account_guid
-    ):
+    target = unsubscribe_token_read(token)
+    if target is None or not reminders_opt_out(target=target):
         return _message_page(request, "basket_UnsubscribeInvalid", "", 400)
     return _message_page(request, "basket_Unsubscribed", "", 200)

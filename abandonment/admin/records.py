@@ -1,30 +1,85 @@
-"""Captured abandonments (AB-1), with the rates and most abandoned products (AB-6)."""
+"""Captured abandonments (AB-1), reminders sent by hand (AB-4), and the rates, recovered
+revenue and most abandoned products (AB-6)."""
 
-from django.contrib import admin
+from datetime import timedelta
 
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+
+from baskets.access import personal_data_visible
 from baskets.admin.paging import CappedCountPaginator
+from baskets.services.actors import Actor
 
 from ..models import Abandonment
-from ..selectors import abandonment_stats
+from ..selectors import abandonment_daily, abandonment_stats, abandonments_between
+from ..services.reminders import abandonment_reminder_send_now
+from .charts import daily_chart
+
+COLUMNS = (
+    "basket_guid",
+    "captured_at",
+    "last_activity_at",
+    "total",
+    "currency",
+    "reminders_sent",
+    "reminded_at",
+    "recovered_at",
+)
+# AC-1: shown only to staff who may see shop-account personal data.
+PERSONAL_COLUMNS = ("name", "email")
+
+
+# The analytics' default range, and the longest one a page draws.
+ANALYTICS_DEFAULT_DAYS = 30
+ANALYTICS_MAX_DAYS = 366
+
+
+class AnalyticsRangeForm(forms.Form):
+    date_from = forms.DateField(
+        label="From",
+        input_formats=["%m/%d/%Y"],
+        error_messages={"invalid": "Enter the date as MM/DD/YYYY."},
+    )
+    date_to = forms.DateField(
+        label="To",
+        input_formats=["%m/%d/%Y"],
+        error_messages={"invalid": "Enter the date as MM/DD/YYYY."},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to:
+            if date_from > date_to:
+                raise forms.ValidationError("The From date must not be after the To date.")
+            if (date_to - date_from).days >= ANALYTICS_MAX_DAYS:
+                raise forms.ValidationError(f"Choose at most {ANALYTICS_MAX_DAYS} days.")
+        return cleaned
 
 
 @admin.register(Abandonment)
 class AbandonmentAdmin(admin.ModelAdmin):
-    list_display = (
-        "basket_guid",
-        "captured_at",
-        "last_activity_at",
-        "shop_account_email",
-        "total",
-        "currency",
-        "reminded_at",
-        "recovered_at",
-    )
+    list_display = COLUMNS
     list_filter = ("recovered_at", "reminded_at")
     date_hierarchy = "captured_at"
     paginator = CappedCountPaginator
     show_full_result_count = False
     change_list_template = "admin/abandonment/abandonment/change_list.html"
+    actions = ["reminder_send_now"]
+
+    def get_list_display(self, request):
+        if personal_data_visible(request.user):
+            return (*COLUMNS[:3], *PERSONAL_COLUMNS, *COLUMNS[3:])
+        return COLUMNS
+
+    def get_exclude(self, request, obj=None):
+        if personal_data_visible(request.user):
+            return ()
+        return ("name", "email", "shop_account_email", "reminder_email", "payment_address")
 
     def changelist_view(self, request, extra_context=None):
         """AB-6: abandonment and recovery rates and the most abandoned products, for the
@@ -34,6 +89,64 @@ class AbandonmentAdmin(admin.ModelAdmin):
         if changelist is not None:
             response.context_data["stats"] = abandonment_stats(changelist.queryset)
         return response
+
+    @admin.action(permissions=["view"], description="Send the next reminder e-mail now")
+    def reminder_send_now(self, request, queryset):
+        """AB-4: the next step of each selected abandonment's sequence, by hand."""
+        actor = Actor.staff(request.user)
+        sent = refused = 0
+        for abandonment_id in queryset.values_list("pk", flat=True):
+            if abandonment_reminder_send_now(abandonment_id=abandonment_id, actor=actor):
+                sent += 1
+            else:
+                refused += 1
+        if sent:
+            self.message_user(request, f"{sent} reminder(s) sent.", messages.SUCCESS)
+        if refused:
+            self.message_user(
+                request,
+                f"{refused} not sent: the shopper came back, ordered or opted out, has no "
+                "e-mail, or had every step of the sequence already.",
+                messages.WARNING,
+            )
+
+    def get_urls(self):
+        analytics = path(
+            "analytics/",
+            self.admin_site.admin_view(self.analytics_view),
+            name="abandonment_abandonment_analytics",
+        )
+        return [analytics, *super().get_urls()]
+
+    def analytics_view(self, request):
+        """AB-6: per day of a chosen range, the abandonment rate, recovery rate and
+        recovered revenue, as a chart and a table, and the range's most abandoned products."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        today = timezone.localdate()
+        default_from = today - timedelta(days=ANALYTICS_DEFAULT_DAYS - 1)
+        form = AnalyticsRangeForm(
+            request.GET
+            or {"date_from": f"{default_from:%m/%d/%Y}", "date_to": f"{today:%m/%d/%Y}"}
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Abandonment analytics",
+            "form": form,
+        }
+        if not form.is_valid():
+            return TemplateResponse(
+                request, "admin/abandonment/abandonment/analytics.html", context, status=400
+            )
+        date_from, date_to = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+        days = abandonment_daily(date_from, date_to)
+        context |= {
+            "days": days,
+            "chart": daily_chart(days),
+            "stats": abandonment_stats(abandonments_between(date_from, date_to)),
+        }
+        return TemplateResponse(request, "admin/abandonment/abandonment/analytics.html", context)
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -5,7 +5,7 @@ from pathlib import Path
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
@@ -16,6 +16,7 @@ from ..models import (
     ReportSchedule,
     ReportStatus,
 )
+from ..selectors import abandon_reports_visible
 from ..services.reports import ReportRangeError, abandon_report_request, report_range_check
 
 
@@ -53,6 +54,7 @@ class AbandonReportAdmin(admin.ModelAdmin):
     """The report pickup area: each report's state and progress, and its download."""
 
     form = AbandonReportForm
+    add_form_template = "admin/abandonment/abandonreport/add_form.html"
     list_display = (
         "__str__",
         "status",
@@ -79,6 +81,31 @@ class AbandonReportAdmin(admin.ModelAdmin):
         "error",
         "download",
     )
+
+    def get_queryset(self, request):
+        """AB-3: only the requester's reports (and those mailed to them); administrators
+        see all. Any other report is a 404, not a hint that it exists."""
+        return abandon_reports_visible(request.user).select_related("requested_by")
+
+    def _visible_or_404(self, request, object_id) -> None:
+        try:
+            report_id = int(object_id)
+        except (TypeError, ValueError):
+            raise Http404("No such report.") from None
+        if not self.get_queryset(request).filter(pk=report_id).exists():
+            raise Http404("No such report.")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().delete_view(request, object_id, extra_context)
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -129,7 +156,8 @@ class AbandonReportAdmin(admin.ModelAdmin):
     def download_view(self, request, report_id: int):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        report = AbandonReport.objects.filter(pk=report_id, status=ReportStatus.DONE).first()
+        self._visible_or_404(request, report_id)
+        report = self.get_queryset(request).filter(pk=report_id, status=ReportStatus.DONE).first()
         if report is None or not report.file:
             self.message_user(
                 request, "That report is not ready or does not exist.", messages.ERROR
@@ -142,9 +170,19 @@ class AbandonReportAdmin(admin.ModelAdmin):
 
 @admin.register(ReportSchedule)
 class ReportScheduleAdmin(admin.ModelAdmin):
-    list_display = ("name", "frequency", "next_run_at", "active")
+    """AB-3: reports made every day, week or calendar month and mailed to chosen staff."""
+
+    list_display = ("name", "frequency", "next_run_at", "active", "recipient_list")
     list_filter = ("frequency", "active")
     exclude = ("created_by",)
+    filter_horizontal = ("recipients",)
+
+    @admin.display(description="recipients")
+    def recipient_list(self, schedule) -> str:
+        return ", ".join(user.get_username() for user in schedule.recipients.all())
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("recipients")
 
     def save_model(self, request, obj, form, change):
         if not change:

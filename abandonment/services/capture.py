@@ -2,30 +2,44 @@
 
 from datetime import datetime
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from basketops.business import business_setting
 from baskets.models import Status
+from completion.models import UpsellOffer
 
 from ..models import Abandonment
 
 SWEEP_BATCH = 5_000
 
-# One statement per batch: pick idle Active baskets (skipping rows another worker holds),
-# mark them abandoned and store their contents as they were.
-SWEEP_SQL = """
+# One statement per batch: pick idle Active baskets that are leads (seed 004: at least one
+# line and an e-mail to reach the shopper by), skipping rows another worker holds; mark them
+# abandoned and store their contents and contact details as they were. Paid baskets and
+# baskets in an upsell offer are never captured: the upsell timer makes them orders (AB-5).
+# Idle baskets that are no leads stay unmarked (a line or an e-mail added later makes them
+# leads), so each batch's scan of the partial index passes over them again.
+SWEEP_SQL = f"""
 WITH batch AS (
-    SELECT id FROM baskets_basket
-    WHERE status = %(active)s AND abandoned_at IS NULL AND last_activity_at < %(idle_since)s
-    ORDER BY last_activity_at
+    SELECT basket.id FROM baskets_basket AS basket
+    LEFT JOIN baskets_shopaccount AS account ON account.id = basket.shop_account_id
+    WHERE basket.status = %(active)s AND basket.abandoned_at IS NULL
+      AND basket.last_activity_at <= %(idle_since)s
+      AND basket.paid_at IS NULL
+      AND (COALESCE(account.email, '') <> '' OR basket.email <> '')
+      AND EXISTS (SELECT 1 FROM baskets_line AS line WHERE line.basket_id = basket.id)
+      AND NOT EXISTS (
+          SELECT 1 FROM {UpsellOffer._meta.db_table} AS offer WHERE offer.basket_id = basket.id
+      )
+    ORDER BY basket.last_activity_at
     LIMIT %(limit)s
-    FOR UPDATE SKIP LOCKED
+    FOR UPDATE OF basket SKIP LOCKED
 ), marked AS (
     UPDATE baskets_basket AS basket SET abandoned_at = %(now)s
     FROM batch WHERE basket.id = batch.id
     RETURNING basket.id, basket.guid, basket.last_activity_at, basket.total, basket.currency,
-              basket.shop_account_id
+              basket.shop_account_id, basket.email, basket.payment_address,
+              basket.coupon_codes, basket.purchaser_label
 ), contents AS (
     -- One grouped pass over the batch's lines rather than a subquery per basket.
     SELECT line.basket_id,
@@ -36,30 +50,39 @@ WITH batch AS (
     FROM baskets_line AS line JOIN marked ON marked.id = line.basket_id
     GROUP BY line.basket_id
 )
-INSERT INTO completion_abandonment
-    (basket_id, basket_guid, captured_at, last_activity_at, shop_account_email, total, currency,
-     lines, recovered_at)
+INSERT INTO {Abandonment._meta.db_table}
+    (basket_id, basket_guid, captured_at, last_activity_at, shop_account_email, email, name,
+     payment_address, coupon_codes, total, currency, lines, recovered_at)
 SELECT marked.id, marked.guid, %(now)s, marked.last_activity_at, COALESCE(account.email, ''),
+       -- The login's own address first; a guest's from the checkout details.
+       COALESCE(NULLIF(account.email, ''), marked.email),
+       LEFT(COALESCE(NULLIF(account.name, ''), NULLIF(marked.payment_address->>'name', ''),
+            NULLIF(concat_ws(' ', marked.payment_address->>'first_name',
+                             marked.payment_address->>'last_name'), ''),
+            marked.purchaser_label, ''), 200),
+       marked.payment_address, marked.coupon_codes,
        marked.total, marked.currency, COALESCE(contents.lines, '[]'::json), NULL
 FROM marked
 LEFT JOIN contents ON contents.basket_id = marked.id
 LEFT JOIN baskets_shopaccount AS account ON account.id = marked.shop_account_id
-"""
+"""  # noqa: S608 - table names from model metadata, values bound
 
 
 def abandonment_sweep(
     *, now: datetime | None = None, batch_size: int = SWEEP_BATCH
 ) -> tuple[int, bool]:
-    """Capture one batch of Active baskets idle past ``BASKET_ABANDON_AFTER``.
-
-    Returns (baskets captured, whether more may remain). Locks only the batch's rows.
-    """
+    """AB-1: capture one batch of idle lead baskets as (count, has_more); locks the batch."""
     now = now or timezone.now()
-    idle_since = now - settings.BASKET_ABANDON_AFTER
+    idle_since = now - business_setting("BASKET_ABANDON_AFTER")
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             SWEEP_SQL,
-            {"active": Status.ACTIVE, "idle_since": idle_since, "limit": batch_size, "now": now},
+            {
+                "active": Status.ACTIVE,
+                "idle_since": idle_since,
+                "limit": batch_size,
+                "now": now,
+            },
         )
         count = cursor.rowcount
     return count, count == batch_size
@@ -69,7 +92,7 @@ def abandonment_purge(
     *, now: datetime | None = None, batch_size: int = SWEEP_BATCH
 ) -> tuple[int, bool]:
     """AB-2: delete abandonments older than ``ABANDONMENT_RETENTION``, one batch at a time."""
-    cutoff = (now or timezone.now()) - settings.ABANDONMENT_RETENTION
+    cutoff = (now or timezone.now()) - business_setting("ABANDONMENT_RETENTION")
     ids = list(
         Abandonment.objects.filter(captured_at__lt=cutoff)
         .order_by("id")

@@ -1,108 +1,206 @@
-"""AB-4: reminder e-mails for abandoned baskets, holding the basket's recovery link.
+"""AB-4: reminder sequences for abandoned baskets, each mail holding the recovery link.
 
-A reminder goes to the e-mail address of the login that owns the basket, REMINDER_AFTER
-after the abandonment was captured, when:
+Staff define the steps (``ReminderStep``: delay after the capture, subject and body as
+Django templates). Step *n* goes to the abandonment's e-mail (the login's, or the guest's
+from the checkout details) once its delay has passed, when:
 
+- the gap between this step and the previous one has passed since the previous mail;
 - the basket is still Active, the shopper has not been back since (no activity after the
-  capture) and the abandonment is not recovered;
+  capture: coming back ends the sequence) and the abandonment is not recovered (ordered);
 - it had lines, and was captured less than REMINDER_MAX_AGE ago;
-- neither that login nor any other login with the same address opted out
-  (``ShopAccount.reminder_opt_out_at``, set by the unsubscribe link in every reminder).
+- the address has not opted out: neither by a reminder's unsubscribe link
+  (``recovery.models.ReminderOptOut``) nor by any login with that address
+  (``ShopAccount.reminder_opt_out_at``).
 
-Never twice for the same abandonment: a batch is claimed in a short transaction (``SELECT
-... FOR UPDATE SKIP LOCKED``, so two workers never take the same row) by setting
-``reminded_at``; the claim commits before any mail is sent. A mail the server refuses gives
-its claim back for the next run; a worker that dies after the claim sends nothing for those
-rows rather than risk a second mail.
+Never twice for one step: a batch is claimed in a short transaction (``SELECT ... FOR
+UPDATE SKIP LOCKED``, so two workers never take the same row) by counting the step as sent
+and inserting its ``ReminderSend`` row (unique per abandonment and step); the claim commits
+before any mail is sent. A mail the server refuses gives its claim back for the next run; a
+worker that dies after the claim sends nothing for those rows rather than risk a second
+mail. Each mail sent is recorded in the basket's timeline.
 """
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
-from django.template.loader import render_to_string
+from django.db.models.functions import Lower
+from django.template import Context, Template
 from django.utils import timezone
 
-from baskets.models import Product, ShopAccount, Status
+from basketops.business import business_setting
+from baskets.models import EventAction, Product, ShopAccount, Status
+from baskets.services.actors import Actor
+from baskets.services.transitions import event_record
 from recovery.links import basket_runtime_values, unsubscribe_url
+from recovery.models import ReminderOptOut
 
-from ..models import Abandonment
+from ..models import Abandonment, ReminderSend, ReminderStep
 
 logger = logging.getLogger(__name__)
 
 # Reminders one run claims and sends before re-queueing itself.
 BATCH_SIZE = 100
-TEMPLATE = "abandonment/email/basket_reminder.txt"
-SUBJECT = "You left something in your basket"
+REMINDERS = Actor.system("reminders")
+FOOTER = (
+    "\n\nYou receive this e-mail because you left a basket in our shop. To receive no more "
+    "reminders, open this link: {unsubscribe}\n"
+)
+# What a preview in the admin shows in place of a real basket (no shopper's data).
+SAMPLE = {
+    "name": "Ada Lovelace",
+    "Basket": {
+        "BasketGUID": "00000000-0000-4000-8000-000000000000",
+        "BasketUrl": "https://shop.example.com/basket/recover/00000000-0000-4000-8000-000000000000/",
+    },
+    "lines": [
+        {"quantity": 2, "name": "Kettle", "product_id": "PRD-1", "variant_id": "",
+         "unit_price": "10.00"},
+    ],
+    "total": "20.00",
+    "currency": "EUR",
+}
 
 
-def _due_q(now: datetime) -> Q:
-    opted_out = ShopAccount.objects.filter(
-        email__iexact=OuterRef("basket__shop_account__email"),
-        reminder_opt_out_at__isnull=False,
+@dataclass(frozen=True)
+class Claimed:
+    abandonment: Abandonment
+    step: ReminderStep
+    step_number: int
+
+
+def reminder_steps() -> list[ReminderStep]:
+    """The active steps of the sequence, in the order they go out."""
+    return list(ReminderStep.objects.filter(active=True).order_by("delay", "id"))
+
+
+def _reachable_q(now: datetime) -> Q:
+    """Abandonments a reminder may still go to: stops on activity, order or opt-out."""
+    address_opted_out = ReminderOptOut.objects.filter(email=Lower(OuterRef("email")))
+    login_opted_out = ShopAccount.objects.filter(
+        email__iexact=OuterRef("email"), reminder_opt_out_at__isnull=False
     )
     return (
         Q(
-            reminded_at__isnull=True,
             recovered_at__isnull=True,
-            captured_at__lte=now - settings.REMINDER_AFTER,
-            captured_at__gte=now - settings.REMINDER_MAX_AGE,
+            captured_at__gte=now - business_setting("REMINDER_MAX_AGE"),
             basket__status=Status.ACTIVE,
-            basket__shop_account__isnull=False,
-            basket__shop_account__reminder_opt_out_at__isnull=True,
             basket__last_activity_at__lte=F("captured_at"),
         )
-        & ~Q(basket__shop_account__email="")
+        & ~Q(email="")
         & ~Q(lines=[])
-        & ~Exists(opted_out)
+        & ~Q(basket__shop_account__reminder_opt_out_at__isnull=False)
+        & ~Exists(address_opted_out)
+        & ~Exists(login_opted_out)
     )
 
 
+def _due_q(now: datetime, steps: list[ReminderStep]) -> Q:
+    """Step n is due when n - 1 steps went out, its delay has passed, and the gap between
+    the two steps has passed since the previous mail: a sender that was down, or a step
+    sent by hand, never makes two mails arrive together."""
+    due = Q(pk__in=[])
+    previous = None
+    for index, step in enumerate(steps):
+        step_due = Q(reminders_sent=index, captured_at__lte=now - step.delay)
+        if previous is not None:
+            step_due &= Q(reminded_at__lte=now - (step.delay - previous.delay))
+        due |= step_due
+        previous = step
+    return _reachable_q(now) & due
+
+
 def reminders_due(*, now: datetime | None = None):
-    """Abandonments a reminder is due for (no lock); for the admin and the tests."""
-    return Abandonment.objects.filter(_due_q(now or timezone.now()))
+    """Abandonments a reminder step is due for (no lock); for the admin and the tests."""
+    return Abandonment.objects.filter(_due_q(now or timezone.now(), reminder_steps()))
 
 
-def _claim(now: datetime, batch_size: int) -> tuple[list[Abandonment], bool]:
+def _claim(
+    queryset, steps: list[ReminderStep], now: datetime, batch_size: int
+) -> tuple[list[Claimed], bool]:
     with transaction.atomic():
         rows = list(
-            Abandonment.objects.select_for_update(of=("self",), skip_locked=True)
-            .filter(_due_q(now))
+            queryset.select_for_update(of=("self",), skip_locked=True)
             .select_related("basket__shop_account")
             .order_by("captured_at", "pk")[: batch_size + 1]
         )
         has_more = len(rows) > batch_size
-        rows = rows[:batch_size]
-        for row in rows:
-            row.reminded_at = now
-            row.reminder_email = row.basket.shop_account.email
-        Abandonment.objects.bulk_update(rows, ["reminded_at", "reminder_email"])
-    return rows, has_more
+        claimed = [
+            Claimed(row, steps[row.reminders_sent], row.reminders_sent + 1)
+            for row in rows[:batch_size]
+        ]
+        for item in claimed:
+            item.abandonment.reminders_sent = item.step_number
+            item.abandonment.reminded_at = now
+            item.abandonment.reminder_email = item.abandonment.email
+        Abandonment.objects.bulk_update(
+            [item.abandonment for item in claimed],
+            ["reminders_sent", "reminded_at", "reminder_email"],
+        )
+        # The unique constraint is the last word: a step is never claimed twice.
+        ReminderSend.objects.bulk_create(
+            ReminderSend(
+                abandonment=item.abandonment,
+                step_number=item.step_number,
+                step=item.step,
+                email=item.abandonment.email,
+                sent_at=now,
+            )
+            for item in claimed
+        )
+    return claimed, has_more
 
 
-def _message(abandonment: Abandonment, names: dict[str, str], connection) -> EmailMultiAlternatives:
-    basket = abandonment.basket
-    account = basket.shop_account
-    unsubscribe = unsubscribe_url(account.guid)
+def _claim_release(item: Claimed, claimed_at: datetime) -> None:
+    with transaction.atomic():
+        ReminderSend.objects.filter(
+            abandonment=item.abandonment, step_number=item.step_number, sent_at=claimed_at
+        ).delete()
+        Abandonment.objects.filter(
+            pk=item.abandonment.pk, reminders_sent=item.step_number, reminded_at=claimed_at
+        ).update(reminders_sent=item.step_number - 1, reminded_at=None)
+
+
+def reminder_render(step: ReminderStep, context: dict) -> tuple[str, str]:
+    """The step's subject (one line) and body for ``context``; plain text, not escaped."""
+    subject = Template(step.subject).render(Context(context, autoescape=False))
+    body = Template(step.body).render(Context(context, autoescape=False))
+    return " ".join(subject.split()), body
+
+
+def reminder_preview(step: ReminderStep) -> tuple[str, str]:
+    """The step rendered for a sample basket, with the footer every mail gets."""
+    subject, body = reminder_render(step, SAMPLE)
+    return subject, body + FOOTER.format(unsubscribe="https://shop.example.com/…")
+
+
+def _message(item: Claimed, names: dict[str, str], connection) -> EmailMultiAlternatives:
+    abandonment = item.abandonment
+    account = abandonment.basket.shop_account
+    if account is not None and account.email.lower() == abandonment.email.lower():
+        unsubscribe = unsubscribe_url(account.guid)
+    else:
+        unsubscribe = unsubscribe_url(email=abandonment.email)
     context = {
-        "Basket": basket_runtime_values(basket),
-        "name": account.name,
+        "Basket": basket_runtime_values(abandonment.basket),
+        "name": abandonment.name,
         "lines": [
             {**line, "name": names.get(line.get("product_id", ""), line.get("product_id", ""))}
             for line in abandonment.lines
         ],
         "total": abandonment.total,
         "currency": abandonment.currency,
-        "unsubscribe_url": unsubscribe,
     }
+    subject, body = reminder_render(item.step, context)
     return EmailMultiAlternatives(
-        subject=SUBJECT,
-        body=render_to_string(TEMPLATE, context),
+        subject=subject,
+        body=body + FOOTER.format(unsubscribe=unsubscribe),
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[abandonment.reminder_email],
+        to=[abandonment.email],
         headers={
             "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -111,26 +209,22 @@ def _message(abandonment: Abandonment, names: dict[str, str], connection) -> Ema
     )
 
 
-def _claims_release(abandonment_ids: list[int], claimed_at: datetime) -> None:
-    Abandonment.objects.filter(pk__in=abandonment_ids, reminded_at=claimed_at).update(
-        reminded_at=None, reminder_email=""
+def _sent_record(item: Claimed, actor: Actor, now: datetime) -> None:
+    """AB-4: the mail is in the basket's timeline."""
+    event_record(
+        basket=item.abandonment.basket,
+        action=EventAction.REMINDER_SENT,
+        actor=actor,
+        reason=f"Reminder {item.step_number}: {item.step.subject}",
+        payload={"step": item.step_number, "abandonment": item.abandonment.pk},
+        at=now,
     )
 
 
-def basket_reminders_send(
-    *, now: datetime | None = None, batch_size: int = BATCH_SIZE
-) -> tuple[int, bool]:
-    """AB-4: claim and send one batch of due reminders. Returns (sent, whether more remain).
-
-    Locks only the claimed abandonment rows, and only while claiming; no row lock is held
-    while mail is sent."""
-    if not settings.REMINDERS_ENABLED:
-        return 0, False
-    now = now or timezone.now()
-    claimed, has_more = _claim(now, batch_size)
-    if not claimed:
-        return 0, False
-    product_ids = {line.get("product_id", "") for row in claimed for line in row.lines}
+def _send(claimed: list[Claimed], now: datetime, actor: Actor) -> int:
+    product_ids = {
+        line.get("product_id", "") for item in claimed for line in item.abandonment.lines
+    }
     names = dict(Product.objects.filter(pk__in=product_ids).values_list("pk", "name"))
     sent = 0
     connection = get_connection()
@@ -138,24 +232,57 @@ def basket_reminders_send(
         connection.open()
     except OSError:
         # The mail server cannot be reached: give every claim back for the next run.
-        _claims_release([row.pk for row in claimed], now)
+        for item in claimed:
+            _claim_release(item, now)
         logger.exception("basket reminders not sent: no mail connection; will retry")
         raise
     try:
-        for abandonment in claimed:
+        for item in claimed:
             try:
-                _message(abandonment, names, connection).send()
+                _message(item, names, connection).send()
             except OSError:
                 # SMTPException is an OSError: give the claim back for the next run.
-                _claims_release([abandonment.pk], now)
+                _claim_release(item, now)
                 logger.exception(
-                    "reminder for abandonment %s (basket %s) not sent; will retry",
-                    abandonment.pk,
-                    abandonment.basket_id,
+                    "reminder %s for abandonment %s (basket %s) not sent; will retry",
+                    item.step_number,
+                    item.abandonment.pk,
+                    item.abandonment.basket_id,
                 )
                 continue
+            _sent_record(item, actor, now)
             sent += 1
     finally:
         connection.close()
+    return sent
+
+
+def basket_reminders_send(
+    *, now: datetime | None = None, batch_size: int = BATCH_SIZE
+) -> tuple[int, bool]:
+    """AB-4: send one batch of due steps, each once; locks the claimed rows only to claim."""
+    if not business_setting("REMINDERS_ENABLED"):
+        return 0, False
+    now = now or timezone.now()
+    steps = reminder_steps()
+    if not steps:
+        return 0, False
+    claimed, has_more = _claim(
+        Abandonment.objects.filter(_due_q(now, steps)), steps, now, batch_size
+    )
+    if not claimed:
+        return 0, False
+    sent = _send(claimed, now, REMINDERS)
     logger.info("sent %s basket reminder(s)", sent)
     return sent, has_more
+
+
+def abandonment_reminder_send_now(*, abandonment_id: int, actor: Actor) -> bool:
+    """AB-4: send the next step now, by hand, if still reachable; locks the row to claim."""
+    now = timezone.now()
+    steps = reminder_steps()
+    reachable = Abandonment.objects.filter(
+        _reachable_q(now), pk=abandonment_id, reminders_sent__lt=len(steps)
+    )
+    claimed, _ = _claim(reachable, steps, now, 1)
+    return bool(claimed) and _send(claimed, now, actor) == 1

@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from ..links import basket_url
 from ..models import Basket, Line, PaymentResult
+from ..selectors import basket_addresses_for_shopper
 from ..services.storefront_errors import StorefrontInputError
 
 
@@ -68,6 +69,33 @@ class BasketSerializer(BasketSummarySerializer):
             "location",
             "lines",
         )
+
+
+class StorefrontBasketSerializer(BasketSerializer):
+    """What a storefront needs to carry a (recovered) basket on to checkout (RL-1, IN-5):
+    the basket plus user values, the addresses the shopper may see, order comment, e-mail.
+    For storefront clients only; status readers get ``BasketSerializer``."""
+
+    payment_address = serializers.SerializerMethodField()
+    delivery_address = serializers.SerializerMethodField()
+
+    class Meta(BasketSerializer.Meta):
+        fields = (
+            *BasketSerializer.Meta.fields,
+            "user_values",
+            "payment_address",
+            "delivery_address",
+            "order_comment",
+            "email",
+        )
+
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
+    def get_payment_address(self, basket: Basket) -> dict:
+        return basket_addresses_for_shopper(basket).payment_address
+
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
+    def get_delivery_address(self, basket: Basket) -> dict:
+        return basket_addresses_for_shopper(basket).delivery_address
 
 
 class BasketStatusSerializer(serializers.Serializer):
@@ -153,6 +181,12 @@ class CheckoutInput(serializers.Serializer):
     location = serializers.CharField(max_length=60, required=False, allow_blank=True)
     user_values = JsonObjectField(required=False)
     order_comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    email = serializers.EmailField(
+        max_length=254,
+        required=False,
+        allow_blank=True,
+        help_text="the shopper's e-mail; how a guest is reached about an abandoned basket",
+    )
 
 
 class StageInput(serializers.Serializer):

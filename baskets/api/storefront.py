@@ -20,7 +20,6 @@ from .read import BasketListView
 from .serializers import (
     IDEMPOTENCY_KEY,
     BasketCreateInput,
-    BasketSerializer,
     CheckoutInput,
     CodeInput,
     LineAddInput,
@@ -28,6 +27,7 @@ from .serializers import (
     PaymentInput,
     PaymentOutput,
     StageInput,
+    StorefrontBasketSerializer,
     validated,
 )
 
@@ -47,7 +47,8 @@ class StorefrontView(APIView):
     def basket_response(self, guid, *, http_status: int = status.HTTP_200_OK) -> Response:
         basket = basket_get(guid=guid)
         return Response(
-            BasketSerializer(basket, context={"request": self.request}).data, status=http_status
+            StorefrontBasketSerializer(basket, context={"request": self.request}).data,
+            status=http_status,
         )
 
     def actor(self) -> Actor:
@@ -57,7 +58,7 @@ class StorefrontView(APIView):
 class BasketCollectionView(StorefrontView, BasketListView):
     """GET: the list (API-1). POST: create a basket (API-2)."""
 
-    @extend_schema(request=BasketCreateInput, responses={201: BasketSerializer})
+    @extend_schema(request=BasketCreateInput, responses={201: StorefrontBasketSerializer})
     def post(self, request):
         data = validated(BasketCreateInput, request.data)
         owner = storefront.basket_owner_resolve(
@@ -72,7 +73,7 @@ class BasketCollectionView(StorefrontView, BasketListView):
 
 
 class LineListView(StorefrontView):
-    @extend_schema(request=LineAddInput, responses={200: BasketSerializer})
+    @extend_schema(request=LineAddInput, responses={200: StorefrontBasketSerializer})
     def post(self, request, guid: str):
         data = validated(LineAddInput, request.data)
         basket = storefront.line_add(guid=guid, **data)
@@ -80,20 +81,20 @@ class LineListView(StorefrontView):
 
 
 class LineDetailView(StorefrontView):
-    @extend_schema(request=LineChangeInput, responses={200: BasketSerializer})
+    @extend_schema(request=LineChangeInput, responses={200: StorefrontBasketSerializer})
     def patch(self, request, guid: str, line_id: int):
         data = validated(LineChangeInput, request.data)
         basket = storefront.line_change(guid=guid, line_id=line_id, quantity=data["quantity"])
         return self.basket_response(basket.guid)
 
-    @extend_schema(request=None, responses={200: BasketSerializer})
+    @extend_schema(request=None, responses={200: StorefrontBasketSerializer})
     def delete(self, request, guid: str, line_id: int):
         basket = storefront.line_remove(guid=guid, line_id=line_id)
         return self.basket_response(basket.guid)
 
 
 class CouponListView(StorefrontView):
-    @extend_schema(request=CodeInput, responses={200: BasketSerializer})
+    @extend_schema(request=CodeInput, responses={200: StorefrontBasketSerializer})
     def post(self, request, guid: str):
         data = validated(CodeInput, request.data)
         basket = storefront.coupon_apply(guid=guid, code=data["code"])
@@ -101,14 +102,14 @@ class CouponListView(StorefrontView):
 
 
 class CouponDetailView(StorefrontView):
-    @extend_schema(request=None, responses={200: BasketSerializer})
+    @extend_schema(request=None, responses={200: StorefrontBasketSerializer})
     def delete(self, request, guid: str, code: str):
         basket = storefront.coupon_remove(guid=guid, code=code)
         return self.basket_response(basket.guid)
 
 
 class GiftCardListView(StorefrontView):
-    @extend_schema(request=CodeInput, responses={200: BasketSerializer})
+    @extend_schema(request=CodeInput, responses={200: StorefrontBasketSerializer})
     def post(self, request, guid: str):
         data = validated(CodeInput, request.data)
         basket = storefront.gift_card_apply(guid=guid, code=data["code"])
@@ -116,7 +117,7 @@ class GiftCardListView(StorefrontView):
 
 
 class GiftCardDetailView(StorefrontView):
-    @extend_schema(request=None, responses={200: BasketSerializer})
+    @extend_schema(request=None, responses={200: StorefrontBasketSerializer})
     def delete(self, request, guid: str, code: str):
         basket = storefront.gift_card_remove(guid=guid, code=code)
         return self.basket_response(basket.guid)
@@ -125,7 +126,7 @@ class GiftCardDetailView(StorefrontView):
 class CheckoutView(StorefrontView):
     """Addresses, delivery and payment method, location, user values, order comment."""
 
-    @extend_schema(request=CheckoutInput, responses={200: BasketSerializer})
+    @extend_schema(request=CheckoutInput, responses={200: StorefrontBasketSerializer})
     def patch(self, request, guid: str):
         data = validated(CheckoutInput, request.data)
         basket = storefront.basket_checkout_update(guid=guid, changes=data)
@@ -135,7 +136,7 @@ class CheckoutView(StorefrontView):
 class StageView(StorefrontView):
     """Move the checkout one stage on (or back); Payment starts a payment attempt."""
 
-    @extend_schema(request=StageInput, responses={200: BasketSerializer})
+    @extend_schema(request=StageInput, responses={200: StorefrontBasketSerializer})
     def post(self, request, guid: str):
         data = validated(StageInput, request.data)
         basket = storefront.basket_stage_move(
@@ -150,7 +151,7 @@ class StageView(StorefrontView):
 class PaymentReturnView(StorefrontView):
     """The shopper came back from the payment page."""
 
-    @extend_schema(request=None, responses={200: BasketSerializer})
+    @extend_schema(request=None, responses={200: StorefrontBasketSerializer})
     def post(self, request, guid: str):
         validated(serializers.Serializer, request.data)
         basket = storefront.basket_payment_return(guid=guid, actor=self.actor())
@@ -160,7 +161,7 @@ class PaymentReturnView(StorefrontView):
 class ResumeView(StorefrontView):
     """Take a basket up again after staff unlocked it (starts a new storefront session)."""
 
-    @extend_schema(request=None, responses={200: BasketSerializer})
+    @extend_schema(request=None, responses={200: StorefrontBasketSerializer})
     def post(self, request, guid: str):
         validated(serializers.Serializer, request.data)
         basket = storefront.basket_resume(guid=guid, actor=self.actor())

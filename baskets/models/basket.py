@@ -104,6 +104,14 @@ class Basket(models.Model):
     payment_method = models.CharField(max_length=60, blank=True)
     location = models.CharField(max_length=60, blank=True)
     order_comment = models.TextField(blank=True)
+    # RL-1: recovery withheld the addresses (the shopper had not passed the address step):
+    # they stay stored but are hidden from the shopper until the step is passed again or
+    # new addresses are entered (``baskets.selectors.basket_addresses_for_shopper``).
+    addresses_withheld_at = models.DateTimeField(null=True, blank=True)
+    # The shopper's e-mail as the storefront sent it with the checkout details; a guest's
+    # only way to be reached (AB-1, AB-4). A login's own address is on its shop account.
+    # db_default: bulk loaders (demo data, benchmarks) insert baskets naming their columns.
+    email = models.EmailField(blank=True, default="", db_default="")
 
     total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     currency = models.CharField(max_length=3, default="EUR")

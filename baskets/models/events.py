@@ -37,6 +37,8 @@ class EventAction(models.TextChoices):
     FINISH_UPSELL = "finish_upsell", "Upsell offer finished"
     # Shopper side.
     RECOVER = "recover", "Recovered from a link"
+    # Abandonment (AB-4): one reminder e-mail of a sequence went to the shopper.
+    REMINDER_SENT = "reminder_sent", "Reminder e-mail sent"
 
 
 class BasketEvent(models.Model):

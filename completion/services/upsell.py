@@ -5,39 +5,41 @@ declined charge still makes the order, which then waits in accounts receivable."
 import logging
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from basketops.business import business_setting
 from baskets.exceptions import TransitionNotAllowed
 from baskets.locks import basket_lock_row
 from baskets.models import EventAction, Status
 from baskets.services.actors import Actor
+from baskets.services.storefront.holds import basket_editable_check
 from baskets.services.transitions import basket_finalise_unpaid, basket_mark_paid, event_record
 
 from ..exceptions import GatewayUnavailable
 from ..models import UpsellOffer
-from ..payments import payment_gateway
+from ..payments import ChargeResult, payment_gateway
 
 logger = logging.getLogger(__name__)
 UPSELL = Actor.system("upsell")
+NO_GATEWAY = (
+    "No payment gateway is configured (PAYMENT_GATEWAY is empty), so the card was not "
+    "charged; collect the payment from the customer."
+)
 
 
 def upsell_enter(*, basket_id: int, actor: Actor, payment_token: str) -> UpsellOffer:
-    """The shopper entered the upsell offer: start (or restart) the timer. Locks the basket."""
+    """AB-5: start (or restart) the upsell timer of an editable basket; locks the basket."""
     with transaction.atomic():
         basket = basket_lock_row(basket_id)
-        if basket.status != Status.ACTIVE:
-            raise TransitionNotAllowed(
-                action="enter_upsell", current=basket.status, basket_id=basket_id
-            )
+        basket_editable_check(basket)
         now = timezone.now()
         offer, _ = UpsellOffer.objects.update_or_create(
             basket=basket,
             defaults={
                 "entered_at": now,
-                "finalise_at": now + settings.UPSELL_FINALISE_AFTER,
+                "finalise_at": now + business_setting("UPSELL_FINALISE_AFTER"),
                 "payment_token": payment_token,
                 "finished_at": None,
                 "finalised_at": None,
@@ -113,14 +115,18 @@ def upsell_finalise(*, offer_id: int, now: datetime | None = None) -> bool:
         # Claimed: no other worker charges this offer while this one does.
         offer.finalised_at = now
         offer.save(update_fields=["finalised_at"])
+    gateway = payment_gateway()
     try:
-        # The basket's GUID is the charge reference, so a gateway deduplicates a retry.
-        result = payment_gateway().charge(
-            amount=basket.total,
-            currency=basket.currency,
-            token=offer.payment_token,
-            reference=str(basket.guid),
-        )
+        if gateway is None:
+            result = ChargeResult(ok=False, message=NO_GATEWAY)
+        else:
+            # The basket's GUID is the charge reference, so a gateway deduplicates a retry.
+            result = gateway.charge(
+                amount=basket.total,
+                currency=basket.currency,
+                token=offer.payment_token,
+                reference=str(basket.guid),
+            )
     except GatewayUnavailable as error:
         logger.warning("upsell %s: gateway unavailable, retrying later: %s", offer_id, error)
         UpsellOffer.objects.filter(pk=offer_id).update(finalised_at=None)

@@ -9,23 +9,30 @@ from django.utils import timezone
 
 from abandonment.models import Abandonment, AbandonReport, ReportSchedule, ReportStatus
 from abandonment.services.reports import (
+    COLUMNS,
     abandon_report_build,
     abandon_report_request,
     report_schedules_run,
 )
+from baskets.links import basket_url
 from baskets.services.actors import Actor
-from tests.support.factories import UserFactory
+from tests.support.factories import ProductFactory, UserFactory
 
 REPORTS = "/admin/abandonment/abandonreport/"
 
 
-def abandonment(day: date, *, lines, recovered=False, email="ada@example.com"):
-    at = timezone.make_aware(datetime.combine(day, datetime.min.time())) + timedelta(hours=10)
+def abandonment(day: date, *, lines, recovered=False, email="ada@example.com", hour=10):
+    at = timezone.make_aware(datetime.combine(day, datetime.min.time())) + timedelta(hours=hour)
     return Abandonment.objects.create(
         basket_guid="3f2c8a4e-5b1d-4c3e-9a7f-0d1e2f3a4b5c",
         captured_at=at,
         last_activity_at=at - timedelta(hours=1),
         shop_account_email=email,
+        email=email,
+        name="Ada Lovelace",
+        payment_address={"name": "Ada Lovelace", "street": "1 Main St", "city": "London",
+                         "phone": "+44 20 7946 0000"},
+        coupon_codes=["SPRING10"],
         total="30.00",
         currency="EUR",
         lines=lines,
@@ -83,7 +90,8 @@ def test_bad_dates_are_form_errors_and_queue_nothing(staff_client, data, message
 
 @pytest.mark.django_db
 def test_report_spreadsheet_holds_the_range_lines_and_rates(staff_client):
-    """SPEC: AB-3 AB-6"""
+    """SPEC: AB-3 AB-6 — From and To days both included, one row per line."""
+    ProductFactory(id="PRD-1", name="Kettle")
     abandonment(
         date(2026, 3, 1),
         lines=[
@@ -95,6 +103,12 @@ def test_report_spreadsheet_holds_the_range_lines_and_rates(staff_client):
         date(2026, 3, 31),
         lines=[{"product_id": "PRD-1", "variant_id": "", "quantity": 1, "unit_price": "30.00"}],
         recovered=True,
+        hour=23,
+    )
+    abandonment(
+        date(2026, 2, 28),
+        lines=[{"product_id": "OUT", "variant_id": "", "quantity": 1, "unit_price": "1.00"}],
+        hour=23,
     )
     abandonment(
         date(2026, 4, 1),
@@ -119,17 +133,44 @@ def test_report_spreadsheet_holds_the_range_lines_and_rates(staff_client):
     assert download.status_code == 200
     workbook = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content)))
     rows = list(workbook["Abandonments"].iter_rows(values_only=True))
-    assert rows[0][:4] == ("Captured at", "Last activity", "Basket ID", "Shop account e-mail")
-    assert [(row[7], row[8], row[9]) for row in rows[1:]] == [
-        ("PRD-1", "PRD-1-M", 2),
-        ("CRS-2", None, 1),
-        ("PRD-1", None, 1),
-    ]
-    summary = {row[0]: row[1] for row in workbook["Summary"].iter_rows(values_only=True) if row[0]}
-    assert summary["Abandoned baskets"] == 2
-    assert summary["Recovered baskets"] == 1
-    assert summary["Recovery rate"] == 0.5
-    assert summary["PRD-1"] == 2
+    assert rows[0] == tuple(COLUMNS)
+    column = {name: index for index, name in enumerate(COLUMNS)}
+    picked = ("Product ID", "Product name", "Variant ID", "Quantity", "Name", "E-mail")
+    assert [tuple(row[column[name]] for name in picked) for row in rows[1:]] == [
+        ("PRD-1", "Kettle", "PRD-1-M", 2, None, None),
+        ("CRS-2", None, None, 1, None, None),
+        ("PRD-1", "Kettle", None, 1, None, None),
+    ], "requested by no one who may see personal data: those columns stay empty"
+    assert rows[1][column["Recovery link"]] == basket_url(
+        "3f2c8a4e-5b1d-4c3e-9a7f-0d1e2f3a4b5c")
+    assert rows[1][column["Coupon"]] == "SPRING10"
+    summary = {row[0]: row[1:] for row in workbook["Summary"].iter_rows(values_only=True)
+               if row[0]}
+    assert summary["Abandoned baskets"][0] == 2
+    assert summary["Recovered baskets"][0] == 1
+    assert summary["Recovery rate"][0] == 0.5
+    assert summary["Recovered revenue"][0] == 30.0
+    assert summary["PRD-1"][:2] == ("Kettle", 2)
+
+
+@pytest.mark.django_db
+def test_an_administrators_report_is_a_lead_list_with_contact_details():
+    """SPEC: AB-3 AC-1 — name, e-mail, phone and billing address for whoever may see them."""
+    rita = UserFactory(username="rita", is_staff=True, is_superuser=True)
+    abandonment(date(2026, 3, 1), lines=[
+        {"product_id": "PRD-1", "variant_id": "", "quantity": 1, "unit_price": "30.00"}])
+    report = abandon_report_request(
+        actor=Actor.staff(rita), date_from=date(2026, 3, 1), date_to=date(2026, 3, 1)
+    )
+
+    built = abandon_report_build(report_id=report.pk)
+
+    row = next(openpyxl.load_workbook(built.file.open("rb"))["Abandonments"].iter_rows(
+        min_row=2, values_only=True))
+    values = dict(zip(COLUMNS, row, strict=True))
+    assert (values["Name"], values["E-mail"], values["Phone"], values["Billing address"]) == (
+        "Ada Lovelace", "ada@example.com", "+44 20 7946 0000", "1 Main St, London")
+    assert (values["Quantity"], values["Unit price"], values["Basket total"]) == (1, 30.0, 30.0)
 
 
 @pytest.mark.django_db
@@ -140,31 +181,73 @@ def test_download_of_a_report_not_ready_is_a_message(staff_client):
     )
     response = staff_client.get(f"{REPORTS}{report.pk}/download/", follow=True)
     assert any("not ready" in str(m) for m in response.context["messages"])
-    assert staff_client.get(f"{REPORTS}99999/download/", follow=True).status_code == 200
+    assert staff_client.get(f"{REPORTS}99999/download/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("frequency", "run_at", "period", "next_run"),
+    [
+        pytest.param("daily", datetime(2026, 3, 10, 6), (date(2026, 3, 9), date(2026, 3, 9)),
+                     datetime(2026, 3, 11, 6), id="daily-the-day-before"),
+        pytest.param("weekly", datetime(2026, 3, 10, 6), (date(2026, 3, 3), date(2026, 3, 9)),
+                     datetime(2026, 3, 17, 6), id="weekly-the-7-days-before"),
+        pytest.param("monthly", datetime(2026, 3, 1, 6), (date(2026, 2, 1), date(2026, 2, 28)),
+                     datetime(2026, 4, 1, 6), id="monthly-february-not-30-days"),
+        pytest.param("monthly", datetime(2026, 1, 31, 6),
+                     (date(2025, 12, 1), date(2025, 12, 31)),
+                     datetime(2026, 2, 28, 6), id="monthly-from-the-31st-to-february"),
+    ],
+)
+@pytest.mark.django_db
+def test_scheduled_reports_cover_the_period_before_and_run_again_next_period(
+    frequency, run_at, period, next_run
+):
+    """SPEC: AB-3 — daily, weekly and calendar-monthly schedules."""
+    run_at = timezone.make_aware(run_at)
+    schedule = ReportSchedule.objects.create(name="leads", frequency=frequency, next_run_at=run_at)
+
+    assert report_schedules_run(now=run_at) == 1
+
+    report = AbandonReport.objects.get(schedule=schedule)
+    assert (report.date_from, report.date_to) == period
+    schedule.refresh_from_db()
+    assert schedule.next_run_at == timezone.make_aware(next_run)
+    assert report_schedules_run(now=run_at) == 0
 
 
 @pytest.mark.django_db
-def test_scheduled_reports_are_queued_when_due():
-    """SPEC: AB-3"""
+def test_a_finished_scheduled_report_is_mailed_to_its_recipients_once(mailoutbox):
+    """SPEC: AB-3 — the file attached, to the chosen staff, with the pickup area's link."""
+    rita = UserFactory(username="rita", is_staff=True, is_superuser=True)
+    otto = UserFactory(username="otto", is_staff=True)
     now = timezone.now()
     schedule = ReportSchedule.objects.create(
-        name="weekly", frequency="weekly", next_run_at=now - timedelta(minutes=1)
+        name="Daily leads", frequency="daily", next_run_at=now, created_by=rita
     )
-    assert report_schedules_run(now=now) == 1
-    report = AbandonReport.objects.get(schedule=schedule)
-    today = timezone.localdate(now)
-    assert (report.date_from, report.date_to) == (
-        today - timedelta(days=7),
-        today - timedelta(days=1),
-    )
-    schedule.refresh_from_db()
-    assert schedule.next_run_at > now
-    assert report_schedules_run(now=now) == 0
+    schedule.recipients.set([rita, otto])
+    report_schedules_run(now=now)
+    report = AbandonReport.objects.get()
+
+    abandon_report_build(report_id=report.pk)
+    report_schedules_run(now=now)
+
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert sorted(mail.to) == ["otto@example.com", "rita@example.com"]
+    assert mail.subject == "Abandon report: Daily leads"
+    assert "/admin/abandonment/abandonreport/" in mail.body
+    [(name, content, kind)] = mail.attachments
+    assert name.endswith(".xlsx") and kind.endswith("spreadsheetml.sheet")
+    assert openpyxl.load_workbook(io.BytesIO(content))["Abandonments"]["A1"].value == "Captured at"
+    report.refresh_from_db()
+    assert report.requested_by == rita
+    assert report.personal_data is False, "otto may not see personal data"
 
 
 @pytest.mark.django_db
 def test_admin_shows_abandonment_and_recovery_rates_and_top_products(staff_client):
     """SPEC: AB-6"""
+    ProductFactory(id="PRD-7", name="Toaster")
     abandonment(
         date(2026, 3, 1),
         lines=[{"product_id": "PRD-9", "variant_id": "", "quantity": 1, "unit_price": "1.00"}],
@@ -178,5 +261,5 @@ def test_admin_shows_abandonment_and_recovery_rates_and_top_products(staff_clien
     response = staff_client.get("/admin/abandonment/abandonment/")
     stats = response.context_data["stats"]
     assert (stats["abandoned"], stats["recovered"], stats["rate"]) == (4, 1, 0.25)
-    assert stats["top_products"] == [("PRD-7", 3), ("PRD-9", 1)]
+    assert stats["top_products"] == [("PRD-7", "Toaster", 3), ("PRD-9", "", 1)]
     assert "recovery rate 25%" in response.content.decode()

@@ -21,7 +21,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_generate_follow_and_download_the_abandon_report(live_server, tmp_path, settings):
-    """SPEC: AB-3 AB-6"""
+    """SPEC: AB-3 AB-6 — the form's one button says "Generate Report"."""
     settings.MEDIA_ROOT = tmp_path / "media"
     UserFactory(username="rita", is_staff=True, is_superuser=True)
     day = timezone.make_aware(datetime(2026, 3, 10, 12, 0))
@@ -49,9 +49,11 @@ def test_generate_follow_and_download_the_abandon_report(live_server, tmp_path, 
         page.fill("#id_password", "correct horse battery staple")
         page.click("input[type=submit]")
         page.goto(f"{live_server.url}/admin/abandonment/abandonreport/add/")
+        assert page.locator("input[type=submit]").all_inner_texts() == [""]
+        assert page.locator("input[type=submit]").get_attribute("value") == "Generate Report"
         page.fill("#id_date_from", "2026-03-01")
         page.fill("#id_date_to", "03/31/2026")
-        page.click("input[name=_save]")
+        page.click("text=Generate Report")
         assert "Enter the date as MM/DD/YYYY." in page.inner_text("#id_date_from_error")
         page.fill("#id_date_from", "03/01/2026")
         page.click("input[name=_save]")

@@ -14,6 +14,13 @@ from tests.support.completion import paid_basket
 from tests.support.factories import LineFactory, ProductFactory, basket_in_status
 
 SHOPPER = Actor.system("storefront")
+SIMULATED = "completion.payments.SimulatedGateway"
+
+
+@pytest.fixture(autouse=True)
+def simulated_gateway(settings):
+    """These tests choose the charge's outcome by token: the demo and test gateway."""
+    settings.PAYMENT_GATEWAY = SIMULATED
 
 
 def basket_in_upsell(token: str):

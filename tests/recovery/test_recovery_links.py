@@ -16,10 +16,16 @@ from baskets.models import (
     Status,
     Variant,
 )
-from baskets.services.storefront import line_add, line_remove
+from baskets.services.storefront import basket_stage_move, line_add, line_remove
 from recovery.links import basket_runtime_values, basket_url, order_runtime_values
 from recovery.models import ApplicationText, ShopperBasket
-from tests.support.factories import BasketFactory, LineFactory, ProductFactory, basket_in_status
+from tests.support.factories import (
+    SYSTEM,
+    BasketFactory,
+    LineFactory,
+    ProductFactory,
+    basket_in_status,
+)
 from tests.support.recovery import basket_with_line, login_shopper, recover
 
 
@@ -75,12 +81,13 @@ def test_link_brings_back_lines_values_codes_addresses_methods_and_location(clie
     event = BasketEvent.objects.get(basket=basket, action="recover")
     assert event.actor_label == "shopper:anonymous"
     assert event.payload["order_comment_cleared"] is True
-    assert "addresses_cleared" not in event.payload
+    assert "addresses_withheld" not in event.payload
 
 
 @pytest.mark.django_db
 def test_addresses_come_back_only_after_the_address_step_was_passed(client):
-    """SPEC: RL-1 — addresses typed before leaving the Login / register step are not kept."""
+    """SPEC: RL-1 — addresses typed before leaving the Login / register step are withheld
+    from the shopper, yet stay stored; passing the step again shows them again."""
     basket = basket_with_line(stage=Stage.LOGIN_REGISTER)
     basket.payment_address = {"street": "Main Street 1"}
     basket.delivery_address = {"street": "Harbour 9"}
@@ -91,13 +98,21 @@ def test_addresses_come_back_only_after_the_address_step_was_passed(client):
 
     assert response.status_code == 302
     basket.refresh_from_db()
-    assert (basket.payment_address, basket.delivery_address) == ({}, {})
+    assert basket.payment_address == {"street": "Main Street 1"}
+    assert basket.delivery_address == {"street": "Harbour 9"}
+    assert basket.addresses_withheld_at is not None
     assert basket.delivery_method == "courier"
     event = BasketEvent.objects.get(basket=basket, action="recover")
-    assert event.payload["addresses_cleared"] is True
+    assert event.payload["addresses_withheld"] is True
     page = client.get("/basket/")
     assert "Main Street 1" not in page.content.decode()
     assert any("Addresses" in message for message in page_messages(page))
+
+    basket_stage_move(guid=basket.guid, stage=Stage.ADDITIONAL_INFORMATION, actor=SYSTEM)
+
+    page = client.get("/basket/")
+    assert "Main Street 1" in page.content.decode()
+    assert "Harbour 9" in page.content.decode()
 
 
 @pytest.mark.django_db

@@ -77,8 +77,11 @@ def worker_stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
 
 
 @contextmanager
-def celery_workers(count: int, **env: str):
-    broker_flush()
+def celery_workers(count: int, *, flush: bool = True, **env: str):
+    """``count`` worker processes; ``flush=False`` keeps the tasks already queued (the test
+    flushed before queueing them itself)."""
+    if flush:
+        broker_flush()
     processes = [worker_start(f"w{index}", **env) for index in range(count)]
     try:
         workers_ready(count)

@@ -37,11 +37,12 @@ CHECKOUT_FIELDS = (
     "location",
     "user_values",
     "order_comment",
+    "email",
 )
 
 
 def basket_checkout_update(*, guid: uuid.UUID | str, changes: dict[str, Any]) -> Basket:
-    """Set addresses, delivery and payment method, location, user values and comment."""
+    """Set the checkout details (addresses, methods, values, comment, e-mail); locks the basket."""
     unknown = sorted(set(changes) - set(CHECKOUT_FIELDS))
     if unknown:
         raise StorefrontInputError(f"Unknown field(s): {', '.join(unknown)}.", code="unknown_field")
@@ -50,7 +51,12 @@ def basket_checkout_update(*, guid: uuid.UUID | str, changes: dict[str, Any]) ->
         basket_editable_check(basket)
         for field, value in changes.items():
             setattr(basket, field, value)
-        basket_touch(basket, *changes)
+        fields = list(changes)
+        if {"payment_address", "delivery_address"} & set(changes):
+            # RL-1: the shopper entered addresses again; nothing is withheld any more.
+            basket.addresses_withheld_at = None
+            fields.append("addresses_withheld_at")
+        basket_touch(basket, *fields)
     return basket
 
 
@@ -87,6 +93,10 @@ def basket_stage_move(
         previous = basket.stage
         basket.stage = stage
         if previous == Stage.LOGIN_REGISTER and target > current:
+            if basket.addresses_withheld_at is not None:
+                # RL-1: the shopper passed the address step again: the addresses are theirs.
+                basket.addresses_withheld_at = None
+                fields.append("addresses_withheld_at")
             label = purchaser_label or (basket.shop_account.name if basket.shop_account else "")
             if label and not basket.purchaser_label:
                 basket.purchaser_label = label[:200]
