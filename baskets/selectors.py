@@ -18,11 +18,17 @@ def basket_list() -> QuerySet[Basket]:
     )
 
 
-# What the grid shows (CB-1): a dozen of the basket's fifty columns.
+# What the grid shows (CB-1, BM-5, AC-1): a score of the basket's fifty columns.
 GRID_COLUMNS = (
     "id",
     "guid",
     "shop_account__name",
+    "shop_account__email",
+    "customer_account__name",
+    "customer_account__email",
+    "customer_account__erp_account_id",
+    "salesperson__shop_account__name",
+    "manage_booking_completed_at",
     "booking_id",
     "billing_object",
     "purchaser_label",
@@ -40,9 +46,11 @@ GRID_COLUMNS = (
 
 
 def basket_grid_list() -> QuerySet[Basket]:
-    """The grid's rows: its columns only, the owning login joined in, newest first."""
+    """The grid's rows: its columns only, the parties joined in, newest first."""
     return (
-        Basket.objects.select_related("shop_account")
+        Basket.objects.select_related(
+            "shop_account", "customer_account", "salesperson__shop_account"
+        )
         .only(*GRID_COLUMNS)
         .order_by("-created_at", "-id")
     )

@@ -1,13 +1,17 @@
 """The baskets grid (CB-1, BM-3), a basket's items and timeline (CB-2), staff actions."""
 
 import uuid
+from urllib.parse import urlsplit
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 
+from ..access import personal_data_visible
 from ..models import Basket, BasketEvent, CustomerAccount, Line, ShopAccount, Status
 from ..selectors import basket_grid_list, basket_list
 from ..services.actors import Actor
@@ -15,12 +19,16 @@ from ..services.staff import (
     basket_complete_manage_booking,
     basket_delete,
     basket_flag_additional_information,
+    manage_booking_refusal,
 )
 from .actions import decide_with_reason, run_for_each
 from .export import basket_export_view
 from .filtering import BasketFilterSetFilter
 from .locked import LOCKED_CART_ACTIONS, LockedCartAdminMixin, LockedCartFilter
 from .paging import CappedCountPaginator
+
+# The grid row button's field: which basket's manage-booking step to complete (CB-5).
+MANAGE_BOOKING_PARAMETER = "manage_booking_basket"
 
 
 class LineInline(admin.TabularInline):
@@ -64,8 +72,12 @@ class EventInline(admin.TabularInline):
 
 @admin.register(Basket)
 class BasketAdmin(LockedCartAdminMixin, admin.ModelAdmin):
+    # Status and stage first, so they stay on screen at 1440 px (CB-1).
     list_display = (
         "guid",
+        "status",
+        "stage",
+        "manage_booking",
         "creator",
         "booking_id",
         "billing_object",
@@ -74,16 +86,16 @@ class BasketAdmin(LockedCartAdminMixin, admin.ModelAdmin):
         "purchaser_id",
         "booked_user_id",
         "account_type",
-        "status",
-        "stage",
         "created_at",
         "modified_at",
         "total",
     )
+    # Seed 001's identity columns, for those who may see personal data only (AC-1).
+    identity_columns = ("shop_account_email", "account_id", "customer_name", "customer_email")
     list_display_links = ("guid",)
     # Django skips select_related for nullable foreign keys unless told: without this a
     # page makes one query per row.
-    list_select_related = ("shop_account",)
+    list_select_related = ("shop_account", "customer_account", "salesperson__shop_account")
     list_filter = (BasketFilterSetFilter, LockedCartFilter)
     search_fields = ("guid",)
     search_help_text = "A basket GUID, a shop account e-mail, or an ERP account ID."
@@ -109,12 +121,56 @@ class BasketAdmin(LockedCartAdminMixin, admin.ModelAdmin):
             return basket_grid_list()
         return basket_list()
 
+    def get_list_display(self, request):
+        if not personal_data_visible(request.user):
+            return self.list_display
+        at = self.list_display.index("creator") + 1
+        return (*self.list_display[:at], *self.identity_columns, *self.list_display[at:])
+
     @admin.display(description="creator")
     def creator(self, basket: Basket) -> str:
+        """The login that made the basket: the shopper's own, else the salesperson's."""
         account = basket.shop_account
+        if account is None and basket.salesperson_id is not None:
+            account = basket.salesperson.shop_account
         if account is None:
             return "" if basket.purchaser_label else "(anonymous)"
         return account.name
+
+    @admin.display(description="shop account e-mail")
+    def shop_account_email(self, basket: Basket) -> str:
+        return basket.shop_account.email if basket.shop_account_id else ""
+
+    @admin.display(description="ERP account ID")
+    def account_id(self, basket: Basket) -> str:
+        customer = basket.customer_account
+        return customer.erp_account_id if customer is not None else ""
+
+    @admin.display(description="customer name")
+    def customer_name(self, basket: Basket) -> str:
+        customer = basket.customer_account
+        return customer.name if customer is not None else ""
+
+    @admin.display(description="customer e-mail")
+    def customer_email(self, basket: Basket) -> str:
+        customer = basket.customer_account
+        return customer.email if customer is not None else ""
+
+    @admin.display(description="manage booking")
+    def manage_booking(self, basket: Basket):
+        """CB-5: done, or the per-row action, greyed (disabled) where the basket refuses it."""
+        refusal = manage_booking_refusal(basket)
+        done = basket.manage_booking_completed_at is not None
+        return format_html(
+            '{}<button type="submit" class="manage-booking-step" name="{}" value="{}" '
+            'formaction="{}" title="{}"{}>Complete manage step</button>',
+            format_html('<span class="manage-booking-done">Done</span> ') if done else "",
+            MANAGE_BOOKING_PARAMETER,
+            basket.pk,
+            reverse("admin:baskets_basket_manage_booking"),
+            refusal or "Complete the manage booking step and move on to Payment",
+            " disabled" if refusal else "",
+        )
 
     def get_search_results(self, request, queryset, search_term):
         """Exact, indexed matches only: a GUID, an e-mail, or an ERP account ID."""
@@ -241,7 +297,34 @@ class BasketAdmin(LockedCartAdminMixin, admin.ModelAdmin):
             self.admin_site.admin_view(self.export_view),
             name="baskets_basket_export",
         )
-        return [export, *urls]
+        manage_booking = path(
+            "manage-booking/",
+            self.admin_site.admin_view(self.manage_booking_view),
+            name="baskets_basket_manage_booking",
+        )
+        return [export, manage_booking, *urls]
+
+    def manage_booking_view(self, request):
+        """CB-5 from a row's button: the same action for that one basket, back to the grid."""
+        if request.method != "POST" or not self.has_change_permission(request):
+            raise PermissionDenied
+        try:
+            basket_id = int(request.POST.get(MANAGE_BOOKING_PARAMETER, ""))
+        except ValueError:
+            basket_id = None
+        queryset = Basket.objects.filter(pk=basket_id)
+        if basket_id is None or not queryset.exists():
+            self.message_user(request, "No such basket; nothing was changed.", messages.ERROR)
+        else:
+            self.complete_manage_booking(request, queryset)
+        # Back to the grid page the button was on, filters and all.
+        back = request.headers.get("Referer", "")
+        grid = reverse("admin:baskets_basket_changelist")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ) or urlsplit(back).path != grid:
+            back = grid
+        return HttpResponseRedirect(back)
 
     def export_view(self, request):
         return basket_export_view(self, request)

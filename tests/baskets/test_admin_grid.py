@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
-from baskets.models import Basket, BasketEvent, Status
+from baskets.models import Basket, BasketEvent, Stage, Status
 from baskets.roles import roles_ensure
 from tests.support.factories import (
     BasketFactory,
@@ -218,19 +218,67 @@ def test_administrator_gets_the_shop_account_link_unless_anonymous_or_deleted(ad
 
 
 def post_action(client, action, baskets, **extra):
+    """An admin action on the grid showing every basket (open ones and the history)."""
     data = {"action": action, "_selected_action": [b.pk for b in baskets], **extra}
-    return client.post(GRID, data, follow=True)
+    return client.post(f"{GRID}?scope=all", data, follow=True)
+
+
+def basket_rows_snapshot() -> list:
+    return [
+        list(Basket.objects.order_by("pk").values()),
+        list(BasketEvent.objects.order_by("pk").values()),
+    ]
 
 
 @pytest.mark.django_db
-def test_complete_manage_booking_step_is_recorded_once(administrator):
-    """SPEC: CB-5"""
-    basket = BasketFactory()
-    post_action(administrator, "complete_manage_booking", [basket])
-    response = post_action(administrator, "complete_manage_booking", [basket])
-    assert any("already done" in str(m) for m in response.context["messages"])
-    assert Basket.objects.get(pk=basket.pk).manage_booking_completed_at is not None
+def test_complete_manage_booking_step_advances_the_stage_once(administrator):
+    """SPEC: CB-5 — at the manage-booking stage: flag set, stage moves to Payment, one event;
+    again: "already done", nothing changes."""
+    basket = BasketFactory(stage=Stage.MANAGE_BOOKING)
+
+    first = post_action(administrator, "complete_manage_booking", [basket])
+    before = basket_rows_snapshot()
+    again = post_action(administrator, "complete_manage_booking", [basket])
+
+    basket.refresh_from_db()
+    assert [str(m) for m in first.context["messages"]] == [
+        "Manage booking step completed: 1 basket(s)."
+    ]
+    assert basket.manage_booking_completed_at is not None and basket.stage == Stage.PAYMENT
     assert BasketEvent.objects.filter(basket=basket, action="complete_manage_booking").count() == 1
+    assert [str(m) for m in again.context["messages"]] == ["1 basket(s) were already done."]
+    assert basket_rows_snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("status", "stage", "message"),
+    [
+        (Status.COMPLETED, Stage.MANAGE_BOOKING, "the basket is Completed, not Active."),
+        (Status.LOCKED, Stage.MANAGE_BOOKING, "the basket is Locked, not Active."),
+        (Status.ACTIVE, Stage.BASKET, "the basket is at the Basket stage, not Manage booking."),
+        (
+            Status.ACTIVE,
+            Stage.ADDITIONAL_INFORMATION,
+            "the basket is at the Additional information stage, not Manage booking.",
+        ),
+    ],
+    ids=["completed", "locked", "basket-stage", "additional-information-stage"],
+)
+@pytest.mark.django_db
+def test_complete_manage_booking_step_is_refused_and_changes_nothing(
+    administrator, status, stage, message
+):
+    """SPEC: CB-5 — a Completed (or other non-Active) basket, or one not at the manage-booking
+    stage, is refused with a message naming the reason; nothing changes."""
+    basket = basket_in_status(status, stage=stage)
+    before = basket_rows_snapshot()
+
+    response = post_action(administrator, "complete_manage_booking", [basket])
+
+    assert [str(m) for m in response.context["messages"]] == [
+        f"Refused {basket.guid}: Cannot complete the manage booking step: {message}"
+    ]
+    assert basket_rows_snapshot() == before
 
 
 @pytest.mark.django_db
@@ -297,8 +345,17 @@ def test_grid_rows_carry_the_admin_markup_and_readable_values(administrator):
     page = administrator.get(GRID).content.decode()
     assert (f'<input type="checkbox" name="_selected_action" value="{locked.pk}" '
             'class="action-select"') in page
-    assert f'<th class="field-guid"><a href="/admin/baskets/basket/{locked.pk}/change/' in page
-    assert '<td class="field-status">Locked</td>' in page
+    assert (
+        f'<th class="field-guid nowrap"><a href="/admin/baskets/basket/{locked.pk}/change/'
+        in page
+    )
+    assert (
+        f'<span class="grid-guid" title="{locked.guid}">{str(locked.guid)[:8]}…</span>' in page
+    )
+    assert (
+        '<td class="field-status nowrap"><span class="status-badge status-locked">Locked'
+        "</span></td>"
+    ) in page
     assert '<td class="field-account_type">Anonymous</td>' in page
     assert '<td class="field-booking_id">BK&lt;1&gt;</td>' in page
     assert '<td class="field-total">1234.50</td>' in page
