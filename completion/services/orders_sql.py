@@ -54,11 +54,12 @@ WHERE line.basket_id = basket.id AND basket.id = ANY(%(ids)s)
   AND line.kind = %(course)s AND line.booked_user_id = ''
 """
 
-# CB-1: a completed basket carries its order's booking reference, its first seat's booked
-# user and a billing object (the purchaser when nobody set one).
+# CB-1: no completed basket lacks a booking ID (the order's number unless one was given
+# before), its first seat's booked user, or a billing object (the purchaser when unset).
 BOOKING_SQL = """
 UPDATE baskets_basket AS basket
-SET booking_id = batch.number,
+SET booking_id = CASE WHEN basket.booking_id <> '' THEN basket.booking_id
+        ELSE batch.number END,
     booked_user_id = CASE WHEN basket.booked_user_id <> '' THEN basket.booked_user_id
         ELSE COALESCE((SELECT line.booked_user_id FROM baskets_line AS line
                        WHERE line.basket_id = basket.id AND line.kind = %(course)s
