@@ -4,11 +4,15 @@ import uuid
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 
+from basketops.business import business_setting
+
 from .exceptions import BasketNotFound, InvalidGuid
 from .models import Basket, BasketEvent, EventAction, Status
+from .roles import ADMINISTRATOR
 
 
 def basket_list() -> QuerySet[Basket]:
@@ -107,3 +111,20 @@ def baskets_needing_staff(*, now: datetime, waiting_longer_than: timedelta) -> B
         .filter(waiting_since__lte=now - waiting_longer_than)
         .order_by("waiting_since", "pk"),
     )
+
+
+def staff_notification_recipients() -> list[str]:
+    """Who gets staff e-mails (LC-5): the live setting's addresses, else every active System
+    administrator with an e-mail address."""
+    configured = business_setting("STAFF_NOTIFICATION_EMAILS")
+    if configured:
+        return list(configured)
+    administrators = (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=ADMINISTRATOR)
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+        .order_by("email")
+    )
+    return list(administrators)

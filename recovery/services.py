@@ -13,10 +13,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from basketops.business import business_setting
 from baskets.exceptions import BasketNotFound
 from baskets.models import (
     AccountType,
@@ -92,7 +92,7 @@ def basket_recover(
     """
     parsed = guid_parse(guid)
     if multiple_baskets is None:
-        multiple_baskets = settings.MULTIPLE_BASKETS
+        multiple_baskets = business_setting("MULTIPLE_BASKETS")
     with transaction.atomic():
         _shopper_lock(shopper)
         try:

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from basketops.business import business_setting
 from baskets.exceptions import BasketNotFound, InvalidGuid
 from baskets.models import Status
 from baskets.selectors import guid_parse
@@ -90,7 +91,7 @@ def basket_current(request: HttpRequest) -> HttpResponse:
             (basket, reverse("recovery:recover", kwargs={"guid": str(basket.guid)}))
             for basket in others
         ],
-        "multiple_baskets": settings.MULTIPLE_BASKETS,
+        "multiple_baskets": business_setting("MULTIPLE_BASKETS"),
         "shop_location": request.session.get(LOCATION_SESSION_KEY, ""),
     }
     return render(request, "recovery/basket.html", context)

@@ -2,10 +2,10 @@
 
 from datetime import datetime
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from basketops.business import business_setting
 from baskets.models import Status
 
 from ..models import Abandonment
@@ -55,7 +55,7 @@ def abandonment_sweep(
     Returns (baskets captured, whether more may remain). Locks only the batch's rows.
     """
     now = now or timezone.now()
-    idle_since = now - settings.BASKET_ABANDON_AFTER
+    idle_since = now - business_setting("BASKET_ABANDON_AFTER")
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             SWEEP_SQL,
@@ -69,7 +69,7 @@ def abandonment_purge(
     *, now: datetime | None = None, batch_size: int = SWEEP_BATCH
 ) -> tuple[int, bool]:
     """AB-2: delete abandonments older than ``ABANDONMENT_RETENTION``, one batch at a time."""
-    cutoff = (now or timezone.now()) - settings.ABANDONMENT_RETENTION
+    cutoff = (now or timezone.now()) - business_setting("ABANDONMENT_RETENTION")
     ids = list(
         Abandonment.objects.filter(captured_at__lt=cutoff)
         .order_by("id")

@@ -1,6 +1,7 @@
 """The basket domain (SPEC section 1): parties, catalogue, baskets, orders, events."""
 
 from .basket import AccountType, Basket, ItemKind, Line, Stage, Status
+from .business_settings import BusinessSettingChange
 from .catalogue import Coupon, GiftCard, Product, Variant
 from .events import BasketEvent, EventAction
 from .orders import CourseEnrolment, Invoice, Order, OrderLine
@@ -11,6 +12,7 @@ __all__ = [
     "AccountType",
     "Basket",
     "BasketEvent",
+    "BusinessSettingChange",
     "Coupon",
     "CourseEnrolment",
     "CustomerAccount",
