@@ -4,7 +4,7 @@ from .basket import AccountType, Basket, ItemKind, Line, Stage, Status
 from .business_settings import BusinessSettingChange
 from .catalogue import Coupon, GiftCard, Product, Variant
 from .events import BasketEvent, EventAction
-from .orders import CourseEnrolment, Invoice, Order, OrderLine
+from .orders import CourseEnrolment, Invoice, Order, OrderLine, ReceivableOutcome
 from .parties import CustomerAccount, PurchaserType, Salesperson, ShopAccount
 from .payments import PaymentResult
 
@@ -26,6 +26,7 @@ __all__ = [
     "PaymentResult",
     "Product",
     "PurchaserType",
+    "ReceivableOutcome",
     "Salesperson",
     "ShopAccount",
     "Stage",
