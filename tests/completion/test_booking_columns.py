@@ -49,7 +49,7 @@ def storefront_checkout(api, owner: dict) -> str:
         assert moved.status_code == 200, moved.json()
     paid = api.post(
         f"/api/baskets/{guid}/payment/",
-        {"result": "paid", "provider_reference": "PSP-77", "masked_card_number": "411111******1111"},
+        {"result": "paid", "provider_reference": "PSP-7", "masked_card_number": "411111******1111"},
         format="json",
     )
     assert paid.status_code == 200, paid.json()
