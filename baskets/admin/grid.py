@@ -24,7 +24,12 @@ from ..services.staff import (
 from .actions import decide_with_reason, run_for_each
 from .export import basket_export_view
 from .filtering import BasketFilterSetFilter
-from .locked import LOCKED_CART_ACTIONS, LockedCartAdminMixin, LockedCartFilter
+from .locked import (
+    LOCKED_CART_ACTIONS,
+    LOCKED_CART_COLUMNS,
+    LockedCartAdminMixin,
+    LockedCartFilter,
+)
 from .paging import CappedCountPaginator
 
 # The grid row button's field: which basket's manage-booking step to complete (CB-5).
@@ -122,10 +127,15 @@ class BasketAdmin(LockedCartAdminMixin, admin.ModelAdmin):
         return basket_list()
 
     def get_list_display(self, request):
-        if not personal_data_visible(request.user):
-            return self.list_display
-        at = self.list_display.index("creator") + 1
-        return (*self.list_display[:at], *self.identity_columns, *self.list_display[at:])
+        columns = list(self.list_display)
+        if request.GET.get(LockedCartFilter.parameter_name) == "locked":
+            # LC-3: what staff match against the payment provider, beside the status.
+            at = columns.index("stage") + 1
+            columns[at:at] = LOCKED_CART_COLUMNS
+        if personal_data_visible(request.user):
+            at = columns.index("creator") + 1
+            columns[at:at] = self.identity_columns
+        return columns
 
     @admin.display(description="creator")
     def creator(self, basket: Basket) -> str:
