@@ -1,4 +1,4 @@
-"""The baskets grid (CB-1, BM-3), a basket's items and timeline (CB-2), staff actions."""
+"""The baskets grid (CB-1, BM-3), staff actions; the basket page is ``detail.py`` (CB-2)."""
 
 import uuid
 from urllib.parse import urlsplit
@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from ..access import personal_data_visible
-from ..models import Basket, BasketEvent, CustomerAccount, Line, ShopAccount, Status
+from ..models import Basket, BasketEvent, CustomerAccount, ShopAccount, Status
 from ..selectors import basket_grid_list, basket_list
 from ..services.actors import Actor
 from ..services.staff import (
@@ -22,6 +22,7 @@ from ..services.staff import (
     manage_booking_refusal,
 )
 from .actions import decide_with_reason, run_for_each
+from .detail import BasketDetailMixin
 from .export import basket_export_view
 from .filtering import BasketFilterSetFilter
 from .locked import (
@@ -36,47 +37,8 @@ from .paging import CappedCountPaginator
 MANAGE_BOOKING_PARAMETER = "manage_booking_basket"
 
 
-class LineInline(admin.TabularInline):
-    model = Line
-    extra = 0
-    can_delete = False
-    fields = (
-        "kind",
-        "product_id",
-        "variant_id",
-        "quantity",
-        "unit_of_measure_id",
-        "unit_price",
-        "booked_user_id",
-    )
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class EventInline(admin.TabularInline):
-    model = BasketEvent
-    verbose_name = "timeline entry"
-    verbose_name_plural = "timeline"
-    extra = 0
-    can_delete = False
-    fields = ("created_at", "action", "from_status", "to_status", "actor_label", "reason")
-    readonly_fields = fields
-    ordering = ("created_at", "id")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(Basket)
-class BasketAdmin(LockedCartAdminMixin, admin.ModelAdmin):
+class BasketAdmin(BasketDetailMixin, LockedCartAdminMixin, admin.ModelAdmin):
     # Status and stage first, so they stay on screen at 1440 px (CB-1).
     list_display = (
         "guid",
@@ -110,7 +72,6 @@ class BasketAdmin(LockedCartAdminMixin, admin.ModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     ordering = ("-created_at", "-id")
     sortable_by = ("created_at", "modified_at", "total")
-    inlines = (LineInline, EventInline)
     actions = (
         "complete_manage_booking",
         "flag_additional_information",
@@ -204,35 +165,6 @@ class BasketAdmin(LockedCartAdminMixin, admin.ModelAdmin):
             return queryset.none(), False
         customers = CustomerAccount.objects.filter(erp_account_id=term).values_list("pk", flat=True)
         return queryset.filter(customer_account_id__in=list(customers)), False
-
-    # --- detail -------------------------------------------------------------------------
-    @staticmethod
-    def _shop_account_field(request) -> str:
-        """BM-5: only users who may see shop accounts get the link (chosen per request)."""
-        if request.user.has_perm("baskets.view_shopaccount"):
-            return "shop_account_link"
-        return "shop_account_name"
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in Basket._meta.fields] + [self._shop_account_field(request)]
-
-    def get_fields(self, request, obj=None):
-        fields = [f.name for f in Basket._meta.fields if f.name not in {"id", "shop_account"}]
-        return [self._shop_account_field(request), *fields]
-
-    @admin.display(description="shop account")
-    def shop_account_link(self, basket: Basket) -> str:
-        """BM-5: "View shop account" only when the account exists."""
-        account = basket.shop_account
-        if account is None:
-            return "(anonymous or deleted)"
-        url = reverse("admin:baskets_shopaccount_change", args=[account.pk])
-        return format_html('<a href="{}">View shop account: {}</a>', url, account.name)
-
-    @admin.display(description="shop account")
-    def shop_account_name(self, basket: Basket) -> str:
-        account = basket.shop_account
-        return "(anonymous or deleted)" if account is None else account.name
 
     def has_add_permission(self, request) -> bool:
         # Baskets are made by shoppers and storefronts, never in the back office.

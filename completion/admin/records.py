@@ -7,7 +7,7 @@ from django.template.response import TemplateResponse
 
 from baskets.admin.paging import CappedCountPaginator
 from baskets.exceptions import BasketError
-from baskets.models import Order, ReceivableOutcome
+from baskets.models import Invoice, Order, ReceivableOutcome
 from baskets.services.actors import Actor
 
 from ..models import WorkerHeartbeat
@@ -119,6 +119,27 @@ class OrderAdmin(admin.ModelAdmin):
         return basket_link(order.basket)
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(admin.ModelAdmin):
+    """Invoices made by completion, one per order; read-only."""
+
+    list_display = ("number", "order", "amount", "currency", "created_at")
+    list_select_related = ("order",)
+    search_fields = ("=number", "=order__number")
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    readonly_fields = ("order", "number", "amount", "currency", "created_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
