@@ -377,3 +377,27 @@ def test_every_grid_column_is_loaded_by_the_grid_query():
         except FieldDoesNotExist:
             continue
         assert name in GRID_COLUMNS, name
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [("System administrator", True), ("Order processor", False)],
+    ids=["administrator-sees-identity", "order-processor-does-not"],
+)
+@pytest.mark.django_db
+def test_identity_columns_only_for_those_who_may_see_personal_data(client, role, shown):
+    """SPEC: BM-5 AC-1 — seed 001's shop account e-mail, ERP account ID, customer name and
+    e-mail are grid columns for System administrators only."""
+    client.force_login(staff(role))
+    basket = BasketFactory(customer=True)
+
+    page = client.get(GRID).content.decode()
+
+    cells = [
+        f'<td class="field-shop_account_email">{basket.shop_account.email}</td>',
+        f'<td class="field-account_id">{basket.customer_account.erp_account_id}</td>',
+        f'<td class="field-customer_name">{basket.customer_account.name}</td>',
+        f'<td class="field-customer_email">{basket.customer_account.email}</td>',
+    ]
+    assert [cell in page for cell in cells] == [shown] * 4
+    assert ("column-shop_account_email" in page) is shown
