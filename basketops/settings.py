@@ -85,7 +85,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "constance",
+    # django-constance (live business settings), named for staff: basketops/apps.py.
+    "basketops.apps.BusinessSettingsConfig",
     "baskets",
     "recovery",
     "completion",

@@ -25,8 +25,8 @@ MOMENT_FORMAT = "%Y-%m-%d %H:%M"
 
 # Copies the full basket GUID (the cell shows its first 8 characters).
 COPY_BUTTON = (
-    '<button type="button" class="copy-guid" data-guid="{text}" title="Copy the GUID" '
-    "onclick=\"navigator.clipboard.writeText(this.dataset.guid)\">⧉</button>"
+    '<button type="button" class="copy-guid" data-guid="{text}" title="Copy the full GUID" '
+    "onclick=\"navigator.clipboard.writeText(this.dataset.guid)\">copy</button>"
 )
 
 
