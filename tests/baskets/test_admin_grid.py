@@ -401,3 +401,41 @@ def test_identity_columns_only_for_those_who_may_see_personal_data(client, role,
     ]
     assert [cell in page for cell in cells] == [shown] * 4
     assert ("column-shop_account_email" in page) is shown
+
+
+@pytest.mark.parametrize(
+    ("role", "posted", "status", "message"),
+    [
+        ("Order processor", "eligible", 302, "Manage booking step completed: 1 basket(s)."),
+        (
+            "Order processor",
+            "early",
+            302,
+            "Cannot complete the manage booking step: the basket is at the Basket stage",
+        ),
+        ("Order processor", "not-a-number", 302, "No such basket; nothing was changed."),
+        ("Order processor", "unknown", 302, "No such basket; nothing was changed."),
+        (None, "eligible", 403, None),
+    ],
+    ids=["eligible", "refused-stage", "malformed-id", "unknown-id", "staff-without-role"],
+)
+@pytest.mark.django_db
+def test_manage_booking_row_button_endpoint(client, role, posted, status, message):
+    """SPEC: CB-5 section 7 — the grid row's button: the service's answer as a message,
+    bad input a message, no permission a 403; only an eligible basket changes."""
+    eligible = BasketFactory(stage=Stage.MANAGE_BOOKING)
+    early = BasketFactory(stage=Stage.BASKET)
+    ids = {"eligible": eligible.pk, "early": early.pk, "not-a-number": "x1", "unknown": 10**9}
+    user = staff(role) if role else UserFactory(username="nobody", is_staff=True)
+    client.force_login(user)
+    before = list(Basket.objects.filter(pk=early.pk).values())
+
+    response = client.post(f"{GRID}manage-booking/", {"manage_booking_basket": ids[posted]})
+
+    assert response.status_code == status
+    if message is not None:
+        shown = [str(m) for m in client.get(GRID).context["messages"]]
+        assert len(shown) == 1 and message in shown[0]
+    eligible.refresh_from_db()
+    assert (eligible.stage == Stage.PAYMENT) is (posted == "eligible" and status == 302)
+    assert list(Basket.objects.filter(pk=early.pk).values()) == before
