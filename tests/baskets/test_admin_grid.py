@@ -8,11 +8,12 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
-from baskets.models import Basket, BasketEvent, Stage, Status
+from baskets.models import Basket, BasketEvent, Salesperson, Stage, Status
 from baskets.roles import roles_ensure
 from tests.support.factories import (
     BasketFactory,
     LineFactory,
+    ShopAccountFactory,
     UserFactory,
     basket_in_status,
 )
@@ -46,6 +47,9 @@ def test_grid_lists_baskets_with_a_fixed_number_of_queries(
     """SPEC: CB-1 CB-7 — the grid's columns, anonymous baskets recognisable, no per-row query."""
     for _ in range(60):
         BasketFactory(customer=True, booking_id="BK1", billing_object="Northwind / C1")
+    for index in range(5):
+        seller = Salesperson.objects.create(shop_account=ShopAccountFactory(name=f"Seller {index}"))
+        BasketFactory(salesperson=seller, account_type="customer", purchaser_label="Seller")
     anonymous = BasketFactory()
     with django_assert_max_num_queries(12):
         response = administrator.get(GRID)
@@ -68,6 +72,7 @@ def test_grid_lists_baskets_with_a_fixed_number_of_queries(
         assert header in page, header
     assert str(anonymous.guid) in page
     assert "(anonymous)" in page
+    assert '<td class="field-creator">Seller 4</td>' in page
 
 
 @pytest.mark.django_db
