@@ -108,9 +108,7 @@ class BasketAdmin(BasketDetailMixin, LockedCartAdminMixin, admin.ModelAdmin):
             return "" if basket.purchaser_label else "(anonymous)"
         return account.name
 
-    @admin.display(description="shop account e-mail")
-    def shop_account_email(self, basket: Basket) -> str:
-        return basket.shop_account.email if basket.shop_account_id else ""
+    # shop_account_email: BasketDetailMixin's, the same on the page and in the grid.
 
     @admin.display(description="ERP account ID")
     def account_id(self, basket: Basket) -> str:
