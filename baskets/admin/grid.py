@@ -133,7 +133,7 @@ class BasketAdmin(BasketDetailMixin, LockedCartAdminMixin, admin.ModelAdmin):
         return format_html(
             '{}<button type="submit" class="manage-booking-step" name="{}" value="{}" '
             'formaction="{}" title="{}"{}>Complete manage step</button>',
-            format_html('<span class="manage-booking-done">Done</span> ') if done else "",
+            format_html('<span class="manage-booking-done">{}</span> ', "Done") if done else "",
             MANAGE_BOOKING_PARAMETER,
             basket.pk,
             reverse("admin:baskets_basket_manage_booking"),
