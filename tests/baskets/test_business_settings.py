@@ -141,3 +141,15 @@ def test_bad_settings_are_refused_with_a_message_and_change_nothing(client, chan
     assert response.status_code == 200
     assert error in response.content.decode()
     assert stored_values() == before
+
+
+@pytest.mark.django_db
+def test_admin_index_shows_the_live_value_not_the_environments(client, settings):
+    """SPEC: section 8 LC-5 — the sidebar's "e-mail system messages" is the value in force."""
+    settings.EMAIL_SYSTEM_MESSAGES = True
+    client.force_login(staff("System administrator"))
+    client.post(PAGE, settings_form(client, EMAIL_SYSTEM_MESSAGES=False))
+
+    page = client.get("/admin/").content.decode()
+
+    assert '<th scope="row">EMAIL_SYSTEM_MESSAGES</th><td>False</td>' in page
