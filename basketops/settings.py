@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # django-constance (live business settings), named for staff: basketops/apps.py.
+    "basketops.apps.BusinessSettingsConfig",
     "baskets",
     "recovery",
     "completion",
@@ -229,7 +231,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
-# --- Business settings (SPEC section 8); shown read-only to staff in the admin --------
+# --- Business settings (SPEC section 8) ---------------------------------------------------
+# The environment gives the defaults below; those in CONSTANCE_CONFIG (further down) are
+# live: System administrators change them in the admin, and code reads every one of them
+# through ``basketops.business.business_setting``.
 BASKET_ABANDON_AFTER = timedelta(minutes=env_int("BASKET_ABANDON_AFTER_MINUTES", 60, 1))
 ABANDONMENT_RETENTION = timedelta(days=env_int("ABANDONMENT_RETENTION_DAYS", 90, 1))
 COMPLETION_MAX_ATTEMPTS = env_int("COMPLETION_MAX_ATTEMPTS", 3, 1)
@@ -344,7 +349,71 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "basketops@localhost")
+# Empty: the System administrators' e-mail addresses.
 STAFF_NOTIFICATION_EMAILS = env_list("STAFF_NOTIFICATION_EMAILS", [])
+
+# --- Live business settings (django-constance, database backend) -----------------------
+# Each holds the environment's value as its default; a value saved in the admin wins over
+# it until it is saved back. Readers go through ``basketops.business.business_setting``.
+CONSTANCE_BACKEND = "constance.backends.database.DatabaseBackend"
+# Permissions, not superuser status, decide: System administrators change
+# (constance.change_config), Order processors only view (baskets/roles.py).
+CONSTANCE_SUPERUSER_ONLY = False
+CONSTANCE_ADDITIONAL_FIELDS = {
+    "pending_payment_policy": [
+        "django.forms.fields.ChoiceField",
+        {
+            "choices": (
+                ("lock", "lock: never process pending payments, lock the cart"),
+                ("wait", "wait: keep the basket waiting for the final result"),
+            )
+        },
+    ],
+    "positive_integer": ["django.forms.fields.IntegerField", {"min_value": 1}],
+    "email_list": [
+        "basketops.business.EmailListField",
+        {"required": False, "widget": "django.forms.TextInput"},
+    ],
+}
+CONSTANCE_CONFIG = {
+    "EMAIL_SYSTEM_MESSAGES": (
+        EMAIL_SYSTEM_MESSAGES,
+        "E-mail system messages: send the daily staff notification (LC-5).",
+    ),
+    "STAFF_NOTIFICATION_EMAILS": (
+        ", ".join(STAFF_NOTIFICATION_EMAILS),
+        "Who gets staff notifications (comma-separated); empty: every System administrator "
+        "with an e-mail address.",
+        "email_list",
+    ),
+    "MULTIPLE_BASKETS": (MULTIPLE_BASKETS, "Shoppers may keep several baskets (RL-6)."),
+    "PENDING_PAYMENT_POLICY": (
+        PENDING_PAYMENT_POLICY,
+        "What a pending payment result does (LC-1).",
+        "pending_payment_policy",
+    ),
+    "BASKET_ABANDON_AFTER_MINUTES": (
+        int(BASKET_ABANDON_AFTER.total_seconds() // 60),
+        "Abandonment interval in minutes (AB-1).",
+        "positive_integer",
+    ),
+    "ABANDONMENT_RETENTION_DAYS": (
+        ABANDONMENT_RETENTION.days,
+        "Days abandonments are kept (AB-2).",
+        "positive_integer",
+    ),
+    "COMPLETION_MAX_ATTEMPTS": (
+        COMPLETION_MAX_ATTEMPTS,
+        "Completion attempts before Completion Failed (CB-4).",
+        "positive_integer",
+    ),
+}
+CONSTANCE_CONFIG_FIELDSETS = (
+    ("E-mails", ("EMAIL_SYSTEM_MESSAGES", "STAFF_NOTIFICATION_EMAILS")),
+    ("Baskets and payments", ("MULTIPLE_BASKETS", "PENDING_PAYMENT_POLICY")),
+    ("Abandonment", ("BASKET_ABANDON_AFTER_MINUTES", "ABANDONMENT_RETENTION_DAYS")),
+    ("Completion", ("COMPLETION_MAX_ATTEMPTS",)),
+)
 
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -48,3 +48,17 @@ class BasketNotEditable(BasketError):
 class BasketHasOrder(BasketError):
     code = "basket_has_order"
     http_status = 409
+
+
+class StepNotAllowed(BasketError):
+    """A staff step the basket's status or checkout stage does not allow (CB-5)."""
+
+    code = "step_not_allowed"
+    http_status = 409
+
+
+class UnknownFilter(BasketError):
+    """A list request named a filter the list does not have (it would have been ignored)."""
+
+    code = "unknown_filter"
+    http_status = 400

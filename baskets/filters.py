@@ -9,10 +9,11 @@ from datetime import datetime, time, timedelta
 import django_filters
 import django_filters.constants
 from django import forms
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .models import AccountType, Basket, Stage, Status
+from .models import AccountType, Basket, PurchaserType, Stage, Status
 from .models.basket import STAGE_ORDER
 
 # The admin's MM/DD/YYYY (AB-3) and ISO dates are both accepted.
@@ -52,8 +53,37 @@ def additional_information_missing_q() -> Q:
     return Q(stage__in=later, additional_information_supplied_at__isnull=True)
 
 
+def basket_open_q() -> Q:
+    """BM-5: an open basket has no order yet. Completion makes the order and completes the
+    basket in one transaction, so "no order" is "not Completed": one indexed column, no
+    anti-join over the orders table on every grid page."""
+    return ~Q(status=Status.COMPLETED)
+
+
+class Scope(models.TextChoices):
+    """Which part of the baskets' life the grid shows (seed 001 vs seed 000)."""
+
+    OPEN = "open", "Open baskets (no order yet)"
+    ALL = "all", "All baskets, with history"
+    HISTORY = "history", "History only (with an order)"
+
+
+# The grid opens on the open baskets (BM-5); the list API and a bare export URL take all.
+GRID_DEFAULT_SCOPE = Scope.OPEN
+
+
 class BasketFilterSet(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=Status.choices)
+    scope = django_filters.ChoiceFilter(
+        choices=Scope.choices, method="filter_scope", label="Show", empty_label=None
+    )
+    # Several statuses or stages at once: ?status=completion_failed&status=locked.
+    status = django_filters.MultipleChoiceFilter(
+        choices=Status.choices, widget=forms.CheckboxSelectMultiple
+    )
+    stage = django_filters.MultipleChoiceFilter(
+        choices=Stage.choices, widget=forms.CheckboxSelectMultiple
+    )
+    purchaser_type = django_filters.ChoiceFilter(choices=PurchaserType.choices)
     account_type = django_filters.ChoiceFilter(choices=AccountType.choices)
     guid = GuidFilter(field_name="guid", label="Basket ID (GUID)")
     shop_account_id = GuidFilter(field_name="shop_account__guid", label="Shop account ID (GUID)")
@@ -81,6 +111,13 @@ class BasketFilterSet(django_filters.FilterSet):
     class Meta:
         model = Basket
         fields: list[str] = []
+
+    def filter_scope(self, queryset: QuerySet, name: str, value):
+        if value == Scope.OPEN:
+            return queryset.filter(basket_open_q())
+        if value == Scope.HISTORY:
+            return queryset.exclude(basket_open_q())
+        return queryset
 
     def filter_additional_information_missing(self, queryset: QuerySet, name: str, value):
         if value is None:

@@ -4,19 +4,31 @@ Takes the Group and Permission classes so the data migration can pass its histor
 """
 
 PARTY_MODELS = ("shopaccount", "customeraccount", "salesperson")
+# The live business settings (django-constance): administrators change, processors view.
+SETTINGS_VIEW = "view_config"
+SETTINGS_CHANGE = "change_config"
 ADMINISTRATOR = "System administrator"
 ORDER_PROCESSOR = "Order processor"
 
 
 def roles_ensure(group_model, permission_model) -> None:
-    """Create or refresh both groups; the Order processor never gets shop account rights."""
+    """Create or refresh both groups; the Order processor never gets shop account rights and
+    only views the business settings."""
     everything = permission_model.objects.filter(
         content_type__app_label__in=["baskets", "completion", "abandonment", "recovery"]
     )
+    settings = permission_model.objects.filter(content_type__app_label="constance")
     administrator, _ = group_model.objects.get_or_create(name=ADMINISTRATOR)
-    administrator.permissions.set(everything)
+    administrator.permissions.set(
+        [*everything, *settings.filter(codename__in=[SETTINGS_VIEW, SETTINGS_CHANGE])]
+    )
     processor, _ = group_model.objects.get_or_create(name=ORDER_PROCESSOR)
-    processor.permissions.set(everything.exclude(content_type__model__in=PARTY_MODELS))
+    processor.permissions.set(
+        [
+            *everything.exclude(content_type__model__in=PARTY_MODELS),
+            *settings.filter(codename=SETTINGS_VIEW),
+        ]
+    )
 
 
 def roles_refresh_in_migration(apps) -> None:

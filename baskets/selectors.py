@@ -4,11 +4,15 @@ import uuid
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 
+from basketops.business import business_setting
+
 from .exceptions import BasketNotFound, InvalidGuid
 from .models import Basket, BasketEvent, EventAction, Status
+from .roles import ADMINISTRATOR
 
 
 class ShopperAddresses(NamedTuple):
@@ -31,11 +35,20 @@ def basket_list() -> QuerySet[Basket]:
     )
 
 
-# What the grid shows (CB-1): a dozen of the basket's fifty columns.
+# What the grid shows (CB-1, BM-5, AC-1): a score of the basket's fifty columns.
 GRID_COLUMNS = (
     "id",
     "guid",
     "shop_account__name",
+    "shop_account__email",
+    "customer_account__name",
+    "customer_account__email",
+    "customer_account__erp_account_id",
+    "salesperson__shop_account__name",
+    "manage_booking_completed_at",
+    "masked_card_number",
+    "payment_reference",
+    "locked_at",
     "booking_id",
     "billing_object",
     "purchaser_label",
@@ -53,9 +66,11 @@ GRID_COLUMNS = (
 
 
 def basket_grid_list() -> QuerySet[Basket]:
-    """The grid's rows: its columns only, the owning login joined in, newest first."""
+    """The grid's rows: its columns only, the parties joined in, newest first."""
     return (
-        Basket.objects.select_related("shop_account")
+        Basket.objects.select_related(
+            "shop_account", "customer_account", "salesperson__shop_account"
+        )
         .only(*GRID_COLUMNS)
         .order_by("-created_at", "-id")
     )
@@ -112,3 +127,20 @@ def baskets_needing_staff(*, now: datetime, waiting_longer_than: timedelta) -> B
         .filter(waiting_since__lte=now - waiting_longer_than)
         .order_by("waiting_since", "pk"),
     )
+
+
+def staff_notification_recipients() -> list[str]:
+    """Who gets staff e-mails (LC-5): the live setting's addresses, else every active System
+    administrator with an e-mail address."""
+    configured = business_setting("STAFF_NOTIFICATION_EMAILS")
+    if configured:
+        return list(configured)
+    administrators = (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=ADMINISTRATOR)
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+        .order_by("email")
+    )
+    return list(administrators)

@@ -24,13 +24,13 @@ from baskets.models import (
     EventAction,
     Line,
     Product,
-    PurchaserType,
     ShopAccount,
     Stage,
     Status,
 )
 from baskets.models.basket import STAGE_ORDER
 from baskets.selectors import guid_parse
+from baskets.services.purchaser import basket_purchaser, basket_purchaser_fill
 from baskets.services.storefront import (
     basket_hold_resume,
     coupon_validate,
@@ -288,10 +288,8 @@ def _owner_change(
     )
     fields += ["shop_account", "account_type"]
     if not basket.purchaser_label:
-        basket.purchaser_label = account.name[:200]
-        basket.purchaser_type = PurchaserType.USER
-        basket.purchaser_id = str(account.guid)
-        fields += ["purchaser_label", "purchaser_type", "purchaser_id"]
+        # The one purchaser rule (a company's login buys as its account), blanks only.
+        fields += basket_purchaser_fill(basket, basket_purchaser(basket))
 
 
 def _shopper_list_update(

@@ -1,8 +1,9 @@
 """The grid's sidebar form: the shared ``BasketFilterSet`` as one admin list filter (BM-3)."""
 
 from django.contrib import admin, messages
+from django.http import QueryDict
 
-from ..filters import BASKET_FILTER_PARAMETERS, BasketFilterSet
+from ..filters import BASKET_FILTER_PARAMETERS, GRID_DEFAULT_SCOPE, BasketFilterSet, Scope
 
 
 class BasketFilterSetFilter(admin.ListFilter):
@@ -13,12 +14,15 @@ class BasketFilterSetFilter(admin.ListFilter):
 
     def __init__(self, request, params, model, model_admin):
         super().__init__(request, params, model, model_admin)
-        self.values = {}
+        # Lists, so a multi-select (several statuses) keeps all its values; the grid opens
+        # on the open baskets unless the URL says otherwise (a bookmark keeps its scope).
+        self.values = QueryDict(mutable=True)
+        self.values["scope"] = GRID_DEFAULT_SCOPE
         for name in BASKET_FILTER_PARAMETERS:
             if name in params:
                 value = params.pop(name)
-                self.values[name] = value[-1] if isinstance(value, list) else value
-        self.filterset = BasketFilterSet(data=self.values or None, request=request)
+                self.values.setlist(name, value if isinstance(value, list) else [value])
+        self.filterset = BasketFilterSet(data=self.values, request=request)
 
     def has_output(self) -> bool:
         return True
@@ -27,11 +31,18 @@ class BasketFilterSetFilter(admin.ListFilter):
         return list(BASKET_FILTER_PARAMETERS)
 
     def choices(self, changelist):
-        return []
+        """One click between the open baskets and the whole history (BM-5, CB-1)."""
+        current = self.values.get("scope")
+        return [
+            {
+                "display": label,
+                "query_string": changelist.get_query_string({"scope": value}, ["p"]),
+                "selected": current == value,
+            }
+            for value, label in Scope.choices
+        ]
 
     def queryset(self, request, queryset):
-        if not self.values:
-            return queryset
         self.filterset.queryset = queryset
         if not self.filterset.is_valid():
             for field, errors in self.filterset.errors.items():

@@ -1,71 +1,50 @@
-"""The baskets grid (CB-1, BM-3), a basket's items and timeline (CB-2), staff actions."""
+"""The baskets grid (CB-1, BM-3), staff actions; the basket page is ``detail.py`` (CB-2)."""
 
 import uuid
+from urllib.parse import urlsplit
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 
-from ..models import Basket, BasketEvent, CustomerAccount, Line, ShopAccount, Status
+from ..access import personal_data_visible
+from ..models import Basket, BasketEvent, CustomerAccount, ShopAccount, Status
 from ..selectors import basket_grid_list, basket_list
 from ..services.actors import Actor
 from ..services.staff import (
     basket_complete_manage_booking,
     basket_delete,
     basket_flag_additional_information,
+    manage_booking_refusal,
 )
 from .actions import decide_with_reason, run_for_each
+from .detail import BasketDetailMixin
 from .export import basket_export_view
 from .filtering import BasketFilterSetFilter
-from .locked import LOCKED_CART_ACTIONS, LockedCartAdminMixin, LockedCartFilter
+from .locked import (
+    LOCKED_CART_ACTIONS,
+    LOCKED_CART_COLUMNS,
+    LockedCartAdminMixin,
+    LockedCartFilter,
+)
 from .paging import CappedCountPaginator
 
-
-class LineInline(admin.TabularInline):
-    model = Line
-    extra = 0
-    can_delete = False
-    fields = (
-        "kind",
-        "product_id",
-        "variant_id",
-        "quantity",
-        "unit_of_measure_id",
-        "unit_price",
-        "booked_user_id",
-    )
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class EventInline(admin.TabularInline):
-    model = BasketEvent
-    verbose_name = "timeline entry"
-    verbose_name_plural = "timeline"
-    extra = 0
-    can_delete = False
-    fields = ("created_at", "action", "from_status", "to_status", "actor_label", "reason")
-    readonly_fields = fields
-    ordering = ("created_at", "id")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+# The grid row button's field: which basket's manage-booking step to complete (CB-5).
+MANAGE_BOOKING_PARAMETER = "manage_booking_basket"
 
 
 @admin.register(Basket)
-class BasketAdmin(LockedCartAdminMixin, admin.ModelAdmin):
+class BasketAdmin(BasketDetailMixin, LockedCartAdminMixin, admin.ModelAdmin):
+    # Status and stage first, so they stay on screen at 1440 px (CB-1).
     list_display = (
         "guid",
+        "status",
+        "stage",
+        "manage_booking",
         "creator",
         "booking_id",
         "billing_object",
@@ -74,16 +53,16 @@ class BasketAdmin(LockedCartAdminMixin, admin.ModelAdmin):
         "purchaser_id",
         "booked_user_id",
         "account_type",
-        "status",
-        "stage",
         "created_at",
         "modified_at",
         "total",
     )
+    # Seed 001's identity columns, for those who may see personal data only (AC-1).
+    identity_columns = ("shop_account_email", "account_id", "customer_name", "customer_email")
     list_display_links = ("guid",)
     # Django skips select_related for nullable foreign keys unless told: without this a
     # page makes one query per row.
-    list_select_related = ("shop_account",)
+    list_select_related = ("shop_account", "customer_account", "salesperson__shop_account")
     list_filter = (BasketFilterSetFilter, LockedCartFilter)
     search_fields = ("guid",)
     search_help_text = "A basket GUID, a shop account e-mail, or an ERP account ID."
@@ -93,7 +72,6 @@ class BasketAdmin(LockedCartAdminMixin, admin.ModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     ordering = ("-created_at", "-id")
     sortable_by = ("created_at", "modified_at", "total")
-    inlines = (LineInline, EventInline)
     actions = (
         "complete_manage_booking",
         "flag_additional_information",
@@ -109,12 +87,59 @@ class BasketAdmin(LockedCartAdminMixin, admin.ModelAdmin):
             return basket_grid_list()
         return basket_list()
 
+    def get_list_display(self, request):
+        columns = list(self.list_display)
+        if request.GET.get(LockedCartFilter.parameter_name) == "locked":
+            # LC-3: what staff match against the payment provider, beside the status.
+            at = columns.index("stage") + 1
+            columns[at:at] = LOCKED_CART_COLUMNS
+        if personal_data_visible(request.user):
+            at = columns.index("creator") + 1
+            columns[at:at] = self.identity_columns
+        return columns
+
     @admin.display(description="creator")
     def creator(self, basket: Basket) -> str:
+        """The login that made the basket: the shopper's own, else the salesperson's."""
         account = basket.shop_account
+        if account is None and basket.salesperson_id is not None:
+            account = basket.salesperson.shop_account
         if account is None:
             return "" if basket.purchaser_label else "(anonymous)"
         return account.name
+
+    # shop_account_email: BasketDetailMixin's, the same on the page and in the grid.
+
+    @admin.display(description="ERP account ID")
+    def account_id(self, basket: Basket) -> str:
+        customer = basket.customer_account
+        return customer.erp_account_id if customer is not None else ""
+
+    @admin.display(description="customer name")
+    def customer_name(self, basket: Basket) -> str:
+        customer = basket.customer_account
+        return customer.name if customer is not None else ""
+
+    @admin.display(description="customer e-mail")
+    def customer_email(self, basket: Basket) -> str:
+        customer = basket.customer_account
+        return customer.email if customer is not None else ""
+
+    @admin.display(description="manage booking")
+    def manage_booking(self, basket: Basket):
+        """CB-5: done, or the per-row action, greyed (disabled) where the basket refuses it."""
+        refusal = manage_booking_refusal(basket)
+        done = basket.manage_booking_completed_at is not None
+        return format_html(
+            '{}<button type="submit" class="manage-booking-step" name="{}" value="{}" '
+            'formaction="{}" title="{}"{}>Complete manage step</button>',
+            format_html('<span class="manage-booking-done">{}</span> ', "Done") if done else "",
+            MANAGE_BOOKING_PARAMETER,
+            basket.pk,
+            reverse("admin:baskets_basket_manage_booking"),
+            refusal or "Complete the manage booking step and move on to Payment",
+            " disabled" if refusal else "",
+        )
 
     def get_search_results(self, request, queryset, search_term):
         """Exact, indexed matches only: a GUID, an e-mail, or an ERP account ID."""
@@ -138,35 +163,6 @@ class BasketAdmin(LockedCartAdminMixin, admin.ModelAdmin):
             return queryset.none(), False
         customers = CustomerAccount.objects.filter(erp_account_id=term).values_list("pk", flat=True)
         return queryset.filter(customer_account_id__in=list(customers)), False
-
-    # --- detail -------------------------------------------------------------------------
-    @staticmethod
-    def _shop_account_field(request) -> str:
-        """BM-5: only users who may see shop accounts get the link (chosen per request)."""
-        if request.user.has_perm("baskets.view_shopaccount"):
-            return "shop_account_link"
-        return "shop_account_name"
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in Basket._meta.fields] + [self._shop_account_field(request)]
-
-    def get_fields(self, request, obj=None):
-        fields = [f.name for f in Basket._meta.fields if f.name not in {"id", "shop_account"}]
-        return [self._shop_account_field(request), *fields]
-
-    @admin.display(description="shop account")
-    def shop_account_link(self, basket: Basket) -> str:
-        """BM-5: "View shop account" only when the account exists."""
-        account = basket.shop_account
-        if account is None:
-            return "(anonymous or deleted)"
-        url = reverse("admin:baskets_shopaccount_change", args=[account.pk])
-        return format_html('<a href="{}">View shop account: {}</a>', url, account.name)
-
-    @admin.display(description="shop account")
-    def shop_account_name(self, basket: Basket) -> str:
-        account = basket.shop_account
-        return "(anonymous or deleted)" if account is None else account.name
 
     def has_add_permission(self, request) -> bool:
         # Baskets are made by shoppers and storefronts, never in the back office.
@@ -241,7 +237,34 @@ class BasketAdmin(LockedCartAdminMixin, admin.ModelAdmin):
             self.admin_site.admin_view(self.export_view),
             name="baskets_basket_export",
         )
-        return [export, *urls]
+        manage_booking = path(
+            "manage-booking/",
+            self.admin_site.admin_view(self.manage_booking_view),
+            name="baskets_basket_manage_booking",
+        )
+        return [export, manage_booking, *urls]
+
+    def manage_booking_view(self, request):
+        """CB-5 from a row's button: the same action for that one basket, back to the grid."""
+        if request.method != "POST" or not self.has_change_permission(request):
+            raise PermissionDenied
+        try:
+            basket_id = int(request.POST.get(MANAGE_BOOKING_PARAMETER, ""))
+        except ValueError:
+            basket_id = None
+        queryset = Basket.objects.filter(pk=basket_id)
+        if basket_id is None or not queryset.exists():
+            self.message_user(request, "No such basket; nothing was changed.", messages.ERROR)
+        else:
+            self.complete_manage_booking(request, queryset)
+        # Back to the grid page the button was on, filters and all.
+        back = request.headers.get("Referer", "")
+        grid = reverse("admin:baskets_basket_changelist")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ) or urlsplit(back).path != grid:
+            back = grid
+        return HttpResponseRedirect(back)
 
     def export_view(self, request):
         return basket_export_view(self, request)

@@ -12,6 +12,9 @@ from ..services.locked_carts import locked_cart_confirm, locked_cart_delete, loc
 from .actions import decide_with_reason
 
 LOCKED_CART_ACTIONS = ("confirm_locked_carts", "unlock_locked_carts", "delete_locked_carts")
+# LC-3: the grid's extra columns when it shows the locked carts (never a full card number:
+# only the masked one is stored).
+LOCKED_CART_COLUMNS = ("masked_card_number", "payment_reference", "locked_at")
 
 
 class LockedCartFilter(admin.SimpleListFilter):

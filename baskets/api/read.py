@@ -7,7 +7,8 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..filters import BasketFilterSet
+from ..exceptions import UnknownFilter
+from ..filters import BASKET_FILTER_PARAMETERS, BasketFilterSet
 from ..models import Basket
 from ..selectors import basket_get, basket_list, guid_parse
 from .serializers import (
@@ -34,6 +35,18 @@ class BasketListView(generics.ListAPIView):
 
     def get_queryset(self):
         return basket_list()
+
+    def list(self, request, *args, **kwargs):
+        """A parameter the list does not know is refused: ignoring it would answer with every
+        basket, which a caller would take for the filtered list."""
+        known = {*BASKET_FILTER_PARAMETERS, "cursor", "page_size", "format"}
+        unknown = sorted(set(request.query_params) - known)
+        if unknown:
+            raise UnknownFilter(
+                f"Unknown query parameter(s): {', '.join(name[:40] for name in unknown)}. "
+                f"Known: {', '.join(sorted(known))}."
+            )
+        return super().list(request, *args, **kwargs)
 
 
 class BasketDetailView(APIView):

@@ -1,9 +1,10 @@
 """The basket domain (SPEC section 1): parties, catalogue, baskets, orders, events."""
 
 from .basket import AccountType, Basket, ItemKind, Line, Stage, Status
+from .business_settings import BusinessSettingChange
 from .catalogue import Coupon, GiftCard, Product, Variant
 from .events import BasketEvent, EventAction
-from .orders import CourseEnrolment, Invoice, Order, OrderLine
+from .orders import CourseEnrolment, Invoice, Order, OrderLine, ReceivableOutcome
 from .parties import CustomerAccount, PurchaserType, Salesperson, ShopAccount
 from .payments import PaymentResult
 
@@ -11,6 +12,7 @@ __all__ = [
     "AccountType",
     "Basket",
     "BasketEvent",
+    "BusinessSettingChange",
     "Coupon",
     "CourseEnrolment",
     "CustomerAccount",
@@ -24,6 +26,7 @@ __all__ = [
     "PaymentResult",
     "Product",
     "PurchaserType",
+    "ReceivableOutcome",
     "Salesperson",
     "ShopAccount",
     "Stage",

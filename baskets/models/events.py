@@ -24,6 +24,9 @@ class EventAction(models.TextChoices):
     COMPLETE_MANAGE_BOOKING = "complete_manage_booking", "Manage booking step completed"
     FLAG_ADDITIONAL_INFORMATION = "flag_additional_information", "Additional information supplied"
     DELETE = "delete", "Deleted"
+    # Accounts receivable follow-up on the basket's order (AB-5).
+    RECEIVABLE_PAID = "receivable_paid", "Accounts receivable: payment received"
+    RECEIVABLE_WRITTEN_OFF = "receivable_written_off", "Accounts receivable: written off"
     # Storefront and payment provider.
     PAYMENT_STARTED = "payment_started", "Payment started"
     PAYMENT_RETURN = "payment_return", "Returned from the payment page"

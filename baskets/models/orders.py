@@ -14,6 +14,11 @@ def invoice_number(basket_id: int) -> str:
     return f"INV{basket_id:010d}"
 
 
+class ReceivableOutcome(models.TextChoices):
+    PAYMENT_RECEIVED = "payment_received", "Payment received"
+    WRITTEN_OFF = "written_off", "Written off"
+
+
 class Order(models.Model):
     # Exactly one order per basket, ever: the unique key is the last line of defence.
     basket = models.OneToOneField(Basket, on_delete=models.PROTECT, related_name="order")
@@ -24,6 +29,12 @@ class Order(models.Model):
     # AB-5: an order whose charge failed waits in accounts receivable with a note.
     accounts_receivable_at = models.DateTimeField(null=True, blank=True)
     accounts_receivable_note = models.TextField(blank=True)
+    # Staff follow-up: the money came in, or was written off (reason in the timeline).
+    accounts_receivable_settled_at = models.DateTimeField(null=True, blank=True)
+    # A database default: completion inserts orders in set-based SQL (orders_sql.py).
+    accounts_receivable_outcome = models.CharField(
+        max_length=20, choices=ReceivableOutcome.choices, blank=True, db_default=""
+    )
 
     class Meta:
         ordering = ["-created_at"]

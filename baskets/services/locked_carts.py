@@ -32,12 +32,15 @@ def locked_cart_confirm(*, basket_id: int, actor: Actor, reason: str = "") -> bo
 
 
 def locked_cart_unlock(*, basket_id: int, actor: Actor, reason: str = "") -> bool:
-    """Locked -> Active with the same contents. Locks the basket."""
+    """Locked -> Active with the same contents. Locks the basket.
+
+    Only a Locked cart: an Active one is refused (staff asked to unlock a cart that is not
+    locked, so they are looking at the wrong one), never reported "already done"."""
     with transaction.atomic():
         before = basket_lock_row(basket_id).status
-        basket_unlock(basket_id=basket_id, actor=actor, reason=reason)
         if before != Status.LOCKED:
-            return False
+            raise TransitionNotAllowed(action="unlock", current=before, basket_id=basket_id)
+        basket_unlock(basket_id=basket_id, actor=actor, reason=reason)
         _hold_end(basket_id)
     return True
 

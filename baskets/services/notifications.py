@@ -16,9 +16,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from basketops.business import business_setting
 from baskets.locks import basket_lock_row
 from baskets.models import Basket, PaymentResult, Status
-from baskets.selectors import baskets_needing_staff
+from baskets.selectors import baskets_needing_staff, staff_notification_recipients
 from baskets.services.actors import Actor
 from baskets.services.transitions import basket_lock
 
@@ -94,7 +95,7 @@ def locked_cart_alert_send(*, now: datetime | None = None, batch_size: int = BAT
     mail fails the claim is undone so the next run tries again. Returns (alerted, has_more).
     """
     now = now or timezone.now()
-    recipients = settings.STAFF_NOTIFICATION_EMAILS
+    recipients = staff_notification_recipients()
     if not recipients:
         return 0, False
     cutoff = now - settings.LOCKED_CART_ALERT_AFTER
@@ -172,12 +173,12 @@ def daily_report_build(*, now: datetime | None = None) -> DailyReport:
 def daily_notification_send(*, now: datetime | None = None) -> bool:
     """LC-5: e-mail staff the daily report; only when EMAIL_SYSTEM_MESSAGES is on, there
     are recipients, and there is something to report. Returns whether a mail went out."""
-    if not settings.EMAIL_SYSTEM_MESSAGES:
+    if not business_setting("EMAIL_SYSTEM_MESSAGES"):
         logger.info("daily notification skipped: EMAIL_SYSTEM_MESSAGES is off")
         return False
-    recipients = settings.STAFF_NOTIFICATION_EMAILS
+    recipients = staff_notification_recipients()
     if not recipients:
-        logger.info("daily notification skipped: STAFF_NOTIFICATION_EMAILS is empty")
+        logger.info("daily notification skipped: no staff notification recipients")
         return False
     report = daily_report_build(now=now)
     if report.empty:

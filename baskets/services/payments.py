@@ -12,9 +12,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+
+from basketops.business import business_setting
 
 from ..exceptions import BasketNotFound
 from ..locks import basket_lock_row
@@ -203,7 +204,7 @@ def _apply(
 
 
 def _pending_locks() -> bool:
-    return settings.PENDING_PAYMENT_POLICY == "lock"
+    return business_setting("PENDING_PAYMENT_POLICY") == "lock"
 
 
 def _answer(basket_id: int, result: str, outcome: str, note: str) -> PaymentAnswer:

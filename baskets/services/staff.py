@@ -3,9 +3,10 @@
 from django.db import transaction
 from django.utils import timezone
 
-from ..exceptions import BasketHasOrder, TransitionNotAllowed
+from ..exceptions import BasketHasOrder, StepNotAllowed, TransitionNotAllowed
 from ..locks import basket_lock_row, basket_lock_with_lines
-from ..models import Basket, EventAction, Order, Status
+from ..models import Basket, EventAction, Order, Stage, Status
+from ..models.basket import STAGE_ORDER
 from .actors import Actor
 from .transitions import event_record
 
@@ -14,17 +15,44 @@ from .transitions import event_record
 UNDELETABLE = frozenset({Status.AWAITING_COMPLETION, Status.COMPLETED, Status.COMPLETION_FAILED})
 
 
+def manage_booking_refusal(basket: Basket) -> str:
+    """CB-5: why the manage-booking step cannot be completed on ``basket`` ("" when it can).
+
+    Only an Active basket at the manage-booking stage, not done yet; the grid greys the
+    action by this."""
+    if basket.status != Status.ACTIVE:
+        return f"the basket is {Status(basket.status).label}, not Active."
+    if basket.stage != Stage.MANAGE_BOOKING:
+        return f"the basket is at the {Stage(basket.stage).label} stage, not Manage booking."
+    if basket.manage_booking_completed_at is not None:
+        return "it was already completed."
+    return ""
+
+
 def basket_complete_manage_booking(*, basket_id: int, actor: Actor) -> tuple[Basket, bool]:
-    """CB-5: mark the manage-booking step done; returns (basket, changed). Locks the basket."""
+    """CB-5: mark the manage-booking step done and move the basket on to Payment, once;
+    returns (basket, changed), False when already done. Locks the basket."""
     with transaction.atomic():
         basket = basket_lock_row(basket_id)
-        if basket.manage_booking_completed_at is not None:
+        if basket.status == Status.ACTIVE and basket.manage_booking_completed_at is not None:
             return basket, False
+        refusal = manage_booking_refusal(basket)
+        if refusal:
+            raise StepNotAllowed(
+                f"Cannot complete the manage booking step: {refusal}", basket_id=basket_id
+            )
         now = timezone.now()
         basket.manage_booking_completed_at = now
+        basket.stage = STAGE_ORDER[STAGE_ORDER.index(Stage.MANAGE_BOOKING) + 1]
         basket.modified_at = now
-        basket.save(update_fields=["manage_booking_completed_at", "modified_at"])
-        event_record(basket=basket, action=EventAction.COMPLETE_MANAGE_BOOKING, actor=actor, at=now)
+        basket.save(update_fields=["manage_booking_completed_at", "stage", "modified_at"])
+        event_record(
+            basket=basket,
+            action=EventAction.COMPLETE_MANAGE_BOOKING,
+            actor=actor,
+            payload={"stage": {"from": Stage.MANAGE_BOOKING.value, "to": basket.stage}},
+            at=now,
+        )
     return basket, True
 
 

@@ -1,12 +1,17 @@
 """Records of completion: orders (accounts receivable) and worker heartbeats."""
 
-from django.contrib import admin
-from django.db.models import Q
+import uuid
+
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
 
 from baskets.admin.paging import CappedCountPaginator
-from baskets.models import Order
+from baskets.exceptions import BasketError
+from baskets.models import Invoice, Order, ReceivableOutcome
+from baskets.services.actors import Actor
 
 from ..models import WorkerHeartbeat
+from ..services.receivables import accounts_receivable_open_q, order_receivable_settle
 from .triage import basket_link
 
 
@@ -15,10 +20,10 @@ class AccountsReceivableFilter(admin.SimpleListFilter):
     parameter_name = "accounts_receivable"
 
     def lookups(self, request, model_admin):
-        return (("yes", "In accounts receivable"), ("no", "Paid"))
+        return (("yes", "In accounts receivable"), ("no", "Paid or settled"))
 
     def queryset(self, request, queryset):
-        condition = Q(accounts_receivable_at__isnull=False)
+        condition = accounts_receivable_open_q()
         if self.value() == "yes":
             return queryset.filter(condition)
         if self.value() == "no":
@@ -38,10 +43,13 @@ class OrderAdmin(admin.ModelAdmin):
         "created_at",
         "accounts_receivable_at",
         "accounts_receivable_note",
+        "accounts_receivable_outcome",
     )
     list_filter = (AccountsReceivableFilter,)
     list_select_related = ("basket",)
     search_fields = ("=number",)
+    search_help_text = "An order number or a basket GUID (exact)."
+    actions = ("record_payment_received", "record_written_off")
     paginator = CappedCountPaginator
     show_full_result_count = False
     readonly_fields = (
@@ -52,13 +60,86 @@ class OrderAdmin(admin.ModelAdmin):
         "created_at",
         "accounts_receivable_at",
         "accounts_receivable_note",
+        "accounts_receivable_settled_at",
+        "accounts_receivable_outcome",
     )
+
+    def get_search_results(self, request, queryset, search_term):
+        """An order number, or the GUID of the order's basket."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        try:
+            return queryset.filter(basket__guid=uuid.UUID(term)), False
+        except ValueError:
+            return queryset.filter(number=term), False
+
+    def _settle(self, request, queryset, outcome: ReceivableOutcome, action: str):
+        """Ask for the reason, then settle each selected order through the service."""
+        reason = request.POST.get("reason", "").strip()
+        if not reason:
+            return TemplateResponse(
+                request,
+                "admin/completion/order/settle_confirmation.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": f"Accounts receivable: {outcome.label.lower()}",
+                    "orders": queryset.order_by("pk")[:200],
+                    "action": action,
+                    "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+                    "asked": request.POST.get("asked") == "yes",
+                    "opts": self.model._meta,
+                },
+            )
+        actor = Actor.staff(request.user)
+        done = 0
+        for order_id, number in queryset.values_list("pk", "number").order_by("pk"):
+            try:
+                done += order_receivable_settle(
+                    order_id=order_id, outcome=outcome, reason=reason, actor=actor
+                )
+            except BasketError as error:
+                self.message_user(request, f"Refused {number}: {error.message}", messages.ERROR)
+        if done:
+            self.message_user(request, f"{outcome.label}: {done} order(s).", messages.SUCCESS)
+        return None
+
+    @admin.action(permissions=["change"], description="Accounts receivable: payment received")
+    def record_payment_received(self, request, queryset):
+        return self._settle(
+            request, queryset, ReceivableOutcome.PAYMENT_RECEIVED, "record_payment_received"
+        )
+
+    @admin.action(permissions=["change"], description="Accounts receivable: write off")
+    def record_written_off(self, request, queryset):
+        return self._settle(request, queryset, ReceivableOutcome.WRITTEN_OFF, "record_written_off")
 
     @admin.display(description="basket")
     def basket_guid(self, order) -> str:
         return basket_link(order.basket)
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(admin.ModelAdmin):
+    """Invoices made by completion, one per order; read-only."""
+
+    list_display = ("number", "order", "amount", "currency", "created_at")
+    list_select_related = ("order",)
+    search_fields = ("=number", "=order__number")
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    readonly_fields = ("order", "number", "amount", "currency", "created_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from abandonment.services.capture import abandonments_mark_recovered
+from basketops.business import business_setting
 from baskets.locks import (
     basket_lock_row,
     basket_lock_rows,
@@ -70,7 +71,7 @@ def completion_claim(*, run_started_at, batch_size: int) -> tuple[list[int], int
     Completion Failed here instead of being tried again. Returns (claimed ids, given up).
     """
     now = timezone.now()
-    max_attempts = settings.COMPLETION_MAX_ATTEMPTS
+    max_attempts = business_setting("COMPLETION_MAX_ATTEMPTS")
     with transaction.atomic():
         rows = list(
             Basket.objects.select_for_update(skip_locked=True, of=("self",))
@@ -207,7 +208,7 @@ def completion_failure_record(*, basket_id: int, error: str) -> str:
         basket = basket_lock_row(basket_id)
         if basket.status != Status.AWAITING_COMPLETION:
             return "skipped"
-        if basket.completion_attempts >= settings.COMPLETION_MAX_ATTEMPTS:
+        if basket.completion_attempts >= business_setting("COMPLETION_MAX_ATTEMPTS"):
             basket_fail_completion(basket_id=basket_id, actor=COMPLETION, error=error)
             return "gave_up"
         basket.last_error = error

@@ -1,4 +1,5 @@
-"""What completion writes, in set-based SQL: one statement per table for a whole batch.
+"""What completion writes, in set-based SQL: one statement per table for a whole batch
+(and the basket's booking columns, CB-1).
 
 The batch path and the one-basket path both come here, so an order, its lines, its invoice
 and its enrolments are made one way only. Order and invoice numbers are the ones
@@ -37,6 +38,37 @@ WHERE NOT EXISTS (SELECT 1 FROM baskets_line AS line WHERE line.basket_id = batc
         LEFT JOIN baskets_product AS product
                ON product.id = line.product_id AND product.available
         WHERE line.basket_id = batch.id AND product.id IS NULL)
+"""
+
+# Course seats nobody was named for are booked for the login that books: the basket's own
+# login, else its salesperson's (``baskets.services.purchaser.purchaser_of(...).booker_id``,
+# which the storefront applies on every forward stage move; this catches lines added later).
+SEATS_SQL = """
+UPDATE baskets_line AS line
+SET booked_user_id = login.guid::text
+FROM baskets_basket AS basket
+LEFT JOIN baskets_salesperson AS seller ON seller.id = basket.salesperson_id
+JOIN baskets_shopaccount AS login
+  ON login.id = COALESCE(basket.shop_account_id, seller.shop_account_id)
+WHERE line.basket_id = basket.id AND basket.id = ANY(%(ids)s)
+  AND line.kind = %(course)s AND line.booked_user_id = ''
+"""
+
+# CB-1: no completed basket lacks a booking ID (the order's number unless one was given
+# before), its first seat's booked user, or a billing object (the purchaser when unset).
+BOOKING_SQL = """
+UPDATE baskets_basket AS basket
+SET booking_id = CASE WHEN basket.booking_id <> '' THEN basket.booking_id
+        ELSE batch.number END,
+    booked_user_id = CASE WHEN basket.booked_user_id <> '' THEN basket.booked_user_id
+        ELSE COALESCE((SELECT line.booked_user_id FROM baskets_line AS line
+                       WHERE line.basket_id = basket.id AND line.kind = %(course)s
+                         AND line.booked_user_id <> ''
+                       ORDER BY line.id LIMIT 1), '') END,
+    billing_object = CASE WHEN basket.billing_object <> '' THEN basket.billing_object
+        ELSE basket.purchaser_label END
+FROM unnest(%(ids)s::bigint[], %(numbers)s::text[]) AS batch(id, number)
+WHERE basket.id = batch.id
 """
 
 ORDERS_SQL = """
@@ -95,12 +127,16 @@ def orders_create(basket_ids: list[int], now) -> list[int]:
     if not basket_ids:
         return []
     ids = sorted(basket_ids)
+    numbers = [order_number(basket_id) for basket_id in ids]
     with connection.cursor() as cursor:
+        seats = {"ids": ids, "numbers": numbers, "course": ItemKind.COURSE.value}
+        cursor.execute(SEATS_SQL, seats)
+        cursor.execute(BOOKING_SQL, seats)
         cursor.execute(
             ORDERS_SQL,
             {
                 "ids": ids,
-                "numbers": [order_number(basket_id) for basket_id in ids],
+                "numbers": numbers,
                 "now": now,
                 "unpaid_note": UNPAID_NOTE,
             },

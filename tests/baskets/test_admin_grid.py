@@ -8,11 +8,12 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
-from baskets.models import Basket, BasketEvent, Status
+from baskets.models import Basket, BasketEvent, Salesperson, Stage, Status
 from baskets.roles import roles_ensure
 from tests.support.factories import (
     BasketFactory,
     LineFactory,
+    ShopAccountFactory,
     UserFactory,
     basket_in_status,
 )
@@ -46,6 +47,9 @@ def test_grid_lists_baskets_with_a_fixed_number_of_queries(
     """SPEC: CB-1 CB-7 — the grid's columns, anonymous baskets recognisable, no per-row query."""
     for _ in range(60):
         BasketFactory(customer=True, booking_id="BK1", billing_object="Northwind / C1")
+    for index in range(5):
+        seller = Salesperson.objects.create(shop_account=ShopAccountFactory(name=f"Seller {index}"))
+        BasketFactory(salesperson=seller, account_type="customer", purchaser_label="Seller")
     anonymous = BasketFactory()
     with django_assert_max_num_queries(12):
         response = administrator.get(GRID)
@@ -68,6 +72,7 @@ def test_grid_lists_baskets_with_a_fixed_number_of_queries(
         assert header in page, header
     assert str(anonymous.guid) in page
     assert "(anonymous)" in page
+    assert '<td class="field-creator">Seller 4</td>' in page
 
 
 @pytest.mark.django_db
@@ -218,19 +223,67 @@ def test_administrator_gets_the_shop_account_link_unless_anonymous_or_deleted(ad
 
 
 def post_action(client, action, baskets, **extra):
+    """An admin action on the grid showing every basket (open ones and the history)."""
     data = {"action": action, "_selected_action": [b.pk for b in baskets], **extra}
-    return client.post(GRID, data, follow=True)
+    return client.post(f"{GRID}?scope=all", data, follow=True)
+
+
+def basket_rows_snapshot() -> list:
+    return [
+        list(Basket.objects.order_by("pk").values()),
+        list(BasketEvent.objects.order_by("pk").values()),
+    ]
 
 
 @pytest.mark.django_db
-def test_complete_manage_booking_step_is_recorded_once(administrator):
-    """SPEC: CB-5"""
-    basket = BasketFactory()
-    post_action(administrator, "complete_manage_booking", [basket])
-    response = post_action(administrator, "complete_manage_booking", [basket])
-    assert any("already done" in str(m) for m in response.context["messages"])
-    assert Basket.objects.get(pk=basket.pk).manage_booking_completed_at is not None
+def test_complete_manage_booking_step_advances_the_stage_once(administrator):
+    """SPEC: CB-5 — at the manage-booking stage: flag set, stage moves to Payment, one event;
+    again: "already done", nothing changes."""
+    basket = BasketFactory(stage=Stage.MANAGE_BOOKING)
+
+    first = post_action(administrator, "complete_manage_booking", [basket])
+    before = basket_rows_snapshot()
+    again = post_action(administrator, "complete_manage_booking", [basket])
+
+    basket.refresh_from_db()
+    assert [str(m) for m in first.context["messages"]] == [
+        "Manage booking step completed: 1 basket(s)."
+    ]
+    assert basket.manage_booking_completed_at is not None and basket.stage == Stage.PAYMENT
     assert BasketEvent.objects.filter(basket=basket, action="complete_manage_booking").count() == 1
+    assert [str(m) for m in again.context["messages"]] == ["1 basket(s) were already done."]
+    assert basket_rows_snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("status", "stage", "message"),
+    [
+        (Status.COMPLETED, Stage.MANAGE_BOOKING, "the basket is Completed, not Active."),
+        (Status.LOCKED, Stage.MANAGE_BOOKING, "the basket is Locked, not Active."),
+        (Status.ACTIVE, Stage.BASKET, "the basket is at the Basket stage, not Manage booking."),
+        (
+            Status.ACTIVE,
+            Stage.ADDITIONAL_INFORMATION,
+            "the basket is at the Additional information stage, not Manage booking.",
+        ),
+    ],
+    ids=["completed", "locked", "basket-stage", "additional-information-stage"],
+)
+@pytest.mark.django_db
+def test_complete_manage_booking_step_is_refused_and_changes_nothing(
+    administrator, status, stage, message
+):
+    """SPEC: CB-5 — a Completed (or other non-Active) basket, or one not at the manage-booking
+    stage, is refused with a message naming the reason; nothing changes."""
+    basket = basket_in_status(status, stage=stage)
+    before = basket_rows_snapshot()
+
+    response = post_action(administrator, "complete_manage_booking", [basket])
+
+    assert [str(m) for m in response.context["messages"]] == [
+        f"Refused {basket.guid}: Cannot complete the manage booking step: {message}"
+    ]
+    assert basket_rows_snapshot() == before
 
 
 @pytest.mark.django_db
@@ -297,8 +350,17 @@ def test_grid_rows_carry_the_admin_markup_and_readable_values(administrator):
     page = administrator.get(GRID).content.decode()
     assert (f'<input type="checkbox" name="_selected_action" value="{locked.pk}" '
             'class="action-select"') in page
-    assert f'<th class="field-guid"><a href="/admin/baskets/basket/{locked.pk}/change/' in page
-    assert '<td class="field-status">Locked</td>' in page
+    assert (
+        f'<th class="field-guid nowrap"><a href="/admin/baskets/basket/{locked.pk}/change/'
+        in page
+    )
+    assert (
+        f'<span class="grid-guid" title="{locked.guid}">{str(locked.guid)[:8]}…</span>' in page
+    )
+    assert (
+        '<td class="field-status nowrap"><span class="status-badge status-locked">Locked'
+        "</span></td>"
+    ) in page
     assert '<td class="field-account_type">Anonymous</td>' in page
     assert '<td class="field-booking_id">BK&lt;1&gt;</td>' in page
     assert '<td class="field-total">1234.50</td>' in page
@@ -320,3 +382,65 @@ def test_every_grid_column_is_loaded_by_the_grid_query():
         except FieldDoesNotExist:
             continue
         assert name in GRID_COLUMNS, name
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [("System administrator", True), ("Order processor", False)],
+    ids=["administrator-sees-identity", "order-processor-does-not"],
+)
+@pytest.mark.django_db
+def test_identity_columns_only_for_those_who_may_see_personal_data(client, role, shown):
+    """SPEC: BM-5 AC-1 — seed 001's shop account e-mail, ERP account ID, customer name and
+    e-mail are grid columns for System administrators only."""
+    client.force_login(staff(role))
+    basket = BasketFactory(customer=True)
+
+    page = client.get(GRID).content.decode()
+
+    cells = [
+        f'<td class="field-shop_account_email">{basket.shop_account.email}</td>',
+        f'<td class="field-account_id">{basket.customer_account.erp_account_id}</td>',
+        f'<td class="field-customer_name">{basket.customer_account.name}</td>',
+        f'<td class="field-customer_email">{basket.customer_account.email}</td>',
+    ]
+    assert [cell in page for cell in cells] == [shown] * 4
+    assert ("column-shop_account_email" in page) is shown
+
+
+@pytest.mark.parametrize(
+    ("role", "posted", "status", "message"),
+    [
+        ("Order processor", "eligible", 302, "Manage booking step completed: 1 basket(s)."),
+        (
+            "Order processor",
+            "early",
+            302,
+            "Cannot complete the manage booking step: the basket is at the Basket stage",
+        ),
+        ("Order processor", "not-a-number", 302, "No such basket; nothing was changed."),
+        ("Order processor", "unknown", 302, "No such basket; nothing was changed."),
+        (None, "eligible", 403, None),
+    ],
+    ids=["eligible", "refused-stage", "malformed-id", "unknown-id", "staff-without-role"],
+)
+@pytest.mark.django_db
+def test_manage_booking_row_button_endpoint(client, role, posted, status, message):
+    """SPEC: CB-5 section 7 — the grid row's button: the service's answer as a message,
+    bad input a message, no permission a 403; only an eligible basket changes."""
+    eligible = BasketFactory(stage=Stage.MANAGE_BOOKING)
+    early = BasketFactory(stage=Stage.BASKET)
+    ids = {"eligible": eligible.pk, "early": early.pk, "not-a-number": "x1", "unknown": 10**9}
+    user = staff(role) if role else UserFactory(username="nobody", is_staff=True)
+    client.force_login(user)
+    before = list(Basket.objects.filter(pk=early.pk).values())
+
+    response = client.post(f"{GRID}manage-booking/", {"manage_booking_basket": ids[posted]})
+
+    assert response.status_code == status
+    if message is not None:
+        shown = [str(m) for m in client.get(GRID).context["messages"]]
+        assert len(shown) == 1 and message in shown[0]
+    eligible.refresh_from_db()
+    assert (eligible.stage == Stage.PAYMENT) is (posted == "eligible" and status == 302)
+    assert list(Basket.objects.filter(pk=early.pk).values()) == before

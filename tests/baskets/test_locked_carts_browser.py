@@ -16,7 +16,8 @@ PASSWORD = "correct horse battery staple"
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_staff_confirm_a_locked_cart_from_the_dashboard(live_server):
-    """SPEC: LC-2 LC-3 LC-4 — widget -> filtered grid -> detail -> Confirm order + reason."""
+    """SPEC: LC-2 LC-3 LC-4 — widget -> filtered grid (masked card number and payment
+    reference columns) -> detail -> Confirm order + reason."""
     UserFactory(username="alice", is_staff=True, is_superuser=True)
     basket = basket_in_status(Status.LOCKED, total="59.00")
     LineFactory(basket=basket)
@@ -37,7 +38,9 @@ def test_staff_confirm_a_locked_cart_from_the_dashboard(live_server):
         page.click("#locked-carts-widget a")
         page.wait_for_selector("#result_list tbody tr")
         assert page.locator("#result_list tbody tr").count() == 1
-        page.click(f"#result_list tbody tr a:has-text('{basket.guid}')")
+        assert page.inner_text("#result_list td.field-masked_card_number") == "************4242"
+        assert page.inner_text("#result_list td.field-payment_reference") == "PP-555"
+        page.click(f'#result_list tbody tr a:has(span[title="{basket.guid}"])')
         page.wait_for_selector("#locked-cart-panel")
         assert page.inner_text("#locked-total") == "59.00 EUR"
         assert page.inner_text("#locked-card") == "************4242"

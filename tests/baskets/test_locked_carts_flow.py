@@ -186,7 +186,8 @@ def test_pending_lock_then_delete(api, staff, settings):
 
 @pytest.mark.django_db
 def test_decisions_need_a_reason_and_only_apply_to_locked_carts(api, staff, settings):
-    """SPEC: LC-4 — no reason: asked again, nothing changes; an Active basket is refused."""
+    """SPEC: LC-4 — no reason: asked again, nothing changes; an Active basket is refused by
+    each decision, Unlock included (not "already done")."""
     basket = locked_basket(api, settings)
     active = basket_in_status(Status.ACTIVE)
 
@@ -201,7 +202,9 @@ def test_decisions_need_a_reason_and_only_apply_to_locked_carts(api, staff, sett
         done = decide_any(staff, active, action)
         assert b"Refused" in done.content
     unlocked = decide_any(staff, active, "unlock_locked_carts")
-    assert b"1 basket(s) were already done." in unlocked.content
+    assert [str(m) for m in unlocked.context["messages"]] == [
+        f"Refused {active.guid}: Cannot unlock a basket that is active."
+    ]
     active.refresh_from_db()
     assert active.status == Status.ACTIVE and active.hold_ended_at is None
     assert BasketEvent.objects.filter(basket=active).count() == 0
@@ -244,3 +247,22 @@ def test_both_staff_roles_may_read_payment_results():
     for name in ("System administrator", "Order processor"):
         codenames = set(Group.objects.get(name=name).permissions.values_list("codename", flat=True))
         assert "view_paymentresult" in codenames, name
+
+
+@pytest.mark.django_db
+def test_locked_cart_list_shows_masked_card_number_and_payment_reference(api, staff, settings):
+    """SPEC: LC-2 LC-3 — the "Locked carts" filter lists exactly the locked carts with the
+    total, masked card number and payment reference staff match against the provider."""
+    basket = locked_basket(api, settings)
+    basket_in_status(Status.ACTIVE)
+
+    response = staff.get(CHANGELIST, {"cart": "locked"})
+
+    assert [row.pk for row in response.context["cl"].result_list] == [basket.pk]
+    page = response.content.decode()
+    for cell in (
+        '<td class="field-masked_card_number">****4242</td>',
+        '<td class="field-payment_reference">PP-123</td>',
+        '<td class="field-total">200.00</td>',
+    ):
+        assert cell in page, cell

@@ -96,7 +96,8 @@ def test_an_anonymous_basket_recovered_by_a_login_becomes_theirs(client):
     assert basket.shop_account_id == ada.pk
     assert basket.customer_account_id == ada.customer_account_id
     assert basket.account_type == AccountType.CUSTOMER
-    assert (basket.purchaser_label, basket.purchaser_type) == ("Ada", PurchaserType.USER)
+    # Ada's login belongs to a company account: she buys as that account (CB-1).
+    assert (basket.purchaser_label, basket.purchaser_type) == ("Ada", PurchaserType.ACCOUNT)
     event = BasketEvent.objects.get(basket=basket, action="recover")
     assert event.payload["owner"] == {"from": None, "to": str(ada.guid)}
     assert event.actor_label == "shopper:ada"

@@ -10,11 +10,18 @@ from ...exceptions import BasketNotEditable
 from ...models import (
     Basket,
     EventAction,
+    PurchaserType,
     Stage,
     Status,
 )
 from ...models.basket import STAGE_ORDER
 from ..actors import Actor
+from ..purchaser import (
+    Purchaser,
+    basket_booked_users_fill,
+    basket_purchaser,
+    basket_purchaser_fill,
+)
 from ..storefront_errors import (
     PaymentNotStarted,
     StorefrontInputError,
@@ -97,10 +104,14 @@ def basket_stage_move(
                 # RL-1: the shopper passed the address step again: the addresses are theirs.
                 basket.addresses_withheld_at = None
                 fields.append("addresses_withheld_at")
-            label = purchaser_label or (basket.shop_account.name if basket.shop_account else "")
-            if label and not basket.purchaser_label:
-                basket.purchaser_label = label[:200]
-                fields.append("purchaser_label")
+            # Past login/register the purchaser is known: a login, an account, or a guest
+            # who gave a name (CB-1, CB-7).
+            purchaser = basket_purchaser(basket)
+            if purchaser_label and not purchaser.label:
+                purchaser = Purchaser(label=purchaser_label[:200], type=PurchaserType.USER)
+            fields += basket_purchaser_fill(basket, purchaser)
+        if target > current:
+            fields += basket_booked_users_fill(basket, lines, basket_purchaser(basket).booker_id)
         if previous == Stage.ADDITIONAL_INFORMATION and target > current:
             if basket.additional_information_supplied_at is None:
                 basket.additional_information_supplied_at = now

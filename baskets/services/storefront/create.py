@@ -11,11 +11,11 @@ from ...models import (
     Basket,
     CustomerAccount,
     EventAction,
-    PurchaserType,
     Salesperson,
     ShopAccount,
 )
 from ..actors import Actor
+from ..purchaser import purchaser_of
 from ..storefront_errors import (
     StorefrontInputError,
 )
@@ -89,14 +89,9 @@ def basket_create(
     now = timezone.now()
     customer = owner.customer_account
     account = owner.shop_account
-    label = ""
-    purchaser_type = ""
-    purchaser_id = ""
-    if account is not None:
-        label, purchaser_type, purchaser_id = account.name, PurchaserType.USER, str(account.guid)
-    elif customer is not None:
-        label, purchaser_type = customer.name, customer.purchaser_type
-        purchaser_id = customer.erp_account_id
+    purchaser = purchaser_of(
+        shop_account=account, customer_account=customer, salesperson=owner.salesperson
+    )
     with transaction.atomic():
         basket = Basket.objects.create(
             shop_account=account,
@@ -106,9 +101,10 @@ def basket_create(
                 has_party=any((account, customer, owner.salesperson)),
                 is_prospect=customer is not None and customer.is_prospect,
             ),
-            purchaser_label=label,
-            purchaser_type=purchaser_type,
-            purchaser_id=purchaser_id,
+            purchaser_label=purchaser.label,
+            purchaser_type=purchaser.type,
+            purchaser_id=purchaser.id,
+            billing_object=purchaser.billing_object,
             currency=currency,
             location=location,
             created_at=now,

@@ -1,0 +1,326 @@
+"""A basket's page, read at a glance (CB-2): a header (status badge, stage, total, order and
+invoice links, the actions the basket's status allows), grouped sections with the empty
+fields left out, lines with product names, and the timeline with each event's details.
+
+Nothing on the page is edited in place: every change is an action through a service, so
+there is no Save button.
+"""
+
+from django.contrib import admin
+from django.db.models import OuterRef, Subquery
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html, format_html_join
+
+from ..access import personal_data_visible
+from ..filters import additional_information_missing_q
+from ..models import Basket, BasketEvent, Line, Order, Product, Status
+from ..services.staff import UNDELETABLE, manage_booking_refusal
+
+# Address keys in the order a postal address is written; others follow.
+ADDRESS_ORDER = ("name", "company", "line1", "line2", "postcode", "city", "region", "country")
+
+# Sections of the page: (title, fields, shows shop-account personal data).
+SECTIONS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
+    (
+        "Parties",
+        (
+            "shop_account_link",
+            "shop_account_email",
+            "customer_display",
+            "salesperson_display",
+        ),
+        True,
+    ),
+    (
+        "Purchaser and booking",
+        (
+            "account_type",
+            "purchaser_label",
+            "purchaser_type",
+            "purchaser_id",
+            "booked_user_id",
+            "billing_object",
+            "booking_id",
+        ),
+        False,
+    ),
+    (
+        "Checkout details",
+        (
+            "stage",
+            "delivery_method",
+            "payment_method",
+            "location",
+            "coupon_codes",
+            "gift_card_codes",
+            "user_values",
+            "order_comment",
+            "additional_information_supplied_at",
+            "manage_booking_completed_at",
+        ),
+        False,
+    ),
+    ("Addresses", ("payment_address_display", "delivery_address_display"), True),
+    (
+        "Payment",
+        (
+            "total_display",
+            "payment_reference",
+            "masked_card_number",
+            "payment_started_at",
+            "payment_returned_at",
+            "payment_result_at",
+            "paid_at",
+            "locked_at",
+            "lock_reason",
+            "hold_ended_at",
+        ),
+        False,
+    ),
+    (
+        "Completion",
+        (
+            "order_display",
+            "invoice_display",
+            "completion_attempts",
+            "last_attempt_at",
+            "completion_lease_until",
+            "last_error",
+            "completed_at",
+        ),
+        False,
+    ),
+    ("Timestamps", ("created_at", "modified_at", "last_activity_at", "abandoned_at"), False),
+)
+EMPTY = (None, "", [], {}, 0)
+
+
+def _admin_link(name: str, pk: int, text: str) -> str:
+    try:
+        url = reverse(name, args=[pk])
+    except NoReverseMatch:
+        return text
+    return format_html('<a href="{}">{}</a>', url, text)
+
+
+def address_format(address: dict) -> str:
+    """A postal address as lines, known keys first; an empty address is ""."""
+    if not address:
+        return ""
+    keys = [key for key in ADDRESS_ORDER if address.get(key)]
+    keys += sorted(key for key in address if key not in ADDRESS_ORDER and address[key])
+    return format_html_join("", "{}<br>", ((address[key],) for key in keys))
+
+
+def basket_order(basket: Basket) -> Order | None:
+    return Order.objects.filter(basket=basket).select_related("invoice").first()
+
+
+class LineInline(admin.TabularInline):
+    model = Line
+    extra = 0
+    can_delete = False
+    fields = (
+        "kind",
+        "product_id",
+        "product_name",
+        "variant_id",
+        "quantity",
+        "unit_of_measure_id",
+        "unit_price",
+        "booked_user_id",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        # The name in the same query as the lines: no query per line.
+        name = Product.objects.filter(pk=OuterRef("product_id")).values("name")[:1]
+        return super().get_queryset(request).annotate(product_name_value=Subquery(name))
+
+    @admin.display(description="product")
+    def product_name(self, line: Line) -> str:
+        return getattr(line, "product_name_value", None) or "(not in the catalogue)"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class EventInline(admin.TabularInline):
+    model = BasketEvent
+    verbose_name = "timeline entry"
+    verbose_name_plural = "timeline"
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "action", "status_change", "actor_label", "reason", "details")
+    readonly_fields = fields
+    ordering = ("created_at", "id")
+
+    @admin.display(description="status")
+    def status_change(self, event: BasketEvent) -> str:
+        labels = dict(Status.choices)
+        if not event.from_status or event.from_status == event.to_status:
+            return str(labels.get(event.to_status, event.to_status))
+        return (
+            f"{labels.get(event.from_status, event.from_status)} → "
+            f"{labels.get(event.to_status, event.to_status)}"
+        )
+
+    @admin.display(description="details")
+    def details(self, event: BasketEvent) -> str:
+        """The event's payload (the order number, a payment reference, ...) as key: value."""
+        if not event.payload:
+            return ""
+        return format_html_join(
+            "", "<div><strong>{}</strong>: {}</div>", sorted(event.payload.items())
+        )
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class BasketDetailMixin:
+    """The basket page for ``BasketAdmin``: sections, header, allowed actions, no Save."""
+
+    inlines = (LineInline, EventInline)
+    change_form_template = "admin/baskets/basket/change_form.html"
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return []
+        personal = personal_data_visible(request.user)
+        fieldsets = []
+        for title, names, is_personal in SECTIONS:
+            if is_personal and not personal:
+                continue
+            shown = [
+                self._shop_account_field(request) if name == "shop_account_link" else name
+                for name in names
+                if self._value(name, obj, request) not in EMPTY
+            ]
+            if shown:
+                fieldsets.append((title, {"fields": shown}))
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        names = [name for _title, names, _personal in SECTIONS for name in names]
+        return [*names, "shop_account_name"]
+
+    @staticmethod
+    def _shop_account_field(request) -> str:
+        """BM-5: only users who may open shop accounts get the link (chosen per request)."""
+        if request.user.has_perm("baskets.view_shopaccount"):
+            return "shop_account_link"
+        return "shop_account_name"
+
+    def _value(self, name: str, obj: Basket, request):
+        method = getattr(self, name, None)
+        if method is not None:
+            return method(obj)
+        return getattr(obj, name)
+
+    # --- computed fields ------------------------------------------------------------------
+    @admin.display(description="shop account")
+    def shop_account_link(self, basket: Basket) -> str:
+        """BM-5: "View shop account" only when the account exists."""
+        account = basket.shop_account
+        if account is None:
+            # BM-5: the button's place says why there is none.
+            return "(anonymous or deleted)"
+        url = reverse("admin:baskets_shopaccount_change", args=[account.pk])
+        return format_html('<a href="{}">View shop account: {}</a>', url, account.name)
+
+    @admin.display(description="shop account")
+    def shop_account_name(self, basket: Basket) -> str:
+        return basket.shop_account.name if basket.shop_account_id else "(anonymous or deleted)"
+
+    @admin.display(description="shop account e-mail")
+    def shop_account_email(self, basket: Basket) -> str:
+        return basket.shop_account.email if basket.shop_account_id else ""
+
+    @admin.display(description="customer account")
+    def customer_display(self, basket: Basket) -> str:
+        customer = basket.customer_account
+        if customer is None:
+            return ""
+        email = f", {customer.email}" if customer.email else ""
+        return f"{customer.name} (ERP {customer.erp_account_id}{email})"
+
+    @admin.display(description="salesperson")
+    def salesperson_display(self, basket: Basket) -> str:
+        salesperson = basket.salesperson
+        return salesperson.shop_account.name if salesperson is not None else ""
+
+    @admin.display(description="payment address")
+    def payment_address_display(self, basket: Basket) -> str:
+        return address_format(basket.payment_address)
+
+    @admin.display(description="delivery address")
+    def delivery_address_display(self, basket: Basket) -> str:
+        return address_format(basket.delivery_address)
+
+    @admin.display(description="total")
+    def total_display(self, basket: Basket) -> str:
+        return f"{basket.total} {basket.currency}"
+
+    @admin.display(description="order")
+    def order_display(self, basket: Basket) -> str:
+        order = basket_order(basket)
+        return "" if order is None else _admin_link("admin:baskets_order_change", order.pk, order)
+
+    @admin.display(description="invoice")
+    def invoice_display(self, basket: Basket) -> str:
+        order = basket_order(basket)
+        invoice = getattr(order, "invoice", None) if order is not None else None
+        if invoice is None:
+            return ""
+        return _admin_link("admin:baskets_invoice_change", invoice.pk, invoice)
+
+    # --- the page -------------------------------------------------------------------------
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        basket = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        # Nothing is edited in place: no Save buttons.
+        extra.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
+        if basket is not None:
+            extra["basket_header"] = self._header(request, basket)
+        return super().change_view(request, object_id, form_url, extra)
+
+    def _header(self, request, basket: Basket) -> dict:
+        order = basket_order(basket)
+        invoice = getattr(order, "invoice", None) if order is not None else None
+        may_change = self.has_change_permission(request, basket)
+        actions = []
+        if may_change and not manage_booking_refusal(basket):
+            actions.append(("complete_manage_booking", "Complete manage booking step"))
+        missing = Basket.objects.filter(pk=basket.pk).filter(additional_information_missing_q())
+        if may_change and basket.status == Status.ACTIVE and missing.exists():
+            actions.append(("flag_additional_information", "Flag additional information supplied"))
+        if basket.status not in UNDELETABLE and self.has_delete_permission(request, basket):
+            actions.append(("delete_baskets", "Delete basket"))
+        return {
+            "status": basket.status,
+            "status_label": basket.get_status_display(),
+            "stage_label": basket.get_stage_display(),
+            "total": f"{basket.total} {basket.currency}",
+            "order": order,
+            "order_url": self._url("admin:baskets_order_change", order),
+            "invoice": invoice,
+            "invoice_url": self._url("admin:baskets_invoice_change", invoice),
+            "actions": actions,
+        }
+
+    @staticmethod
+    def _url(name: str, obj) -> str:
+        if obj is None:
+            return ""
+        try:
+            return reverse(name, args=[obj.pk])
+        except NoReverseMatch:
+            return ""
+
