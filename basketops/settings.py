@@ -338,11 +338,17 @@ STAFF_NOTIFICATION_EMAILS = env_list("STAFF_NOTIFICATION_EMAILS", [])
 
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # AC-2: API clients and staff use tokens; a session reaches the API only for staff.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "baskets.api.permissions.StaffSessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "baskets.api.permissions.ClientRights",
+    ],
+    # AC-5: one request budget per client (API_THROTTLE_RATE), the status fast path included.
+    "DEFAULT_THROTTLE_CLASSES": ["baskets.api.throttles.ClientRateThrottle"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "baskets.api.errors.exception_handler",
@@ -360,6 +366,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+}
+
+# AC-5: requests per API client; "<count>/<second|minute|hour|day>", empty for no limit.
+# A storefront serves many shoppers through one token: the default leaves room for about
+# 50 requests a second and stops a client looping over guesses.
+API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "3000/minute")
+# The throttle counts (and nothing else) live in the cache: per process by default; set
+# CACHE_URL (e.g. redis://host:6379/3) so that every web process shares one budget.
+CACHE_URL = env_str("CACHE_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
 }
 
 # --- Logging --------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ..access import ApiRight
 from ..filters import BasketFilterSet
 from ..models import Basket
 from ..selectors import basket_get, basket_list, guid_parse
@@ -28,6 +29,7 @@ class BasketCursorPagination(CursorPagination):
 class BasketListView(generics.ListAPIView):
     """API-1: baskets with the admin's filters, cursor-paginated (no offsets)."""
 
+    required_rights = {"GET": ApiRight.READ, "OPTIONS": ApiRight.READ}
     serializer_class = BasketSummarySerializer
     filterset_class = BasketFilterSet
     pagination_class = BasketCursorPagination
@@ -38,6 +40,8 @@ class BasketListView(generics.ListAPIView):
 
 class BasketDetailView(APIView):
     """One basket with its lines; answers 304 to a matching If-None-Match."""
+
+    required_rights = {"GET": ApiRight.READ, "OPTIONS": ApiRight.READ}
 
     @extend_schema(responses=BasketSerializer)
     def get(self, request, guid: str):
@@ -61,6 +65,8 @@ class BasketStatusView(APIView):
     ``urls.py`` sends token clients to ``status_fast`` (token and basket in one query); this
     view answers the others (session logins, the browsable API) and documents both.
     """
+
+    required_rights = {"GET": ApiRight.READ, "OPTIONS": ApiRight.READ}
 
     @extend_schema(responses=BasketStatusSerializer)
     def get(self, request, guid: str):

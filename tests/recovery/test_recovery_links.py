@@ -355,17 +355,13 @@ def test_a_basket_staff_unlocked_is_taken_up_again(client):
 @pytest.mark.django_db
 def test_link_and_guid_are_the_same_in_the_api_and_e_mails_and_never_change(client, settings):
     """SPEC: RL-8 — BasketUrl / BasketGUID; the GUID stays while lines change."""
-    from rest_framework.authtoken.models import Token
-    from rest_framework.test import APIClient
-
-    from tests.support.factories import UserFactory
+    from tests.support.clients import api_client
 
     settings.SHOP_BASE_URL = "https://shop.example"
     product = ProductFactory(price=Decimal("3.00"))
     basket = BasketFactory()
     guid = basket.guid
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=UserFactory()).key}")
+    api = api_client("storefront")
 
     before = api.get(f"/api/baskets/{guid}/").json()["recovery_url"]
     added = line_add(guid=guid, product_id=product.id, quantity=2)
