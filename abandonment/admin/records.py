@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from baskets.access import personal_data_visible
 from baskets.admin.paging import CappedCountPaginator
 
 from ..models import Abandonment
@@ -25,6 +26,18 @@ class AbandonmentAdmin(admin.ModelAdmin):
     paginator = CappedCountPaginator
     show_full_result_count = False
     change_list_template = "admin/abandonment/abandonment/change_list.html"
+
+    def get_list_display(self, request):
+        """AC-1: the shopper's e-mail only for users who may see personal data."""
+        if personal_data_visible(request.user):
+            return self.list_display
+        return tuple(name for name in self.list_display if name != "shop_account_email")
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if personal_data_visible(request.user):
+            return fields
+        return [name for name in fields if name != "shop_account_email"]
 
     def changelist_view(self, request, extra_context=None):
         """AB-6: abandonment and recovery rates and the most abandoned products, for the

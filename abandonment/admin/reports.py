@@ -9,6 +9,7 @@ from django.http import FileResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from baskets.access import personal_data_visible
 from baskets.services.actors import Actor
 
 from ..models import (
@@ -127,7 +128,8 @@ class AbandonReportAdmin(admin.ModelAdmin):
         return [download, *super().get_urls()]
 
     def download_view(self, request, report_id: int):
-        if not self.has_view_permission(request):
+        # AC-1: the spreadsheet holds shoppers' e-mail addresses.
+        if not self.has_view_permission(request) or not personal_data_visible(request.user):
             raise PermissionDenied
         report = AbandonReport.objects.filter(pk=report_id, status=ReportStatus.DONE).first()
         if report is None or not report.file:

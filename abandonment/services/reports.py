@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from baskets.services.actors import Actor
+from baskets.spreadsheets import cell_text
 
 from ..models import Abandonment, AbandonReport, ReportSchedule, ReportStatus
 from ..selectors import abandonment_stats
@@ -121,7 +122,12 @@ def _naive(value: datetime | None) -> datetime | None:
 def abandon_report_write(report: AbandonReport, path: Path, *, progress_every: int = 5_000) -> int:
     """Write the spreadsheet for ``report`` to ``path``; returns the data rows written."""
     abandonments = abandonments_between(report.date_from, report.date_to)
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    # AC-3: no string becomes a formula or a link, whatever it starts with; cell_text also
+    # marks formula-like text for the spreadsheet programs that evaluate it on editing.
+    workbook = xlsxwriter.Workbook(
+        str(path),
+        {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
+    )
     bold = workbook.add_format({"bold": True})
     stamp = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     money = workbook.add_format({"num_format": "#,##0.00"})
@@ -150,14 +156,14 @@ def abandon_report_write(report: AbandonReport, path: Path, *, progress_every: i
             sheet.write_datetime(row, 1, _naive(active), stamp)
             sheet.write_string(row, 2, str(guid))
             if email:
-                sheet.write_string(row, 3, email)
+                sheet.write_string(row, 3, cell_text(email))
             sheet.write_number(row, 4, float(total), money)
-            sheet.write_string(row, 5, currency)
+            sheet.write_string(row, 5, cell_text(currency))
             if recovered is not None:
                 sheet.write_datetime(row, 6, _naive(recovered), stamp)
-            sheet.write_string(row, 7, line.get("product_id", ""))
+            sheet.write_string(row, 7, cell_text(line.get("product_id", "")))
             if line.get("variant_id"):
-                sheet.write_string(row, 8, line["variant_id"])
+                sheet.write_string(row, 8, cell_text(line["variant_id"]))
             if "quantity" in line:
                 sheet.write_number(row, 9, line["quantity"])
                 sheet.write_number(row, 10, float(Decimal(line["unit_price"])), money)
@@ -173,7 +179,8 @@ def abandon_report_write(report: AbandonReport, path: Path, *, progress_every: i
     info.write_row(4, 0, ["Recovery rate", rate])
     info.write_row(6, 0, ["Most often abandoned products", "Abandonments"], bold)
     for index, (product_id, count) in enumerate(summary["top_products"], start=7):
-        info.write_row(index, 0, [product_id, count])
+        info.write_string(index, 0, cell_text(str(product_id)))
+        info.write_number(index, 1, count)
     workbook.close()
     return row
 

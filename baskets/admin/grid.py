@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from ..access import personal_data_visible
 from ..models import Basket, BasketEvent, CustomerAccount, Line, ShopAccount, Status
 from ..selectors import basket_grid_list, basket_list
 from ..services.actors import Actor
@@ -102,7 +103,22 @@ class BasketAdmin(LockedCartAdminMixin, admin.ModelAdmin):
     )
     change_list_template = "admin/baskets/basket/change_list.html"
 
+    # AC-1: columns and detail fields holding shop-account personal data.
+    PERSONAL_COLUMNS = ("creator", "purchaser_label")
+    PERSONAL_FIELDS = ("purchaser_label", "payment_address", "delivery_address", "user_values")
+
     # --- grid ---------------------------------------------------------------------------
+    def get_list_display(self, request):
+        if personal_data_visible(request.user):
+            return self.list_display
+        return tuple(name for name in self.list_display if name not in self.PERSONAL_COLUMNS)
+
+    def get_changelist_kwargs(self, request):
+        kwargs = super().get_changelist_kwargs(request)
+        if not personal_data_visible(request.user):
+            kwargs["search_help_text"] = "A basket GUID or an ERP account ID."
+        return kwargs
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Basket]:
         match = getattr(request, "resolver_match", None)
         if match is not None and match.url_name == "baskets_basket_changelist":
@@ -127,9 +143,16 @@ class BasketAdmin(LockedCartAdminMixin, admin.ModelAdmin):
             guid = None
         # The account is looked up first, so each condition is one indexed lookup on the
         # baskets table (an OR across the join would scan every basket).
+        private = personal_data_visible(request.user)
         if guid is not None:
+            if not private:
+                return queryset.filter(guid=guid), False
             accounts = ShopAccount.objects.filter(guid=guid).values_list("pk", flat=True)
             return queryset.filter(Q(guid=guid) | Q(shop_account_id__in=list(accounts))), False
+        if "@" in term and not private:
+            # AC-1: an e-mail search would tell whose baskets these are.
+            messages.error(request, "You may not search baskets by shop-account e-mail.")
+            return queryset.none(), False
         if "@" in term:
             accounts = ShopAccount.objects.filter(email__iexact=term).values_list("pk", flat=True)
             return queryset.filter(shop_account_id__in=list(accounts)), False
@@ -142,16 +165,19 @@ class BasketAdmin(LockedCartAdminMixin, admin.ModelAdmin):
     # --- detail -------------------------------------------------------------------------
     @staticmethod
     def _shop_account_field(request) -> str:
-        """BM-5: only users who may see shop accounts get the link (chosen per request)."""
-        if request.user.has_perm("baskets.view_shopaccount"):
+        """BM-5, AC-1: only users who may see shop accounts get the link and the name."""
+        if personal_data_visible(request.user):
             return "shop_account_link"
-        return "shop_account_name"
+        return "shop_account_presence"
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in Basket._meta.fields] + [self._shop_account_field(request)]
 
     def get_fields(self, request, obj=None):
-        fields = [f.name for f in Basket._meta.fields if f.name not in {"id", "shop_account"}]
+        hidden = {"id", "shop_account"}
+        if not personal_data_visible(request.user):
+            hidden |= set(self.PERSONAL_FIELDS)
+        fields = [f.name for f in Basket._meta.fields if f.name not in hidden]
         return [self._shop_account_field(request), *fields]
 
     @admin.display(description="shop account")
@@ -164,9 +190,8 @@ class BasketAdmin(LockedCartAdminMixin, admin.ModelAdmin):
         return format_html('<a href="{}">View shop account: {}</a>', url, account.name)
 
     @admin.display(description="shop account")
-    def shop_account_name(self, basket: Basket) -> str:
-        account = basket.shop_account
-        return "(anonymous or deleted)" if account is None else account.name
+    def shop_account_presence(self, basket: Basket) -> str:
+        return "(anonymous or deleted)" if basket.shop_account_id is None else "(a shop account)"
 
     def has_add_permission(self, request) -> bool:
         # Baskets are made by shoppers and storefronts, never in the back office.
