@@ -97,6 +97,8 @@ if importlib.util.find_spec("benchmarks") is not None:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # AC-4: full card numbers in a path, query or header are refused before anything else.
+    "baskets.middleware.CardNumberRefusalMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -20,9 +20,7 @@ def personal_data_visible(user: AbstractBaseUser | AnonymousUser) -> bool:
     processors, Status readers, Payment providers and shoppers never do."""
     if not user.is_active:
         return False
-    return user.has_perm(PERSONAL_DATA_PERMISSION) or ApiRight.PERSONAL_DATA in _client_rights(
-        user
-    )
+    return user.has_perm(PERSONAL_DATA_PERMISSION) or ApiRight.PERSONAL_DATA in _client_rights(user)
 
 
 class ApiRight(StrEnum):

@@ -52,9 +52,7 @@ def _order_processor_codenames() -> list[tuple[str, str, str]]:
 
 def roles_ensure(group_model, permission_model) -> None:
     """Create or refresh the staff roles and the (permission-less) API client groups."""
-    everything = permission_model.objects.filter(
-        content_type__app_label__in=ADMINISTRATOR_APPS
-    )
+    everything = permission_model.objects.filter(content_type__app_label__in=ADMINISTRATOR_APPS)
     administrator, _ = group_model.objects.get_or_create(name=ADMINISTRATOR)
     administrator.permissions.set(everything)
     allowed = [

@@ -31,7 +31,5 @@ class NeutralisedText(Func):
 
     def as_sql(self, compiler, connection, **extra_context):
         sql, params = compiler.compile(self.source_expressions[0])
-        case = (
-            f"(CASE WHEN left({sql}, 1) IN ({_SQL_STARTS}) THEN '''' || {sql} ELSE {sql} END)"
-        )
+        case = f"(CASE WHEN left({sql}, 1) IN ({_SQL_STARTS}) THEN '''' || {sql} ELSE {sql} END)"
         return case, (*params, *params, *params)

@@ -68,8 +68,9 @@ WHERE token.key = %(key)s
 
 def _json(body: dict, status: int, etag: str = "", retry_after: int | None = None) -> HttpResponse:
     # Serialised as DRF's JSONRenderer does, byte for byte.
-    content = json.dumps(body, cls=JSONEncoder, ensure_ascii=False, allow_nan=False,
-                         separators=(",", ":"))
+    content = json.dumps(
+        body, cls=JSONEncoder, ensure_ascii=False, allow_nan=False, separators=(",", ":")
+    )
     response = HttpResponse(content.encode(), status=status, content_type="application/json")
     if etag:
         response["ETag"] = etag

@@ -51,9 +51,7 @@ def test_csv_export_writes_every_client_text_as_plain_text(client, payload):
     variant and unit of measure IDs: each comes out with a leading ' and nothing else."""
     customer = CustomerAccountFactory(name=payload, email=payload, erp_account_id=payload[:40])
     account = ShopAccountFactory(name=payload, email=payload, customer_account=customer)
-    basket = BasketFactory(
-        shop_account=account, customer_account=customer, account_type="customer"
-    )
+    basket = BasketFactory(shop_account=account, customer_account=customer, account_type="customer")
     LineFactory(
         basket=basket,
         product_id=payload[:40],
