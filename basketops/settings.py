@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "baskets",
@@ -106,7 +107,26 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # AC-5: last, as django-axes asks: refuses logins of a locked-out username and address.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# AC-5: failed logins (admin and shopper, both Django's LoginView) are counted per username
+# and address by django-axes; past the limit that pair is locked out for the cool-off
+# time, whatever the password. API tokens are not passwords and are throttled instead.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, 1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, 1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Behind the HTTPS proxy the client's address is the first of X-Forwarded-For; without one
+# that header is the client's own word, so only the connection's address counts.
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if env_bool("HTTPS", False) else ["REMOTE_ADDR"]
+)
 
 ROOT_URLCONF = "basketops.urls"
 
