@@ -1,20 +1,12 @@
-"""RL-8: the recovery link (BasketUrl) and GUID (BasketGUID) for e-mails and the API, and
-the signed unsubscribe link of reminder e-mails (AB-4).
+"""RL-8: the recovery link (BasketUrl) and GUID (BasketGUID) for e-mails and the API (the
+unsubscribe link of reminder e-mails is ``recovery.unsubscribe``).
 
 Every absolute link starts with ``SHOP_BASE_URL``, so the API, the e-mails and anything
 else that hands a link to a shopper give the same one.
 """
 
-import uuid
-
-from django.conf import settings
-from django.core import signing
-from django.urls import reverse
-
 from baskets.links import basket_url
 from baskets.models import Basket, Order
-
-UNSUBSCRIBE_SALT = "recovery.reminders.unsubscribe"
 
 
 def basket_runtime_values(basket: Basket) -> dict[str, str]:
@@ -28,27 +20,3 @@ def order_runtime_values(order: Order) -> dict[str, str]:
     basket cannot be recovered, so it has no BasketUrl)."""
     guid = Basket.objects.filter(pk=order.basket_id).values_list("guid", flat=True).get()
     return {"BasketGUID": str(guid)}
-
-
-def unsubscribe_token(shop_account_guid: uuid.UUID | str) -> str:
-    """A token naming the shop account, signed with SECRET_KEY (it cannot be forged).
-
-    No timestamp: the link in an old reminder keeps working, and it is the same in every
-    reminder to the account."""
-    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object({"account": str(shop_account_guid)})
-
-
-def unsubscribe_token_read(token: str) -> uuid.UUID | None:
-    """The shop account GUID in a token, or None if the token was not made by us."""
-    try:
-        data = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
-        return uuid.UUID(str(data["account"]))
-    except (signing.BadSignature, KeyError, TypeError, ValueError, UnicodeDecodeError):
-        return None
-
-
-def unsubscribe_url(shop_account_guid: uuid.UUID | str) -> str:
-    path = reverse(
-        "recovery:unsubscribe", kwargs={"token": unsubscribe_token(shop_account_guid)}
-    )
-    return f"{settings.SHOP_BASE_URL}{path}"

@@ -75,3 +75,17 @@ class ApplicationText(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class UnsubscribeToken(models.Model):
+    """AC-6, AB-4: the random, opaque token of a shop account's unsubscribe link; it names
+    no one to a reader (the account is found only by looking the token up)."""
+
+    shop_account = models.OneToOneField(
+        ShopAccount, on_delete=models.CASCADE, related_name="unsubscribe_token"
+    )
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"unsubscribe token of account {self.shop_account_id}"

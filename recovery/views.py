@@ -21,12 +21,12 @@ from baskets.models import Status
 from baskets.selectors import guid_parse
 
 from .exceptions import LoginNeeded, RecoveryRefused
-from .links import unsubscribe_token_read
 from .selectors import basket_page_lines, shopper_baskets
 from .services import basket_recover as basket_recover_service
 from .services import shop_account_reminders_opt_out
 from .shoppers import shopper_from_request
 from .texts import text_render
+from .unsubscribe import unsubscribe_account
 
 # The shop's current location follows the recovered basket's (RL-1).
 LOCATION_SESSION_KEY = "shop_location"
@@ -96,13 +96,18 @@ def basket_current(request: HttpRequest) -> HttpResponse:
     return render(request, "recovery/basket.html", context)
 
 
-@csrf_exempt  # One-click unsubscribe (RFC 8058) posts from the mail client, without a token.
+# RFC 8058: a mail client's one-click POST carries no CSRF token; the secret in the link is
+# what authorises it. Only this view is exempt.
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def reminders_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    """AB-4: the signed link in a reminder e-mail; the account gets no reminder any more."""
-    account_guid = unsubscribe_token_read(token)
-    if account_guid is None or not shop_account_reminders_opt_out(
-        shop_account_guid=account_guid
-    ):
+    """AB-4, AC-6: GET shows a confirmation page and changes nothing (mail scanners and
+    link previews open links); POST, from its button or a one-click mail client, opts the
+    account out of reminders."""
+    account_guid = unsubscribe_account(token)
+    if account_guid is None:
         return _message_page(request, "basket_UnsubscribeInvalid", "", 400)
+    if request.method == "GET":
+        return render(request, "recovery/unsubscribe.html", {"action": request.path})
+    shop_account_reminders_opt_out(shop_account_guid=account_guid)
     return _message_page(request, "basket_Unsubscribed", "", 200)

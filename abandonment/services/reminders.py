@@ -27,7 +27,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from baskets.models import Product, ShopAccount, Status
-from recovery.links import basket_runtime_values, unsubscribe_url
+from recovery.links import basket_runtime_values
+from recovery.unsubscribe import unsubscribe_url
 
 from ..models import Abandonment
 
