@@ -41,7 +41,7 @@ from baskets.services.storefront.holds import basket_lock_for_write, basket_repr
 from baskets.services.storefront_errors import HoldEnded, StorefrontInputError
 from baskets.services.transitions import event_record
 
-from .exceptions import LoginNeeded, RecoveryRefused
+from .exceptions import ConfirmationNeeded, LoginNeeded, RecoveryRefused
 from .models import ShopperBasket
 from .ownership import recovery_decide
 from .shoppers import Shopper
@@ -82,13 +82,19 @@ def _shopper_lock(shopper: Shopper) -> None:
 
 
 def basket_recover(
-    *, guid: uuid.UUID | str, shopper: Shopper, multiple_baskets: bool | None = None
+    *,
+    guid: uuid.UUID | str,
+    shopper: Shopper,
+    multiple_baskets: bool | None = None,
+    confirmed: bool = True,
 ) -> Recovery:
     """Hand the basket with ``guid`` back to ``shopper`` as their current basket, re-priced.
 
     Raises ``InvalidGuid``, ``BasketNotFound``, ``LoginNeeded`` (another login may recover
-    it) or ``RecoveryRefused`` (completed, locked, being completed) before writing anything.
-    Locks the shopper (advisory), the basket's lines, then the basket.
+    it), ``RecoveryRefused`` (completed, locked, being completed) or, unless ``confirmed``,
+    ``ConfirmationNeeded`` (AC-6: it would become the login's or displace the shopper's
+    current basket) before writing anything. Locks the shopper (advisory), the basket's
+    lines, then the basket.
     """
     parsed = guid_parse(guid)
     if multiple_baskets is None:
@@ -111,6 +117,8 @@ def basket_recover(
         if basket.status != Status.ACTIVE:
             key, status = REFUSED_STATUSES[Status(basket.status)]
             raise RecoveryRefused(key, http_status=status, guid=str(parsed), basket_id=basket.pk)
+        if not confirmed:
+            _confirmation_check(basket, shopper, takes=decision.take)
 
         recovery = Recovery(basket=basket)
         payload: dict[str, Any] = {}
@@ -152,6 +160,22 @@ def basket_recover(
             at=now,
         )
     return recovery
+
+
+def _confirmation_check(basket: Basket, shopper: Shopper, *, takes: bool) -> None:
+    """AC-6: raise ``ConfirmationNeeded`` when the recovery would change whose the basket is
+    or which basket is the shopper's current one; a first basket comes back on a GET."""
+    takes = takes and shopper.shop_account is not None
+    displaces = (
+        shopper.is_known
+        and ShopperBasket.objects.filter(shopper.entries_q(), deactivated_at__isnull=True)
+        .exclude(basket=basket)
+        .exists()
+    )
+    if takes or displaces:
+        raise ConfirmationNeeded(
+            guid=str(basket.guid), basket_id=basket.pk, takes=takes, displaces=displaces
+        )
 
 
 def _lines_reprice(

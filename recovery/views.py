@@ -18,9 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from baskets.exceptions import BasketNotFound, InvalidGuid
 from baskets.models import Status
-from baskets.selectors import guid_parse
+from baskets.selectors import basket_get, guid_parse
 
-from .exceptions import LoginNeeded, RecoveryRefused
+from .exceptions import ConfirmationNeeded, LoginNeeded, RecoveryRefused
 from .selectors import basket_page_lines, shopper_baskets
 from .services import basket_recover as basket_recover_service
 from .services import shop_account_reminders_opt_out
@@ -39,12 +39,20 @@ def _message_page(request: HttpRequest, key: str, guid: str, status: int) -> Htt
     )
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def basket_recover(request: HttpRequest, guid: str) -> HttpResponse:
-    """RL-1 .. RL-7: recover the basket and show the basket page."""
+    """RL-1 .. RL-7: recover the basket and show the basket page.
+
+    AC-6: a GET never moves a basket into the visitor's account nor displaces their current
+    basket: it shows the basket with a button that POSTs (with the CSRF token) to confirm.
+    A GET that changes neither (a first basket, or one already theirs) recovers at once."""
     shopper = shopper_from_request(request)
     try:
-        recovery = basket_recover_service(guid=guid, shopper=shopper)
+        recovery = basket_recover_service(
+            guid=guid, shopper=shopper, confirmed=request.method == "POST"
+        )
+    except ConfirmationNeeded as question:
+        return _confirmation_page(request, question)
     except InvalidGuid:
         return _message_page(request, "basket_InvalidGuid", guid, 400)
     except BasketNotFound:
@@ -61,6 +69,18 @@ def basket_recover(request: HttpRequest, guid: str) -> HttpResponse:
     for notice in recovery.notices:
         messages.info(request, notice)
     return HttpResponseRedirect(reverse("recovery:basket"))
+
+
+def _confirmation_page(request: HttpRequest, question: ConfirmationNeeded) -> HttpResponse:
+    basket = basket_get(guid=question.guid)
+    context = {
+        "basket": basket,
+        "lines": basket_page_lines(basket),
+        "takes": question.takes,
+        "displaces": question.displaces,
+        "multiple_baskets": settings.MULTIPLE_BASKETS,
+    }
+    return render(request, "recovery/confirm.html", context)
 
 
 @require_GET

@@ -390,10 +390,16 @@ def test_an_order_offers_the_basket_guid_to_templates():
 
 @pytest.mark.django_db
 def test_recovery_link_refuses_other_methods(client):
-    """SPEC: RL-7 — a POST to the link is a 405 and changes nothing."""
+    """SPEC: RL-7 AC-6 — PUT, PATCH and DELETE are 405; a POST (the confirmation) without
+    the CSRF token is 403; none changes anything."""
+    from django.test import Client
+
     basket = basket_with_line()
-    response = client.post(f"/basket/recover/{basket.guid}/")
-    assert response.status_code == 405
+    url = f"/basket/recover/{basket.guid}/"
+    assert [client.generic(method, url).status_code for method in ("PUT", "PATCH", "DELETE")] == [
+        405
+    ] * 3
+    assert Client(enforce_csrf_checks=True).post(url).status_code == 403
     assert not BasketEvent.objects.filter(basket=basket, action="recover").exists()
 
 
