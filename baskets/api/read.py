@@ -11,6 +11,7 @@ from ..access import ApiRight
 from ..filters import BasketFilterSet
 from ..models import Basket
 from ..selectors import basket_get, basket_list, guid_parse
+from ..services.storefront_errors import StorefrontInputError
 from .serializers import (
     BasketSerializer,
     BasketStatusSerializer,
@@ -24,6 +25,16 @@ class BasketCursorPagination(CursorPagination):
     max_page_size = 1000
     page_size_query_param = "page_size"
     ordering = ("-created_at", "-id")
+
+    def decode_cursor(self, request):
+        """A cursor the API did not give out is bad input (400), not a missing page."""
+        try:
+            return super().decode_cursor(request)
+        except NotFound as error:
+            raise StorefrontInputError(
+                "cursor: not a cursor this API gave out; follow the next and previous links.",
+                code="invalid_cursor",
+            ) from error
 
 
 class BasketListView(generics.ListAPIView):

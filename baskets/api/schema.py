@@ -35,6 +35,7 @@ MEANINGS = {
     "404": "No basket (or line, coupon, gift card) with that identifier.",
     "409": "The basket cannot take this change now (its status, stage or hold), or a "
     "payment result that was not applied and is kept for reconciliation.",
+    "415": "The body is not JSON (send Content-Type: application/json).",
     "422": "An Idempotency-Key already used for another basket.",
     "429": "Over this client's request budget: retry after the Retry-After seconds.",
 }
@@ -67,7 +68,7 @@ def _codes(path: str, method: str) -> list[str]:
     if "{guid}" in path:
         codes.append("404")
     if method in WRITE_METHODS:
-        codes += ["404", "409"]
+        codes += ["404", "409", "415"]
     if path.endswith("/payment/"):
         codes.append("422")
     return sorted(set(codes))
