@@ -475,12 +475,17 @@ def test_every_storefront_write_records_the_activity_time(api, catalogue):
         ("post", "stage/", {"stage": "manage_booking"}),
         ("post", "stage/", {"stage": "payment"}),
         ("post", "payment-return/", {}),
+        ("post", "payment/", {"result": "failed", "currency": "EUR"}),
         ("delete", "lines/{line}/", None),
     ]
+    provider = api_client("payments")  # AC-2: only the provider reports payment results
     for minute, (method, path, payload) in enumerate(steps, start=1):
         line = basket.lines.values_list("pk", flat=True).first()
+        client = provider if path == "payment/" else api
+        if path == "payment/":
+            payload = {**payload, "amount": str(basket.total)}
         with time_machine.travel(start + timedelta(minutes=minute), tick=False):
-            response = getattr(api, method)(
+            response = getattr(client, method)(
                 f"{url}/{path.format(line=line)}", payload, format="json"
             )
             assert response.status_code == 200, (path, response.json())
