@@ -16,7 +16,7 @@ import pytest
 from django.db import connection
 
 from baskets.models import Basket, Stage
-from baskets.services.cards import masked_card_validate
+from baskets.services.cards import contains_full_card_number, masked_card_validate
 from baskets.services.storefront_errors import StorefrontInputError
 from tests.support.clients import api_client
 from tests.support.factories import BasketFactory
@@ -164,3 +164,18 @@ def test_gunicorn_access_log_and_django_log_never_hold_a_card_number(tmp_path):
     assert not digits_seen(out), out
     assert "Bad Request" in err
     assert not digits_seen(err), err
+
+
+@pytest.mark.django_db
+def test_credentials_and_proxy_addresses_are_not_taken_for_card_numbers():
+    """SPEC: AC-4 — a token, a session cookie or a proxy's address list can hold digit
+    groups that pass the Luhn check; they are not refused."""
+    basket = BasketFactory()
+    api = api_client("status")
+    # Two proxies' addresses whose digits, joined, pass the Luhn check as 13-19 digits.
+    addresses = "127.195.116.121, 167.98.202.54"
+    assert contains_full_card_number(addresses)
+    response = api.get(
+        f"/api/baskets/{basket.guid}/", HTTP_X_FORWARDED_FOR=addresses, HTTP_COOKIE="x=4111"
+    )
+    assert response.status_code == 200
