@@ -7,6 +7,7 @@ changes the owner when the rules say so, records one ``recover`` event with exac
 changed, and makes the basket the shopper's current one.
 """
 
+import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -42,7 +43,7 @@ from baskets.services.storefront_errors import HoldEnded, StorefrontInputError
 from baskets.services.transitions import event_record
 
 from .exceptions import ConfirmationNeeded, LoginNeeded, RecoveryRefused
-from .models import ShopperBasket
+from .models import ShopperBasket, UnsubscribeToken
 from .ownership import recovery_decide
 from .shoppers import Shopper
 
@@ -347,6 +348,20 @@ def _shopper_list_update(
     if recovery.took_ownership:
         # Only the new owner keeps it in a list now.
         ShopperBasket.objects.filter(basket=basket).exclude(pk=entry.pk).delete()
+
+
+UNSUBSCRIBE_TOKEN_BYTES = 32  # 43 URL-safe characters
+
+
+def unsubscribe_token(shop_account_guid: uuid.UUID | str) -> str:
+    """AC-6: the account's random unsubscribe token, made on first use; two callers at once
+    get the same one (the unique account column decides). Locks nothing."""
+    account_id = ShopAccount.objects.filter(guid=shop_account_guid).values_list("pk", flat=True)
+    entry, _ = UnsubscribeToken.objects.get_or_create(
+        shop_account_id=account_id.get(),
+        defaults={"token": secrets.token_urlsafe(UNSUBSCRIBE_TOKEN_BYTES)},
+    )
+    return entry.token
 
 
 def shop_account_reminders_opt_out(*, shop_account_guid: uuid.UUID) -> bool:

@@ -6,26 +6,13 @@ reminder to the account and never expires. Opening it only shows a confirmation 
 unsubscribing is a POST (the page's button, or a mail client's RFC 8058 one-click POST).
 """
 
-import secrets
 import uuid
 
 from django.conf import settings
 from django.urls import reverse
 
-from baskets.models import ShopAccount
-
 from .models import UnsubscribeToken
-
-TOKEN_BYTES = 32  # 43 URL-safe characters
-
-
-def unsubscribe_token(shop_account_guid: uuid.UUID | str) -> str:
-    """The account's token, made on first use (two workers at once get the same one)."""
-    account_id = ShopAccount.objects.filter(guid=shop_account_guid).values_list("pk", flat=True)
-    entry, _ = UnsubscribeToken.objects.get_or_create(
-        shop_account_id=account_id.get(), defaults={"token": secrets.token_urlsafe(TOKEN_BYTES)}
-    )
-    return entry.token
+from .services import unsubscribe_token
 
 
 def unsubscribe_account(token: str) -> uuid.UUID | None:
@@ -40,7 +27,5 @@ def unsubscribe_account(token: str) -> uuid.UUID | None:
 
 
 def unsubscribe_url(shop_account_guid: uuid.UUID | str) -> str:
-    path = reverse(
-        "recovery:unsubscribe", kwargs={"token": unsubscribe_token(shop_account_guid)}
-    )
+    path = reverse("recovery:unsubscribe", kwargs={"token": unsubscribe_token(shop_account_guid)})
     return f"{settings.SHOP_BASE_URL}{path}"
