@@ -60,6 +60,20 @@ def env_list(name: str, default: list[str]) -> list[str]:
 # here; git ignores it.
 DATA_DIR = Path(env_str("BASKETOPS_DATA_DIR") or BASE_DIR / "var")
 
+
+def private_dir(path: Path) -> Path:
+    """AC-8: ``path`` and every folder made for it, readable by their owner only (whatever
+    the process's umask)."""
+    missing = []
+    for folder in (path, *path.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+        folder.chmod(0o700)
+    return path
+
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
@@ -83,6 +97,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     # django-constance (live business settings), named for staff: basketops/apps.py.
@@ -99,6 +114,8 @@ if importlib.util.find_spec("benchmarks") is not None:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # AC-4: full card numbers in a path, query or header are refused before anything else.
+    "baskets.middleware.CardNumberRefusalMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -106,7 +123,26 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # AC-5: last, as django-axes asks: refuses logins of a locked-out username and address.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# AC-5: failed logins (admin and shopper, both Django's LoginView) are counted per username
+# and address by django-axes; past the limit that pair is locked out for the cool-off
+# time, whatever the password. API tokens are not passwords and are throttled instead.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, 1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, 1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Behind the HTTPS proxy the client's address is the first of X-Forwarded-For; without one
+# that header is the client's own word, so only the connection's address counts.
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if env_bool("HTTPS", False) else ["REMOTE_ADDR"]
+)
 
 ROOT_URLCONF = "basketops.urls"
 
@@ -174,14 +210,17 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# The image collects static files at build time into its own (read-only) folder.
+STATIC_ROOT = private_dir(Path(env_str("STATIC_ROOT") or DATA_DIR / "static"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # Generated reports live here; web and workers must share it (a volume in docker-compose).
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or DATA_DIR / "media")
+# AC-8: reports and other files the product saves are the owner's only.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 LOGIN_URL = "/accounts/login/"
 # A shopper who logs in without a (safe) ``next`` lands on their basket page.
@@ -191,10 +230,19 @@ LOGIN_REDIRECT_URL = "/basket/"
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-if env_bool("HTTPS", False):
+HTTPS = env_bool("HTTPS", False)
+if HTTPS:
+    # AC-8: behind an HTTPS proxy `manage.py check --deploy` has nothing to report.
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    # Load balancers probe health over plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/?$", r"^readyz/?$"]
+    # One year, as browsers' preload lists require; HSTS_SECONDS=0 turns it off.
+    SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)
 
 # --- Celery ---------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or env_str("REDIS_URL")
@@ -210,7 +258,7 @@ else:
     CELERY_BROKER_URL = "filesystem://"
     _broker_dir = DATA_DIR / "broker"
     for _folder in ("queue", "processed", "control"):
-        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
+        private_dir(_broker_dir / _folder)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
@@ -343,6 +391,8 @@ CELERY_BEAT_SCHEDULE = {
 # --- E-mail ---------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = DATA_DIR / "mail"
+if EMAIL_BACKEND.endswith("filebased.EmailBackend"):
+    private_dir(EMAIL_FILE_PATH)
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
@@ -417,11 +467,17 @@ CONSTANCE_CONFIG_FIELDSETS = (
 
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # AC-2: API clients and staff use tokens; a session reaches the API only for staff.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "baskets.api.permissions.StaffSessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "baskets.api.permissions.ClientRights",
+    ],
+    # AC-5: one request budget per client (API_THROTTLE_RATE), the status fast path included.
+    "DEFAULT_THROTTLE_CLASSES": ["baskets.api.throttles.ClientRateThrottle"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "baskets.api.errors.exception_handler",
@@ -430,7 +486,26 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Basket Ops API",
-    "DESCRIPTION": "Basket status, lists and storefront writes.",
+    "DESCRIPTION": (
+        "Basket status, lists and storefront writes.\n\n"
+        "Every request carries `Authorization: Token <key>`. Clients are users in one of "
+        "three groups (`manage.py api_client_create <name> --role storefront|payments|status`):"
+        "\n\n"
+        "- **Storefront**: read status, baskets and lists; create and edit baskets, move "
+        "stages, report the return from the payment page; no payment results.\n"
+        "- **Payment provider**: payment results only, for a basket at the Payment stage with "
+        "a payment started; `amount` and `currency` must be the basket's total.\n"
+        "- **Status reader**: read status, baskets and lists, without personal data "
+        "(`purchaser_label`), coupon and gift-card codes or `recovery_url`; filters on the "
+        "shop account are refused.\n"
+        "- **Staff** tokens (or the admin's session): read as their role allows.\n\n"
+        "Anyone else gets 403. Each client has one request budget; past it, 429 with "
+        "`Retry-After`. Errors are JSON `{detail, code}`."
+    ),
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "baskets.api.schema.error_responses",
+    ],
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema describes the API, not its data; the docs page works without a login.
@@ -439,6 +514,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+}
+
+# AC-5: requests per API client; "<count>/<second|minute|hour|day>", empty for no limit.
+# A storefront serves many shoppers through one token: the default leaves room for about
+# 50 requests a second and stops a client looping over guesses.
+API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "3000/minute")
+# The throttle counts (and nothing else) live in the cache: per process by default; set
+# CACHE_URL (e.g. redis://host:6379/3) so that every web process shares one budget.
+CACHE_URL = env_str("CACHE_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
 }
 
 # --- Logging --------------------------------------------------------------------------

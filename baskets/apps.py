@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class BasketsConfig(AppConfig):
     name = "baskets"
     verbose_name = "Baskets"
+
+    def ready(self) -> None:
+        # Registers the schema extension of the staff session login (API-3).
+        from .api import schema  # noqa: F401

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from .access import personal_data_visible
 from .models import AccountType, Basket, PurchaserType, Stage, Status
 from .models.basket import STAGE_ORDER
 
@@ -119,6 +120,21 @@ class BasketFilterSet(django_filters.FilterSet):
             return queryset.exclude(basket_open_q())
         return queryset
 
+    def is_valid(self) -> bool:
+        """AC-1: filtering on shop-account personal data is refused (an error on the field,
+        never all rows) for users who may not see it; without a request (code) it is open."""
+        valid = super().is_valid()
+        if self.request is None or personal_data_visible(self.request.user):
+            return valid
+        for name in PERSONAL_DATA_FILTERS:
+            if self.form.data.get(name) not in (None, "") and name in self.form.fields:
+                if name not in self.form.errors:
+                    self.form.add_error(
+                        name, "You may not filter baskets by shop-account personal data."
+                    )
+                valid = False
+        return valid
+
     def filter_additional_information_missing(self, queryset: QuerySet, name: str, value):
         if value is None:
             return queryset
@@ -127,3 +143,5 @@ class BasketFilterSet(django_filters.FilterSet):
 
 
 BASKET_FILTER_PARAMETERS: tuple[str, ...] = tuple(BasketFilterSet.base_filters)
+# AC-1: who the shop account is (its name, e-mail or GUID) is personal data.
+PERSONAL_DATA_FILTERS = ("shop_account_name", "shop_account_email", "shop_account_id")

@@ -1,34 +1,78 @@
-"""BM-4: the two staff roles as groups with model permissions.
+"""BM-4, AC-1, AC-2: the staff roles and the API client groups, with their permissions.
 
 Takes the Group and Permission classes so the data migration can pass its historical models.
+The Order processor is an allow-list: a model added later gives it nothing until it is
+named here.
 """
 
-PARTY_MODELS = ("shopaccount", "customeraccount", "salesperson")
-# The live business settings (django-constance): administrators change, processors view.
-SETTINGS_VIEW = "view_config"
-SETTINGS_CHANGE = "change_config"
 ADMINISTRATOR = "System administrator"
 ORDER_PROCESSOR = "Order processor"
 
+# AC-2: API clients. Their rights are not model permissions (see ``baskets.access``).
+STOREFRONT = "Storefront"
+PAYMENT_PROVIDER = "Payment provider"
+STATUS_READER = "Status reader"
+CLIENT_GROUPS = (STOREFRONT, PAYMENT_PROVIDER, STATUS_READER)
+
+# "constance": the live business settings, which administrators change.
+ADMINISTRATOR_APPS = ("baskets", "completion", "abandonment", "recovery", "constance")
+
+# AC-1: baskets, locked carts, completion triage and orders; the catalogue, coupons, gift
+# cards and shopper-facing texts only to read; no shop accounts, customer accounts,
+# salespersons, abandonments or abandon reports (they hold shop-account personal data).
+ORDER_PROCESSOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "baskets.basket": ("view", "change", "delete"),
+    "baskets.line": ("view",),
+    "baskets.basketevent": ("view",),
+    "baskets.paymentresult": ("view",),
+    "baskets.order": ("view", "change"),
+    "baskets.orderline": ("view",),
+    "baskets.invoice": ("view",),
+    "baskets.courseenrolment": ("view",),
+    "baskets.product": ("view",),
+    "baskets.variant": ("view",),
+    "baskets.coupon": ("view",),
+    "baskets.giftcard": ("view",),
+    "completion.completionfailedbasket": ("view", "change"),
+    "completion.basketincompletion": ("view",),
+    "completion.unreconciledbasket": ("view",),
+    "completion.completionfailureclosure": ("view", "add"),
+    "completion.upselloffer": ("view",),
+    "completion.workerheartbeat": ("view",),
+    "recovery.applicationtext": ("view",),
+    # The live business settings: read, never changed.
+    "constance.config": ("view",),
+}
+
+
+def _order_processor_codenames() -> list[tuple[str, str, str]]:
+    return [
+        (label.split(".")[0], label.split(".")[1], f"{action}_{label.split('.')[1]}")
+        for label, actions in ORDER_PROCESSOR_PERMISSIONS.items()
+        for action in actions
+    ]
+
 
 def roles_ensure(group_model, permission_model) -> None:
-    """Create or refresh both groups; the Order processor never gets shop account rights and
-    only views the business settings."""
-    everything = permission_model.objects.filter(
-        content_type__app_label__in=["baskets", "completion", "abandonment", "recovery"]
-    )
-    settings = permission_model.objects.filter(content_type__app_label="constance")
+    """Create or refresh the staff roles and the (permission-less) API client groups."""
+    everything = permission_model.objects.filter(content_type__app_label__in=ADMINISTRATOR_APPS)
     administrator, _ = group_model.objects.get_or_create(name=ADMINISTRATOR)
-    administrator.permissions.set(
-        [*everything, *settings.filter(codename__in=[SETTINGS_VIEW, SETTINGS_CHANGE])]
-    )
+    administrator.permissions.set(everything)
+    allowed = [
+        permission.pk
+        for permission in everything.select_related("content_type")
+        if (
+            permission.content_type.app_label,
+            permission.content_type.model,
+            permission.codename,
+        )
+        in set(_order_processor_codenames())
+    ]
     processor, _ = group_model.objects.get_or_create(name=ORDER_PROCESSOR)
-    processor.permissions.set(
-        [
-            *everything.exclude(content_type__model__in=PARTY_MODELS),
-            *settings.filter(codename=SETTINGS_VIEW),
-        ]
-    )
+    processor.permissions.set(allowed)
+    for name in CLIENT_GROUPS:
+        client, _ = group_model.objects.get_or_create(name=name)
+        client.permissions.clear()
 
 
 def roles_refresh_in_migration(apps) -> None:

@@ -1,22 +1,19 @@
-"""RL-8: the recovery link (BasketUrl) and GUID (BasketGUID) for e-mails and the API, and
-the signed unsubscribe link of reminder e-mails (AB-4).
+"""RL-8: the recovery link (BasketUrl) and GUID (BasketGUID) for e-mails and the API (the
+unsubscribe link of reminder e-mails is ``recovery.unsubscribe``).
 
 Every absolute link starts with ``SHOP_BASE_URL``, so the API, the e-mails and anything
 else that hands a link to a shopper give the same one.
 """
 
 import uuid
-from dataclasses import dataclass
 from urllib.parse import quote
 
 from django.conf import settings
 from django.core import signing
-from django.urls import reverse
 
 from baskets.links import basket_url
 from baskets.models import Basket, Order
 
-UNSUBSCRIBE_SALT = "recovery.reminders.unsubscribe"
 VISITOR_SALT = "recovery.visitor"
 
 
@@ -55,39 +52,3 @@ def checkout_url(guid: uuid.UUID | str, *, visitor_token: uuid.UUID | None = Non
         settings.SHOP_CHECKOUT_URL.replace("{guid}", quote(str(guid)))
         .replace("{visitor}", quote(visitor))
     )
-
-
-@dataclass(frozen=True)
-class UnsubscribeTarget:
-    """Who an unsubscribe link names: a login (shop account GUID) or a guest's address."""
-
-    shop_account_guid: uuid.UUID | None = None
-    email: str = ""
-
-
-def unsubscribe_token(shop_account_guid: uuid.UUID | str | None = None, *, email: str = "") -> str:
-    """A token naming the shop account (or, for a guest, the e-mail address), signed with
-    SECRET_KEY (it cannot be forged).
-
-    No timestamp: the link in an old reminder keeps working, and it is the same in every
-    reminder to the account."""
-    data = {"account": str(shop_account_guid)} if shop_account_guid else {"email": email.lower()}
-    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object(data)
-
-
-def unsubscribe_token_read(token: str) -> UnsubscribeTarget | None:
-    """Whom a token names, or None if the token was not made by us."""
-    try:
-        data = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
-        if "account" in data:
-            return UnsubscribeTarget(shop_account_guid=uuid.UUID(str(data["account"])))
-        email = str(data["email"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError, UnicodeDecodeError):
-        return None
-    return UnsubscribeTarget(email=email) if "@" in email else None
-
-
-def unsubscribe_url(shop_account_guid: uuid.UUID | str | None = None, *, email: str = "") -> str:
-    token = unsubscribe_token(shop_account_guid, email=email)
-    path = reverse("recovery:unsubscribe", kwargs={"token": token})
-    return f"{settings.SHOP_BASE_URL}{path}"

@@ -89,3 +89,39 @@ class ReminderOptOut(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+class UnsubscribeToken(models.Model):
+    """AC-6, AB-4: the random, opaque token of an unsubscribe link, for a login (its shop
+    account) or a guest (the address, lower-case); it names no one to a reader: whom it
+    stands for is found only by looking the token up."""
+
+    shop_account = models.OneToOneField(
+        ShopAccount,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="unsubscribe_token",
+    )
+    email = models.EmailField(blank=True, default="")
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(shop_account__isnull=False, email="")
+                    | models.Q(shop_account__isnull=True) & ~models.Q(email="")
+                ),
+                name="unsubscribe_token_for_a_login_or_an_address",
+            ),
+            models.UniqueConstraint(
+                fields=["email"],
+                condition=models.Q(shop_account__isnull=True),
+                name="unsubscribe_token_one_per_address",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"unsubscribe token of account {self.shop_account_id}"

@@ -7,6 +7,7 @@ changes the owner when the rules say so, records one ``recover`` event with exac
 changed, and makes the basket the shopper's current one.
 """
 
+import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,9 +42,8 @@ from baskets.services.storefront.holds import basket_lock_for_write, basket_repr
 from baskets.services.storefront_errors import HoldEnded, StorefrontInputError
 from baskets.services.transitions import event_record
 
-from .exceptions import LoginNeeded, RecoveryRefused
-from .links import UnsubscribeTarget
-from .models import ReminderOptOut, ShopperBasket
+from .exceptions import ConfirmationNeeded, LoginNeeded, RecoveryRefused
+from .models import ReminderOptOut, ShopperBasket, UnsubscribeToken
 from .ownership import recovery_decide
 from .shoppers import Shopper
 
@@ -83,13 +83,19 @@ def _shopper_lock(shopper: Shopper) -> None:
 
 
 def basket_recover(
-    *, guid: uuid.UUID | str, shopper: Shopper, multiple_baskets: bool | None = None
+    *,
+    guid: uuid.UUID | str,
+    shopper: Shopper,
+    multiple_baskets: bool | None = None,
+    confirmed: bool = True,
 ) -> Recovery:
     """Hand the basket with ``guid`` back to ``shopper`` as their current basket, re-priced.
 
     Raises ``InvalidGuid``, ``BasketNotFound``, ``LoginNeeded`` (another login may recover
-    it) or ``RecoveryRefused`` (completed, locked, being completed) before writing anything.
-    Locks the shopper (advisory), the basket's lines, then the basket.
+    it), ``RecoveryRefused`` (completed, locked, being completed) or, unless ``confirmed``,
+    ``ConfirmationNeeded`` (AC-6: it would become the login's or displace the shopper's
+    current basket) before writing anything. Locks the shopper (advisory), the basket's
+    lines, then the basket.
     """
     parsed = guid_parse(guid)
     if multiple_baskets is None:
@@ -112,6 +118,8 @@ def basket_recover(
         if basket.status != Status.ACTIVE:
             key, status = REFUSED_STATUSES[Status(basket.status)]
             raise RecoveryRefused(key, http_status=status, guid=str(parsed), basket_id=basket.pk)
+        if not confirmed:
+            _confirmation_check(basket, shopper, takes=decision.take)
 
         recovery = Recovery(basket=basket)
         payload: dict[str, Any] = {}
@@ -153,6 +161,22 @@ def basket_recover(
             at=now,
         )
     return recovery
+
+
+def _confirmation_check(basket: Basket, shopper: Shopper, *, takes: bool) -> None:
+    """AC-6: raise ``ConfirmationNeeded`` when the recovery would change whose the basket is
+    or which basket is the shopper's current one; a first basket comes back on a GET."""
+    takes = takes and shopper.shop_account is not None
+    displaces = (
+        shopper.is_known
+        and ShopperBasket.objects.filter(shopper.entries_q(), deactivated_at__isnull=True)
+        .exclude(basket=basket)
+        .exists()
+    )
+    if takes or displaces:
+        raise ConfirmationNeeded(
+            guid=str(basket.guid), basket_id=basket.pk, takes=takes, displaces=displaces
+        )
 
 
 def _lines_reprice(
@@ -323,6 +347,35 @@ def _shopper_list_update(
     if recovery.took_ownership:
         # Only the new owner keeps it in a list now.
         ShopperBasket.objects.filter(basket=basket).exclude(pk=entry.pk).delete()
+
+
+UNSUBSCRIBE_TOKEN_BYTES = 32  # 43 URL-safe characters
+
+
+@dataclass(frozen=True)
+class UnsubscribeTarget:
+    """Whom an unsubscribe link stands for: a login (shop account GUID) or a guest's address."""
+
+    shop_account_guid: uuid.UUID | None = None
+    email: str = ""
+
+
+def unsubscribe_token(target: UnsubscribeTarget) -> str:
+    """AC-6: the random unsubscribe token of a login or a guest's address, made on first
+    use; two callers at once get the same one (a unique column decides). Locks nothing."""
+    defaults = {"token": secrets.token_urlsafe(UNSUBSCRIBE_TOKEN_BYTES)}
+    if target.shop_account_guid is not None:
+        account_id = ShopAccount.objects.filter(guid=target.shop_account_guid).values_list(
+            "pk", flat=True
+        )
+        entry, _ = UnsubscribeToken.objects.get_or_create(
+            shop_account_id=account_id.get(), defaults=defaults
+        )
+    else:
+        entry, _ = UnsubscribeToken.objects.get_or_create(
+            shop_account=None, email=target.email.lower(), defaults=defaults
+        )
+    return entry.token
 
 
 def shop_account_reminders_opt_out(*, shop_account_guid: uuid.UUID) -> bool:

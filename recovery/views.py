@@ -19,15 +19,16 @@ from django.views.decorators.http import require_GET, require_http_methods
 from basketops.business import business_setting
 from baskets.exceptions import BasketNotFound, InvalidGuid
 from baskets.models import Status
-from baskets.selectors import basket_addresses_for_shopper, guid_parse
+from baskets.selectors import basket_addresses_for_shopper, basket_get, guid_parse
 
-from .exceptions import LoginNeeded, RecoveryRefused
-from .links import checkout_url, unsubscribe_token_read
+from .exceptions import ConfirmationNeeded, LoginNeeded, RecoveryRefused
+from .links import checkout_url
 from .selectors import basket_page_lines, shopper_baskets
 from .services import basket_recover as basket_recover_service
 from .services import reminders_opt_out
 from .shoppers import shopper_from_request
 from .texts import text_render
+from .unsubscribe import unsubscribe_target
 
 # The shop's current location follows the recovered basket's (RL-1).
 LOCATION_SESSION_KEY = "shop_location"
@@ -40,12 +41,20 @@ def _message_page(request: HttpRequest, key: str, guid: str, status: int) -> Htt
     )
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def basket_recover(request: HttpRequest, guid: str) -> HttpResponse:
-    """RL-1 .. RL-7: recover the basket and show the basket page."""
+    """RL-1 .. RL-7: recover the basket and show the basket page.
+
+    AC-6: a GET never moves a basket into the visitor's account nor displaces their current
+    basket: it shows the basket with a button that POSTs (with the CSRF token) to confirm.
+    A GET that changes neither (a first basket, or one already theirs) recovers at once."""
     shopper = shopper_from_request(request)
     try:
-        recovery = basket_recover_service(guid=guid, shopper=shopper)
+        recovery = basket_recover_service(
+            guid=guid, shopper=shopper, confirmed=request.method == "POST"
+        )
+    except ConfirmationNeeded as question:
+        return _confirmation_page(request, question)
     except InvalidGuid:
         return _message_page(request, "basket_InvalidGuid", guid, 400)
     except BasketNotFound:
@@ -62,6 +71,18 @@ def basket_recover(request: HttpRequest, guid: str) -> HttpResponse:
     for notice in recovery.notices:
         messages.info(request, notice)
     return HttpResponseRedirect(reverse("recovery:basket"))
+
+
+def _confirmation_page(request: HttpRequest, question: ConfirmationNeeded) -> HttpResponse:
+    basket = basket_get(guid=question.guid)
+    context = {
+        "basket": basket,
+        "lines": basket_page_lines(basket),
+        "takes": question.takes,
+        "displaces": question.displaces,
+        "multiple_baskets": settings.MULTIPLE_BASKETS,
+    }
+    return render(request, "recovery/confirm.html", context)
 
 
 @require_GET
@@ -104,11 +125,19 @@ def basket_current(request: HttpRequest) -> HttpResponse:
     return render(request, "recovery/basket.html", context)
 
 
-@csrf_exempt  # One-click unsubscribe (RFC 8058) posts from the mail client, without a token.
+# RFC 8058: a mail client's one-click POST carries no CSRF token; the secret in the link is
+# what authorises it. Only this view is exempt.
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def reminders_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    """AB-4: the signed link in a reminder e-mail; the account gets no reminder any more."""
-    target = unsubscribe_token_read(token)
-    if target is None or not reminders_opt_out(target=target):
+    """AB-4, AC-6: GET shows a confirmation page and changes nothing (mail scanners and
+    link previews open links); POST, from its button or a one-click mail client, opts the
+    login or the guest's address out of reminders."""
+    target = unsubscribe_target(token)
+    if target is None:
+        return _message_page(request, "basket_UnsubscribeInvalid", "", 400)
+    if request.method == "GET":
+        return render(request, "recovery/unsubscribe.html", {"action": request.path})
+    if not reminders_opt_out(target=target):
         return _message_page(request, "basket_UnsubscribeInvalid", "", 400)
     return _message_page(request, "basket_Unsubscribed", "", 200)

@@ -77,6 +77,7 @@ class AbandonmentAdmin(admin.ModelAdmin):
         return COLUMNS
 
     def get_exclude(self, request, obj=None):
+        """AC-1: the shopper's name, e-mail and address only for users who may see them."""
         if personal_data_visible(request.user):
             return ()
         return ("name", "email", "shop_account_email", "reminder_email", "payment_address")

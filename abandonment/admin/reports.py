@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from baskets.access import personal_data_visible
 from baskets.services.actors import Actor
 
 from ..models import (
@@ -154,7 +155,8 @@ class AbandonReportAdmin(admin.ModelAdmin):
         return [download, *super().get_urls()]
 
     def download_view(self, request, report_id: int):
-        if not self.has_view_permission(request):
+        # AC-1: the spreadsheet holds shoppers' e-mail addresses.
+        if not self.has_view_permission(request) or not personal_data_visible(request.user):
             raise PermissionDenied
         self._visible_or_404(request, report_id)
         report = self.get_queryset(request).filter(pk=report_id, status=ReportStatus.DONE).first()

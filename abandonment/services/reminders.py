@@ -36,8 +36,9 @@ from basketops.business import business_setting
 from baskets.models import EventAction, Product, ShopAccount, Status
 from baskets.services.actors import Actor
 from baskets.services.transitions import event_record
-from recovery.links import basket_runtime_values, unsubscribe_url
+from recovery.links import basket_runtime_values
 from recovery.models import ReminderOptOut
+from recovery.unsubscribe import unsubscribe_url
 
 from ..models import Abandonment, ReminderSend, ReminderStep
 

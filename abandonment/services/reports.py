@@ -25,6 +25,7 @@ from baskets.access import personal_data_visible
 from baskets.links import basket_url
 from baskets.models import Product
 from baskets.services.actors import Actor
+from baskets.spreadsheets import cell_text
 
 from ..models import AbandonReport, ReportSchedule, ReportStatus
 from ..selectors import abandonment_stats, abandonments_between
@@ -172,7 +173,12 @@ def _chunks(items, size: int):
 def abandon_report_write(report: AbandonReport, path: Path, *, progress_every: int = 5_000) -> int:
     """Write the spreadsheet for ``report`` to ``path``; returns the data rows written."""
     abandonments = abandonments_between(report.date_from, report.date_to)
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    # AC-3: no string becomes a formula or a link, whatever it starts with; cell_text also
+    # marks formula-like text for the spreadsheet programs that evaluate it on editing.
+    workbook = xlsxwriter.Workbook(
+        str(path),
+        {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
+    )
     bold = workbook.add_format({"bold": True})
     stamp = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     money = workbook.add_format({"num_format": "#,##0.00"})
@@ -235,7 +241,7 @@ def abandon_report_write(report: AbandonReport, path: Path, *, progress_every: i
                 for header, value in line_texts.items():
                     if value:
                         # Always as text: nothing a shopper typed becomes a formula (AC-3).
-                        sheet.write_string(row, column[header], value)
+                        sheet.write_string(row, column[header], cell_text(value))
                 if "quantity" in line:
                     sheet.write_number(row, column["Quantity"], line["quantity"])
                     sheet.write_number(
@@ -254,8 +260,8 @@ def abandon_report_write(report: AbandonReport, path: Path, *, progress_every: i
     info.write_row(5, 0, ["Recovered revenue", float(summary["recovered_revenue"])])
     info.write_row(7, 0, ["Most often abandoned products", "Product name", "Abandonments"], bold)
     for index, (product_id, name, count) in enumerate(summary["top_products"], start=8):
-        info.write_string(index, 0, product_id)
-        info.write_string(index, 1, name)
+        info.write_string(index, 0, cell_text(str(product_id)))
+        info.write_string(index, 1, cell_text(name))
         info.write_number(index, 2, count)
     workbook.close()
     return row

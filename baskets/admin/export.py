@@ -1,7 +1,9 @@
 """BM-2: the grid's CSV export, one row per basket line, holding exactly the grid's baskets
 (a basket with no lines is one row with the line columns empty).
 
-The columns are one map (header -> ORM expression). The rows stream out of
+The columns are one map (header -> ORM expression). Every text a client or shopper set is
+neutralised against spreadsheet formulas in the SQL itself (AC-3), and the shop account's
+name and e-mail are left out for users who may not see personal data (AC-1). The rows stream out of
 ``COPY (<the same query>) TO STDOUT WITH CSV``, several times faster than building rows in
 Python, and memory stays flat: nothing holds more than one chunk.
 """
@@ -20,16 +22,23 @@ from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from ..access import personal_data_visible
 from ..filters import BasketFilterSet
 from ..models import AccountType, Basket
+from ..spreadsheets import NeutralisedText
+
+
+def _text(field: str) -> NeutralisedText:
+    return NeutralisedText(Coalesce(F(field), Value("")))
+
 
 # BM-2's columns, in its order.
 EXPORT_COLUMNS: dict[str, object] = {
-    "Shop account name": Coalesce(F("shop_account__name"), Value("")),
-    "Shop account e-mail": Coalesce(F("shop_account__email"), Value("")),
-    "Account name": Coalesce(F("customer_account__name"), Value("")),
-    "Account e-mail": Coalesce(F("customer_account__email"), Value("")),
-    "Account ID": Coalesce(F("customer_account__erp_account_id"), Value("")),
+    "Shop account name": _text("shop_account__name"),
+    "Shop account e-mail": _text("shop_account__email"),
+    "Account name": _text("customer_account__name"),
+    "Account e-mail": _text("customer_account__email"),
+    "Account ID": _text("customer_account__erp_account_id"),
     "Account type": Case(
         *[When(account_type=value, then=Value(label)) for value, label in AccountType.choices],
         default=Value(""),
@@ -38,19 +47,30 @@ EXPORT_COLUMNS: dict[str, object] = {
     "Basket ID": F("guid"),
     # Rows come from the baskets LEFT JOINed to their lines: NULL (an empty cell) for a
     # basket with no lines.
-    "Product ID": F("lines__product_id"),
-    "Variant ID": F("lines__variant_id"),
+    "Product ID": NeutralisedText(F("lines__product_id")),
+    "Variant ID": NeutralisedText(F("lines__variant_id")),
     "Quantity": F("lines__quantity"),
-    "Unit of measure ID": F("lines__unit_of_measure_id"),
+    "Unit of measure ID": NeutralisedText(F("lines__unit_of_measure_id")),
 }
+PERSONAL_COLUMNS = ("Shop account name", "Shop account e-mail")
 
 
-def export_rows(baskets: QuerySet) -> QuerySet:
+def export_columns(*, personal_data: bool) -> dict[str, object]:
+    """The columns this user may export (AC-1: no shop-account personal data otherwise)."""
+    if personal_data:
+        return EXPORT_COLUMNS
+    return {
+        header: value for header, value in EXPORT_COLUMNS.items() if header not in PERSONAL_COLUMNS
+    }
+
+
+def export_rows(baskets: QuerySet, *, personal_data: bool = True) -> QuerySet:
     """The export's rows for these baskets, as a values_list in column order."""
-    names = [f"c{index}" for index in range(len(EXPORT_COLUMNS))]
+    columns = export_columns(personal_data=personal_data)
+    names = [f"c{index}" for index in range(len(columns))]
     return (
         Basket.objects.filter(pk__in=baskets.order_by().values("pk"))
-        .annotate(**dict(zip(names, EXPORT_COLUMNS.values(), strict=True)))
+        .annotate(**dict(zip(names, columns.values(), strict=True)))
         .order_by("id", "lines__id")
         .values_list(*names)
     )
@@ -61,14 +81,14 @@ class _Echo:
         return value
 
 
-def _header() -> str:
+def _header(headers: list[str]) -> str:
     writer = csv.writer(_Echo())
-    return writer.writerow(list(EXPORT_COLUMNS))
+    return writer.writerow(headers)
 
 
-def stream_csv(rows: QuerySet) -> Iterator[bytes]:
+def stream_csv(rows: QuerySet, headers: list[str]) -> Iterator[bytes]:
     sql, params = rows.query.sql_with_params()
-    yield _header().encode()
+    yield _header(headers).encode()
     with (
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy,
@@ -81,7 +101,7 @@ def basket_export_view(model_admin, request):
     if not model_admin.has_view_permission(request):
         raise PermissionDenied
     grid_url = reverse("admin:baskets_basket_changelist")
-    if not BasketFilterSet(data=request.GET).is_valid():
+    if not BasketFilterSet(data=request.GET, request=request).is_valid():
         # The grid shows the filter's errors beside the form; nothing is exported.
         messages.warning(request, "Nothing was exported: correct the filter first.")
         return HttpResponseRedirect(f"{grid_url}?{request.GET.urlencode()}")
@@ -89,8 +109,12 @@ def basket_export_view(model_admin, request):
         changelist = model_admin.get_changelist_instance(request)
     except IncorrectLookupParameters:
         return HttpResponseRedirect(f"{grid_url}?{ERROR_FLAG}=1")
-    rows = export_rows(changelist.queryset)
+    personal_data = personal_data_visible(request.user)
+    rows = export_rows(changelist.queryset, personal_data=personal_data)
+    headers = list(export_columns(personal_data=personal_data))
     filename = f"baskets-{timezone.now():%Y%m%d-%H%M%S}.csv"
-    response = StreamingHttpResponse(stream_csv(rows), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        stream_csv(rows, headers), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

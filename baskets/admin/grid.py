@@ -80,7 +80,16 @@ class BasketAdmin(BasketDetailMixin, LockedCartAdminMixin, admin.ModelAdmin):
     )
     change_list_template = "admin/baskets/basket/change_list.html"
 
+    # AC-1: grid columns holding shop-account personal data.
+    PERSONAL_COLUMNS = ("creator", "purchaser_label")
+
     # --- grid ---------------------------------------------------------------------------
+    def get_changelist_kwargs(self, request):
+        kwargs = super().get_changelist_kwargs(request)
+        if not personal_data_visible(request.user):
+            kwargs["search_help_text"] = "A basket GUID or an ERP account ID."
+        return kwargs
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Basket]:
         match = getattr(request, "resolver_match", None)
         if match is not None and match.url_name == "baskets_basket_changelist":
@@ -96,6 +105,9 @@ class BasketAdmin(BasketDetailMixin, LockedCartAdminMixin, admin.ModelAdmin):
         if personal_data_visible(request.user):
             at = columns.index("creator") + 1
             columns[at:at] = self.identity_columns
+        else:
+            # AC-1: no shop-account personal data in the grid.
+            columns = [name for name in columns if name not in self.PERSONAL_COLUMNS]
         return columns
 
     @admin.display(description="creator")
@@ -152,9 +164,16 @@ class BasketAdmin(BasketDetailMixin, LockedCartAdminMixin, admin.ModelAdmin):
             guid = None
         # The account is looked up first, so each condition is one indexed lookup on the
         # baskets table (an OR across the join would scan every basket).
+        private = personal_data_visible(request.user)
         if guid is not None:
+            if not private:
+                return queryset.filter(guid=guid), False
             accounts = ShopAccount.objects.filter(guid=guid).values_list("pk", flat=True)
             return queryset.filter(Q(guid=guid) | Q(shop_account_id__in=list(accounts))), False
+        if "@" in term and not private:
+            # AC-1: an e-mail search would tell whose baskets these are.
+            messages.error(request, "You may not search baskets by shop-account e-mail.")
+            return queryset.none(), False
         if "@" in term:
             accounts = ShopAccount.objects.filter(email__iexact=term).values_list("pk", flat=True)
             return queryset.filter(shop_account_id__in=list(accounts)), False

@@ -2,6 +2,7 @@
 
 import logging
 
+from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -17,6 +18,11 @@ def exception_handler(exc, context):
             logger.info("refused basket %s: %s", exc.basket_id, exc.message)
         return Response({"detail": exc.message, "code": exc.code}, status=exc.http_status)
     response = drf_exception_handler(exc, context)
-    if response is not None and isinstance(response.data, dict) and "detail" not in response.data:
+    if response is None or not isinstance(response.data, dict):
+        return response
+    if "detail" not in response.data:
         response.data = {"detail": "Invalid input.", "code": "invalid", "errors": response.data}
+    elif "code" not in response.data and isinstance(exc, APIException):
+        codes = exc.get_codes()
+        response.data["code"] = codes if isinstance(codes, str) else exc.default_code
     return response

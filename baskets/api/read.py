@@ -7,10 +7,12 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ..access import ApiRight
 from ..exceptions import UnknownFilter
 from ..filters import BASKET_FILTER_PARAMETERS, BasketFilterSet
 from ..models import Basket
 from ..selectors import basket_get, basket_list, guid_parse
+from ..services.storefront_errors import StorefrontInputError
 from .serializers import (
     BasketSerializer,
     BasketStatusSerializer,
@@ -25,10 +27,21 @@ class BasketCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     ordering = ("-created_at", "-id")
 
+    def decode_cursor(self, request):
+        """A cursor the API did not give out is bad input (400), not a missing page."""
+        try:
+            return super().decode_cursor(request)
+        except NotFound as error:
+            raise StorefrontInputError(
+                "cursor: not a cursor this API gave out; follow the next and previous links.",
+                code="invalid_cursor",
+            ) from error
+
 
 class BasketListView(generics.ListAPIView):
     """API-1: baskets with the admin's filters, cursor-paginated (no offsets)."""
 
+    required_rights = {"GET": ApiRight.READ, "OPTIONS": ApiRight.READ}
     serializer_class = BasketSummarySerializer
     filterset_class = BasketFilterSet
     pagination_class = BasketCursorPagination
@@ -52,6 +65,8 @@ class BasketListView(generics.ListAPIView):
 class BasketDetailView(APIView):
     """One basket with its lines; answers 304 to a matching If-None-Match."""
 
+    required_rights = {"GET": ApiRight.READ, "OPTIONS": ApiRight.READ}
+
     @extend_schema(responses=BasketSerializer)
     def get(self, request, guid: str):
         parsed = guid_parse(guid)
@@ -74,6 +89,8 @@ class BasketStatusView(APIView):
     ``urls.py`` sends token clients to ``status_fast`` (token and basket in one query); this
     view answers the others (session logins, the browsable API) and documents both.
     """
+
+    required_rights = {"GET": ApiRight.READ, "OPTIONS": ApiRight.READ}
 
     @extend_schema(responses=BasketStatusSerializer)
     def get(self, request, guid: str):

@@ -9,6 +9,7 @@ from django.utils.http import quote_etag
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field, inline_serializer
 from rest_framework import serializers
 
+from ..access import ApiRight, api_rights
 from ..links import basket_url
 from ..models import Basket, Line, PaymentResult
 from ..selectors import basket_addresses_for_shopper
@@ -30,6 +31,14 @@ class LineSerializer(serializers.ModelSerializer):
         )
 
 
+# AC-2: fields only some clients get; the schema lists them as optional.
+FIELDS_BY_RIGHT: dict[ApiRight, tuple[str, ...]] = {
+    ApiRight.CODES: ("recovery_url", "coupon_codes", "gift_card_codes"),
+    ApiRight.PERSONAL_DATA: ("purchaser_label",),
+}
+RESTRICTED_FIELDS = frozenset(name for names in FIELDS_BY_RIGHT.values() for name in names)
+
+
 class BasketSummarySerializer(serializers.ModelSerializer):
     created_at = serializers.DateTimeField(read_only=True)
     modified_at = serializers.DateTimeField(read_only=True)
@@ -49,6 +58,18 @@ class BasketSummarySerializer(serializers.ModelSerializer):
             "currency",
             "recovery_url",
         )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is None:
+            return fields  # the schema: every field, restricted ones optional
+        granted = api_rights(request.user)
+        for right, names in FIELDS_BY_RIGHT.items():
+            if right not in granted:
+                for name in names:
+                    fields.pop(name, None)
+        return fields
 
     def get_recovery_url(self, basket: Basket) -> str:
         """RL-8: the same absolute link (BasketUrl) the reminder e-mails hold."""
@@ -201,6 +222,11 @@ class StageInput(serializers.Serializer):
 
 class PaymentInput(serializers.Serializer):
     result = serializers.ChoiceField(choices=PaymentResult.Result.choices)
+    # AC-2: must be the basket's total and currency, or the result is not applied.
+    amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, coerce_to_string=False
+    )
+    currency = serializers.RegexField(r"^[A-Z]{3}$", max_length=3)
     provider_reference = serializers.CharField(max_length=100, required=False, default="")
     masked_card_number = serializers.CharField(
         max_length=25, required=False, allow_blank=True, default=""

@@ -11,6 +11,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ..access import ApiRight
 from ..selectors import basket_get
 from ..services import payments, storefront
 from ..services.actors import Actor
@@ -36,6 +37,12 @@ class StorefrontView(APIView):
     """JSON in, JSON out; full card numbers refused in the body, the URL and the headers."""
 
     parser_classes = [JSONParser]
+    required_rights = {
+        "POST": ApiRight.WRITE,
+        "PATCH": ApiRight.WRITE,
+        "DELETE": ApiRight.WRITE,
+        "OPTIONS": ApiRight.WRITE,
+    }
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -57,6 +64,8 @@ class StorefrontView(APIView):
 
 class BasketCollectionView(StorefrontView, BasketListView):
     """GET: the list (API-1). POST: create a basket (API-2)."""
+
+    required_rights = {**StorefrontView.required_rights, "GET": ApiRight.READ}
 
     @extend_schema(request=BasketCreateInput, responses={201: StorefrontBasketSerializer})
     def post(self, request):
@@ -171,6 +180,8 @@ class ResumeView(StorefrontView):
 class PaymentResultView(StorefrontView):
     """A payment result: paid, pending, failed or cancelled (masked card data only)."""
 
+    required_rights = {"POST": ApiRight.PAYMENT_RESULT, "OPTIONS": ApiRight.PAYMENT_RESULT}
+
     @extend_schema(
         request=PaymentInput,
         parameters=[IDEMPOTENCY_KEY],
@@ -188,6 +199,8 @@ class PaymentResultView(StorefrontView):
             guid=guid,
             result=data["result"],
             actor=self.actor(),
+            amount=data["amount"],
+            currency=data["currency"],
             provider_reference=data["provider_reference"],
             masked_card_number=data["masked_card_number"],
             idempotency_key=key,

@@ -42,6 +42,10 @@ class PaymentResult(models.Model):
     result = models.CharField(max_length=10, choices=Result.choices)
     provider_reference = models.CharField(max_length=100, blank=True)
     masked_card_number = models.CharField(max_length=25, blank=True)
+    # AC-2: what the provider says it took, checked against the basket's total (null on
+    # results recorded before the check existed).
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     note = models.TextField(blank=True)
     # The first answer, replayed for a repeated Idempotency-Key.

@@ -1,22 +1,28 @@
-"""Card data rules: only masked card numbers are accepted, stored or logged (LC-3).
+"""Card data rules: only masked card numbers are accepted, stored or logged (LC-3, AC-4).
 
-A full card number is 13 to 19 digits (spaces or dashes allowed between them) passing the
-Luhn check. Any request carrying one is refused before anything is written, and the
-refusal never repeats the number.
+A full card number is 13 to 19 digits passing the Luhn check, however it is typed: any
+Unicode digits (full-width, Arabic-Indic, ...; text is NFKC-normalised first) in groups
+separated by 1 to 3 characters that are neither letters nor digits (spaces, tabs, dots,
+dashes, underscores, slashes...). Letters do not separate: tokens, hex keys and base64
+cursors are not card numbers. Any request carrying one is refused before anything is
+written, and the refusal never repeats the number.
 """
 
 import re
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .storefront_errors import FullCardNumberRefused, StorefrontInputError
 
-# A run of 13-19 digits, optionally grouped by single spaces or dashes, not part of a longer
-# run of digits.
-CARD_CANDIDATE = re.compile(r"(?<![0-9])(?:[0-9][ -]?){12,18}[0-9](?![0-9])")
-# Masked numbers as providers show them: at most the first 6 and last 4 digits in clear.
-MASKED_CARD = re.compile(r"^[0-9*xX• -]{4,25}$")
-MASKED_CARD_MAX_DIGITS = 10
+DIGIT_GROUP = re.compile(r"\d+")
+# Between two groups of one number: 1-3 characters that are neither letters nor digits.
+SEPARATOR = re.compile(r"^[\W_]{1,3}$")
+CARD_DIGITS = range(13, 20)
+# A masked number: digits, mask characters and separators; compared by position below.
+MASK_CHARACTERS = frozenset("*xX•#")
+MASK_SEPARATORS = frozenset(" -")
+MASKED_CLEAR_FIRST, MASKED_CLEAR_LAST = 6, 4
 
 
 def luhn_valid(digits: str) -> bool:
@@ -36,27 +42,63 @@ def luhn_valid(digits: str) -> bool:
 GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
+def _ascii_digits(text: str) -> str:
+    return "".join(str(int(char)) for char in text)
+
+
+def _card_spans(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of every full card number in ``text`` (already normalised)."""
+    groups = list(DIGIT_GROUP.finditer(text))
+    for first in range(len(groups)):
+        digits = ""
+        for last in range(first, len(groups)):
+            if last > first and not SEPARATOR.match(
+                text[groups[last - 1].end() : groups[last].start()]
+            ):
+                break
+            digits += _ascii_digits(groups[last].group())
+            if len(digits) > CARD_DIGITS[-1]:
+                break
+            if len(digits) in CARD_DIGITS and luhn_valid(digits):
+                yield groups[first].start(), groups[last].end()
+                break
+
+
+def _normalised(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
 def contains_full_card_number(text: str) -> bool:
-    for match in CARD_CANDIDATE.finditer(GUID.sub(" ", text)):
-        digits = re.sub(r"[ -]", "", match.group())
-        if 13 <= len(digits) <= 19 and luhn_valid(digits):
+    for part in GUID.split(_normalised(text)):
+        if next(_card_spans(part), None) is not None:
             return True
     return False
 
 
 def card_numbers_redact(text: str) -> str:
     """``text`` with every full card number replaced (for log lines)."""
+    if not contains_full_card_number(text):
+        return text
 
-    def replace(match: re.Match) -> str:
-        digits = re.sub(r"[ -]", "", match.group())
-        return "[card number removed]" if luhn_valid(digits) else match.group()
+    def redact(part: str) -> str:
+        spans = list(_card_spans(part))
+        for start, end in reversed(_merged(spans)):
+            part = f"{part[:start]}[card number removed]{part[end:]}"
+        return part
 
     # The capturing split keeps the GUIDs (odd positions) as they are.
-    parts = re.split(f"({GUID.pattern})", text)
-    return "".join(
-        part if index % 2 else CARD_CANDIDATE.sub(replace, part)
-        for index, part in enumerate(parts)
-    )
+    parts = re.split(f"({GUID.pattern})", _normalised(text))
+    return "".join(part if index % 2 else redact(part) for index, part in enumerate(parts))
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _strings(value: Any) -> Iterable[tuple[str, str]]:
@@ -92,12 +134,20 @@ def card_numbers_refuse(value: Any, *, where: str = "request") -> None:
 
 
 def masked_card_validate(value: str) -> str:
-    """A masked card number as shown by the provider, or ``StorefrontInputError``."""
-    value = value.strip()
+    """A masked card number as shown by the provider, or ``StorefrontInputError``: digits in
+    clear only among the first 6 and the last 4 positions of the number, the rest masked."""
+    value = _normalised(value).strip()
     if not value:
         return ""
-    digits = sum(char.isdigit() for char in value)
-    if not MASKED_CARD.match(value) or digits > MASKED_CARD_MAX_DIGITS or digits == len(value):
+    compact = [char for char in value if char not in MASK_SEPARATORS]
+    digits_ok = all(char in "0123456789" or char in MASK_CHARACTERS for char in compact)
+    clear_in_middle = any(
+        char.isdigit()
+        for position, char in enumerate(compact)
+        if MASKED_CLEAR_FIRST <= position < len(compact) - MASKED_CLEAR_LAST
+    )
+    masked = any(char in MASK_CHARACTERS for char in compact)
+    if not (4 <= len(value) <= 25 and digits_ok and masked) or clear_in_middle:
         raise StorefrontInputError(
             "masked_card_number must be a masked card number of 4 to 25 characters with at "
             "most the first 6 and last 4 digits in clear, e.g. ************1111.",

@@ -5,11 +5,17 @@ the transition services, and stores the result with the answer it gave, all in o
 transaction. So a result racing a staff Unlock or Delete is applied either before the staff
 action (which then sees the new status) or after it (and is recorded for reconciliation):
 never lost. A repeated ``Idempotency-Key`` replays the first answer and changes nothing.
+
+AC-2: a result counts only for a basket at the Payment stage with a payment started, and
+only when its ``amount`` and ``currency`` are the basket's total. Otherwise it changes the
+basket in no way and, as money may have been taken, is recorded for reconciliation (409
+``payment_not_started`` or ``amount_mismatch``).
 """
 
 import logging
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -19,7 +25,7 @@ from basketops.business import business_setting
 
 from ..exceptions import BasketNotFound
 from ..locks import basket_lock_row
-from ..models import Basket, EventAction, PaymentResult, Status
+from ..models import Basket, EventAction, PaymentResult, Stage, Status
 from ..selectors import basket_was_deleted, guid_parse
 from .actors import Actor
 from .cards import card_numbers_refuse, masked_card_validate
@@ -57,6 +63,8 @@ def payment_result_record(
     guid: uuid.UUID | str,
     result: str,
     actor: Actor,
+    amount: Decimal,
+    currency: str,
     provider_reference: str = "",
     masked_card_number: str = "",
     idempotency_key: str = "",
@@ -79,6 +87,8 @@ def payment_result_record(
                 guid=guid,
                 result=result,
                 actor=actor,
+                amount=amount,
+                currency=currency,
                 provider_reference=provider_reference,
                 masked_card_number=masked_card_number,
                 idempotency_key=idempotency_key,
@@ -91,6 +101,8 @@ def payment_result_record(
                 result=result,
                 provider_reference=provider_reference,
                 masked_card_number=masked_card_number,
+                amount=amount,
+                currency=currency,
                 outcome=outcome,
                 note=note,
                 response_status=answer.http_status,
@@ -114,6 +126,8 @@ def _apply(
     guid: uuid.UUID,
     result: str,
     actor: Actor,
+    amount: Decimal,
+    currency: str,
     provider_reference: str,
     masked_card_number: str,
     idempotency_key: str,
@@ -143,7 +157,12 @@ def _apply(
         raise IntegrityError("idempotency key seen while waiting for the basket lock")
 
     status = Status(basket.status)
-    payment = {"payment_reference": provider_reference, "masked_card_number": masked_card_number}
+    payment = {
+        "payment_reference": provider_reference,
+        "masked_card_number": masked_card_number,
+        "amount": str(amount),
+        "currency": currency,
+    }
     if status not in (Status.ACTIVE, Status.LOCKED):
         note = (
             f"A {result} result arrived for a basket that is already "
@@ -158,6 +177,26 @@ def _apply(
         )
         answer = _answer(basket.pk, result, Outcome.RECONCILIATION, note)
         return answer, basket, Outcome.RECONCILIATION, note
+
+    refusal = _refusal(basket, result=result, amount=amount, currency=currency)
+    if refusal is not None:
+        code, note = refusal
+        event_record(
+            basket=basket,
+            action=EventAction.PAYMENT_RECONCILIATION,
+            actor=actor,
+            reason=note,
+            payload={"result": result, **payment},
+        )
+        body = {
+            "detail": f"{note} The result was recorded for reconciliation.",
+            "code": code,
+            "guid": str(guid),
+            "status": basket.status,
+            "result": result,
+            "outcome": Outcome.RECONCILIATION.value,
+        }
+        return PaymentAnswer(409, body), basket, Outcome.RECONCILIATION, note
 
     now = timezone.now()
     fields: dict[str, Any] = {"payment_result_at": now}
@@ -201,6 +240,21 @@ def _apply(
             payload={"result": result, **payment},
         )
     return _answer(basket.pk, result, Outcome.APPLIED, note), basket, Outcome.APPLIED, note
+
+
+def _refusal(basket: Basket, *, result: str, amount: Decimal, currency: str):
+    """AC-2: why this result may not touch the basket, as (code, note), or None."""
+    if basket.stage != Stage.PAYMENT or basket.payment_started_at is None:
+        return "payment_not_started", (
+            f"A {result} result arrived for a basket with no payment started (not at the "
+            "Payment stage, or its payment attempt ended); nothing changed."
+        )
+    if (amount, currency) != (basket.total, basket.currency):
+        return "amount_mismatch", (
+            f"A {result} result for {amount} {currency} does not match the basket's total "
+            f"{basket.total} {basket.currency}; nothing changed."
+        )
+    return None
 
 
 def _pending_locks() -> bool:

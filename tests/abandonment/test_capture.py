@@ -156,14 +156,11 @@ def test_an_abandoned_basket_that_becomes_an_order_counts_as_recovered():
 def test_a_shopper_who_comes_back_and_leaves_again_is_captured_again(settings):
     """SPEC: AB-1 — a guest's checkout e-mail makes a lead; activity ends an abandonment;
     the next idle spell is a new one."""
-    from rest_framework.authtoken.models import Token
-    from rest_framework.test import APIClient
-
-    from tests.support.factories import ProductFactory, UserFactory
+    from tests.support.clients import api_client
+    from tests.support.factories import ProductFactory
 
     ProductFactory(id="PRD-1")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=UserFactory()).key}")
+    client = api_client("storefront")
     start = timezone.now()
     with time_machine.travel(start, tick=False) as clock:
         guid = client.post("/api/baskets/", {}, format="json").json()["guid"]

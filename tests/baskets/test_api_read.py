@@ -10,15 +10,13 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from baskets.models import Status
-from tests.support.factories import BasketFactory, LineFactory, UserFactory, basket_in_status
+from tests.support.clients import api_client
+from tests.support.factories import BasketFactory, LineFactory, basket_in_status
 
 
 @pytest.fixture
 def api():
-    client = APIClient()
-    token = Token.objects.create(user=UserFactory(username="storefront"))
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
+    return api_client("storefront", "storefront")
 
 
 @pytest.mark.django_db

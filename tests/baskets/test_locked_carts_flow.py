@@ -6,12 +6,11 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from baskets.models import Basket, BasketEvent, Order, PaymentResult, Product, Status
 from baskets.roles import roles_ensure
 from completion.services import completion_run
+from tests.support.clients import api_client
 from tests.support.factories import UserFactory, basket_in_status
 
 CHANGELIST = "/admin/baskets/basket/"
@@ -19,10 +18,7 @@ CHANGELIST = "/admin/baskets/basket/"
 
 @pytest.fixture
 def api():
-    client = APIClient()
-    token = Token.objects.create(user=UserFactory(username="storefront"))
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
+    return api_client("storefront", "storefront")
 
 
 @pytest.fixture
@@ -50,9 +46,15 @@ def locked_basket(api, settings) -> Basket:
             api.post(f"/api/baskets/{guid}/stage/", {"stage": stage}, format="json").status_code
             == 200
         )
-    paid = api.post(
+    paid = api_client("payments", "provider").post(
         f"/api/baskets/{guid}/payment/",
-        {"result": "pending", "provider_reference": "PP-123", "masked_card_number": "****4242"},
+        {
+            "result": "pending",
+            "amount": "200.00",
+            "currency": "EUR",
+            "provider_reference": "PP-123",
+            "masked_card_number": "****4242",
+        },
         format="json",
         HTTP_IDEMPOTENCY_KEY="pending-1",
     )
@@ -127,9 +129,9 @@ def test_pending_lock_confirm_then_complete(api, staff, settings):
     assert order.total == Decimal("200.00") and order.lines.count() == 2
 
     # The provider's final "paid" arrives late: no second order, kept for reconciliation.
-    late = api.post(
+    late = api_client("payments", "provider").post(
         f"/api/baskets/{basket.guid}/payment/",
-        {"result": "paid", "provider_reference": "PP-123"},
+        {"result": "paid", "amount": "200.00", "currency": "EUR", "provider_reference": "PP-123"},
         format="json",
     )
     assert late.status_code == 200 and late.json()["outcome"] == "reconciliation"
@@ -161,7 +163,11 @@ def test_pending_lock_unlock_resume_and_pay(api, staff, settings):
         ).status_code
         == 200
     )
-    paid = api.post(f"/api/baskets/{basket.guid}/payment/", {"result": "paid"}, format="json")
+    paid = api_client("payments", "provider").post(
+        f"/api/baskets/{basket.guid}/payment/",
+        {"result": "paid", "amount": "200.00", "currency": "EUR"},
+        format="json",
+    )
     assert paid.json()["status"] == "awaiting_completion"
     completion_run(worker="test")
     assert Basket.objects.get(pk=basket.pk).status == Status.COMPLETED
@@ -228,9 +234,15 @@ def test_results_for_reconciliation_are_listed_in_the_admin(api, staff, settings
     """SPEC: LC-4 LC-3 — a late result after a delete is listed for staff to reconcile."""
     basket = locked_basket(api, settings)
     decide(staff, basket, "delete_locked_carts", "no payment seen")
-    api.post(
+    api_client("payments", "provider").post(
         f"/api/baskets/{basket.guid}/payment/",
-        {"result": "paid", "provider_reference": "PP-LATE", "masked_card_number": "****4242"},
+        {
+            "result": "paid",
+            "amount": "200.00",
+            "currency": "EUR",
+            "provider_reference": "PP-LATE",
+            "masked_card_number": "****4242",
+        },
         format="json",
     )
     page = staff.get("/admin/baskets/paymentresult/", {"outcome": "reconciliation"})

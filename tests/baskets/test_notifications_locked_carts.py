@@ -2,6 +2,7 @@
 came back, the once-per-lock staff alert, and the daily staff e-mail."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -158,7 +159,14 @@ def test_daily_email_lists_late_payment_results_to_reconcile(settings, mailoutbo
         basket = basket_in_status(Status.LOCKED)
         guid = basket.guid
         locked_cart_delete(basket_id=basket.pk, actor=SYSTEM, reason="no payment")
-        payment_result_record(guid=guid, result="paid", actor=SYSTEM, provider_reference="PP-1")
+        payment_result_record(
+            guid=guid,
+            result="paid",
+            actor=SYSTEM,
+            amount=Decimal("0.00"),
+            currency="EUR",
+            provider_reference="PP-1",
+        )
     with time_machine.travel(START + timedelta(hours=20), tick=False):
         assert daily_notification_task() is True
     with time_machine.travel(START + timedelta(days=2), tick=False):

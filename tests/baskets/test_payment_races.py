@@ -3,8 +3,9 @@ processes on PostgreSQL (SPEC LC-4, API-2): one consistent end state, both recor
 refused, never a lost update."""
 
 import pytest
+from django.utils import timezone
 
-from baskets.models import Basket, BasketEvent, PaymentResult, Status
+from baskets.models import Basket, BasketEvent, PaymentResult, Stage, Status
 from tests.support.factories import basket_in_status
 from tests.support.processes import race as race_processes
 
@@ -21,6 +22,11 @@ def race(roles: list[str], baskets: list[Basket]) -> list[dict[int, str]]:
     )
 
 
+def locked_at_payment() -> Basket:
+    """Locked with its payment started (a result for it is for that payment: AC-2)."""
+    return basket_in_status(Status.LOCKED, stage=Stage.PAYMENT, payment_started_at=timezone.now())
+
+
 def actions(basket: Basket) -> list[str]:
     return list(
         BasketEvent.objects.filter(basket_guid=basket.guid)
@@ -31,25 +37,27 @@ def actions(basket: Basket) -> list[str]:
 
 @pytest.mark.django_db(transaction=True)
 def test_paid_result_racing_staff_unlock():
-    """SPEC: LC-4 API-2 — either unlock then paid (both recorded) or paid then unlock refused."""
-    baskets = [basket_in_status(Status.LOCKED) for _ in range(BASKETS)]
+    """SPEC: LC-4 API-2 AC-2 — either unlock (which ends the payment attempt) then the paid
+    result kept for reconciliation, or paid then the unlock refused."""
+    baskets = [locked_at_payment() for _ in range(BASKETS)]
     payments, unlocks = race(["paid", "unlock"], baskets)
     seen = set()
     for basket in baskets:
         outcome = (payments[basket.pk], unlocks[basket.pk])
         seen.add(outcome)
         stored = Basket.objects.get(pk=basket.pk)
-        assert stored.status == Status.AWAITING_COMPLETION, outcome
-        assert stored.payment_reference == f"PAY-{basket.pk}"
-        if outcome == ("changed", "changed"):
-            assert actions(basket) == ["lock", "unlock", "mark_paid"]
-            assert stored.hold_ended_at is not None
+        result = PaymentResult.objects.get(basket_guid=basket.guid)
+        if outcome == ("recorded", "changed"):
+            assert stored.status == Status.ACTIVE and stored.hold_ended_at is not None
+            assert actions(basket) == ["lock", "unlock", "payment_reconciliation"]
+            assert result.outcome == "reconciliation"
         else:
             assert outcome == ("changed", "refused")
+            assert stored.status == Status.AWAITING_COMPLETION
+            assert stored.payment_reference == f"PAY-{basket.pk}"
             assert actions(basket) == ["lock", "mark_paid"]
             assert stored.hold_ended_at is None
-        result = PaymentResult.objects.get(basket_guid=basket.guid)
-        assert result.outcome == "applied"
+            assert result.outcome == "applied"
     print("outcomes seen:", sorted(seen))
 
 
@@ -57,7 +65,7 @@ def test_paid_result_racing_staff_unlock():
 def test_paid_result_racing_staff_delete():
     """SPEC: LC-4 BM-1 API-2 — either deleted and the result kept for reconciliation, or
     paid and the delete refused."""
-    baskets = [basket_in_status(Status.LOCKED) for _ in range(BASKETS)]
+    baskets = [locked_at_payment() for _ in range(BASKETS)]
     payments, deletes = race(["paid", "delete"], baskets)
     seen = set()
     for basket in baskets:

@@ -8,13 +8,12 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from baskets.models import Basket, BasketEvent, Line, PaymentResult, Stage, Status
 from baskets.services.actors import Actor
 from baskets.services.locked_carts import locked_cart_confirm, locked_cart_delete
-from tests.support.factories import BasketFactory, LineFactory, UserFactory
+from tests.support.clients import api_client
+from tests.support.factories import BasketFactory, LineFactory
 
 STAFF = Actor.system("tests-staff")
 # Luhn-valid test numbers (Visa, Mastercard, Amex, Discover) and how they may be typed.
@@ -24,10 +23,13 @@ TYPED = ["4111 1111 1111 1111", "5555-5555-5555-4444", "3782 822463 10005", "601
 
 @pytest.fixture
 def api():
-    client = APIClient()
-    token = Token.objects.create(user=UserFactory(username="storefront"))
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
+    """The payment provider's client (AC-2: only it reports payment results)."""
+    return api_client("payments", "provider")
+
+
+@pytest.fixture
+def storefront():
+    return api_client("storefront", "storefront")
 
 
 def at_payment(**kwargs) -> Basket:
@@ -42,7 +44,13 @@ def pay(api, basket, result, *, key=None, reference="PAY-1", masked="***********
     headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
     return api.post(
         f"/api/baskets/{basket.guid}/payment/",
-        {"result": result, "provider_reference": reference, "masked_card_number": masked},
+        {
+            "result": result,
+            "amount": str(basket.total),
+            "currency": basket.currency,
+            "provider_reference": reference,
+            "masked_card_number": masked,
+        },
         format="json",
         **headers,
     )
@@ -104,7 +112,7 @@ def test_pending_waits_for_the_final_result_when_the_policy_says_wait(api, setti
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("result", ["failed", "cancelled"])
-def test_failed_and_cancelled_leave_the_basket_active_for_another_try(api, result):
+def test_failed_and_cancelled_leave_the_basket_active_for_another_try(api, storefront, result):
     """SPEC: API-2 LC-1 — failed / cancelled: Active, the payment attempt is over."""
     basket = at_payment()
     response = pay(api, basket, result)
@@ -114,7 +122,9 @@ def test_failed_and_cancelled_leave_the_basket_active_for_another_try(api, resul
     basket.refresh_from_db()
     assert basket.status == Status.ACTIVE and basket.payment_started_at is None
     assert list(basket.events.values_list("action", flat=True)) == [f"payment_{result}"]
-    again = api.post(f"/api/baskets/{basket.guid}/stage/", {"stage": "payment"}, format="json")
+    again = storefront.post(
+        f"/api/baskets/{basket.guid}/stage/", {"stage": "payment"}, format="json"
+    )
     assert again.status_code == 200
     basket.refresh_from_db()
     assert basket.payment_started_at is not None
@@ -160,15 +170,19 @@ def test_an_idempotency_key_of_another_basket_is_refused(api):
 def test_bad_payment_input_is_refused_and_changes_nothing(api):
     """SPEC: API-2 section 7 — unknown result, unmasked card, basket unknown."""
     basket = at_payment()
+    money = {"amount": "39.80", "currency": "EUR"}
     cases = [
-        ({"result": "refunded"}, 400, "invalid_result", "result:"),
+        ({"result": "refunded", **money}, 400, "invalid_result", "result:"),
         (
-            {"result": "paid", "masked_card_number": "41111111"},
+            {"result": "paid", "masked_card_number": "41111111", **money},
             400,
             "invalid_masked_card_number",
             "masked card number",
         ),
-        ({"result": "paid", "amount": 5}, 400, "unknown_field", "Unknown field(s): amount"),
+        ({"result": "paid", "fee": 5, **money}, 400, "unknown_field", "Unknown field(s): fee"),
+        ({"result": "paid"}, 400, "invalid_amount", "amount:"),
+        ({"result": "paid", "amount": "39.80"}, 400, "invalid_currency", "currency:"),
+        ({"result": "paid", "amount": "ten", "currency": "EUR"}, 400, "invalid_amount", "amount"),
     ]
     for payload, status_code, code, message in cases:
         before = snapshot()
@@ -177,7 +191,9 @@ def test_bad_payment_input_is_refused_and_changes_nothing(api):
         assert response.json()["code"] == code and message in response.json()["detail"]
         assert snapshot() == before
     before = snapshot()
-    response = api.post(f"/api/baskets/{uuid.uuid4()}/payment/", {"result": "paid"}, format="json")
+    response = api.post(
+        f"/api/baskets/{uuid.uuid4()}/payment/", {"result": "paid", **money}, format="json"
+    )
     assert response.status_code == 404 and snapshot() == before
 
 
@@ -220,18 +236,21 @@ def test_a_result_after_staff_deleted_the_basket_is_recorded_and_answers_409(api
 
 
 @pytest.mark.django_db
-def test_full_card_numbers_are_refused_everywhere_and_never_stored_or_logged(api, caplog, capsys):
+def test_full_card_numbers_are_refused_everywhere_and_never_stored_or_logged(
+    api, storefront, caplog, capsys
+):
     """SPEC: LC-3 section 7 — a Luhn-valid 13-19 digit number in any field is refused;
     afterwards no table and no log line holds one."""
     caplog.set_level(logging.DEBUG)
     basket = at_payment()
     url = f"/api/baskets/{basket.guid}"
     attempts = []
+    paid = {"result": "paid", "amount": "39.80", "currency": "EUR"}
     for card in CARDS + TYPED:
         attempts += [
-            ("post", f"{url}/payment/", {"result": "paid", "masked_card_number": card}, {}),
-            ("post", f"{url}/payment/", {"result": "paid", "provider_reference": card}, {}),
-            ("post", f"{url}/payment/", {"result": "paid"}, {"HTTP_IDEMPOTENCY_KEY": card}),
+            ("post", f"{url}/payment/", {**paid, "masked_card_number": card}, {}),
+            ("post", f"{url}/payment/", {**paid, "provider_reference": card}, {}),
+            ("post", f"{url}/payment/", paid, {"HTTP_IDEMPOTENCY_KEY": card}),
             ("patch", f"{url}/checkout/", {"order_comment": f"my card is {card} thanks"}, {}),
             ("patch", f"{url}/checkout/", {"user_values": {"note": card}}, {}),
             ("patch", f"{url}/checkout/", {"payment_address": {card: "x"}}, {}),
@@ -240,13 +259,14 @@ def test_full_card_numbers_are_refused_everywhere_and_never_stored_or_logged(api
         ]
     before = snapshot()
     for method, path, payload, headers in attempts:
-        response = getattr(api, method)(path, payload, format="json", **headers)
+        client = api if path.endswith("/payment/") else storefront
+        response = getattr(client, method)(path, payload, format="json", **headers)
         assert response.status_code == 400, (path, payload)
         body = response.json()
         assert body["code"] == "full_card_number"
         assert "Card numbers are never accepted" in body["detail"]
         assert not any(digit_run in response.content.decode() for digit_run in CARDS)
-    coupon_in_path = api.delete(f"{url}/coupons/{CARDS[0]}/")
+    coupon_in_path = storefront.delete(f"{url}/coupons/{CARDS[0]}/")
     assert coupon_in_path.status_code == 400
     assert snapshot() == before
 
@@ -276,3 +296,44 @@ def test_a_guid_is_never_taken_for_a_card_number():
     assert card_numbers_redact(f"basket {guid} card 4111 1111 1111 1111") == (
         f"basket {guid} card [card number removed]"
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("amount", "currency"),
+    [("39.79", "EUR"), ("0.00", "EUR"), ("39.80", "USD")],
+    ids=["a-cent-short", "nothing", "other-currency"],
+)
+def test_a_result_whose_amount_is_not_the_total_changes_nothing_and_is_kept(api, amount, currency):
+    """SPEC: AC-2 LC-4 — amount and currency must be the basket's total: a mismatch answers
+    409, leaves the basket as it was and is recorded for reconciliation."""
+    basket = at_payment()
+    state = list(Basket.objects.filter(pk=basket.pk).values())
+    response = api.post(
+        f"/api/baskets/{basket.guid}/payment/",
+        {"result": "paid", "amount": amount, "currency": currency},
+        format="json",
+    )
+    assert response.status_code == 409
+    assert (response.json()["code"], response.json()["outcome"]) == (
+        "amount_mismatch",
+        "reconciliation",
+    )
+    assert list(Basket.objects.filter(pk=basket.pk).values()) == state
+    kept = PaymentResult.objects.get(basket=basket)
+    assert (kept.outcome, kept.amount) == ("reconciliation", Decimal(amount))
+    assert kept.currency == currency
+    assert list(basket.events.values_list("action", flat=True)) == ["payment_reconciliation"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("stage", [Stage.BASKET, Stage.MANAGE_BOOKING], ids=["basket", "manage"])
+def test_a_result_for_a_basket_without_a_payment_started_is_refused(api, stage):
+    """SPEC: AC-2 — a payment result counts only at the Payment stage with a payment
+    started; otherwise 409, the basket stays as it was, the result is kept."""
+    basket = BasketFactory(stage=stage, total=Decimal("39.80"))
+    state = list(Basket.objects.filter(pk=basket.pk).values())
+    response = pay(api, basket, "paid")
+    assert (response.status_code, response.json()["code"]) == (409, "payment_not_started")
+    assert list(Basket.objects.filter(pk=basket.pk).values()) == state
+    assert PaymentResult.objects.get(basket=basket).outcome == "reconciliation"

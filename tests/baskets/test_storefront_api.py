@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from baskets.models import (
@@ -23,22 +22,19 @@ from baskets.models import (
     Status,
     Variant,
 )
+from tests.support.clients import api_client
 from tests.support.factories import (
     BasketFactory,
     CustomerAccountFactory,
     LineFactory,
     ShopAccountFactory,
-    UserFactory,
     basket_in_status,
 )
 
 
 @pytest.fixture
 def api():
-    client = APIClient()
-    token = Token.objects.create(user=UserFactory(username="storefront"))
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
+    return api_client("storefront", "storefront")
 
 
 @pytest.fixture
@@ -373,13 +369,17 @@ def test_every_storefront_write_records_the_activity_time(api, catalogue):
         ("post", "stage/", {"stage": "manage_booking"}),
         ("post", "stage/", {"stage": "payment"}),
         ("post", "payment-return/", {}),
-        ("post", "payment/", {"result": "failed"}),
+        ("post", "payment/", {"result": "failed", "currency": "EUR"}),
         ("delete", "lines/{line}/", None),
     ]
+    provider = api_client("payments")  # AC-2: only the provider reports payment results
     for minute, (method, path, payload) in enumerate(steps, start=1):
         line = basket.lines.values_list("pk", flat=True).first()
+        client = provider if path == "payment/" else api
+        if path == "payment/":
+            payload = {**payload, "amount": str(basket.total)}
         with time_machine.travel(start + timedelta(minutes=minute), tick=False):
-            response = getattr(api, method)(
+            response = getattr(client, method)(
                 f"{url}/{path.format(line=line)}", payload, format="json"
             )
             assert response.status_code == 200, (path, response.json())

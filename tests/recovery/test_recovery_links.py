@@ -370,17 +370,13 @@ def test_a_basket_staff_unlocked_is_taken_up_again(client):
 @pytest.mark.django_db
 def test_link_and_guid_are_the_same_in_the_api_and_e_mails_and_never_change(client, settings):
     """SPEC: RL-8 — BasketUrl / BasketGUID; the GUID stays while lines change."""
-    from rest_framework.authtoken.models import Token
-    from rest_framework.test import APIClient
-
-    from tests.support.factories import UserFactory
+    from tests.support.clients import api_client
 
     settings.SHOP_BASE_URL = "https://shop.example"
     product = ProductFactory(price=Decimal("3.00"))
     basket = BasketFactory()
     guid = basket.guid
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=UserFactory()).key}")
+    api = api_client("storefront")
 
     before = api.get(f"/api/baskets/{guid}/").json()["recovery_url"]
     added = line_add(guid=guid, product_id=product.id, quantity=2)
@@ -409,10 +405,16 @@ def test_an_order_offers_the_basket_guid_to_templates():
 
 @pytest.mark.django_db
 def test_recovery_link_refuses_other_methods(client):
-    """SPEC: RL-7 — a POST to the link is a 405 and changes nothing."""
+    """SPEC: RL-7 AC-6 — PUT, PATCH and DELETE are 405; a POST (the confirmation) without
+    the CSRF token is 403; none changes anything."""
+    from django.test import Client
+
     basket = basket_with_line()
-    response = client.post(f"/basket/recover/{basket.guid}/")
-    assert response.status_code == 405
+    url = f"/basket/recover/{basket.guid}/"
+    assert [client.generic(method, url).status_code for method in ("PUT", "PATCH", "DELETE")] == [
+        405
+    ] * 3
+    assert Client(enforce_csrf_checks=True).post(url).status_code == 403
     assert not BasketEvent.objects.filter(basket=basket, action="recover").exists()
 
 

@@ -8,6 +8,7 @@ Prints one line per basket: "<id> changed|unchanged|refused|recorded".
 import os
 import sys
 import time
+from decimal import Decimal
 
 import django
 
@@ -31,7 +32,12 @@ def main() -> None:
         try:
             if role == "paid":
                 answer = payment_result_record(
-                    guid=guid, result="paid", actor=actor, provider_reference=f"PAY-{basket_id}"
+                    guid=guid,
+                    result="paid",
+                    actor=actor,
+                    amount=Decimal("0.00"),
+                    currency="EUR",
+                    provider_reference=f"PAY-{basket_id}",
                 )
                 outcome = "changed" if answer.body["outcome"] == "applied" else "recorded"
             else:

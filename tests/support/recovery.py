@@ -39,6 +39,12 @@ def basket_with_line(*, price="10.00", quantity=2, **kwargs):
     return basket
 
 
-def recover(client, basket_or_guid):
+def recover(client, basket_or_guid, *, confirm: bool = True):
+    """Open the recovery link; when it asks to confirm (AC-6), press the button (unless
+    ``confirm`` is off), as a shopper would."""
     guid = getattr(basket_or_guid, "guid", basket_or_guid)
-    return client.get(f"/basket/recover/{guid}/")
+    url = f"/basket/recover/{guid}/"
+    response = client.get(url)
+    if confirm and response.status_code == 200 and b'id="confirm-recovery"' in response.content:
+        response = client.post(url)
+    return response

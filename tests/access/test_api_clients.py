@@ -1,0 +1,80 @@
+"""API clients (SPEC AC-2, API-3): made by one command, documented in the schema."""
+
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests.support.factories import BasketFactory
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "group", "status_code"),
+    [
+        ("storefront", "Storefront", 200),
+        ("status", "Status reader", 200),
+        ("payments", "Payment provider", 403),
+    ],
+    ids=["storefront", "status", "payments"],
+)
+def test_api_client_create_makes_user_group_and_token_and_prints_the_key_once(
+    role, group, status_code
+):
+    """SPEC: AC-2 — the user cannot log in (no password); the printed key works."""
+    out = io.StringIO()
+    call_command("api_client_create", "shop-1", "--role", role, stdout=out)
+    user = get_user_model().objects.get(username="shop-1")
+    key = Token.objects.get(user=user).key
+    assert out.getvalue().count(key) == 1
+    assert list(user.groups.values_list("name", flat=True)) == [group]
+    assert not user.has_usable_password() and not user.is_staff
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get(f"/api/baskets/{BasketFactory().guid}/").status_code == status_code
+
+
+@pytest.mark.django_db
+def test_api_client_create_refuses_a_taken_name_or_an_unknown_role():
+    """SPEC: AC-2 section 7 — a clear error, nothing made."""
+    call_command("api_client_create", "shop-1", "--role", "status", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("api_client_create", "shop-1", "--role", "storefront", stdout=io.StringIO())
+    with pytest.raises(CommandError):
+        call_command("api_client_create", "shop-2", "--role", "admin", stdout=io.StringIO())
+    assert list(get_user_model().objects.values_list("username", flat=True)) == ["shop-1"]
+
+
+@pytest.mark.django_db
+def test_drf_create_token_still_works_for_a_client():
+    """SPEC: section 8 — `drf_create_token <username>` shows the client's token."""
+    call_command("api_client_create", "shop-1", "--role", "status", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("drf_create_token", "shop-1", stdout=out)
+    assert Token.objects.get(user__username="shop-1").key in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_schema_documents_each_operations_errors_and_clients(client):
+    """SPEC: API-3 AC-2 — 400/401/403/429 (and 404 with a GUID) with the {detail, code}
+    body on every operation, and the clients that may call it."""
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    assert schema["components"]["schemas"]["Error"]["required"] == ["detail", "code"]
+    operations = [
+        (path, method, operation)
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+    ]
+    assert len(operations) == 16
+    for path, method, operation in operations:
+        codes = {"400", "401", "403", "429"} | ({"404"} if "{guid}" in path else set())
+        assert codes <= set(operation["responses"]), (method, path)
+        assert "Allowed clients: " in operation["description"], (method, path)
+        error = operation["responses"]["403"]["content"]["application/json"]["schema"]
+        assert error == {"$ref": "#/components/schemas/Error"}
+        assert "Retry-After" in operation["responses"]["429"]["headers"]
+    payment = schema["paths"]["/api/baskets/{guid}/payment/"]["post"]
+    assert payment["description"].endswith("Allowed clients: Payment provider.")

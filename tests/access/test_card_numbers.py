@@ -1,0 +1,181 @@
+"""Full card numbers (SPEC AC-4, LC-3): however typed, in the body, path, query or a header,
+refused with 400, and afterwards in no table, no Django log line and no line of gunicorn's
+access log (a real gunicorn with the project's gunicorn.conf.py)."""
+
+import http.client
+import logging
+import re
+import socket
+import subprocess
+import time
+import unicodedata
+from decimal import Decimal
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+
+from baskets.models import Basket, Stage
+from baskets.services.cards import contains_full_card_number, masked_card_validate
+from baskets.services.storefront_errors import StorefrontInputError
+from tests.support.clients import api_client
+from tests.support.factories import BasketFactory
+from tests.support.processes import ROOT, child_env
+
+CARD = "4111111111111111"
+FORMS = {
+    "plain": CARD,
+    "spaces": "4111 1111 1111 1111",
+    "dots": "4111.1111.1111.1111",
+    "underscores": "4111_1111_1111_1111",
+    "tabs": "4111\t1111\t1111\t1111",
+    "double-spaces": "4111  1111  1111  1111",
+    "full-width": "４１１１１１１１１１１１１１１１",
+}
+PLACES = ["body", "path", "query", "header"]
+
+
+def digits_seen(text: str) -> bool:
+    """Whether any line of ``text``, reduced to its digits, holds the card number."""
+    return any(
+        CARD in re.sub(r"\D", "", unicodedata.normalize("NFKC", line)) for line in text.splitlines()
+    )
+
+
+def database_holds_the_card() -> bool:
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f'SELECT CAST(t AS text) FROM "{table}" t')  # noqa: S608
+            if any(digits_seen(row) for (row,) in cursor.fetchall()):
+                return True
+    return False
+
+
+def send(api, basket, place: str, card: str):
+    url = f"/api/baskets/{basket.guid}/checkout/"
+    if place == "body":
+        return api.patch(url, {"order_comment": f"card {card}"}, format="json")
+    if place == "path":
+        return api.delete(f"/api/baskets/{basket.guid}/coupons/{quote(card)}/")
+    if place == "query":
+        return api.patch(f"{url}?note={quote(card)}", {}, format="json")
+    return api.patch(url, {}, format="json", HTTP_X_REFERENCE=card)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("place", PLACES)
+@pytest.mark.parametrize("form", list(FORMS), ids=list(FORMS))
+def test_a_card_number_is_refused_anywhere_and_kept_nowhere(caplog, capsys, form, place):
+    """SPEC: AC-4 LC-3 section 7"""
+    caplog.set_level(logging.DEBUG)
+    basket = BasketFactory()
+    api = api_client("storefront")
+    before = list(Basket.objects.values())
+    response = send(api, basket, place, FORMS[form])
+    assert response.status_code == 400
+    assert response.json()["code"] == "full_card_number"
+    assert not digits_seen(response.content.decode())
+    assert list(Basket.objects.values()) == before
+    assert not database_holds_the_card()
+    assert not digits_seen(caplog.text + "".join(capsys.readouterr()))
+
+
+@pytest.mark.parametrize(
+    ("mask", "accepted"),
+    [
+        ("************1111", True),
+        ("****4242", True),
+        ("411111******1111", True),
+        ("4111 11** **** 1111", True),
+        ("4111111111xx", False),
+        ("41111111******11", False),
+        ("41111111", False),
+        ("４１１１１１１１１１xx", False),
+    ],
+    ids=["last-4", "short", "first-6-last-4", "grouped", "first-10", "first-8", "no-mask", "wide"],
+)
+def test_masks_show_at_most_the_first_6_and_last_4_digits(mask, accepted):
+    """SPEC: AC-4 LC-3 — validated by position, not by counting digits."""
+    if accepted:
+        assert masked_card_validate(mask) == mask
+    else:
+        with pytest.raises(StorefrontInputError):
+            masked_card_validate(mask)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(port: int, process) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read()
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("gunicorn did not start")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_gunicorn_access_log_and_django_log_never_hold_a_card_number(tmp_path):
+    """SPEC: AC-4 — path, query and header, each form, through a real gunicorn."""
+    basket = BasketFactory(stage=Stage.PAYMENT, total=Decimal("1.00"))
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "basketops.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+        ],
+        cwd=ROOT,
+        env=child_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(port, process)
+        answers = []
+        for card in FORMS.values():
+            requests = [
+                (f"/api/baskets/{quote(card)}/", {}),
+                (f"/api/baskets/{basket.guid}/status/?ref={quote(card)}", {}),
+            ]
+            if card.isascii():
+                requests.append((f"/api/baskets/{basket.guid}/", {"X-Reference": card}))
+            for path, headers in requests:
+                server = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                server.request("GET", path, headers=headers)
+                answers.append(server.getresponse().status)
+                server.close()
+    finally:
+        process.terminate()
+        out, err = process.communicate(timeout=30)
+    assert set(answers) == {400}
+    assert out.count("[card number removed]") == len(FORMS)  # the paths; no query is logged
+    assert not digits_seen(out), out
+    assert "Bad Request" in err
+    assert not digits_seen(err), err
+
+
+@pytest.mark.django_db
+def test_credentials_and_proxy_addresses_are_not_taken_for_card_numbers():
+    """SPEC: AC-4 — a token, a session cookie or a proxy's address list can hold digit
+    groups that pass the Luhn check; they are not refused."""
+    basket = BasketFactory()
+    api = api_client("status")
+    # Two proxies' addresses whose digits, joined, pass the Luhn check as 13-19 digits.
+    addresses = "127.195.116.121, 167.98.202.54"
+    assert contains_full_card_number(addresses)
+    response = api.get(
+        f"/api/baskets/{basket.guid}/", HTTP_X_FORWARDED_FOR=addresses, HTTP_COOKIE="x=4111"
+    )
+    assert response.status_code == 200

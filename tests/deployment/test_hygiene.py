@@ -1,0 +1,113 @@
+"""Deploy hygiene (SPEC AC-8): `check --deploy` is clean behind HTTPS, data folders are their
+owner's only, and the image runs as a user that is not root and holds no local data."""
+
+import os
+import secrets
+import stat
+import subprocess
+import sys
+
+import yaml
+
+from tests.support.processes import ROOT
+
+DATA_FOLDERS = ["static", "broker", "broker/queue", "broker/processed", "broker/control", "mail"]
+
+
+def settings_env(**extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key != "DEBUG"}
+    env.update(extra)
+    return env
+
+
+def test_check_deploy_reports_nothing_under_https():
+    """SPEC: AC-8 — HSTS, SSL redirect, secure cookies; with a real key, no warning."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=settings_env(
+            HTTPS="true", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="shop.example"
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_check_deploy_without_https_still_warns():
+    """SPEC: AC-8 — the HTTPS switch is what makes the deployment settings strict."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=settings_env(HTTPS="false", SECRET_KEY=secrets.token_urlsafe(50)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "security.W004" in result.stderr + result.stdout
+
+
+def test_data_folders_are_readable_by_their_owner_only_whatever_the_umask(tmp_path):
+    """SPEC: AC-8 — the folders the settings make under the data folder are 0700."""
+    data = tmp_path / "var"
+    script = "import os; os.umask(0o022); import django; django.setup()"
+    env = settings_env(BASKETOPS_DATA_DIR=str(data), STATIC_ROOT="")
+    env.pop("CELERY_BROKER_URL", None)
+    env.pop("REDIS_URL", None)
+    env.pop("EMAIL_BACKEND", None)
+    env["DJANGO_SETTINGS_MODULE"] = "basketops.settings"
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    modes = {name: stat.S_IMODE((data / name).stat().st_mode) for name in ["", *DATA_FOLDERS]}
+    assert modes == {name: 0o700 for name in ["", *DATA_FOLDERS]}
+
+
+def test_bin_start_makes_the_secret_key_under_umask_077():
+    """SPEC: AC-8 — var/secret_key is never world-readable, not even for a moment."""
+    script = (ROOT / "bin/start").read_text().splitlines()
+    umask = script.index("umask 077")
+    key = next(index for index, line in enumerate(script) if "> var/secret_key" in line)
+    assert umask < key
+
+
+def dockerfile() -> list[tuple[str, str]]:
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    lines = [line.strip() for line in text.splitlines()]
+    return [
+        (line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line else "")
+        for line in lines
+        if line and not line.startswith("#")
+    ]
+
+
+def test_the_image_runs_as_a_user_that_is_not_root():
+    """SPEC: AC-8"""
+    instructions = dockerfile()
+    users = [argument for name, argument in instructions if name == "USER"]
+    assert users, "the image must name its user"
+    user = users[-1].split(":")[0]
+    assert user not in {"root", "0"}
+    last_user = max(index for index, (name, _) in enumerate(instructions) if name == "USER")
+    assert all(name not in {"RUN", "COPY", "ADD"} for name, _ in instructions[last_user:])
+    assert ("ENTRYPOINT", '["/bin/sh", "-c", "umask 077 && exec \\"$@\\"", "--"]') in instructions
+
+
+def test_the_image_holds_no_local_data():
+    """SPEC: AC-8 — var/, .git, the virtualenv and caches never reach the build context."""
+    ignored = {
+        line.strip().rstrip("/")
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert {"var", ".git", ".venv", "tests", ".pytest_cache", ".hypothesis", ".env"} <= ignored
+    assert {"**/__pycache__", ".ruff_cache"} <= ignored
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    build = compose["services"]["web"]["build"]
+    assert build == {"context": ".", "dockerfile": "Dockerfile"}
+    data = compose["x-app"]["environment"]["BASKETOPS_DATA_DIR"]
+    assert data == "/data" and "appdata:/data" in compose["x-app"]["volumes"]
