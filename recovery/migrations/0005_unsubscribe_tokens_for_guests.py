@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('baskets', '0013_merged_access'),
+        ('baskets', '0013_timeline_actions'),
         ('recovery', '0004_unsubscribe_tokens'),
     ]
 
