@@ -552,3 +552,28 @@ LOGGING = {
         "django.server": {"filters": ["redact_card_numbers"]},
     },
 }
+
+# --- Integrations and operations (SPEC section 10) ---------------------------------------
+INSTALLED_APPS += ["webhooks"]
+
+# IN-1 webhooks. Receivers on private, loopback or link-local addresses are refused unless
+# this is on (a development receiver, a test).
+WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
+# A receiver that hangs holds a worker at most about connect + read timeout.
+WEBHOOK_CONNECT_TIMEOUT = env_int("WEBHOOK_CONNECT_TIMEOUT_SECONDS", 3, 1)
+WEBHOOK_READ_TIMEOUT = env_int("WEBHOOK_READ_TIMEOUT_SECONDS", 5, 1)
+# A worker that died mid-request frees its delivery after this; well above the timeouts.
+WEBHOOK_LEASE = timedelta(seconds=env_int("WEBHOOK_LEASE_SECONDS", 60, 2))
+WEBHOOK_DISPATCH_INTERVAL = timedelta(seconds=env_int("WEBHOOK_DISPATCH_INTERVAL_SECONDS", 5, 1))
+# A dispatch run stops claiming after this long and re-queues itself.
+WEBHOOK_RUN_BUDGET = timedelta(seconds=env_int("WEBHOOK_RUN_BUDGET_SECONDS", 50, 1))
+# With a backlog, one dispatch run brings up to this many workers into the sending.
+WEBHOOK_PARALLEL_SENDS = env_int("WEBHOOK_PARALLEL_SENDS", 4, 1)
+# An endpoint with nothing but failed attempts for this long is disabled (admins e-mailed).
+WEBHOOK_DISABLE_AFTER = timedelta(hours=env_int("WEBHOOK_DISABLE_AFTER_HOURS", 24, 1))
+CELERY_BEAT_SCHEDULE["webhook-dispatch"] = {
+    "task": "webhooks.tasks.webhook_dispatch_task",
+    "schedule": WEBHOOK_DISPATCH_INTERVAL.total_seconds(),
+}
+# One line per webhook attempt comes from our own code; httpx's own line would repeat it.
+LOGGING["loggers"]["httpx"] = {"level": "WARNING"}

@@ -6,9 +6,9 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from abandonment.services.capture import abandonment_sweep
 from baskets.models import EventType, OutboxEvent, Status
 from baskets.services.transitions import basket_fail_completion, basket_lock, basket_mark_paid
-from abandonment.services.capture import abandonment_sweep
 from completion.services import completion_run
 from tests.support.completion import paid_basket
 from tests.support.factories import SYSTEM, BasketFactory, LineFactory, basket_in_status
@@ -65,7 +65,7 @@ def test_failing_completion_records_status_changed_and_completion_failed():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_rolled_back_transition_leaves_no_event(postgres):
+def test_a_rolled_back_transition_leaves_no_event():
     """SPEC: IN-1 — the event rolls back with its change."""
     basket = BasketFactory()
 
@@ -105,7 +105,7 @@ def test_completion_records_status_changed_and_order_created(batch_size):
 
 
 @pytest.mark.django_db
-def test_the_abandonment_sweep_records_basket_abandoned_in_its_statement(postgres):
+def test_the_abandonment_sweep_records_basket_abandoned_in_its_statement():
     """SPEC: IN-1 AB-1 — one basket.abandoned per captured basket, none for the others."""
     now = timezone.now()
     idle = BasketFactory(last_activity_at=now - timedelta(hours=2), total="12.00")
