@@ -554,7 +554,9 @@ LOGGING = {
 }
 
 # --- Integrations and operations (SPEC section 10) ---------------------------------------
-INSTALLED_APPS += ["webhooks"]
+INSTALLED_APPS += ["webhooks", "operations"]
+# First, so every later middleware and view logs with the request id.
+MIDDLEWARE.insert(0, "operations.middleware.RequestContextMiddleware")
 
 # IN-1 webhooks. Receivers on private, loopback or link-local addresses are refused unless
 # this is on (a development receiver, a test).
@@ -575,5 +577,31 @@ CELERY_BEAT_SCHEDULE["webhook-dispatch"] = {
     "task": "webhooks.tasks.webhook_dispatch_task",
     "schedule": WEBHOOK_DISPATCH_INTERVAL.total_seconds(),
 }
+
+# IN-2 readiness: the scheduler's heartbeat (sent every minute, recorded by a worker) must
+# be younger than this.
+READYZ_HEARTBEAT_MAX_AGE = timedelta(seconds=env_int("READYZ_HEARTBEAT_MAX_AGE_SECONDS", 180, 10))
+
+# IN-4 metrics: /metrics answers only with "Authorization: Bearer <METRICS_TOKEN>"; empty
+# turns the endpoint off (404). Web processes count requests in prometheus_client's
+# multi-process files here (gunicorn.conf.py empties the folder when gunicorn starts).
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+PROMETHEUS_MULTIPROC_DIR = os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR", str(DATA_DIR / "prometheus")
+)
+Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
+
+# IN-3 logs: LOG_FORMAT=json writes one JSON object per line (web and workers), with the
+# request id, basket GUID and Celery task id; card numbers are removed from every field.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain").lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'plain' or 'json'")
+LOGGING["filters"]["log_context"] = {"()": "basketops.log_format.LogContext"}
+LOGGING["handlers"]["console"]["filters"].append("log_context")
 # One line per webhook attempt comes from our own code; httpx's own line would repeat it.
 LOGGING["loggers"]["httpx"] = {"level": "WARNING"}
+LOGGING["formatters"]["json"] = {"()": "basketops.log_format.JsonFormatter"}
+if LOG_FORMAT == "json":
+    LOGGING["handlers"]["console"]["formatter"] = "json"
+    # Celery would otherwise replace the root logger's handlers with its own plain ones.
+    CELERY_WORKER_HIJACK_ROOT_LOGGER = False
