@@ -569,6 +569,8 @@ WEBHOOK_LEASE = timedelta(seconds=env_int("WEBHOOK_LEASE_SECONDS", 60, 2))
 WEBHOOK_DISPATCH_INTERVAL = timedelta(seconds=env_int("WEBHOOK_DISPATCH_INTERVAL_SECONDS", 5, 1))
 # A dispatch run stops claiming after this long and re-queues itself.
 WEBHOOK_RUN_BUDGET = timedelta(seconds=env_int("WEBHOOK_RUN_BUDGET_SECONDS", 50, 1))
+# A dispatcher claims this many due deliveries at a time and sends them at once (threads).
+WEBHOOK_SEND_BATCH = env_int("WEBHOOK_SEND_BATCH", 10, 1)
 # With a backlog, one dispatch run brings up to this many workers into the sending.
 WEBHOOK_PARALLEL_SENDS = env_int("WEBHOOK_PARALLEL_SENDS", 4, 1)
 # An endpoint with nothing but failed attempts for this long is disabled (admins e-mailed).

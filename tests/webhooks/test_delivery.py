@@ -178,6 +178,8 @@ def test_a_delivery_gives_up_after_about_a_day_and_the_endpoint_is_disabled(
     tmp_path, settings, django_capture_on_commit_callbacks
 ):
     """SPEC: IN-1 — the whole schedule, then Failed; admins are e-mailed once."""
+    # The schedule spans 22-33 h with its jitter; failing for 20 h disables the endpoint.
+    settings.WEBHOOK_DISABLE_AFTER = timedelta(hours=20)
     admin = UserFactory(username="sysadmin", email="sysadmin@example.com", is_staff=True)
     admin.groups.add(Group.objects.get(name=ADMINISTRATOR))
     UserFactory(username="processor", email="processor@example.com", is_staff=True)

@@ -12,21 +12,28 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from basketops.log_context import log_context
 from baskets.models import EventAction
 from baskets.services.actors import Actor
-from baskets.services.timeline import basket_note_record
+from baskets.services.timeline import BasketNote, basket_notes_record
 
-from ..models import TEST_EVENT, DeliveryStatus, WebhookAttempt, WebhookDelivery
+from ..models import (
+    TEST_EVENT,
+    DeliveryStatus,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from .endpoints import webhook_endpoint_disable_if_failing
 from .http import HttpOutcome, webhook_post
 
@@ -83,28 +90,27 @@ def outbox_fan_out(*, batch_size: int = FANOUT_BATCH) -> tuple[int, int, bool]:
     return events, deliveries, events == batch_size
 
 
-def webhook_delivery_claim(*, now: datetime | None = None) -> WebhookDelivery | None:
-    """Claim the most overdue delivery: one more attempt and a lease, committed at once."""
+def webhook_deliveries_claim(*, limit: int, now: datetime | None = None) -> list[WebhookDelivery]:
+    """Claim up to ``limit`` due deliveries, most overdue first: one more attempt each and a
+    lease, committed at once (locks only those rows, skipping rows others hold)."""
     now = now or timezone.now()
     with transaction.atomic():
-        delivery = (
+        deliveries = list(
             WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("endpoint")
             .filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
             .filter(Q(endpoint__active=True) | Q(event_type=TEST_EVENT))
             .filter(Q(lease_until__isnull=True) | Q(lease_until__lte=now))
-            .order_by("next_attempt_at", "id")
-            .first()
+            .order_by("next_attempt_at", "id")[:limit]
         )
-        if delivery is None:
-            return None
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        WebhookDelivery.objects.filter(pk__in=[delivery.pk for delivery in deliveries]).update(
             attempts=F("attempts") + 1,
             last_attempt_at=now,
             lease_until=now + settings.WEBHOOK_LEASE,
         )
-    delivery.attempts += 1
-    return delivery
+    for delivery in deliveries:
+        delivery.attempts += 1
+    return deliveries
 
 
 def webhook_body(delivery: WebhookDelivery) -> bytes:
@@ -137,88 +143,148 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=base * random.uniform(1 - JITTER, 1 + JITTER))
 
 
-def webhook_attempt_record(
-    *, delivery: WebhookDelivery, outcome: HttpOutcome, at: datetime
-) -> WebhookDelivery:
-    """Keep the attempt and move the delivery on: delivered, retried later, or failed.
+@dataclass(frozen=True)
+class Sent:
+    delivery: WebhookDelivery
+    at: datetime
+    outcome: HttpOutcome
 
-    Locks the delivery row. A failure marks the endpoint failing (and disables it when it
-    has failed for WEBHOOK_DISABLE_AFTER); a success clears that mark.
+
+def _post(delivery: WebhookDelivery) -> Sent:
+    at = timezone.now()
+    body = webhook_body(delivery)
+    outcome = webhook_post(
+        delivery.endpoint.url, body=body, headers=webhook_headers(delivery, body, at)
+    )
+    return Sent(delivery, at, outcome)
+
+
+def webhook_deliveries_send(deliveries: list[WebhookDelivery]) -> list[Sent]:
+    """POST each claimed delivery, all at once in threads; no database work, no lock held.
+
+    A batch takes as long as its slowest receiver (at most about connect + read timeout),
+    well inside the lease.
+    """
+    if len(deliveries) == 1:
+        return [_post(deliveries[0])]
+    with ThreadPoolExecutor(max_workers=len(deliveries)) as pool:
+        return list(pool.map(_post, deliveries))
+
+
+def webhook_attempts_record(sent: list[Sent]) -> list[WebhookDelivery]:
+    """Keep every attempt and move each delivery on: delivered, retried later, or failed.
+
+    One transaction; locks the batch's delivery rows in id order. A failure marks its
+    endpoint failing (disabling it after WEBHOOK_DISABLE_AFTER); a success clears the mark.
+    Each attempt also becomes a note in the basket's timeline.
     """
     now = timezone.now()
+    by_id = {item.delivery.pk: item for item in sent}
     with transaction.atomic():
-        current = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
-        WebhookAttempt.objects.create(
-            delivery=current,
-            endpoint_id=current.endpoint_id,
-            number=WebhookAttempt.objects.filter(delivery=current).count() + 1,
-            attempted_at=at,
-            status_code=outcome.status_code,
-            duration_ms=outcome.duration_ms,
-            response_excerpt=outcome.response_excerpt,
-            error=outcome.error,
-            succeeded=outcome.succeeded,
+        current = list(
+            WebhookDelivery.objects.select_for_update()
+            .filter(pk__in=by_id)
+            .select_related("endpoint")
+            .order_by("pk")
         )
-        fields = ["lease_until"]
-        current.lease_until = None
-        endpoints = type(delivery.endpoint).objects.filter(pk=current.endpoint_id)
-        if outcome.succeeded:
-            if current.status != DeliveryStatus.SUCCEEDED:
-                current.status = DeliveryStatus.SUCCEEDED
-                current.delivered_at = now
-                fields += ["status", "delivered_at"]
-            endpoints.filter(failing_since__isnull=False).update(failing_since=None)
-        else:
-            if current.status == DeliveryStatus.PENDING:
-                if current.attempts >= MAX_ATTEMPTS:
-                    current.status = DeliveryStatus.FAILED
-                    current.failed_at = now
-                    fields += ["status", "failed_at"]
-                else:
-                    current.next_attempt_at = now + retry_delay(current.attempts)
-                    fields.append("next_attempt_at")
-            endpoints.filter(failing_since__isnull=True).update(failing_since=at)
-            webhook_endpoint_disable_if_failing(endpoint_id=current.endpoint_id, now=now)
-        current.save(update_fields=fields)
-        if current.basket_guid is not None:
-            basket_note_record(
-                basket_guid=current.basket_guid,
-                action=(
-                    EventAction.WEBHOOK_DELIVERED
-                    if outcome.succeeded
-                    else EventAction.WEBHOOK_ATTEMPT_FAILED
-                ),
-                actor=WEBHOOKS,
-                reason=f"{current.event_type} to {delivery.endpoint.url}",
-                payload={
-                    "webhook_id": current.message_id,
-                    "attempt": current.attempts,
-                    "status_code": outcome.status_code,
-                    "duration_ms": outcome.duration_ms,
-                    "error": outcome.error,
-                },
-                at=at,
+        earlier = dict(
+            WebhookAttempt.objects.filter(delivery_id__in=by_id)
+            .values_list("delivery_id")
+            .annotate(total=Count("id"))
+        )
+        WebhookAttempt.objects.bulk_create(
+            WebhookAttempt(
+                delivery=delivery,
+                endpoint_id=delivery.endpoint_id,
+                number=earlier.get(delivery.pk, 0) + 1,
+                attempted_at=by_id[delivery.pk].at,
+                status_code=by_id[delivery.pk].outcome.status_code,
+                duration_ms=by_id[delivery.pk].outcome.duration_ms,
+                response_excerpt=by_id[delivery.pk].outcome.response_excerpt,
+                error=by_id[delivery.pk].outcome.error,
+                succeeded=by_id[delivery.pk].outcome.succeeded,
+            )
+            for delivery in current
+        )
+        succeeded_endpoints: set[int] = set()
+        failed_endpoints: dict[int, datetime] = {}
+        for delivery in current:
+            item = by_id[delivery.pk]
+            _delivery_advance(delivery, item.outcome, now)
+            if item.outcome.succeeded:
+                succeeded_endpoints.add(delivery.endpoint_id)
+            else:
+                failed_endpoints.setdefault(delivery.endpoint_id, item.at)
+        WebhookDelivery.objects.bulk_update(
+            current, ["status", "delivered_at", "failed_at", "next_attempt_at", "lease_until"]
+        )
+        WebhookEndpoint.objects.filter(
+            pk__in=succeeded_endpoints, failing_since__isnull=False
+        ).update(failing_since=None)
+        for endpoint_id, at in failed_endpoints.items():
+            if endpoint_id in succeeded_endpoints:
+                continue
+            WebhookEndpoint.objects.filter(pk=endpoint_id, failing_since__isnull=True).update(
+                failing_since=at
+            )
+            webhook_endpoint_disable_if_failing(endpoint_id=endpoint_id, now=now)
+        basket_notes_record(
+            notes=[
+                _timeline_note(delivery, by_id[delivery.pk])
+                for delivery in current
+                if delivery.basket_guid is not None
+            ],
+            actor=WEBHOOKS,
+        )
+    for delivery in current:
+        item = by_id[delivery.pk]
+        with log_context(basket_guid=str(delivery.basket_guid) if delivery.basket_guid else None):
+            logger.info(
+                "webhook %s %s to endpoint %s attempt %s: %s",
+                delivery.event_type,
+                delivery.message_id,
+                delivery.endpoint_id,
+                delivery.attempts,
+                item.outcome.status_code or item.outcome.error,
             )
     return current
 
 
-def webhook_delivery_send(delivery: WebhookDelivery) -> WebhookDelivery:
-    """Send one claimed delivery (no lock held during the request) and record the attempt."""
-    at = timezone.now()
-    body = webhook_body(delivery)
-    with log_context(basket_guid=str(delivery.basket_guid) if delivery.basket_guid else None):
-        outcome = webhook_post(
-            delivery.endpoint.url, body=body, headers=webhook_headers(delivery, body, at)
-        )
-        logger.info(
-            "webhook %s %s to endpoint %s attempt %s: %s",
-            delivery.event_type,
-            delivery.message_id,
-            delivery.endpoint_id,
-            delivery.attempts,
-            outcome.status_code or outcome.error,
-        )
-        return webhook_attempt_record(delivery=delivery, outcome=outcome, at=at)
+def _delivery_advance(delivery: WebhookDelivery, outcome: HttpOutcome, now: datetime) -> None:
+    delivery.lease_until = None
+    if outcome.succeeded:
+        if delivery.status != DeliveryStatus.SUCCEEDED:
+            delivery.status = DeliveryStatus.SUCCEEDED
+            delivery.delivered_at = now
+        return
+    # Another worker may have delivered it meanwhile (this one outlived its lease): keep that.
+    if delivery.status != DeliveryStatus.PENDING:
+        return
+    if delivery.attempts >= MAX_ATTEMPTS:
+        delivery.status = DeliveryStatus.FAILED
+        delivery.failed_at = now
+    else:
+        delivery.next_attempt_at = now + retry_delay(delivery.attempts)
+
+
+def _timeline_note(delivery: WebhookDelivery, item: Sent) -> BasketNote:
+    return BasketNote(
+        basket_guid=delivery.basket_guid,
+        action=(
+            EventAction.WEBHOOK_DELIVERED
+            if item.outcome.succeeded
+            else EventAction.WEBHOOK_ATTEMPT_FAILED
+        ),
+        reason=f"{delivery.event_type} to {delivery.endpoint.url}",
+        payload={
+            "webhook_id": delivery.message_id,
+            "attempt": delivery.attempts,
+            "status_code": item.outcome.status_code,
+            "duration_ms": item.outcome.duration_ms,
+            "error": item.outcome.error,
+        },
+        at=item.at,
+    )
 
 
 def webhook_delivery_redeliver(*, delivery_id: int) -> bool:
@@ -249,9 +315,10 @@ class DispatchSummary:
 def webhooks_dispatch(
     *, time_budget: float | None = None, on_backlog: Callable[[], None] | None = None
 ) -> DispatchSummary:
-    """One run: fan the outbox out, then send due deliveries until none are due or time is up.
+    """One run: fan the outbox out, then send due deliveries a batch at a time until none are
+    due or time is up.
 
-    ``on_backlog`` is called once, when the first delivery is claimed, to bring other workers
+    ``on_backlog`` is called once, when a full batch shows a backlog, to bring other workers
     in; they share the work through ``SKIP LOCKED``.
     """
     deadline = time.monotonic() + time_budget if time_budget else None
@@ -261,15 +328,16 @@ def webhooks_dispatch(
         events, made, more = outbox_fan_out()
         summary.events += events
         summary.deliveries_made += made
+    batch_size = settings.WEBHOOK_SEND_BATCH
     while deadline is None or time.monotonic() < deadline:
-        delivery = webhook_delivery_claim()
-        if delivery is None:
+        deliveries = webhook_deliveries_claim(limit=batch_size)
+        if not deliveries:
             return summary
-        if on_backlog is not None:
+        if on_backlog is not None and len(deliveries) == batch_size:
             on_backlog()
             on_backlog = None
-        sent = webhook_delivery_send(delivery)
-        summary.sent += 1
-        summary.delivered += sent.status == DeliveryStatus.SUCCEEDED
+        recorded = webhook_attempts_record(webhook_deliveries_send(deliveries))
+        summary.sent += len(recorded)
+        summary.delivered += sum(d.status == DeliveryStatus.SUCCEEDED for d in recorded)
     summary.out_of_time = True
     return summary
