@@ -23,12 +23,17 @@ from .services.endpoints import endpoint_event_types_validate, endpoint_url_vali
 
 
 def is_system_administrator(request: HttpRequest) -> bool:
-    user = request.user
-    return (
-        user.is_active
-        and user.is_staff
-        and (user.is_superuser or user.groups.filter(name=ADMINISTRATOR).exists())
-    )
+    """Asked for each model on every admin page (the menu): one query per request at most."""
+    cached = getattr(request, "_webhooks_system_administrator", None)
+    if cached is None:
+        user = request.user
+        cached = bool(
+            user.is_active
+            and user.is_staff
+            and (user.is_superuser or user.groups.filter(name=ADMINISTRATOR).exists())
+        )
+        request._webhooks_system_administrator = cached
+    return cached
 
 
 class SystemAdministratorOnly:
