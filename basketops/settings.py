@@ -575,6 +575,12 @@ WEBHOOK_SEND_BATCH = env_int("WEBHOOK_SEND_BATCH", 10, 1)
 WEBHOOK_PARALLEL_SENDS = env_int("WEBHOOK_PARALLEL_SENDS", 4, 1)
 # An endpoint with nothing but failed attempts for this long is disabled (admins e-mailed).
 WEBHOOK_DISABLE_AFTER = timedelta(hours=env_int("WEBHOOK_DISABLE_AFTER_HOURS", 24, 1))
+# Finished deliveries (with their attempts) and dispatched outbox events are kept this long.
+WEBHOOK_RETENTION = timedelta(days=env_int("WEBHOOK_RETENTION_DAYS", 30, 1))
+CELERY_BEAT_SCHEDULE["webhook-purge"] = {
+    "task": "webhooks.tasks.webhook_purge_task",
+    "schedule": 3600.0,
+}
 CELERY_BEAT_SCHEDULE["webhook-dispatch"] = {
     "task": "webhooks.tasks.webhook_dispatch_task",
     "schedule": WEBHOOK_DISPATCH_INTERVAL.total_seconds(),

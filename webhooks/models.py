@@ -49,9 +49,15 @@ class WebhookDelivery(models.Model):
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
     )
-    # Null for a test event; kept (SET_NULL) if outbox rows are ever purged.
+    # Null for a test event. A reference only (no constraint): the outbox purges its own
+    # old rows on its own schedule, and the delivery keeps a copy of what it sends.
     event = models.ForeignKey(
-        OutboxEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        OutboxEvent,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     event_type = models.CharField(max_length=40)
     basket_guid = models.UUIDField(null=True, blank=True, db_index=True)

@@ -4,10 +4,13 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
 
 from basketops.celery import TRANSIENT_RETRY as RETRY
+from baskets.services.outbox import outbox_purge
 
 from .services import webhooks_dispatch
+from .services.retention import webhook_deliveries_purge
 
 logger = logging.getLogger(__name__)
 
@@ -30,3 +33,14 @@ def webhook_dispatch_task(self, helpers: int | None = None) -> dict:
     if summary.sent or summary.events:
         logger.info("webhook dispatch: %s", summary)
     return vars(summary)
+
+
+@shared_task(bind=True, acks_late=True, **RETRY)
+def webhook_purge_task(self) -> int:
+    """Delete finished deliveries and dispatched outbox events past WEBHOOK_RETENTION."""
+    before = timezone.now() - settings.WEBHOOK_RETENTION
+    deliveries, more_deliveries = webhook_deliveries_purge(before=before)
+    events, more_events = outbox_purge(before=before)
+    if more_deliveries or more_events:
+        webhook_purge_task.delay()
+    return deliveries + events

@@ -112,3 +112,21 @@ def outbox_record_orders_created(*, basket_ids: list[int], at: datetime | None =
             },
         )
         return cursor.rowcount
+
+
+# Dispatched events older than the cutoff, a batch at a time; undispatched ones are kept.
+PURGE_SQL = """
+DELETE FROM baskets_outboxevent WHERE id IN (
+    SELECT id FROM baskets_outboxevent
+    WHERE dispatched_at IS NOT NULL AND created_at < %(before)s
+    ORDER BY id LIMIT %(limit)s
+)
+"""
+
+
+def outbox_purge(*, before: datetime, batch_size: int = 5_000) -> tuple[int, bool]:
+    """Delete one batch of dispatched events recorded before ``before``; (count, more left)."""
+    with connection.cursor() as cursor:
+        cursor.execute(PURGE_SQL, {"before": before, "limit": batch_size})
+        count = cursor.rowcount
+    return count, count == batch_size
