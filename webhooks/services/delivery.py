@@ -182,7 +182,7 @@ def webhook_attempts_record(sent: list[Sent]) -> list[WebhookDelivery]:
     by_id = {item.delivery.pk: item for item in sent}
     with transaction.atomic():
         current = list(
-            WebhookDelivery.objects.select_for_update()
+            WebhookDelivery.objects.select_for_update(of=("self",))
             .filter(pk__in=by_id)
             .select_related("endpoint")
             .order_by("pk")
@@ -218,14 +218,14 @@ def webhook_attempts_record(sent: list[Sent]) -> list[WebhookDelivery]:
         WebhookDelivery.objects.bulk_update(
             current, ["status", "delivered_at", "failed_at", "next_attempt_at", "lease_until"]
         )
-        WebhookEndpoint.objects.filter(
-            pk__in=succeeded_endpoints, failing_since__isnull=False
-        ).update(failing_since=None)
-        for endpoint_id, at in failed_endpoints.items():
+        # One endpoint row at a time in id order, so two recorders never deadlock on them.
+        for endpoint_id in sorted(succeeded_endpoints | set(failed_endpoints)):
+            endpoint = WebhookEndpoint.objects.filter(pk=endpoint_id)
             if endpoint_id in succeeded_endpoints:
+                endpoint.filter(failing_since__isnull=False).update(failing_since=None)
                 continue
-            WebhookEndpoint.objects.filter(pk=endpoint_id, failing_since__isnull=True).update(
-                failing_since=at
+            endpoint.filter(failing_since__isnull=True).update(
+                failing_since=failed_endpoints[endpoint_id]
             )
             webhook_endpoint_disable_if_failing(endpoint_id=endpoint_id, now=now)
         basket_notes_record(
