@@ -100,3 +100,24 @@ def test_a_worker_killed_mid_delivery_still_delivers_with_the_same_id(tmp_path, 
     assert {webhook_id for webhook_id, _ in verified} == {delivery.message_id}
     # The killed attempt left no outcome; the one after it is kept.
     assert delivery.attempts == WebhookAttempt.objects.count() + 1
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_three_workers_share_the_deliveries_and_send_each_once(tmp_path, settings, postgres):
+    """SPEC: IN-1 — SKIP LOCKED claims: every event delivered, none twice without a crash."""
+    env = {**WORKER_ENV, "WEBHOOK_PARALLEL_SENDS": "3", "WEBHOOK_SEND_BATCH": "5"}
+    with receiver_running(tmp_path) as receiver:
+        endpoint = endpoint_for(receiver, EventType.BASKET_STATUS_CHANGED, settings=settings)
+        for _ in range(150):
+            basket_lock(basket_id=BasketFactory().pk, actor=SYSTEM, reason="pending")
+        with celery_workers(3, **env):
+            webhook_dispatch_task.delay()
+            wait_until(lambda: all_delivered(150), timeout=120, message="not all delivered")
+        verified = receiver.verified(endpoint.secret)
+
+    ids = [webhook_id for webhook_id, _ in verified]
+    assert len(ids) == len(set(ids)) == 150
+    assert set(ids) == set(WebhookDelivery.objects.values_list("message_id", flat=True))
+    assert WebhookAttempt.objects.count() == 150
+    assert not WebhookDelivery.objects.filter(lease_until__isnull=False).exists()
