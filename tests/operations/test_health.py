@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from completion.services.heartbeat import worker_heartbeat_record
-from tests.operations.helpers import gunicorn_running, redis_server_running
+from tests.support.servers import gunicorn_running, redis_server_running
 from tests.support.workers import (
     celery_workers,
     wait_until,

@@ -12,11 +12,11 @@ import pytest
 
 from baskets.models import EventType
 from baskets.services.transitions import basket_lock
-from tests.operations.helpers import gunicorn_running
 from tests.support.factories import SYSTEM, BasketFactory
 from tests.support.processes import ROOT, child_env
+from tests.support.servers import gunicorn_running
+from tests.support.webhooks import endpoint_for, receiver_running
 from tests.support.workers import broker_flush, wait_until, workers_ready
-from tests.webhooks.helpers import endpoint_for, receiver_running
 from webhooks.models import DeliveryStatus, WebhookDelivery
 from webhooks.tasks import webhook_dispatch_task
 

@@ -9,8 +9,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from baskets.models import Basket, OutboxEvent, Status
 from completion.tasks import worker_heartbeat_task
 from operations.models import TaskRunCount
-from tests.operations.helpers import gunicorn_running
 from tests.support.factories import basket_in_status
+from tests.support.servers import gunicorn_running
 from tests.support.workers import broker_flush
 
 TOKEN = "metrics-token-for-tests"

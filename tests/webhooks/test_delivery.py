@@ -18,7 +18,7 @@ from baskets.models import BasketEvent, EventType, Status
 from baskets.roles import ADMINISTRATOR
 from baskets.services.transitions import basket_lock, basket_mark_paid
 from tests.support.factories import SYSTEM, BasketFactory, UserFactory
-from tests.webhooks.helpers import endpoint_for, receiver_running
+from tests.support.webhooks import endpoint_for, receiver_running
 from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from webhooks.services import (
     MAX_ATTEMPTS,

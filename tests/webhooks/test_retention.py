@@ -9,7 +9,7 @@ from django.utils import timezone
 from baskets.models import EventType, OutboxEvent
 from baskets.services.transitions import basket_lock
 from tests.support.factories import SYSTEM, BasketFactory
-from tests.webhooks.helpers import endpoint_for, receiver_running
+from tests.support.webhooks import endpoint_for, receiver_running
 from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from webhooks.services import webhooks_dispatch
 from webhooks.tasks import webhook_purge_task

@@ -10,6 +10,7 @@ from baskets.services.transitions import basket_lock
 from completion.tasks import completion_run_task
 from tests.support.completion import paid_basket
 from tests.support.factories import SYSTEM, BasketFactory
+from tests.support.webhooks import endpoint_for, receiver_running
 from tests.support.workers import (
     celery_workers,
     wait_until,
@@ -17,7 +18,6 @@ from tests.support.workers import (
     worker_stop,
     workers_ready,
 )
-from tests.webhooks.helpers import endpoint_for, receiver_running
 from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from webhooks.tasks import webhook_dispatch_task
 
@@ -104,7 +104,7 @@ def test_a_worker_killed_mid_delivery_still_delivers_with_the_same_id(tmp_path, 
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_three_workers_share_the_deliveries_and_send_each_once(tmp_path, settings, postgres):
+def test_three_workers_share_the_deliveries_and_send_each_once(tmp_path, settings):
     """SPEC: IN-1 — SKIP LOCKED claims: every event delivered, none twice without a crash."""
     env = {**WORKER_ENV, "WEBHOOK_PARALLEL_SENDS": "3", "WEBHOOK_SEND_BATCH": "5"}
     with receiver_running(tmp_path) as receiver:

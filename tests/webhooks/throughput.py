@@ -23,7 +23,7 @@ django.setup()
 from baskets.models import EventType  # noqa: E402
 from baskets.services.transitions import basket_lock  # noqa: E402
 from tests.support.factories import SYSTEM, BasketFactory  # noqa: E402
-from tests.webhooks.helpers import receiver_running  # noqa: E402
+from tests.support.webhooks import receiver_running  # noqa: E402
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint  # noqa: E402
 from webhooks.services import outbox_fan_out, webhook_endpoint_create, webhooks_dispatch  # noqa: E402
 

@@ -40,7 +40,14 @@ class Receiver:
 def receiver_running(tmp_path: Path, *arguments: str):
     log, portfile = tmp_path / "received.jsonl", tmp_path / "port"
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.webhooks.receiver", str(log), str(portfile), *arguments],
+        [
+            sys.executable,
+            "-m",
+            "tests.support.webhook_receiver",
+            str(log),
+            str(portfile),
+            *arguments,
+        ],
         cwd=ROOT,
     )
     try:

@@ -1,4 +1,4 @@
-"""A webhook receiver process for the tests: ``python -m tests.webhooks.receiver LOG PORTFILE
+"""A webhook receiver process for the tests: ``python -m tests.support.webhook_receiver LOG PORTFILE
 [--answers 500,200] [--sleep-first N --sleep SECONDS]``.
 
 Writes one JSON line per request to LOG as soon as it arrives (before any sleep), then
