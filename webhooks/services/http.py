@@ -13,7 +13,6 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
-import certifi
 import httpx
 from django.conf import settings
 
@@ -84,7 +83,7 @@ def _tls() -> ssl.SSLContext:
     """One verifying TLS context per process: loading the CA bundle costs ~40 ms each time."""
     global _ssl_context
     if _ssl_context is None:
-        _ssl_context = ssl.create_default_context(cafile=certifi.where())
+        _ssl_context = httpx.create_ssl_context(trust_env=False)
     return _ssl_context
 
 
