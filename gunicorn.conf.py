@@ -14,11 +14,10 @@ logger_class = "baskets.gunicorn_logging.CardRedactingLogger"
 # IN-4: request counters of every gunicorn worker go to files in one folder (prometheus_client
 # multi-process mode); it starts empty with each gunicorn, and a dead worker's files are
 # marked so.
-_data_dir = os.environ.get("BASKETOPS_DATA_DIR") or str(Path(__file__).resolve().parent / "var")
-os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(Path(_data_dir) / "prometheus"))
-
-
 def on_starting(server):
+    # In the master before any worker is forked: the workers inherit the variable.
+    data_dir = os.environ.get("BASKETOPS_DATA_DIR") or Path(__file__).resolve().parent / "var"
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(Path(data_dir) / "prometheus"))
     folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
