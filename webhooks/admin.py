@@ -143,6 +143,7 @@ class WebhookEndpointAdmin(SystemAdministratorOnly, admin.ModelAdmin):
             url=form.cleaned_data["url"],
             event_types=form.cleaned_data["event_types"],
             description=form.cleaned_data.get("description", ""),
+            active=form.cleaned_data.get("active", True),
         )
         obj.pk = endpoint.pk
         obj.secret = endpoint.secret

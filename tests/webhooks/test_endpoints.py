@@ -79,7 +79,7 @@ def test_only_system_administrators_reach_the_webhook_admin(client, group, expec
 
 
 @pytest.mark.django_db
-def test_adding_an_endpoint_in_the_admin_shows_the_secret_once(client, settings):
+def test_adding_an_endpoint_in_the_admin_shows_the_secret_once(client):
     """SPEC: IN-1 — made in the admin; the secret in a message, then only a hint."""
     client.force_login(staff("admin1", ADMINISTRATOR))
 
@@ -90,6 +90,7 @@ def test_adding_an_endpoint_in_the_admin_shows_the_secret_once(client, settings)
     )
 
     endpoint = WebhookEndpoint.objects.get()
+    assert endpoint.active is True
     assert endpoint.secret.startswith("whsec_")
     assert endpoint.secret in response.content.decode()
     page = client.get(f"/admin/webhooks/webhookendpoint/{endpoint.pk}/change/").content.decode()

@@ -45,13 +45,14 @@ def endpoint_event_types_validate(event_types: list[str]) -> list[str]:
 
 
 def webhook_endpoint_create(
-    *, url: str, event_types: list[str], description: str = ""
+    *, url: str, event_types: list[str], description: str = "", active: bool = True
 ) -> WebhookEndpoint:
     """Register an endpoint with a new secret (the caller shows the secret once)."""
     return WebhookEndpoint.objects.create(
         url=endpoint_url_validate(url),
         event_types=endpoint_event_types_validate(event_types),
         description=description[:200],
+        active=active,
         secret=endpoint_secret_new(),
         created_at=timezone.now(),
     )
