@@ -108,7 +108,8 @@ def test_completion_records_status_changed_and_order_created(batch_size):
 def test_the_abandonment_sweep_records_basket_abandoned_in_its_statement():
     """SPEC: IN-1 AB-1 — one basket.abandoned per captured basket, none for the others."""
     now = timezone.now()
-    idle = BasketFactory(last_activity_at=now - timedelta(hours=2), total="12.00")
+    # A lead (a line and an e-mail, here the login's) is what the sweep captures.
+    idle = BasketFactory(customer=True, last_activity_at=now - timedelta(hours=2), total="12.00")
     LineFactory(basket=idle)
     fresh = BasketFactory(last_activity_at=now)
 
