@@ -7,7 +7,8 @@ from django.db import OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "basketops.settings")
 
-app = Celery("basketops")
+# Every task run is counted for /metrics (IN-4).
+app = Celery("basketops", task_cls="operations.task_base:CountedTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

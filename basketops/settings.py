@@ -552,3 +552,64 @@ LOGGING = {
         "django.server": {"filters": ["redact_card_numbers"]},
     },
 }
+
+# --- Integrations and operations (SPEC section 10) ---------------------------------------
+INSTALLED_APPS += ["webhooks", "operations"]
+# First, so every later middleware and view logs with the request id.
+MIDDLEWARE.insert(0, "operations.middleware.RequestContextMiddleware")
+
+# IN-1 webhooks. Receivers on private, loopback or link-local addresses are refused unless
+# this is on (a development receiver, a test).
+WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
+# A receiver that hangs holds a worker at most about connect + read timeout.
+WEBHOOK_CONNECT_TIMEOUT = env_int("WEBHOOK_CONNECT_TIMEOUT_SECONDS", 3, 1)
+WEBHOOK_READ_TIMEOUT = env_int("WEBHOOK_READ_TIMEOUT_SECONDS", 5, 1)
+# A worker that died mid-request frees its delivery after this; well above the timeouts.
+WEBHOOK_LEASE = timedelta(seconds=env_int("WEBHOOK_LEASE_SECONDS", 60, 2))
+WEBHOOK_DISPATCH_INTERVAL = timedelta(seconds=env_int("WEBHOOK_DISPATCH_INTERVAL_SECONDS", 5, 1))
+# A dispatch run stops claiming after this long and re-queues itself.
+WEBHOOK_RUN_BUDGET = timedelta(seconds=env_int("WEBHOOK_RUN_BUDGET_SECONDS", 50, 1))
+# A dispatcher claims this many due deliveries at a time and sends them at once (threads).
+WEBHOOK_SEND_BATCH = env_int("WEBHOOK_SEND_BATCH", 10, 1)
+# With a backlog, one dispatch run brings up to this many workers into the sending.
+WEBHOOK_PARALLEL_SENDS = env_int("WEBHOOK_PARALLEL_SENDS", 4, 1)
+# An endpoint with nothing but failed attempts for this long is disabled (admins e-mailed).
+WEBHOOK_DISABLE_AFTER = timedelta(hours=env_int("WEBHOOK_DISABLE_AFTER_HOURS", 24, 1))
+# Finished deliveries (with their attempts) and dispatched outbox events are kept this long.
+WEBHOOK_RETENTION = timedelta(days=env_int("WEBHOOK_RETENTION_DAYS", 30, 1))
+CELERY_BEAT_SCHEDULE["webhook-purge"] = {
+    "task": "webhooks.tasks.webhook_purge_task",
+    "schedule": 3600.0,
+}
+CELERY_BEAT_SCHEDULE["webhook-dispatch"] = {
+    "task": "webhooks.tasks.webhook_dispatch_task",
+    "schedule": WEBHOOK_DISPATCH_INTERVAL.total_seconds(),
+}
+
+# IN-2 readiness: the scheduler's heartbeat (sent every minute, recorded by a worker) must
+# be younger than this.
+READYZ_HEARTBEAT_MAX_AGE = timedelta(seconds=env_int("READYZ_HEARTBEAT_MAX_AGE_SECONDS", 180, 10))
+
+# IN-4 metrics: /metrics answers only with "Authorization: Bearer <METRICS_TOKEN>"; empty
+# turns the endpoint off (404). Web processes count requests in prometheus_client's
+# multi-process files here (gunicorn.conf.py empties the folder when gunicorn starts).
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+PROMETHEUS_MULTIPROC_DIR = os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR", str(DATA_DIR / "prometheus")
+)
+Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
+
+# IN-3 logs: LOG_FORMAT=json writes one JSON object per line (web and workers), with the
+# request id, basket GUID and Celery task id; card numbers are removed from every field.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain").lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'plain' or 'json'")
+LOGGING["filters"]["log_context"] = {"()": "basketops.log_format.LogContext"}
+LOGGING["handlers"]["console"]["filters"].append("log_context")
+# One line per webhook attempt comes from our own code; httpx's own line would repeat it.
+LOGGING["loggers"]["httpx"] = {"level": "WARNING"}
+LOGGING["formatters"]["json"] = {"()": "basketops.log_format.JsonFormatter"}
+if LOG_FORMAT == "json":
+    LOGGING["handlers"]["console"]["formatter"] = "json"
+    # Celery would otherwise replace the root logger's handlers with its own plain ones.
+    CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -12,5 +12,6 @@ urlpatterns = [
     path("api/", include("baskets.urls")),
     path("api/", include("completion.urls")),
     path("api/", include("recovery.api_urls")),
+    path("", include("operations.urls")),
     path("", include("recovery.urls")),
 ]

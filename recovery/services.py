@@ -23,6 +23,7 @@ from baskets.models import (
     AccountType,
     Basket,
     EventAction,
+    EventType,
     Line,
     Product,
     ShopAccount,
@@ -31,6 +32,7 @@ from baskets.models import (
 )
 from baskets.models.basket import STAGE_ORDER
 from baskets.selectors import guid_parse
+from baskets.services.outbox import outbox_record
 from baskets.services.purchaser import basket_purchaser, basket_purchaser_fill
 from baskets.services.storefront import (
     basket_hold_resume,
@@ -158,6 +160,16 @@ def basket_recover(
             actor=shopper.actor,
             reason="Recovered through the basket link.",
             payload=payload,
+            at=now,
+        )
+        outbox_record(
+            event_type=EventType.BASKET_RECOVERED,
+            basket=basket,
+            payload={
+                "total": str(basket.total),
+                "currency": basket.currency,
+                "recovered_at": now.isoformat(),
+            },
             at=now,
         )
     return recovery

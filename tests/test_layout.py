@@ -12,13 +12,21 @@ import pytest
 
 from tests.support.processes import ROOT
 
-APPS = ("basketops", "baskets", "recovery", "completion", "abandonment", "tooling", "benchmarks")
+APPS = (
+    "basketops", "baskets", "recovery", "completion", "abandonment", "tooling", "benchmarks",
+    "webhooks", "operations",
+)
+# The domain apps never know who reads their outbox (webhooks) or measures them
+# (operations); webhooks is measured by operations and never imports it.
+INTEGRATIONS = ("webhooks", "operations")
 NEVER = {
     "baskets": ("recovery", "completion", "abandonment", "tooling", "benchmarks",
-                "basketops.urls"),
-    "recovery": ("completion", "benchmarks"),
-    "completion": ("benchmarks",),
-    "abandonment": ("benchmarks",),
+                "basketops.urls", *INTEGRATIONS),
+    "recovery": ("completion", "benchmarks", *INTEGRATIONS),
+    "completion": ("benchmarks", *INTEGRATIONS),
+    "abandonment": ("benchmarks", *INTEGRATIONS),
+    "webhooks": ("benchmarks", "operations"),
+    "operations": ("benchmarks",),
 }
 
 

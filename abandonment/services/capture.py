@@ -6,7 +6,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from basketops.business import business_setting
-from baskets.models import Status
+from baskets.models import EventType, Status
 from completion.models import UpsellOffer
 
 from ..models import Abandonment
@@ -49,6 +49,16 @@ WITH batch AS (
                ORDER BY line.id) AS lines
     FROM baskets_line AS line JOIN marked ON marked.id = line.basket_id
     GROUP BY line.basket_id
+), outboxed AS (
+    -- IN-1: basket.abandoned in the same statement, so the event commits with the capture.
+    INSERT INTO baskets_outboxevent (event_type, basket_id, basket_guid, payload, created_at)
+    SELECT %(abandoned_event)s, marked.id, marked.guid,
+           jsonb_build_object(
+               'basket_guid', marked.guid::text, 'total', marked.total::text,
+               'currency', marked.currency, 'last_activity_at', marked.last_activity_at,
+               'abandoned_at', %(now)s::timestamptz),
+           %(now)s
+    FROM marked ORDER BY marked.id
 )
 INSERT INTO {Abandonment._meta.db_table}
     (basket_id, basket_guid, captured_at, last_activity_at, shop_account_email, email, name,
@@ -82,6 +92,7 @@ def abandonment_sweep(
                 "idle_since": idle_since,
                 "limit": batch_size,
                 "now": now,
+                "abandoned_event": EventType.BASKET_ABANDONED.value,
             },
         )
         count = cursor.rowcount

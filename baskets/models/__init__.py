@@ -5,6 +5,7 @@ from .business_settings import BusinessSettingChange
 from .catalogue import Coupon, GiftCard, Product, Variant
 from .events import BasketEvent, EventAction
 from .orders import CourseEnrolment, Invoice, Order, OrderLine, ReceivableOutcome
+from .outbox import EventType, OutboxEvent
 from .parties import CustomerAccount, PurchaserType, Salesperson, ShopAccount
 from .payments import PaymentResult
 
@@ -17,12 +18,14 @@ __all__ = [
     "CourseEnrolment",
     "CustomerAccount",
     "EventAction",
+    "EventType",
     "GiftCard",
     "Invoice",
     "ItemKind",
     "Line",
     "Order",
     "OrderLine",
+    "OutboxEvent",
     "PaymentResult",
     "Product",
     "PurchaserType",

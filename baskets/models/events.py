@@ -42,6 +42,9 @@ class EventAction(models.TextChoices):
     RECOVER = "recover", "Recovered from a link"
     # Abandonment (AB-4): one reminder e-mail of a sequence went to the shopper.
     REMINDER_SENT = "reminder_sent", "Reminder e-mail sent"
+    # Integrations (IN-1): each webhook attempt about the basket.
+    WEBHOOK_DELIVERED = "webhook_delivered", "Webhook delivered"
+    WEBHOOK_ATTEMPT_FAILED = "webhook_attempt_failed", "Webhook attempt failed"
 
 
 class BasketEvent(models.Model):

@@ -16,6 +16,7 @@ from ..exceptions import TransitionNotAllowed
 from ..locks import basket_lock_row, basket_lock_rows
 from ..models import Basket, BasketEvent, EventAction, Status
 from .actors import Actor
+from .outbox import outbox_record_transitions
 
 # The status graph. Completed is final.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
@@ -92,6 +93,13 @@ def _transition(
             reason=reason,
             payload=payload,
             from_status=current,
+            at=now,
+        )
+        outbox_record_transitions(
+            baskets=[basket],
+            from_statuses={basket.pk: current},
+            to_status=rule.target,
+            action=action,
             at=now,
         )
     return basket
@@ -226,6 +234,13 @@ def baskets_complete_many(
                 created_at=now,
             )
             for basket in rows
+        )
+        outbox_record_transitions(
+            baskets=rows,
+            from_statuses={basket.pk: basket.status for basket in rows},
+            to_status=rule.target,
+            action=EventAction.COMPLETE,
+            at=now,
         )
     return ids
 

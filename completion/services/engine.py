@@ -36,6 +36,7 @@ from baskets.models import (
 )
 from baskets.models.orders import order_number
 from baskets.services.actors import Actor
+from baskets.services.outbox import outbox_record_orders_created
 from baskets.services.transitions import (
     basket_complete,
     basket_fail_completion,
@@ -162,6 +163,7 @@ def baskets_completion_batch(*, basket_ids: list[int], worker: str) -> tuple[lis
                     for basket in baskets
                 },
             )
+            outbox_record_orders_created(basket_ids=completed, at=now)
             abandonments_mark_recovered(basket_ids=completed, now=now)
         return completed, sorted(problems)
     except (CompletionError, DatabaseError) as error:
@@ -195,6 +197,7 @@ def basket_completion_attempt(*, basket_id: int, worker: str) -> str:
                     "worker": worker,
                 },
             )
+            outbox_record_orders_created(basket_ids=[basket_id], at=now)
             abandonments_mark_recovered(basket_ids=[basket_id], now=now)
         return "completed"
     except (CompletionError, DatabaseError) as error:

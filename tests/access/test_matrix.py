@@ -50,6 +50,8 @@ from tests.support.factories import (
     UserFactory,
     basket_in_status,
 )
+from webhooks.models import WebhookEndpoint
+from webhooks.services import webhook_endpoint_create, webhook_test_send
 
 ROLES = [
     "anonymous",
@@ -317,8 +319,16 @@ def make_object(label: str):
         "abandonment.reportschedule": lambda: ReportSchedule.objects.create(
             name="weekly", frequency="weekly", next_run_at=now
         ),
+        "webhooks.webhookendpoint": webhook_endpoint_made,
+        "webhooks.webhookdelivery": lambda: webhook_test_send(
+            endpoint_id=webhook_endpoint_made().pk
+        ),
     }
     return makers[label]()
+
+
+def webhook_endpoint_made() -> WebhookEndpoint:
+    return webhook_endpoint_create(url="https://hooks.example.com/", event_types=["order.created"])
 
 
 ACCESS = {"user_agent": "test", "ip_address": "127.0.0.1", "http_accept": "*/*", "path_info": "/"}
@@ -365,6 +375,9 @@ ADMIN_PAGES = {
     "abandonment.abandonment": ((403, 403, 403), (200, 403, 200)),
     "abandonment.abandonreport": ((403, 403, 403), (200, 200, 200)),
     "abandonment.reportschedule": ((403, 403, 403), (200, 200, 200)),
+    # IN-1: endpoints hold signing secrets: System administrators only; deliveries read-only.
+    "webhooks.webhookendpoint": ((403, 403, 403), (200, 200, 200)),
+    "webhooks.webhookdelivery": ((403, 403, 403), (200, 403, 200)),
 }
 PAGES = ("changelist", "add", "change")
 
@@ -468,6 +481,12 @@ ADMIN_ACTIONS = {
     ("abandonment.abandonment", "delete_selected"): (403, "done"),
     ("abandonment.abandonreport", "delete_selected"): (403, "done"),
     ("abandonment.reportschedule", "delete_selected"): (403, "done"),
+    ("webhooks.webhookendpoint", "delete_selected"): (403, "done"),
+    ("webhooks.webhookendpoint", "send_test_event"): (403, "done"),
+    ("webhooks.webhookendpoint", "redeliver_failed"): (403, "done"),
+    ("webhooks.webhookendpoint", "enable"): (403, "done"),
+    ("webhooks.webhookdelivery", "delete_selected"): (403, "done"),
+    ("webhooks.webhookdelivery", "redeliver"): (403, "done"),
 }
 ACTION_TARGETS = {"baskets.basket": lambda: basket_in_status(Status.LOCKED)}
 

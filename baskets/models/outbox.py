@@ -1,0 +1,42 @@
+"""The transactional outbox (IN-1): one row per domain event, written in the change's transaction.
+
+Other apps (webhooks) read it; ``baskets`` never knows who does. An event that is rolled
+back with its change never existed, and one that committed is never lost.
+"""
+
+from django.db import models
+
+
+class EventType(models.TextChoices):
+    BASKET_STATUS_CHANGED = "basket.status_changed", "basket.status_changed"
+    BASKET_ABANDONED = "basket.abandoned", "basket.abandoned"
+    BASKET_RECOVERED = "basket.recovered", "basket.recovered"
+    ORDER_CREATED = "order.created", "order.created"
+    COMPLETION_FAILED = "completion.failed", "completion.failed"
+
+
+class OutboxEvent(models.Model):
+    event_type = models.CharField(max_length=40, choices=EventType.choices)
+    # Plain columns, not a foreign key: the event outlives a deleted basket, and set-based
+    # INSERTs (completion batch, abandonment sweep) write them without a join.
+    basket_id = models.BigIntegerField(null=True, blank=True)
+    basket_guid = models.UUIDField(null=True, blank=True, db_index=True)
+    # What a receiver may see: GUID, statuses, order number, totals; never a card number
+    # or a shopper's personal data.
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+    # Set when a consumer fanned the event out (webhooks); null = not yet handed on.
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["id"],
+                name="outbox_undispatched",
+                condition=models.Q(dispatched_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} #{self.pk}"

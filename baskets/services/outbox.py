@@ -1,0 +1,132 @@
+"""The outbox (IN-1): record domain events in the caller's transaction.
+
+Every function here runs inside the transaction that makes the change it reports, so the
+event commits or rolls back with it. Payloads carry what a receiver needs to act (GUID,
+statuses, order number, totals) and nothing personal; card numbers never get here.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from ..models import Basket, EventType, OutboxEvent, Status
+from .cards import card_numbers_redact
+
+
+def outbox_record(
+    *, event_type: EventType, basket: Basket, payload: dict[str, Any], at: datetime | None = None
+) -> OutboxEvent:
+    """Record one event about ``basket`` (call inside the change's transaction)."""
+    return OutboxEvent.objects.create(
+        event_type=event_type,
+        basket_id=basket.pk,
+        basket_guid=basket.guid,
+        payload={"basket_guid": str(basket.guid), **payload},
+        created_at=at or timezone.now(),
+    )
+
+
+def _status_events(
+    basket: Basket, from_status: str, to_status: str, action: str, at: datetime
+) -> list[OutboxEvent]:
+    events = [
+        OutboxEvent(
+            event_type=EventType.BASKET_STATUS_CHANGED,
+            basket_id=basket.pk,
+            basket_guid=basket.guid,
+            payload={
+                "basket_guid": str(basket.guid),
+                "from_status": str(from_status),
+                "to_status": str(to_status),
+                "action": action,
+                "changed_at": at.isoformat(),
+            },
+            created_at=at,
+        )
+    ]
+    if to_status == Status.COMPLETION_FAILED:
+        events.append(
+            OutboxEvent(
+                event_type=EventType.COMPLETION_FAILED,
+                basket_id=basket.pk,
+                basket_guid=basket.guid,
+                payload={
+                    "basket_guid": str(basket.guid),
+                    "attempts": basket.completion_attempts,
+                    # The reason staff see in triage, without anything card-like in it.
+                    "error": card_numbers_redact(basket.last_error or "")[:500],
+                    "failed_at": at.isoformat(),
+                },
+                created_at=at,
+            )
+        )
+    return events
+
+
+def outbox_record_transitions(
+    *,
+    baskets: Iterable[Basket],
+    from_statuses: dict[int, str],
+    to_status: str,
+    action: str,
+    at: datetime,
+) -> None:
+    """basket.status_changed for each basket (and completion.failed when it failed), in bulk."""
+    events = [
+        event
+        for basket in baskets
+        for event in _status_events(basket, from_statuses[basket.pk], to_status, action, at)
+    ]
+    OutboxEvent.objects.bulk_create(events)
+
+
+# order.created for every order of the given baskets, set-based (the completion batch).
+ORDERS_CREATED_SQL = """
+INSERT INTO baskets_outboxevent (event_type, basket_id, basket_guid, payload, created_at)
+SELECT %(event_type)s, basket.id, basket.guid,
+       jsonb_build_object(
+           'basket_guid', basket.guid::text, 'order_number', orders.number,
+           'total', orders.total::text, 'currency', orders.currency,
+           'created_at', orders.created_at),
+       %(now)s
+FROM baskets_order AS orders JOIN baskets_basket AS basket ON basket.id = orders.basket_id
+WHERE orders.basket_id = ANY(%(basket_ids)s)
+ORDER BY basket.id
+"""
+
+
+def outbox_record_orders_created(*, basket_ids: list[int], at: datetime | None = None) -> int:
+    """order.created for the orders of ``basket_ids``, one INSERT ... SELECT; returns the count."""
+    if not basket_ids:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            ORDERS_CREATED_SQL,
+            {
+                "event_type": EventType.ORDER_CREATED.value,
+                "now": at or timezone.now(),
+                "basket_ids": list(basket_ids),
+            },
+        )
+        return cursor.rowcount
+
+
+# Dispatched events older than the cutoff, a batch at a time; undispatched ones are kept.
+PURGE_SQL = """
+DELETE FROM baskets_outboxevent WHERE id IN (
+    SELECT id FROM baskets_outboxevent
+    WHERE dispatched_at IS NOT NULL AND created_at < %(before)s
+    ORDER BY id LIMIT %(limit)s
+)
+"""
+
+
+def outbox_purge(*, before: datetime, batch_size: int = 5_000) -> tuple[int, bool]:
+    """Delete one batch of dispatched events recorded before ``before``; (count, more left)."""
+    with connection.cursor() as cursor:
+        cursor.execute(PURGE_SQL, {"before": before, "limit": batch_size})
+        count = cursor.rowcount
+    return count, count == batch_size

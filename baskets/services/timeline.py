@@ -1,0 +1,53 @@
+"""Notes in baskets' timelines from other parts of the product (a webhook attempt, ...).
+
+Callers name baskets by GUID, so ``baskets`` needs to know nothing about them.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from ..models import Basket, BasketEvent
+from .actors import Actor
+
+
+@dataclass(frozen=True)
+class BasketNote:
+    basket_guid: uuid.UUID
+    action: str
+    reason: str = ""
+    payload: dict[str, Any] = field(default_factory=dict)
+    at: datetime | None = None
+
+
+def basket_notes_record(*, notes: list[BasketNote], actor: Actor) -> int:
+    """Add notes (no status change) to the baskets' timelines in two statements; notes about
+    baskets that no longer exist are dropped. Returns how many were written."""
+    if not notes:
+        return 0
+    baskets = {
+        basket.guid: basket
+        for basket in Basket.objects.only("id", "guid", "status").filter(
+            guid__in={note.basket_guid for note in notes}
+        )
+    }
+    events = BasketEvent.objects.bulk_create(
+        BasketEvent(
+            basket_id=baskets[note.basket_guid].pk,
+            basket_guid=note.basket_guid,
+            action=note.action[:40],
+            from_status=baskets[note.basket_guid].status,
+            to_status=baskets[note.basket_guid].status,
+            actor=actor.user,
+            actor_label=actor.label[:150],
+            reason=note.reason,
+            payload=note.payload,
+            created_at=note.at or timezone.now(),
+        )
+        for note in notes
+        if note.basket_guid in baskets
+    )
+    return len(events)

@@ -1,0 +1,14 @@
+"""Counters that must add up across every worker process on every machine (IN-4)."""
+
+from django.db import models
+
+
+class TaskRunCount(models.Model):
+    """Runs and failures of one Celery task, summed over all workers since the first run."""
+
+    task = models.CharField(max_length=200, unique=True)
+    runs = models.BigIntegerField(default=0)
+    failures = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.task}: {self.runs} runs, {self.failures} failed"

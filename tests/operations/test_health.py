@@ -1,0 +1,110 @@
+"""/healthz and /readyz (IN-2), against real servers that go away and come back."""
+
+import json
+from contextlib import closing
+
+import httpx
+import psycopg
+import pytest
+import time_machine
+from django.db import connection
+from django.utils import timezone
+
+from completion.services.heartbeat import worker_heartbeat_record
+from tests.support.servers import gunicorn_running, redis_server_running
+from tests.support.workers import (
+    celery_workers,
+    wait_until,
+    worker_start,
+    worker_stop,
+    workers_ready,
+)
+
+ALL_OK = {"database": "ok", "broker": "ok", "scheduler": "ok", "worker": "ok"}
+
+
+def readyz(base: str) -> tuple[int, dict]:
+    response = httpx.get(f"{base}/readyz", timeout=15)
+    return response.status_code, response.json()
+
+
+def database_connections(allowed: bool) -> None:
+    """Let new connections into the test database, or not (existing ones stay)."""
+    database = connection.settings_dict
+    with closing(
+        psycopg.connect(
+            dbname="postgres",
+            user=database.get("USER") or "postgres",
+            host=database.get("HOST") or "127.0.0.1",
+            port=database.get("PORT") or None,
+            autocommit=True,
+        )
+    ) as admin:
+        admin.execute(
+            f'ALTER DATABASE "{database["NAME"]}" WITH ALLOW_CONNECTIONS {str(allowed).lower()}'
+        )
+
+
+@pytest.mark.django_db
+def test_healthz_answers_without_a_login_and_asks_nothing_else(client):
+    """SPEC: IN-2 — liveness: the process answers, JSON."""
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_readyz_names_the_database_when_it_refuses_and_recovers(tmp_path):
+    """SPEC: IN-2 — 503 naming database (and the scheduler it cannot read), 200 once back."""
+    worker_heartbeat_record(name="scheduler")
+    with (
+        celery_workers(1),
+        gunicorn_running(tmp_path, workers=1, CONN_MAX_AGE="0") as (base, _log),
+    ):
+        assert readyz(base) == (200, {"status": "ok", "failing": [], "checks": ALL_OK})
+        database_connections(False)
+        try:
+            status, body = readyz(base)
+        finally:
+            database_connections(True)
+        assert status == 503
+        assert body["failing"] == ["database", "scheduler"]
+        assert body["checks"]["database"] == "the database does not answer"
+        assert "postgres" not in json.dumps(body)
+        assert readyz(base)[0] == 200
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_readyz_names_the_broker_when_it_stops_and_recovers(tmp_path):
+    """SPEC: IN-2 — a throwaway redis-server stopped: 503 broker (and worker); restarted: 200."""
+    worker_heartbeat_record(name="scheduler")
+    with redis_server_running() as (port, stop, restart):
+        broker = f"redis://127.0.0.1:{port}/0"
+        worker = worker_start("throwaway", CELERY_BROKER_URL=broker)
+        try:
+            with gunicorn_running(tmp_path, workers=1, CELERY_BROKER_URL=broker) as (base, _):
+                wait_until(lambda: readyz(base)[0] == 200, timeout=60, message="never ready")
+                stop()
+                status, body = readyz(base)
+                assert status == 503
+                assert body["failing"] == ["broker", "worker"]
+                assert "redis://" not in json.dumps(body)
+                restart()
+                wait_until(lambda: readyz(base)[0] == 200, timeout=90, message="not ready again")
+        finally:
+            worker_stop(worker)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db
+def test_readyz_names_the_scheduler_when_its_heartbeat_is_old(client, settings):
+    """SPEC: IN-2 — no heartbeat for READYZ_HEARTBEAT_MAX_AGE: 503 scheduler only."""
+    with time_machine.travel(timezone.now() - settings.READYZ_HEARTBEAT_MAX_AGE * 2):
+        worker_heartbeat_record(name="scheduler")
+    with celery_workers(1):
+        workers_ready(1)
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["failing"] == ["scheduler"]
