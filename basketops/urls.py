@@ -9,9 +9,11 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/", include("baskets.urls")),
+    # baskets.urls ends with API-3's catch-all JSON 404, so the other apps' API routes come
+    # first or they would never be reached.
     path("api/", include("completion.urls")),
     path("api/", include("recovery.api_urls")),
+    path("api/", include("baskets.urls")),
     path("", include("operations.urls")),
     path("", include("recovery.urls")),
 ]

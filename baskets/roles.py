@@ -43,14 +43,19 @@ ORDER_PROCESSOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
     # The live business settings: read, never changed.
     "constance.config": ("view",),
 }
+# django-constance's settings page ("constance.config") is no model of its own: its
+# permissions (``constance.view_config``) hang on the content type of its storage model.
+PERMISSION_CONTENT_TYPES = {"constance.config": "constance"}
 
 
 def _order_processor_codenames() -> list[tuple[str, str, str]]:
-    return [
-        (label.split(".")[0], label.split(".")[1], f"{action}_{label.split('.')[1]}")
-        for label, actions in ORDER_PROCESSOR_PERMISSIONS.items()
-        for action in actions
-    ]
+    """(app label, content type model, codename) of each permission the role holds."""
+    codenames = []
+    for label, actions in ORDER_PROCESSOR_PERMISSIONS.items():
+        app_label, model = label.split(".")
+        content_type_model = PERMISSION_CONTENT_TYPES.get(label, model)
+        codenames += [(app_label, content_type_model, f"{action}_{model}") for action in actions]
+    return codenames
 
 
 def roles_ensure(group_model, permission_model) -> None:

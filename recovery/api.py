@@ -4,17 +4,20 @@ recovered basket continues to checkout in the shop.
 ``GET /api/shoppers/<shop account GUID>/baskets/`` for a login and
 ``GET /api/visitors/<visitor reference>/baskets/`` for an anonymous visitor (the signed
 reference ``recovery.links.visitor_reference`` puts in the shop's checkout URL as
-``{visitor}``). For Storefront clients, and staff who may view baskets.
+``{visitor}``). The answer holds the shopper's e-mail and addresses, so it needs the
+personal-data right of ``baskets.access`` (AC-1, AC-2): the Storefront client and staff who
+may see personal data; Status readers, Payment providers, Order processors and shoppers are
+refused by the API's default ``ClientRights``.
 """
 
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from baskets.access import ApiRight
 from baskets.api.serializers import StorefrontBasketSerializer
 from baskets.models import Line, ShopAccount
 from baskets.selectors import guid_parse
@@ -22,22 +25,6 @@ from baskets.selectors import guid_parse
 from .links import visitor_reference_read
 from .selectors import shopper_baskets
 from .shoppers import Shopper
-
-STOREFRONT_GROUP = "Storefront"
-
-
-class StorefrontClient(BasePermission):
-    """Users in the "Storefront" client group, or staff allowed to view baskets."""
-
-    message = "Only the storefront client may read a shopper's baskets."
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not user or not user.is_authenticated:
-            return False
-        if user.is_staff and user.has_perm("baskets.view_basket"):
-            return True
-        return user.groups.filter(name=STOREFRONT_GROUP).exists()
 
 
 class ShopperBasketEntrySerializer(serializers.Serializer):
@@ -57,7 +44,7 @@ class ShopperBasketsSerializer(serializers.Serializer):
 
 
 class ShopperBasketsView(APIView):
-    permission_classes = [StorefrontClient]
+    required_rights = {"GET": ApiRight.PERSONAL_DATA, "OPTIONS": ApiRight.PERSONAL_DATA}
 
     def shopper(self, key: str) -> Shopper:
         raise NotImplementedError

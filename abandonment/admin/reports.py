@@ -89,6 +89,9 @@ class AbandonReportAdmin(admin.ModelAdmin):
         return abandon_reports_visible(request.user).select_related("requested_by")
 
     def _visible_or_404(self, request, object_id) -> None:
+        # AC-1: a role without the page is refused (403) before any report is looked up.
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         try:
             report_id = int(object_id)
         except (TypeError, ValueError):

@@ -92,6 +92,10 @@ SECTIONS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ),
     ("Timestamps", ("created_at", "modified_at", "last_activity_at", "abandoned_at"), False),
 )
+# AC-1: fields of the other sections that hold shop-account personal data (the purchaser's
+# name as the shop labelled it, the values the shopper typed), shown only to those who may
+# see it, as the grid's columns.
+PERSONAL_FIELDS = frozenset({"purchaser_label", "user_values"})
 EMPTY = (None, "", [], {}, 0)
 
 
@@ -201,7 +205,8 @@ class BasketDetailMixin:
             shown = [
                 self._shop_account_field(request) if name == "shop_account_link" else name
                 for name in names
-                if self._value(name, obj, request) not in EMPTY
+                if (personal or name not in PERSONAL_FIELDS)
+                and self._value(name, obj, request) not in EMPTY
             ]
             if shown:
                 fieldsets.append((title, {"fields": shown}))

@@ -32,7 +32,7 @@ MEANINGS = {
     "anywhere in the request (nothing changed).",
     "401": "No token, or an unknown or inactive one.",
     "403": "This client may not call this operation (see its description), or a shopper.",
-    "404": "No basket (or line, coupon, gift card) with that identifier.",
+    "404": "No basket (or line, coupon, gift card, shop account, visitor) with that identifier.",
     "409": "The basket cannot take this change now (its status, stage or hold), or a "
     "payment result that was not applied and is kept for reconciliation.",
     "415": "The body is not JSON (send Content-Type: application/json).",
@@ -60,12 +60,17 @@ def _clients(right: ApiRight | None) -> str:
     names = [name for name, rights in CLIENT_RIGHTS.items() if right in rights]
     if right in STAFF_RIGHTS:
         names.append(f"staff ({roles.ADMINISTRATOR}, {roles.ORDER_PROCESSOR})")
+    elif right is ApiRight.PERSONAL_DATA:
+        # AC-1: only staff who may see shop-account personal data.
+        names.append(f"staff ({roles.ADMINISTRATOR})")
     return ", ".join(names) or "none"
 
 
 def _codes(path: str, method: str) -> list[str]:
     codes = ["400", "401", "403", "429"]
-    if "{guid}" in path:
+    if "{" in path:
+        # Any identifier in the path (a basket GUID, a shop account's, a visitor reference)
+        # may name nothing.
         codes.append("404")
     if method in WRITE_METHODS:
         codes += ["404", "409", "415"]

@@ -169,7 +169,8 @@ def test_an_administrators_report_is_a_lead_list_with_contact_details():
         min_row=2, values_only=True))
     values = dict(zip(COLUMNS, row, strict=True))
     assert (values["Name"], values["E-mail"], values["Phone"], values["Billing address"]) == (
-        "Ada Lovelace", "ada@example.com", "+44 20 7946 0000", "1 Main St, London")
+        # AC-3: a cell starting with "+" is written neutralised, never read as a formula.
+        "Ada Lovelace", "ada@example.com", "'+44 20 7946 0000", "1 Main St, London")
     assert (values["Quantity"], values["Unit price"], values["Basket total"]) == (1, 30.0, 30.0)
 
 

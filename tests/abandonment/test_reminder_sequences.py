@@ -16,9 +16,10 @@ from abandonment.models import Abandonment, ReminderSend, ReminderStep
 from abandonment.services.capture import abandonment_sweep
 from abandonment.services.reminders import basket_reminders_send
 from baskets.models import BasketEvent
-from baskets.roles import ORDER_PROCESSOR
+from baskets.roles import ADMINISTRATOR
 from baskets.services.transitions import basket_mark_paid
 from recovery.models import ReminderOptOut
+from tests.support.clients import staff_user
 from tests.support.factories import SYSTEM, ProductFactory, UserFactory
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -166,11 +167,10 @@ def test_an_opted_out_address_is_never_mailed_whatever_its_case(sequence, storef
 def test_staff_send_the_next_reminder_by_hand_and_see_it_in_the_timeline(
     sequence, storefront, mailoutbox, client
 ):
-    """SPEC: AB-4 — an admin action sends one reminder now, never past the last step."""
+    """SPEC: AB-4 AC-1 — an admin action sends one reminder now, never past the last step;
+    System administrators only, as Order processors get no abandonment pages."""
     guid = guest_lead(storefront)
-    staff = UserFactory(username="olga", is_staff=True)
-    staff.groups.add(Group.objects.get(name=ORDER_PROCESSOR))
-    client.force_login(staff)
+    client.force_login(staff_user(ADMINISTRATOR, "olga"))
     abandonment = Abandonment.objects.get(basket_guid=guid)
     action = {"action": "reminder_send_now", "_selected_action": [abandonment.pk]}
 

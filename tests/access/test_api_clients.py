@@ -57,10 +57,36 @@ def test_drf_create_token_still_works_for_a_client():
     assert Token.objects.get(user__username="shop-1").key in out.getvalue()
 
 
+# Every operation of the API (API-1, API-2, AB-5, IN-5): one added later must be added here.
+OPERATIONS = {
+    ("get", "/api/baskets/"),
+    ("post", "/api/baskets/"),
+    ("get", "/api/baskets/{guid}/"),
+    ("get", "/api/baskets/{guid}/status/"),
+    ("patch", "/api/baskets/{guid}/checkout/"),
+    ("post", "/api/baskets/{guid}/coupons/"),
+    ("delete", "/api/baskets/{guid}/coupons/{code}/"),
+    ("post", "/api/baskets/{guid}/gift-cards/"),
+    ("delete", "/api/baskets/{guid}/gift-cards/{code}/"),
+    ("post", "/api/baskets/{guid}/lines/"),
+    ("patch", "/api/baskets/{guid}/lines/{line_id}/"),
+    ("delete", "/api/baskets/{guid}/lines/{line_id}/"),
+    ("post", "/api/baskets/{guid}/payment/"),
+    ("post", "/api/baskets/{guid}/payment-return/"),
+    ("post", "/api/baskets/{guid}/resume/"),
+    ("post", "/api/baskets/{guid}/stage/"),
+    ("post", "/api/baskets/{guid}/upsell/"),
+    ("get", "/api/shoppers/{key}/baskets/"),
+    ("get", "/api/visitors/{key}/baskets/"),
+}
+WRITES = {"post", "patch", "delete"}
+
+
 @pytest.mark.django_db
 def test_the_schema_documents_each_operations_errors_and_clients(client):
-    """SPEC: API-3 AC-2 — 400/401/403/429 (and 404 with a GUID) with the {detail, code}
-    body on every operation, and the clients that may call it."""
+    """SPEC: API-3 AC-2 — 400/401/403/429 (404 with an identifier in the path; 404, 409
+    and 415 on a write) with the {detail, code} body on every operation, and the clients
+    that may call it."""
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     assert schema["components"]["schemas"]["Error"]["required"] == ["detail", "code"]
     operations = [
@@ -68,13 +94,27 @@ def test_the_schema_documents_each_operations_errors_and_clients(client):
         for path, methods in schema["paths"].items()
         for method, operation in methods.items()
     ]
-    assert len(operations) == 16
+    assert {(method, path) for path, method, _operation in operations} == OPERATIONS
+    assert len(operations) == len(OPERATIONS) == 19
     for path, method, operation in operations:
-        codes = {"400", "401", "403", "429"} | ({"404"} if "{guid}" in path else set())
+        codes = {"400", "401", "403", "429"}
+        codes |= {"404"} if "{" in path else set()
+        codes |= {"404", "409", "415"} if method in WRITES else set()
         assert codes <= set(operation["responses"]), (method, path)
+        # A payment result that was not applied answers 409 with the result kept (PAY).
+        kept = {"409"} if path.endswith("/payment/") else set()
+        for code in codes - kept:
+            error = operation["responses"][code]["content"]["application/json"]["schema"]
+            assert error == {"$ref": "#/components/schemas/Error"}, (method, path, code)
         assert "Allowed clients: " in operation["description"], (method, path)
         error = operation["responses"]["403"]["content"]["application/json"]["schema"]
         assert error == {"$ref": "#/components/schemas/Error"}
         assert "Retry-After" in operation["responses"]["429"]["headers"]
     payment = schema["paths"]["/api/baskets/{guid}/payment/"]["post"]
     assert payment["description"].endswith("Allowed clients: Payment provider.")
+    upsell = schema["paths"]["/api/baskets/{guid}/upsell/"]["post"]
+    assert upsell["description"].endswith("Allowed clients: Storefront.")
+    for path in ("/api/shoppers/{key}/baskets/", "/api/visitors/{key}/baskets/"):
+        # IN-5: the answer holds personal data (AC-1): no Status reader, no Order processor.
+        description = schema["paths"][path]["get"]["description"]
+        assert description.endswith("Allowed clients: Storefront, staff (System administrator).")

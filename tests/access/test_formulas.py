@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from abandonment.models import Abandonment
 from abandonment.services.reports import abandon_report_build, abandon_report_request
+from baskets.models import Product
 from baskets.services.actors import Actor
 from baskets.spreadsheets import cell_text
 from tests.support.clients import staff_user
@@ -78,31 +79,62 @@ def test_csv_export_writes_every_client_text_as_plain_text(client, payload):
     }
 
 
+# The lead list's columns holding text a shopper or client set (AB-3): each is read by its
+# header, wherever the layout puts it.
+LEAD_TEXTS = (
+    "Name",
+    "E-mail",
+    "Phone",
+    "Billing address",
+    "Product ID",
+    "Product name",
+    "Variant ID",
+    "Coupon",
+)
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("payload", PAYLOADS, ids=IDS)
 def test_xlsx_report_writes_every_client_text_as_plain_text_on_every_sheet(payload, tmp_path):
-    """SPEC: AC-3 AB-3 — the Abandonments and Summary sheets hold strings, no formula."""
+    """SPEC: AC-3 AB-3 — the Abandonments (lead list) and Summary sheets hold strings, no
+    formula; the report is a System administrator's, so the personal columns are filled."""
     at = timezone.make_aware(datetime(2026, 3, 1, 10))
+    Product.objects.create(id=payload[:40], name=payload, price="1.00")
     Abandonment.objects.create(
         basket_guid="3f2c8a4e-5b1d-4c3e-9a7f-0d1e2f3a4b5c",
         captured_at=at,
         last_activity_at=at - timedelta(hours=1),
         shop_account_email=payload,
+        name=payload,
+        email=payload,
+        payment_address={"street": payload, "phone": payload},
+        coupon_codes=[payload],
         total="30.00",
         currency="EUR",
-        lines=[{"product_id": payload, "variant_id": payload, "quantity": 1, "unit_price": "1"}],
+        lines=[
+            {"product_id": payload[:40], "variant_id": payload, "quantity": 1, "unit_price": "1"}
+        ],
     )
     report = abandon_report_request(
-        actor=Actor.system("test"), date_from=date(2026, 3, 1), date_to=date(2026, 3, 1)
+        actor=Actor.staff(staff_user("System administrator")),
+        date_from=date(2026, 3, 1),
+        date_to=date(2026, 3, 1),
     )
     built = abandon_report_build(report_id=report.pk)
     workbook = openpyxl.load_workbook(built.file.path)
-    data = list(workbook["Abandonments"].iter_rows(min_row=2))[0]
-    assert [(text(cell), cell.data_type) for cell in (data[3], data[7], data[8])] == [
-        ("'" + payload, "s")
-    ] * 3
-    summary = [row for row in workbook["Summary"].iter_rows() if text(row[0]) == "'" + payload]
-    assert len(summary) == 1 and summary[0][0].data_type == "s"
+    header, *data = workbook["Abandonments"].iter_rows()
+    assert len(data) == 1
+    cells = dict(zip((cell.value for cell in header), data[0], strict=True))
+    expected = {name: payload for name in LEAD_TEXTS} | {"Product ID": payload[:40]}
+    assert {name: (text(cells[name]), cells[name].data_type) for name in LEAD_TEXTS} == {
+        name: ("'" + value, "s") for name, value in expected.items()
+    }
+    summary = [row for row in workbook["Summary"].iter_rows() if text(row[0]) == "'" + payload[:40]]
+    assert len(summary) == 1
+    assert [(text(cell), cell.data_type) for cell in summary[0][:2]] == [
+        ("'" + payload[:40], "s"),
+        ("'" + payload, "s"),
+    ]
     for sheet in workbook.worksheets:
         for row in sheet.iter_rows():
             assert all(cell.data_type != "f" for cell in row), sheet.title

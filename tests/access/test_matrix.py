@@ -11,6 +11,7 @@ in the admin they are given a session anyway, to show it would not help).
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -23,13 +24,16 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from abandonment.models import Abandonment, ReportSchedule
+from abandonment.models import Abandonment, ReminderSend, ReminderStep, ReportSchedule
 from abandonment.services.reports import abandon_report_request
+from baskets.admin.grid import MANAGE_BOOKING_PARAMETER
 from baskets.models import (
     Basket,
     BasketEvent,
+    BusinessSettingChange,
     Coupon,
     GiftCard,
+    Order,
     PaymentResult,
     Product,
     Salesperson,
@@ -39,7 +43,8 @@ from baskets.models import (
 from baskets.services.actors import Actor
 from completion.models import WorkerHeartbeat
 from completion.services import completion_run
-from recovery.models import ApplicationText
+from recovery.links import visitor_reference
+from recovery.models import ApplicationText, ShopperBasket
 from tests.support.clients import api_client, staff_user
 from tests.support.factories import (
     BasketFactory,
@@ -65,7 +70,15 @@ ROLES = [
 ]
 CLIENT_ROLES = {"storefront", "payments", "status"}
 STAFF_ROLES = {"processor": "Order processor", "administrator": "System administrator"}
-TRACKED_APPS = ("baskets", "completion", "abandonment", "recovery", "auth", "authtoken")
+TRACKED_APPS = (
+    "baskets",
+    "completion",
+    "abandonment",
+    "recovery",
+    "auth",
+    "authtoken",
+    "constance",
+)
 
 
 def world(basket: Basket | None) -> dict:
@@ -110,6 +123,18 @@ API_EXPECTED = {
         "shopper-token": 403,
         "processor": 403,
         "administrator": 403,
+        "storefront": "ok",
+        "payments": 403,
+        "status": 403,
+    },
+    # IN-5: a shopper's list holds their e-mail and addresses: the personal-data right (AC-1,
+    # AC-2): the Storefront, and staff who may see personal data.
+    "personal": {
+        "anonymous": 401,
+        "shopper-session": 403,
+        "shopper-token": 403,
+        "processor": 403,
+        "administrator": "ok",
         "storefront": "ok",
         "payments": 403,
         "status": 403,
@@ -192,6 +217,17 @@ API_OPERATIONS = {
     ),
     "payment-return": ("write", "post", "/api/baskets/{guid}/payment-return/", {}, "paying", 200),
     "resume": ("write", "post", "/api/baskets/{guid}/resume/", {}, "active", 200),
+    # AB-5: the shopper entered the upsell offer; its timer starts.
+    "upsell": (
+        "write",
+        "post",
+        "/api/baskets/{guid}/upsell/",
+        {"payment_token": "tok_visa_4242"},
+        "active",
+        201,
+    ),
+    "shopper-baskets": ("personal", "get", "/api/shoppers/{account}/baskets/", None, "listed", 200),
+    "visitor-baskets": ("personal", "get", "/api/visitors/{visitor}/baskets/", None, "listed", 200),
     "payment-result": (
         "payment",
         "post",
@@ -201,6 +237,9 @@ API_OPERATIONS = {
         200,
     ),
 }
+
+
+VISITOR = uuid.UUID("00000000-0000-4000-8000-00000000beef")
 
 
 def api_caller(role: str) -> APIClient:
@@ -229,6 +268,13 @@ def api_basket(setup: str) -> Basket:
     LineFactory(basket=basket, product_id="PRD-1", unit_price=Decimal("19.90"))
     if setup == "codes":
         Basket.objects.filter(pk=basket.pk).update(coupon_codes=["TEN"], gift_card_codes=["GIFT5"])
+    if setup == "listed":
+        # IN-5: the basket is current in a login's list and in an anonymous visitor's.
+        now = timezone.now()
+        account = ShopAccountFactory()
+        Basket.objects.filter(pk=basket.pk).update(shop_account=account)
+        for owner in ({"shop_account": account}, {"visitor_token": VISITOR}):
+            ShopperBasket.objects.create(basket=basket, added_at=now, activated_at=now, **owner)
     if setup == "paying":
         Basket.objects.filter(pk=basket.pk).update(
             stage=Stage.PAYMENT, payment_started_at=timezone.now()
@@ -251,7 +297,12 @@ def test_api_matrix(role, operation):
     expected = success if expected == "ok" else expected
     basket = api_basket(setup)
     caller = api_caller(role)
-    url = path.format(guid=basket.guid, line=basket.lines.get().pk)
+    url = path.format(
+        guid=basket.guid,
+        line=basket.lines.get().pk,
+        account=basket.shop_account.guid if basket.shop_account else "",
+        visitor=visitor_reference(VISITOR),
+    )
     before = world(basket)
     response = (
         getattr(caller, method)(url, body, format="json")
@@ -319,6 +370,26 @@ def make_object(label: str):
         "abandonment.reportschedule": lambda: ReportSchedule.objects.create(
             name="weekly", frequency="weekly", next_run_at=now
         ),
+        "abandonment.reminderstep": lambda: ReminderStep.objects.create(
+            delay=timedelta(hours=1), subject="Still there?", body="{{ Basket.BasketUrl }}"
+        ),
+        "abandonment.remindersend": lambda: ReminderSend.objects.create(
+            abandonment=make_object("abandonment.abandonment"),
+            step_number=1,
+            email="ada@example.com",
+            sent_at=now,
+        ),
+        "baskets.businesssettingchange": lambda: BusinessSettingChange.objects.create(
+            name="MULTIPLE_BASKETS",
+            old_value=False,
+            new_value=True,
+            actor_label="test",
+            changed_at=now,
+        ),
+        "baskets.invoice": lambda: order_made().invoice,
+        # The live business settings are one page (django-constance's, no rows of its own):
+        # its "add" URL is not routed, a "change" URL redirects to the settings page.
+        "constance.config": lambda: SimpleNamespace(pk="settings"),
         "webhooks.webhookendpoint": webhook_endpoint_made,
         "webhooks.webhookdelivery": lambda: webhook_test_send(
             endpoint_id=webhook_endpoint_made().pk
@@ -345,6 +416,15 @@ def order_made():
     LineFactory(basket=basket, product_id=ProductFactory().id)
     completion_run(worker="test")
     return Basket.objects.get(pk=basket.pk).order
+
+
+def order_in_accounts_receivable():
+    """An order whose charge failed (AB-5): open in accounts receivable, to be settled."""
+    order = order_made()
+    Order.objects.filter(pk=order.pk).update(
+        accounts_receivable_at=timezone.now(), accounts_receivable_note="charge failed"
+    )
+    return order
 
 
 # For each registered model: what the Order processor and the System administrator get on
@@ -375,6 +455,16 @@ ADMIN_PAGES = {
     "abandonment.abandonment": ((403, 403, 403), (200, 403, 200)),
     "abandonment.abandonreport": ((403, 403, 403), (200, 200, 200)),
     "abandonment.reportschedule": ((403, 403, 403), (200, 200, 200)),
+    # AB-4: the steps are templates, but the sends hold shoppers' e-mail addresses; the
+    # sequence is the System administrators' (AC-1).
+    "abandonment.reminderstep": ((403, 403, 403), (200, 200, 200)),
+    "abandonment.remindersend": ((403, 403, 403), (200, 403, 200)),
+    # The live business settings: Order processors view them (their "add" is not routed:
+    # 404; a "change" URL redirects to the settings page: 302); the audit trail is the
+    # System administrators'.
+    "constance.config": ((200, 404, 302), (200, 404, 302)),
+    "baskets.businesssettingchange": ((403, 403, 403), (200, 403, 200)),
+    "baskets.invoice": ((200, 403, 200), (200, 403, 200)),
     # IN-1: endpoints hold signing secrets: System administrators only; deliveries read-only.
     "webhooks.webhookendpoint": ((403, 403, 403), (200, 200, 200)),
     "webhooks.webhookdelivery": ((403, 403, 403), (200, 403, 200)),
@@ -435,8 +525,10 @@ def test_admin_page_matrix(role, label, page):
     response = client.get(url)
     expected = admin_expected(role, label, page)
     assert response.status_code == expected
-    if expected == 302:
+    if role not in STAFF_ROLES:
         assert response["Location"].startswith("/admin/login/")
+    elif expected == 302:  # the settings' "change" URL: back to the settings page
+        assert response["Location"] == "../../"
     assert world(None) == before
 
 
@@ -452,6 +544,96 @@ def test_export_matrix(role):
     assert response.status_code == EXPORT_EXPECTED[role]
 
 
+def manage_booking_row() -> tuple[Basket, dict]:
+    """CB-5: the grid row's button for a basket at the manage-booking stage."""
+    basket = basket_in_status(Status.ACTIVE)
+    Basket.objects.filter(pk=basket.pk).update(stage=Stage.MANAGE_BOOKING)
+    return basket, {MANAGE_BOOKING_PARAMETER: basket.pk}
+
+
+def business_settings_form() -> tuple[None, dict]:
+    """The settings page's form as an administrator sees it, with the recipients changed."""
+    reader = Client()
+    reader.force_login(staff_user("System administrator", username="settings-reader"))
+    form = reader.get("/admin/constance/config/").context["form"]
+    data = {name: form[name].value() for name in form.fields}
+    data = {name: value for name, value in data.items() if value not in (False, None)}
+    return None, data | {"STAFF_NOTIFICATION_EMAILS": "ops@example.com"}
+
+
+def analytics_range() -> tuple[None, dict]:
+    Abandonment.objects.create(
+        basket_guid=uuid.uuid4(),
+        captured_at=timezone.now(),
+        last_activity_at=timezone.now(),
+        shop_account_email="ada@example.com",
+        total="1.00",
+        currency="EUR",
+        lines=[],
+    )
+    return None, {}
+
+
+# The admin's own pages and buttons beside the model pages: method, URL, what the page
+# needs (a basket whose timeline is watched, and the data sent), and what the Order
+# processor and the System administrator get; everyone else is sent to the login page.
+# A GET changes nothing; a POST that is let through changes something (302), a refused
+# one nothing.
+ADMIN_ENDPOINTS = {
+    # AB-6: the analytics hold no names, but are drawn from the abandonments (AC-1).
+    "abandonment-analytics": (
+        "get",
+        "/admin/abandonment/abandonment/analytics/",
+        analytics_range,
+        (403, 200),
+    ),
+    "manage-booking-row-button": (
+        "post",
+        "/admin/baskets/basket/manage-booking/",
+        manage_booking_row,
+        (302, 302),
+    ),
+    # Settings: Order processors view them, only System administrators save them.
+    "business-settings-save": (
+        "post",
+        "/admin/constance/config/",
+        business_settings_form,
+        (403, 302),
+    ),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "endpoint"),
+    [
+        pytest.param(role, name, id=f"admin-{name}-{role}")
+        for name in ADMIN_ENDPOINTS
+        for role in ROLES
+    ],
+)
+def test_admin_endpoint_matrix(role, endpoint):
+    """SPEC: AC-1 CB-5 AB-6 LC-5 — the expected code; a refusal or a read changes nothing,
+    a POST let through changes something."""
+    method, url, setup, (processor, administrator) = ADMIN_ENDPOINTS[endpoint]
+    basket, data = setup()
+    client = admin_caller(role)
+    before = world(basket)
+    response = getattr(client, method)(url, data)
+    expected = (
+        302
+        if role not in STAFF_ROLES
+        else (processor, administrator)[0 if role == "processor" else 1]
+    )
+    assert response.status_code == expected
+    if role not in STAFF_ROLES:
+        assert response["Location"].startswith("/admin/login/")
+    if method == "post" and role in STAFF_ROLES and expected == 302:
+        assert world(basket) != before
+    else:
+        assert world(basket) == before
+
+
 # Each admin action: the model, the object it acts on, and what each staff role gets:
 # "done" (the action ran: 302 back to the list), "refused" (the list is visible but the
 # action is not offered: the list again, nothing changed), or 403.
@@ -464,6 +646,9 @@ ADMIN_ACTIONS = {
     ("baskets.basket", "delete_locked_carts"): ("done", "done"),
     ("completion.completionfailedbasket", "requeue"): ("done", "done"),
     ("completion.completionfailedbasket", "close"): ("done", "done"),
+    # Accounts receivable (AB-5): orders are the Order processor's.
+    ("baskets.order", "record_payment_received"): ("done", "done"),
+    ("baskets.order", "record_written_off"): ("done", "done"),
     ("auth.group", "delete_selected"): (403, 403),
     ("auth.user", "delete_selected"): (403, 403),
     ("axes.accessattempt", "delete_selected"): (403, 403),
@@ -479,6 +664,9 @@ ADMIN_ACTIONS = {
     ("recovery.applicationtext", "delete_selected"): ("refused", "done"),
     ("completion.workerheartbeat", "delete_selected"): ("refused", "done"),
     ("abandonment.abandonment", "delete_selected"): (403, "done"),
+    ("abandonment.abandonment", "reminder_send_now"): (403, "done"),
+    ("abandonment.reminderstep", "delete_selected"): (403, "done"),
+    ("abandonment.remindersend", "delete_selected"): (403, "done"),
     ("abandonment.abandonreport", "delete_selected"): (403, "done"),
     ("abandonment.reportschedule", "delete_selected"): (403, "done"),
     ("webhooks.webhookendpoint", "delete_selected"): (403, "done"),
@@ -488,7 +676,10 @@ ADMIN_ACTIONS = {
     ("webhooks.webhookdelivery", "delete_selected"): (403, "done"),
     ("webhooks.webhookdelivery", "redeliver"): (403, "done"),
 }
-ACTION_TARGETS = {"baskets.basket": lambda: basket_in_status(Status.LOCKED)}
+ACTION_TARGETS = {
+    "baskets.basket": lambda: basket_in_status(Status.LOCKED),
+    "baskets.order": order_in_accounts_receivable,
+}
 
 
 def test_the_action_table_covers_every_admin_action(rf):

@@ -18,6 +18,7 @@ def basket():
         customer=True,
         purchaser_label="Ada Lovelace",
         delivery_address={"street": "12 Secret Lane"},
+        user_values={"name_on_badge": "Ada Lovelace"},
     )
     basket.shop_account.name, basket.shop_account.email = "Ada Lovelace", "ada@example.com"
     basket.shop_account.save()

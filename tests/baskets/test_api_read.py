@@ -1,7 +1,7 @@
 """SPEC section 8 read interface: basket by GUID, list with the admin's filters."""
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.conf import settings
@@ -9,9 +9,10 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from baskets.models import Status
+from baskets.models import Basket, Status
+from baskets.services.transitions import basket_lock
 from tests.support.clients import api_client
-from tests.support.factories import BasketFactory, LineFactory, basket_in_status
+from tests.support.factories import SYSTEM, BasketFactory, LineFactory, basket_in_status
 
 
 @pytest.fixture
@@ -57,18 +58,34 @@ def test_basket_by_guid_has_the_documented_fields(api):
     assert response["ETag"]
 
 
+@pytest.mark.parametrize(
+    "modified_at",
+    [
+        datetime(2026, 11, 28, 9, 0, 0, 0, tzinfo=UTC),
+        # Its ETag, once "<guid>-active-1795856400.000008", passed AC-4's card-number check
+        # (16 digits, Luhn-valid), so the If-None-Match echoing it was refused with a 400.
+        datetime(2026, 11, 28, 9, 0, 0, 8, tzinfo=UTC),
+    ],
+    ids=["plain-moment", "moment-whose-digits-pass-the-luhn-check"],
+)
+@pytest.mark.parametrize(
+    "path", ["/api/baskets/{}/status/", "/api/baskets/{}/"], ids=["status", "detail"]
+)
 @pytest.mark.django_db
-def test_etag_answers_not_modified_until_the_basket_changes(api):
+def test_etag_answers_not_modified_until_the_basket_changes(api, path, modified_at):
+    """SPEC: API-1 AC-4 — the ETag a client sends back is never taken for a card number."""
     basket = basket_in_status(Status.ACTIVE)
-    first = api.get(f"/api/baskets/{basket.guid}/status/")
-    assert first.status_code == 200 and first.json()["status"] == "active"
-    again = api.get(f"/api/baskets/{basket.guid}/status/", HTTP_IF_NONE_MATCH=first["ETag"])
-    assert again.status_code == 304
-    from baskets.services.transitions import basket_lock
-    from tests.support.factories import SYSTEM
+    Basket.objects.filter(pk=basket.pk).update(modified_at=modified_at)
+    url = path.format(basket.guid)
 
+    first = api.get(url)
+    again = api.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
     basket_lock(basket_id=basket.pk, actor=SYSTEM, reason="pending")
-    changed = api.get(f"/api/baskets/{basket.guid}/status/", HTTP_IF_NONE_MATCH=first["ETag"])
+    changed = api.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert first.status_code == 200 and first.json()["status"] == "active"
+    assert again.status_code == 304
+    assert again["ETag"] == first["ETag"]
     assert changed.status_code == 200 and changed.json()["status"] == "locked"
 
 

@@ -6,11 +6,10 @@ import io
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from baskets.models import Basket, PurchaserType, Stage, Status
 from baskets.roles import roles_ensure
+from tests.support.clients import api_client
 from tests.support.factories import BasketFactory, LineFactory, UserFactory, basket_in_status
 
 GRID = "/admin/baskets/basket/"
@@ -27,10 +26,8 @@ def administrator(client):
 
 @pytest.fixture
 def api():
-    client = APIClient()
-    token = Token.objects.create(user=UserFactory(username="poller"))
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
+    """A Status reader: it lists baskets and uses none of the shop-account filters."""
+    return api_client("status", "poller")
 
 
 @pytest.fixture

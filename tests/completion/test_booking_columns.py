@@ -8,12 +8,11 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from baskets.models import Basket, ItemKind, Line, Order, Product, PurchaserType, Salesperson
 from baskets.roles import roles_ensure
 from completion.services import completion_run
+from tests.support.clients import api_client
 from tests.support.factories import CustomerAccountFactory, ShopAccountFactory, UserFactory
 
 GRID = "/admin/baskets/basket/"
@@ -21,10 +20,12 @@ GRID = "/admin/baskets/basket/"
 
 @pytest.fixture
 def api():
-    client = APIClient()
-    token = Token.objects.create(user=UserFactory(username="storefront"))
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
+    return api_client("storefront", "storefront")
+
+
+@pytest.fixture
+def payment_provider():
+    return api_client("payments", "payment-provider")
 
 
 @pytest.fixture
@@ -36,8 +37,9 @@ def administrator(client):
     return client
 
 
-def storefront_checkout(api, owner: dict) -> str:
-    """Create, fill (a course seat nobody was named for, a product) and pay, over HTTP."""
+def storefront_checkout(api, payment_provider, owner: dict) -> str:
+    """Create, fill (a course seat nobody was named for, a product) and pay, over HTTP: the
+    storefront drives the basket, the payment provider reports the result."""
     guid = api.post("/api/baskets/", owner, format="json").json()["guid"]
     for product in ("COURSE", "SHIRT"):
         added = api.post(
@@ -47,9 +49,16 @@ def storefront_checkout(api, owner: dict) -> str:
     for stage in ("login_register", "additional_information", "manage_booking", "payment"):
         moved = api.post(f"/api/baskets/{guid}/stage/", {"stage": stage}, format="json")
         assert moved.status_code == 200, moved.json()
-    paid = api.post(
+    paid = payment_provider.post(
         f"/api/baskets/{guid}/payment/",
-        {"result": "paid", "provider_reference": "PSP-7", "masked_card_number": "411111******1111"},
+        {
+            "result": "paid",
+            "provider_reference": "PSP-7",
+            "masked_card_number": "411111******1111",
+            # The basket's total (the course and the shirt), which the provider took.
+            "amount": "120.00",
+            "currency": "EUR",
+        },
         format="json",
     )
     assert paid.status_code == 200, paid.json()
@@ -57,7 +66,9 @@ def storefront_checkout(api, owner: dict) -> str:
 
 
 @pytest.mark.django_db
-def test_storefront_basket_completed_by_the_engine_has_its_booking_columns(api, administrator):
+def test_storefront_basket_completed_by_the_engine_has_its_booking_columns(
+    api, payment_provider, administrator
+):
     """SPEC: CB-1 CB-3 BM-2 API-1 — booking ID = the order's number, billing object = the
     company, purchaser type "account" for a company login, the seat booked for the login."""
     Product.objects.create(id="COURSE", name="Excel", kind=ItemKind.COURSE, price=Decimal("100"))
@@ -65,7 +76,7 @@ def test_storefront_basket_completed_by_the_engine_has_its_booking_columns(api, 
     company = CustomerAccountFactory(name="Northwind", erp_account_id="C0000042")
     login = ShopAccountFactory(name="Ola Nordmann", customer_account=company)
 
-    guid = storefront_checkout(api, {"shop_account": str(login.guid)})
+    guid = storefront_checkout(api, payment_provider, {"shop_account": str(login.guid)})
     assert completion_run(worker="test").completed == 1
 
     basket = Basket.objects.get(guid=guid)

@@ -5,17 +5,16 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Group
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from abandonment.models import Abandonment
 from abandonment.services.capture import abandonment_sweep
-from baskets.models import Basket, Order
+from baskets.models import Basket, BasketEvent, Order
 from completion.models import UpsellOffer
 from completion.services import completion_run
 from completion.tasks import upsell_finalise_task
+from tests.support.clients import api_client, staff_user, token_client
 from tests.support.factories import ProductFactory, UserFactory
 
 SIMULATED = "completion.payments.SimulatedGateway"
@@ -23,11 +22,7 @@ SIMULATED = "completion.payments.SimulatedGateway"
 
 @pytest.fixture
 def storefront():
-    client_user = UserFactory(username="storefront")
-    client_user.groups.add(Group.objects.get_or_create(name="Storefront")[0])
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=client_user).key}")
-    return client
+    return api_client("storefront")
 
 
 def lead_over_http(storefront) -> str:
@@ -131,6 +126,47 @@ def test_entering_the_upsell_of_an_unknown_or_paid_basket_is_refused(storefront)
     ]
 
     assert answers == [404, 400, 409]
+
+
+def upsell_caller(who: str) -> APIClient:
+    if who == "no-credentials":
+        return APIClient()
+    if who == "shopper":
+        return token_client(UserFactory(username="shopper"))
+    if who in ("System administrator", "Order processor"):
+        return token_client(staff_user(who))
+    return api_client(who)
+
+
+@pytest.mark.parametrize(
+    ("who", "code"),
+    [
+        pytest.param("no-credentials", 401, id="no-credentials"),
+        pytest.param("shopper", 403, id="shopper"),
+        pytest.param("status", 403, id="status-reader"),
+        pytest.param("payments", 403, id="payment-provider"),
+        pytest.param("Order processor", 403, id="staff-order-processor"),
+        pytest.param("System administrator", 403, id="staff-system-administrator"),
+    ],
+)
+@pytest.mark.django_db
+def test_only_the_storefront_enters_the_upsell_and_a_refusal_changes_nothing(
+    storefront, who, code
+):
+    """SPEC: AB-5, AC-2 — a storefront write: other clients, shoppers and staff tokens are
+    refused, and the basket and its events stay as they were."""
+    guid = lead_over_http(storefront)
+    before = Basket.objects.values().get(guid=guid)
+    events = BasketEvent.objects.filter(basket__guid=guid).count()
+
+    response = upsell_caller(who).post(f"/api/baskets/{guid}/upsell/",
+                                       {"payment_token": "tok_1"}, format="json")
+
+    assert response.status_code == code
+    assert response.json()["detail"]
+    assert not UpsellOffer.objects.exists()
+    assert Basket.objects.values().get(guid=guid) == before
+    assert BasketEvent.objects.filter(basket__guid=guid).count() == events
 
 
 @pytest.mark.django_db

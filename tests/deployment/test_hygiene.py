@@ -12,10 +12,14 @@ import yaml
 from tests.support.processes import ROOT
 
 DATA_FOLDERS = ["static", "broker", "broker/queue", "broker/processed", "broker/control", "mail"]
+# Not passed on to the deployed process: DEBUG, and the switch the Playwright tests set in
+# this process's environment (a deployment never has it: `check --deploy` fails on it,
+# async.E001).
+NOT_DEPLOYED = frozenset({"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"})
 
 
 def settings_env(**extra: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key != "DEBUG"}
+    env = {key: value for key, value in os.environ.items() if key not in NOT_DEPLOYED}
     env.update(extra)
     return env
 

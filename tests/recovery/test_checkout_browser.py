@@ -5,13 +5,10 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.contrib.auth.models import Group
 from playwright.sync_api import sync_playwright
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from tests.support.browser import CHROMIUM_ARGS, chromium_path
-from tests.support.factories import UserFactory
+from tests.support.clients import api_client
 from tests.support.recovery import PASSWORD, basket_with_line, login_shopper
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -67,12 +64,7 @@ def test_a_recovered_basket_is_current_for_the_storefront_and_continues_to_the_s
     settings.SHOP_CHECKOUT_URL = f"{shop}/checkout/?basket={{guid}}"
     owner = login_shopper("ada")
     basket = basket_with_line(customer=True, shop_account=owner)
-    storefront_user = UserFactory(username="storefront")
-    storefront_user.groups.add(Group.objects.get_or_create(name="Storefront")[0])
-    storefront = APIClient()
-    storefront.credentials(
-        HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=storefront_user).key}"
-    )
+    storefront = api_client("storefront")
     page = browser_page
     page.goto(f"{live_server.url}/basket/recover/{basket.guid}/")
     page.fill("#id_username", "ada")

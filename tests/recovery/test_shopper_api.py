@@ -4,33 +4,21 @@ what recovery brought back, so that a recovered basket goes on to checkout in th
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.contrib.auth.models import Group, Permission
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from baskets.models import Stage
 from recovery.links import visitor_reference
 from recovery.models import ShopperBasket
+from tests.support.clients import api_client, staff_user, token_client
 from tests.support.factories import UserFactory
-from tests.support.recovery import PASSWORD, basket_with_line, login_shopper, recover
+from tests.support.recovery import basket_with_line, login_shopper, recover
 
 CHECKOUT = "https://shop.example.com/checkout/?basket={guid}&visitor={visitor}"
 
 
-def api_client(username: str, *, group: str = "", staff_view: bool = False) -> APIClient:
-    user = UserFactory(username=username, is_staff=staff_view)
-    if group:
-        user.groups.add(Group.objects.get_or_create(name=group)[0])
-    if staff_view:
-        user.user_permissions.add(Permission.objects.get(codename="view_basket"))
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
-
-
 @pytest.fixture
 def storefront():
-    return api_client("storefront", group="Storefront")
+    return api_client("storefront")
 
 
 def visitor_from_checkout_link(page) -> str:
@@ -88,7 +76,7 @@ def test_a_logins_recovered_basket_is_its_current_one(client, storefront):
         activated_at=previous.created_at,
     )
     basket = basket_with_line()
-    client.login(username="ada", password=PASSWORD)
+    client.force_login(owner.user)
     recover(client, basket)
 
     response = storefront.get(f"/api/shoppers/{owner.guid}/baskets/")
@@ -119,13 +107,25 @@ def test_withheld_addresses_are_hidden_from_the_storefront_but_stay_stored(clien
     assert shown["payment_address"] == {"street": "Main Street 1"}
 
 
+CALLERS = {
+    "no-credentials": lambda: APIClient(),
+    "shopper": lambda: token_client(UserFactory(username="caller")),
+    "status-reader": lambda: api_client("status"),
+    "payment-provider": lambda: api_client("payments"),
+    "storefront": lambda: api_client("storefront"),
+    "system-administrator": lambda: token_client(staff_user("System administrator")),
+    "order-processor": lambda: token_client(staff_user("Order processor")),
+}
 CLIENTS = [
-    pytest.param(None, 401, id="no-credentials"),
-    pytest.param({"group": ""}, 403, id="shopper-without-group"),
-    pytest.param({"group": "Status reader"}, 403, id="status-reader"),
-    pytest.param({"group": "Payment provider"}, 403, id="payment-provider"),
-    pytest.param({"group": "Storefront"}, 200, id="storefront"),
-    pytest.param({"staff_view": True}, 200, id="staff-with-basket-view"),
+    pytest.param("no-credentials", 401, id="no-credentials"),
+    pytest.param("shopper", 403, id="shopper-without-group"),
+    pytest.param("status-reader", 403, id="status-reader"),
+    pytest.param("payment-provider", 403, id="payment-provider"),
+    pytest.param("storefront", 200, id="storefront"),
+    pytest.param("system-administrator", 200, id="staff-system-administrator"),
+    # AC-1: the answer holds the shopper's e-mail and addresses; Order processors may view
+    # baskets but never see personal data.
+    pytest.param("order-processor", 403, id="staff-order-processor"),
 ]
 
 
@@ -133,13 +133,13 @@ CLIENTS = [
 @pytest.mark.parametrize("endpoint", ["shoppers", "visitors"])
 @pytest.mark.django_db
 def test_only_the_storefront_client_reads_a_shoppers_baskets(client, who, expected, endpoint):
-    """SPEC: IN-5 AC-2 — Storefront client (and staff who may view baskets) only."""
+    """SPEC: IN-5 AC-1 AC-2 — Storefront client (and staff who may see personal data) only."""
     owner = login_shopper("ada")
     basket = basket_with_line(customer=True, shop_account=owner)
-    client.login(username="ada", password=PASSWORD)
+    client.force_login(owner.user)
     recover(client, basket)
     key = owner.guid if endpoint == "shoppers" else visitor_reference(owner.guid)
-    caller = APIClient() if who is None else api_client("caller", **who)
+    caller = CALLERS[who]()
 
     response = caller.get(f"/api/{endpoint}/{key}/baskets/")
 
