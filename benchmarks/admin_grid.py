@@ -33,7 +33,11 @@ TARGET_SPEEDUP = 3
 class StockBasketAdmin(admin.ModelAdmin):
     """The same grid with Django's stock settings: what the product would be untuned."""
 
-    list_display = BasketAdmin.list_display
+    # The product's columns that are the basket's own (plus the creator); its row buttons
+    # need the product's admin views, which a stock site does not have.
+    list_display = tuple(
+        name for name in BasketAdmin.list_display if name == "creator" or hasattr(Basket, name)
+    )
     list_filter = ("status",)
     search_fields = ("guid", "shop_account__email", "customer_account__erp_account_id")
     list_per_page = BasketAdmin.list_per_page

@@ -1,6 +1,6 @@
 """Workload 3: the abandonment sweep over every basket, 30% of them qualifying.
 
-The product is ``completion.services.abandonment_sweep`` called until it says no more
+The product is ``abandonment.services.capture.abandonment_sweep`` called until it says no more
 remain (it also stores an Abandonment snapshot per basket); the limit is one
 ``UPDATE ... WHERE`` marking the same baskets. Both use the seed's fixed "now", so the
 same baskets qualify however long the run takes. The data is reset and vacuumed before
@@ -26,11 +26,11 @@ WHERE status = 'active' AND abandoned_at IS NULL AND last_activity_at < %(idle_s
 
 def unavailable() -> str | None:
     try:
-        services = importlib.import_module("completion.services")
+        capture = importlib.import_module("abandonment.services.capture")
     except ImportError as error:
-        return f"completion.services cannot be imported ({error})"
-    if not hasattr(services, "abandonment_sweep"):
-        return "completion.services.abandonment_sweep does not exist yet"
+        return f"abandonment.services.capture cannot be imported ({error})"
+    if not hasattr(capture, "abandonment_sweep"):
+        return "abandonment.services.capture.abandonment_sweep does not exist yet"
     return None
 
 
@@ -38,11 +38,12 @@ def _reset() -> None:
     execute("UPDATE baskets_basket SET abandoned_at = NULL WHERE abandoned_at IS NOT NULL")
     tables = ["baskets_basket"]
     try:
-        abandonment = apps.get_model("completion", "Abandonment")
+        abandonment = apps.get_model("abandonment", "Abandonment")
     except LookupError:
         abandonment = None
     if abandonment is not None:
-        execute(f"TRUNCATE {abandonment._meta.db_table}")  # noqa: S608 - model metadata
+        # CASCADE: the reminder sends recorded for the abandonments go with them.
+        execute(f"TRUNCATE {abandonment._meta.db_table} CASCADE")  # noqa: S608 - model metadata
         tables.append(abandonment._meta.db_table)
     vacuum(*tables)
 

@@ -75,6 +75,7 @@ def test_readyz_names_the_database_when_it_refuses_and_recovers(tmp_path):
         assert readyz(base)[0] == 200
 
 
+@pytest.mark.redis
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_readyz_names_the_broker_when_it_stops_and_recovers(tmp_path):

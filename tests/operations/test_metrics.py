@@ -47,6 +47,7 @@ def test_metrics_answer_only_the_bearer_of_the_token(
     assert client.get("/metrics", headers=headers).status_code == expected
 
 
+@pytest.mark.redis
 @pytest.mark.django_db
 def test_the_figures_equal_what_the_database_and_broker_hold(client, settings):
     """SPEC: IN-4 LC-2 CB-4 — baskets per status, locked carts, failed completions, tasks,

@@ -1,9 +1,10 @@
 """API clients and staff logins as the product makes them (SPEC AC-1, AC-2)."""
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from baskets.roles import roles_ensure
 from baskets.services.api_clients import api_client_create
 from tests.support.factories import UserFactory
 
@@ -12,6 +13,7 @@ def api_client(role: str, name: str = "") -> APIClient:
     """An APIClient holding the token of a new client with ``role``: storefront, payments or
     status (``manage.py api_client_create``); the same client again for a name already made."""
     name = name or f"{role}-client"
+    roles_ensure(Group, Permission)  # a transactional test's flush removes the groups
     token = Token.objects.filter(user__username=name).first()
     key = token.key if token else api_client_create(name=name, role=role)
     client = APIClient()
@@ -21,6 +23,8 @@ def api_client(role: str, name: str = "") -> APIClient:
 
 def staff_user(role: str, username: str = ""):
     """A staff login in the named role group (System administrator, Order processor)."""
+    # A transactional test's flush removes the groups the migrations made: make them again.
+    roles_ensure(Group, Permission)
     user = UserFactory(username=username or role.lower().replace(" ", "-"), is_staff=True)
     user.groups.add(Group.objects.get(name=role))
     return user
