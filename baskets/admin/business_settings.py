@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from ..models import BusinessSettingChange
 from ..services.actors import Actor
 from ..services.business_settings import business_settings_change
+from .read_only import ReadOnlyModelAdmin
 
 
 class AuditedSettingsForm(ConstanceForm):
@@ -42,18 +43,10 @@ admin.site.register([Config], BusinessSettingsAdmin)
 
 
 @admin.register(BusinessSettingChange)
-class BusinessSettingChangeAdmin(admin.ModelAdmin):
+class BusinessSettingChangeAdmin(ReadOnlyModelAdmin):
     """Who changed which business setting, when, from what to what."""
 
     list_display = ("changed_at", "name", "old_value", "new_value", "actor_label")
     list_filter = ("name",)
     ordering = ("-changed_at", "-id")
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -32,6 +32,7 @@ from .locked import (
     LockedCartFilter,
 )
 from .paging import CappedCountPaginator
+from .read_only import ReadOnlyModelAdmin
 
 # The grid row button's field: which basket's manage-booking step to complete (CB-5).
 MANAGE_BOOKING_PARAMETER = "manage_booking_basket"
@@ -290,7 +291,7 @@ class BasketAdmin(BasketDetailMixin, LockedCartAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(BasketEvent)
-class BasketEventAdmin(admin.ModelAdmin):
+class BasketEventAdmin(ReadOnlyModelAdmin):
     list_display = (
         "created_at",
         "basket_guid",
@@ -317,11 +318,3 @@ class BasketEventAdmin(admin.ModelAdmin):
             messages.error(request, f"“{term}” is not a valid GUID.")
             return queryset.none(), False
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

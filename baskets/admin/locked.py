@@ -10,6 +10,7 @@ from django.contrib import admin
 from ..models import PaymentResult, Status
 from ..services.locked_carts import locked_cart_confirm, locked_cart_delete, locked_cart_unlock
 from .actions import decide_with_reason
+from .read_only import ReadOnlyModelAdmin
 
 LOCKED_CART_ACTIONS = ("confirm_locked_carts", "unlock_locked_carts", "delete_locked_carts")
 # LC-3: the grid's extra columns when it shows the locked carts (never a full card number:
@@ -79,7 +80,7 @@ class LockedCartAdminMixin:
 
 
 @admin.register(PaymentResult)
-class PaymentResultAdmin(admin.ModelAdmin):
+class PaymentResultAdmin(ReadOnlyModelAdmin):
     """Payment results as received; "recorded for reconciliation" ones arrived after staff
     decided (or after the basket was paid) and changed nothing: match them at the provider."""
 
@@ -104,11 +105,3 @@ class PaymentResultAdmin(admin.ModelAdmin):
         term = search_term.strip()
         return (queryset.filter(provider_reference=term), False) if term else (queryset, False)
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

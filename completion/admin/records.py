@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
 from baskets.admin.paging import CappedCountPaginator
+from baskets.admin.read_only import ReadOnlyModelAdmin
 from baskets.exceptions import BasketError
 from baskets.models import Invoice, Order, ReceivableOutcome
 from baskets.services.actors import Actor
@@ -126,7 +127,7 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(ReadOnlyModelAdmin):
     """Invoices made by completion, one per order; read-only."""
 
     list_display = ("number", "order", "amount", "currency", "created_at")
@@ -136,14 +137,6 @@ class InvoiceAdmin(admin.ModelAdmin):
     show_full_result_count = False
     readonly_fields = ("order", "number", "amount", "currency", "created_at")
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(WorkerHeartbeat)

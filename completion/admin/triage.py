@@ -9,6 +9,7 @@ from django.utils.html import format_html
 
 from baskets.admin.actions import decide_with_reason
 from baskets.admin.paging import CappedCountPaginator
+from baskets.admin.read_only import ReadOnlyModelAdmin
 from baskets.models import Status
 
 from ..models import (
@@ -24,7 +25,7 @@ def basket_link(basket) -> str:
     return format_html('<a href="{}">{}</a>', url, basket.guid)
 
 
-class ReadOnlyBasketView(admin.ModelAdmin):
+class ReadOnlyBasketView(ReadOnlyModelAdmin):
     """A filtered, read-only list of baskets; changes happen through actions only."""
 
     list_per_page = 100
@@ -36,14 +37,6 @@ class ReadOnlyBasketView(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="basket")
     def basket(self, basket) -> str:

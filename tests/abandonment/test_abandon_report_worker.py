@@ -43,13 +43,15 @@ def expected_row(abandonment: Abandonment) -> tuple:
 
 
 def report_user(username: str):
-    """Staff who may work with abandon reports (Order processors may not: AC-1)."""
+    """Staff who may work with abandon reports and see the personal data in them (Order
+    processors may do neither: AC-1)."""
     user = UserFactory(username=username, is_staff=True)
     user.user_permissions.add(
         *Permission.objects.filter(
-            content_type__app_label="abandonment", codename__in=["view_abandonreport",
-                                                                 "add_abandonreport"]
-        )
+            content_type__app_label="abandonment",
+            codename__in=["view_abandonreport", "add_abandonreport"],
+        ),
+        Permission.objects.get(content_type__app_label="baskets", codename="view_shopaccount"),
     )
     return user
 
