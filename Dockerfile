@@ -16,7 +16,9 @@ WORKDIR /app
 COPY . /app
 # Static files are collected at build time into the image (owned by root, read-only to the
 # app); the settings need a key and a database URL to load, neither is used or kept.
-RUN pip install --no-cache-dir . \
+# Exactly the locked versions, hash-checked, then the product itself.
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock \
+    && pip install --no-cache-dir --no-deps . \
     && SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/unused \
        BASKETOPS_DATA_DIR=/tmp/build python manage.py collectstatic --no-input \
     && rm -rf /tmp/build \

@@ -38,3 +38,16 @@ def test_every_dependency_is_locked_with_its_hashes(lock_file, requirements):
     missing = sorted({requirement_name(r) for r in requirements} - set(entries))
     assert missing == [], f"run bin/lock: {lock_file} lacks {missing}"
     assert all("--hash=sha256:" in entry for entry in entries.values())
+
+
+@pytest.mark.parametrize(
+    ("path", "lock_file"),
+    [
+        pytest.param("bin/start", "requirements.lock", id="bin-start"),
+        pytest.param("bin/test", "requirements-test.lock", id="bin-test"),
+        pytest.param("Dockerfile", "requirements.lock", id="image"),
+    ],
+)
+def test_every_install_takes_the_locked_versions(path, lock_file):
+    """SPEC: AC-8 — the two commands and the image install from a lock file, hash-checked."""
+    assert f"--require-hashes -r {lock_file}" in (ROOT / path).read_text()
