@@ -2,7 +2,9 @@ import psycopg
 import pytest
 from django.conf import settings
 from django.db import connection
+from playwright.sync_api import sync_playwright
 
+from tests.support.browser import CHROMIUM_ARGS, chromium_path
 from tooling import embedded_postgres
 
 
@@ -46,3 +48,13 @@ def end_other_sessions_before_teardown(django_db_setup):
             "WHERE datname = %s AND pid <> pg_backend_pid()",
             (database["NAME"],),
         )
+
+
+@pytest.fixture
+def browser_page():
+    """A page of a headless Chromium (the system browser), closed after the test."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        yield page
+        browser.close()

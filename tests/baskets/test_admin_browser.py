@@ -4,26 +4,16 @@ import os
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from baskets.models import BasketEvent, Status
 from baskets.roles import roles_ensure
-from tests.support.browser import CHROMIUM_ARGS, chromium_path
 from tests.support.factories import BasketFactory, LineFactory, UserFactory, basket_in_status
 
 # Playwright's sync API runs an event loop in this thread; the Django calls made here are
 # ordinary blocking ones.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def browser_page():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        yield page
-        browser.close()
 
 
 def log_in(page, live_server, username):

@@ -5,9 +5,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from tests.support.browser import CHROMIUM_ARGS, chromium_path
 from tests.support.clients import api_client
 from tests.support.recovery import PASSWORD, basket_with_line, login_shopper
 
@@ -42,15 +40,6 @@ def shop():
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture
-def browser_page():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        yield page
-        browser.close()
 
 
 @pytest.mark.browser

@@ -4,24 +4,13 @@ import os
 from decimal import Decimal
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from baskets.models import BasketEvent, Product
-from tests.support.browser import CHROMIUM_ARGS, chromium_path
 from tests.support.recovery import PASSWORD, basket_with_line, login_shopper
 
 # Playwright's sync API runs an event loop in this thread; the Django calls made here are
 # ordinary blocking ones.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser_page():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        yield page
-        browser.close()
 
 
 @pytest.mark.browser
