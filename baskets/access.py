@@ -5,6 +5,7 @@ API clients are users in one of the client groups of ``baskets.roles``; staff ge
 rights their role's model permissions give; anyone else (a shopper) gets none.
 """
 
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -52,23 +53,49 @@ def _client_rights(user: AbstractBaseUser | AnonymousUser) -> frozenset[ApiRight
     cached = getattr(user, "_api_client_rights", None)
     if cached is None:
         names = user.groups.filter(name__in=roles.CLIENT_GROUPS).values_list("name", flat=True)
-        cached = frozenset(right for name in names for right in CLIENT_RIGHTS[name])
+        cached = client_rights(names)
         user._api_client_rights = cached
     return cached
 
 
+def client_rights(group_names: Iterable[str]) -> frozenset[ApiRight]:
+    """The rights the client groups among ``group_names`` give."""
+    return frozenset(
+        right for name in group_names if name in CLIENT_RIGHTS for right in CLIENT_RIGHTS[name]
+    )
+
+
+def rights_combine(
+    *,
+    is_active: bool,
+    is_staff: bool,
+    granted: frozenset[ApiRight],
+    has_perm: Callable[[str], bool],
+) -> frozenset[ApiRight]:
+    """The API rights rule, on what is known of a user: its client groups' rights
+    (``granted``), and for staff what their model permissions (``has_perm``) give.
+    ``api_rights`` asks it of a user object, the one-query fast reads of a database row."""
+    if not is_active:
+        return frozenset()
+    rights = set(granted)
+    if is_staff and has_perm(BASKET_VIEW_PERMISSION):
+        rights |= STAFF_RIGHTS
+        if has_perm(PERSONAL_DATA_PERMISSION):
+            rights.add(ApiRight.PERSONAL_DATA)
+    return frozenset(rights)
+
+
 def api_rights(user: AbstractBaseUser | AnonymousUser) -> frozenset[ApiRight]:
     """The API rights of ``user``: a client group's, a staff role's, or none (shoppers)."""
-    if not user.is_authenticated or not user.is_active:
+    if not user.is_authenticated:
         return frozenset()
-    granted = set(_client_rights(user))
-    if user.is_staff and user.has_perm(BASKET_VIEW_PERMISSION):
-        granted |= STAFF_RIGHTS
-        if personal_data_visible(user):
-            granted.add(ApiRight.PERSONAL_DATA)
-    return frozenset(granted)
+    return rights_combine(
+        is_active=user.is_active,
+        is_staff=user.is_staff,
+        granted=_client_rights(user) if user.is_active else frozenset(),
+        has_perm=user.has_perm,
+    )
 
 
-def api_status_groups() -> list[str]:
-    """The client groups that may read a basket's status (for the one-query fast path)."""
-    return [name for name, rights in CLIENT_RIGHTS.items() if ApiRight.READ in rights]
+# Model permissions the API rights rule asks about (the fast reads fetch just these).
+RIGHTS_PERMISSIONS = (BASKET_VIEW_PERMISSION, PERSONAL_DATA_PERMISSION)

@@ -2,7 +2,7 @@ from django.http import JsonResponse
 from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
-from .api import read, status_fast, storefront
+from .api import fast_reads, read, storefront
 
 app_name = "api"
 
@@ -14,11 +14,15 @@ def not_found(request, *args, **kwargs) -> JsonResponse:
 
 urlpatterns = [
     path("baskets/", storefront.BasketCollectionView.as_view(), name="basket-list"),
-    path("baskets/<str:guid>/", read.BasketDetailView.as_view(), name="basket-detail"),
+    # Token reads take the one-query fast path; other clients the DRF views.
+    path(
+        "baskets/<str:guid>/",
+        fast_reads.with_fast_path(read.BasketDetailView.as_view(), full=True),
+        name="basket-detail",
+    ),
     path(
         "baskets/<str:guid>/status/",
-        # Token polls take the one-query fast path; other clients the DRF view.
-        status_fast.with_fast_path(read.BasketStatusView.as_view()),
+        fast_reads.with_fast_path(read.BasketStatusView.as_view(), full=False),
         name="basket-status",
     ),
     # Storefront writes (API-2).

@@ -29,14 +29,16 @@ def bench_database_check() -> None:
 
 
 def staff_ensure() -> dict:
-    """A superuser for the admin workloads and an API token for the polling workload."""
-    from rest_framework.authtoken.models import Token
+    """A superuser for the admin workloads and, for the polling workload, the token of a
+    Storefront API client (the caller that reads whole baskets), made as the product makes
+    one (``manage.py api_client_create``)."""
+    from baskets.services.api_clients import api_client_create
 
     user = get_user_model().objects.create_superuser(
         username=BENCH_USER, email="bench@example.com", password=None
     )
-    token = Token.objects.create(user=user)
-    return {"staff_user_id": user.pk, "api_token": token.key}
+    key = api_client_create(name="bench-storefront", role="storefront")
+    return {"staff_user_id": user.pk, "api_token": key}
 
 
 def staff_user():

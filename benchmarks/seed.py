@@ -337,7 +337,3 @@ def _count(statement: str) -> int:
 
 def seed_now(seed: dict) -> datetime:
     return datetime.fromisoformat(seed["now"])
-
-
-def sweep_cutoff(seed: dict) -> datetime:
-    return seed_now(seed) - settings.BASKET_ABANDON_AFTER

@@ -13,41 +13,41 @@ from ..models import Abandonment
 
 SWEEP_BATCH = 5_000
 
-# One statement per batch: pick idle Active baskets that are leads (seed 004: at least one
-# line and an e-mail to reach the shopper by), skipping rows another worker holds; mark them
-# abandoned and store their contents and contact details as they were. Paid baskets and
-# baskets in an upsell offer are never captured: the upsell timer makes them orders (AB-5).
-# Idle baskets that are no leads stay unmarked (a line or an e-mail added later makes them
-# leads), so each batch's scan of the partial index passes over them again.
-SWEEP_SQL = f"""
-WITH batch AS (
-    SELECT basket.id FROM baskets_basket AS basket
+# The idle lead baskets (the FROM and WHERE of the capture), shared by the batched sweep and
+# the bench's one-statement yardstick.
+LEAD_BASKETS_SQL = f"""
+    FROM baskets_basket AS basket
     LEFT JOIN baskets_shopaccount AS account ON account.id = basket.shop_account_id
     WHERE basket.status = %(active)s AND basket.abandoned_at IS NULL
       AND basket.last_activity_at <= %(idle_since)s
       AND basket.paid_at IS NULL
       AND (COALESCE(account.email, '') <> '' OR basket.email <> '')
-      AND EXISTS (SELECT 1 FROM baskets_line AS line WHERE line.basket_id = basket.id)
+      -- A scalar subquery, probed per basket through the lines' index: as an EXISTS the
+      -- planner hashes every line of the table for each batch.
+      AND (SELECT true FROM baskets_line AS line WHERE line.basket_id = basket.id LIMIT 1)
       AND NOT EXISTS (
           SELECT 1 FROM {UpsellOffer._meta.db_table} AS offer WHERE offer.basket_id = basket.id
       )
-    ORDER BY basket.last_activity_at
-    LIMIT %(limit)s
-    FOR UPDATE OF basket SKIP LOCKED
-), marked AS (
+"""  # noqa: S608 - table names from model metadata, values bound
+
+# Given a ``batch`` of basket ids: mark them, snapshot them and record their outbox events.
+CAPTURE_SQL = f"""
+marked AS (
+    -- By id through the primary key (an array, so no plan joins the whole table).
     UPDATE baskets_basket AS basket SET abandoned_at = %(now)s
-    FROM batch WHERE basket.id = batch.id
+    WHERE basket.id = ANY(ARRAY(SELECT id FROM batch))
     RETURNING basket.id, basket.guid, basket.last_activity_at, basket.total, basket.currency,
               basket.shop_account_id, basket.email, basket.payment_address,
               basket.coupon_codes, basket.purchaser_label
 ), contents AS (
-    -- One grouped pass over the batch's lines rather than a subquery per basket.
+    -- One grouped pass over the batch's lines, found through the lines' basket index.
     SELECT line.basket_id,
            json_agg(json_build_object(
                'product_id', line.product_id, 'variant_id', line.variant_id,
                'quantity', line.quantity, 'unit_price', line.unit_price::text)
                ORDER BY line.id) AS lines
-    FROM baskets_line AS line JOIN marked ON marked.id = line.basket_id
+    FROM baskets_line AS line
+    WHERE line.basket_id = ANY(ARRAY(SELECT id FROM marked))
     GROUP BY line.basket_id
 ), outboxed AS (
     -- IN-1: basket.abandoned in the same statement, so the event commits with the capture.
@@ -77,24 +77,38 @@ LEFT JOIN contents ON contents.basket_id = marked.id
 LEFT JOIN baskets_shopaccount AS account ON account.id = marked.shop_account_id
 """  # noqa: S608 - table names from model metadata, values bound
 
+# One statement per batch: pick idle Active baskets that are leads (seed 004: at least one
+# line and an e-mail to reach the shopper by), skipping rows another worker holds; mark them
+# abandoned and store their contents and contact details as they were. Paid baskets and
+# baskets in an upsell offer are never captured: the upsell timer makes them orders (AB-5).
+# Idle baskets that are no leads stay unmarked (a line or an e-mail added later makes them
+# leads), so each batch's scan of the partial index passes over them again.
+SWEEP_SQL = f"""
+WITH batch AS (
+    SELECT basket.id {LEAD_BASKETS_SQL}
+    ORDER BY basket.last_activity_at
+    LIMIT %(limit)s
+    FOR UPDATE OF basket SKIP LOCKED
+), {CAPTURE_SQL}"""
+
+
+def capture_parameters(*, now: datetime | None = None) -> dict:
+    """The values ``LEAD_BASKETS_SQL`` and ``CAPTURE_SQL`` bind."""
+    now = now or timezone.now()
+    return {
+        "active": Status.ACTIVE,
+        "idle_since": now - business_setting("BASKET_ABANDON_AFTER"),
+        "now": now,
+        "abandoned_event": EventType.BASKET_ABANDONED.value,
+    }
+
 
 def abandonment_sweep(
     *, now: datetime | None = None, batch_size: int = SWEEP_BATCH
 ) -> tuple[int, bool]:
     """AB-1: capture one batch of idle lead baskets as (count, has_more); locks the batch."""
-    now = now or timezone.now()
-    idle_since = now - business_setting("BASKET_ABANDON_AFTER")
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            SWEEP_SQL,
-            {
-                "active": Status.ACTIVE,
-                "idle_since": idle_since,
-                "limit": batch_size,
-                "now": now,
-                "abandoned_event": EventType.BASKET_ABANDONED.value,
-            },
-        )
+        cursor.execute(SWEEP_SQL, {**capture_parameters(now=now), "limit": batch_size})
         count = cursor.rowcount
     return count, count == batch_size
 

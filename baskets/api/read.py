@@ -7,12 +7,13 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..access import ApiRight
+from ..access import ApiRight, api_rights
 from ..exceptions import UnknownFilter
 from ..filters import BASKET_FILTER_PARAMETERS, BasketFilterSet
 from ..models import Basket
-from ..selectors import basket_get, basket_list, guid_parse
+from ..selectors import basket_list, guid_parse
 from ..services.storefront_errors import StorefrontInputError
+from .fast_reads import basket_read_row, basket_representation
 from .serializers import (
     BasketSerializer,
     BasketStatusSerializer,
@@ -63,30 +64,29 @@ class BasketListView(generics.ListAPIView):
 
 
 class BasketDetailView(APIView):
-    """One basket with its lines; answers 304 to a matching If-None-Match."""
+    """One basket with its lines; answers 304 to a matching If-None-Match.
+
+    ``urls.py`` sends token clients to ``fast_reads`` (token and basket in one query)."""
 
     required_rights = {"GET": ApiRight.READ, "OPTIONS": ApiRight.READ}
 
     @extend_schema(responses=BasketSerializer)
     def get(self, request, guid: str):
         parsed = guid_parse(guid)
-        head = Basket.objects.filter(guid=parsed).values("status", "modified_at").first()
-        if head is None:
+        row = basket_read_row(parsed)  # the basket and its lines, one query
+        if row is None:
             raise NotFound(f"No basket with GUID {parsed}.")
-        etag = basket_etag(
-            guid=parsed, status_value=head["status"], modified_at=head["modified_at"]
-        )
+        etag = basket_etag(guid=parsed, status_value=row["status"], modified_at=row["modified_at"])
         if request.headers.get("If-None-Match") == etag:
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        basket = basket_get(guid=parsed)
-        data = BasketSerializer(basket, context={"request": request}).data
+        data = basket_representation(row, api_rights(request.user))
         return Response(data, headers={"ETag": etag})
 
 
 class BasketStatusView(APIView):
     """The cheapest read a poller can make: status and stage by GUID, one indexed query.
 
-    ``urls.py`` sends token clients to ``status_fast`` (token and basket in one query); this
+    ``urls.py`` sends token clients to ``fast_reads`` (token and basket in one query); this
     view answers the others (session logins, the browsable API) and documents both.
     """
 

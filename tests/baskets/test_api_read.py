@@ -2,17 +2,27 @@
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
+from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
+from baskets.api.permissions import SHOPPER_REFUSED
+from baskets.api.serializers import BasketSerializer
 from baskets.models import Basket, Status
 from baskets.services.transitions import basket_lock
-from tests.support.clients import api_client
-from tests.support.factories import SYSTEM, BasketFactory, LineFactory, basket_in_status
+from tests.support.clients import api_client, staff_user, token_client
+from tests.support.factories import (
+    SYSTEM,
+    BasketFactory,
+    LineFactory,
+    UserFactory,
+    basket_in_status,
+)
 
 
 @pytest.fixture
@@ -196,3 +206,75 @@ def test_status_fast_path_answers_exactly_as_the_full_view(api, client, admin_us
     user.is_active = False
     user.save()
     assert api.get(url).status_code == 401
+
+
+READERS = {
+    "storefront": lambda: api_client("storefront", "storefront"),
+    "status reader": lambda: api_client("status", "status-reader"),
+    "order processor": lambda: token_client(staff_user("Order processor")),
+    "system administrator": lambda: token_client(staff_user("System administrator")),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("reader", READERS)
+def test_full_basket_read_is_the_serializer_for_every_reader(reader, client):
+    """SPEC: API-1 AC-2 RL-8 — the one-query read (token clients) and the DRF view (sessions)
+    answer exactly what ``BasketSerializer`` documents, field by field, for each reader's
+    rights: codes and recovery links for the Storefront and staff, the purchaser only for
+    those who may see personal data, and the ETag the status poll gives."""
+    basket = BasketFactory(
+        customer=True,
+        total="1234.50",
+        coupon_codes=["SPRING"],
+        gift_card_codes=["GC-1"],
+        booking_id="BK-1",
+        billing_object="Dept. 7",
+        modified_at=datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC),
+    )
+    LineFactory(basket=basket, quantity=3, unit_price="0.10", booked_user_id="U-9")
+    LineFactory(basket=basket, variant_id="V-2")
+    api = READERS[reader]()
+    response = api.get(f"/api/baskets/{basket.guid}/")
+    assert response.status_code == 200
+
+    user = Token.objects.get(key=api._credentials["HTTP_AUTHORIZATION"].split()[1]).user
+    request = SimpleNamespace(user=user)
+    expected = BasketSerializer(
+        Basket.objects.prefetch_related("lines").get(pk=basket.pk), context={"request": request}
+    ).data
+    assert response.content == JSONRenderer().render(expected)
+    assert ("coupon_codes" in expected) == (reader != "status reader")
+    assert ("purchaser_label" in expected) == (reader in ("storefront", "system administrator"))
+    status = api.get(f"/api/baskets/{basket.guid}/status/")
+    assert response["ETag"] == status["ETag"]
+    assert api.get(
+        f"/api/baskets/{basket.guid}/", HTTP_IF_NONE_MATCH=response["ETag"]
+    ).status_code == 304
+
+    if user.is_staff:  # the DRF view, for a staff session, answers the same bytes
+        client.force_login(user)
+        session = client.get(f"/api/baskets/{basket.guid}/")
+        assert session.content == response.content
+        assert session["ETag"] == response["ETag"]
+
+
+@pytest.mark.django_db
+def test_full_basket_read_refuses_as_the_drf_view_does():
+    """SPEC: API-3 AC-2 — 401, 403, 400 and 404 from the one-query read, DRF's words."""
+    basket = BasketFactory()
+    url = f"/api/baskets/{basket.guid}/"
+    payments = api_client("payments", "payments")
+    refused = payments.get(url)
+    assert (refused.status_code, refused.json()["code"]) == (403, "permission_denied")
+    shopper = token_client(UserFactory())
+    assert shopper.get(url).json()["detail"] == SHOPPER_REFUSED
+    stranger = APIClient()
+    stranger.credentials(HTTP_AUTHORIZATION="Token not-a-real-key")
+    unauthenticated = stranger.get(url)
+    assert (unauthenticated.status_code, unauthenticated["WWW-Authenticate"]) == (401, "Token")
+    api = api_client("status", "status-reader")
+    bad = api.get("/api/baskets/not-a-guid/")
+    assert (bad.status_code, bad.json()["code"]) == (400, "invalid_guid")
+    unknown = api.get(f"/api/baskets/{uuid.uuid4()}/")
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "not_found")
