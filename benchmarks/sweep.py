@@ -4,9 +4,9 @@ The product is ``abandonment.services.capture.abandonment_sweep`` called until i
 remain: batches that each mark their baskets, store an Abandonment snapshot per basket and
 record its outbox event, skipping rows another worker holds. The limit does the same work in
 one statement over every qualifying basket at once (the same ``UPDATE ... RETURNING`` and
-``INSERT ... SELECT`` CTE, unbatched and without row locks). Both use the seed's fixed "now", so the
-same baskets qualify however long the run takes. The data is reset and vacuumed before
-each variant.
+``INSERT ... SELECT`` CTE, unbatched, without row locks, joined as the planner likes best).
+Both use the seed's fixed "now", so the same baskets qualify however long the run takes. The
+data is reset and vacuumed before each variant.
 """
 
 import importlib
@@ -31,9 +31,9 @@ def unavailable() -> str | None:
 
 
 def _limit_sql() -> str:
-    from abandonment.services.capture import CAPTURE_SQL, LEAD_BASKETS_SQL
+    from abandonment.services.capture import LEAD_BASKETS_SQL, capture_sql
 
-    return f"WITH batch AS (SELECT basket.id {LEAD_BASKETS_SQL}), {CAPTURE_SQL}"
+    return f"WITH batch AS (SELECT basket.id {LEAD_BASKETS_SQL}), {capture_sql(by_arrays=False)}"
 
 
 def _reset() -> None:

@@ -30,24 +30,38 @@ LEAD_BASKETS_SQL = f"""
       )
 """  # noqa: S608 - table names from model metadata, values bound
 
-# Given a ``batch`` of basket ids: mark them, snapshot them and record their outbox events.
-CAPTURE_SQL = f"""
+# How the capture finds the batch's baskets and lines: by id arrays, probed through the
+# primary key and the lines' basket index (a batch is a sliver of the table, and a join plan
+# would pass over the whole table for each batch), or by joins (one pass over everything,
+# the planner's best for a capture of every idle basket at once).
+_BY_ARRAYS = (
+    "WHERE basket.id = ANY(ARRAY(SELECT id FROM batch))",
+    "FROM baskets_line AS line WHERE line.basket_id = ANY(ARRAY(SELECT id FROM marked))",
+)
+_BY_JOINS = (
+    "FROM batch WHERE basket.id = batch.id",
+    "FROM baskets_line AS line JOIN marked ON marked.id = line.basket_id",
+)
+
+
+def capture_sql(*, by_arrays: bool = True) -> str:
+    """Given a ``batch`` CTE of basket ids: mark them, snapshot them, record their events."""
+    baskets_where, lines_from = _BY_ARRAYS if by_arrays else _BY_JOINS
+    return f"""
 marked AS (
-    -- By id through the primary key (an array, so no plan joins the whole table).
     UPDATE baskets_basket AS basket SET abandoned_at = %(now)s
-    WHERE basket.id = ANY(ARRAY(SELECT id FROM batch))
+    {baskets_where}
     RETURNING basket.id, basket.guid, basket.last_activity_at, basket.total, basket.currency,
               basket.shop_account_id, basket.email, basket.payment_address,
               basket.coupon_codes, basket.purchaser_label
 ), contents AS (
-    -- One grouped pass over the batch's lines, found through the lines' basket index.
+    -- One grouped pass over the batch's lines.
     SELECT line.basket_id,
            json_agg(json_build_object(
                'product_id', line.product_id, 'variant_id', line.variant_id,
                'quantity', line.quantity, 'unit_price', line.unit_price::text)
                ORDER BY line.id) AS lines
-    FROM baskets_line AS line
-    WHERE line.basket_id = ANY(ARRAY(SELECT id FROM marked))
+    {lines_from}
     GROUP BY line.basket_id
 ), outboxed AS (
     -- IN-1: basket.abandoned in the same statement, so the event commits with the capture.
@@ -77,6 +91,7 @@ LEFT JOIN contents ON contents.basket_id = marked.id
 LEFT JOIN baskets_shopaccount AS account ON account.id = marked.shop_account_id
 """  # noqa: S608 - table names from model metadata, values bound
 
+
 # One statement per batch: pick idle Active baskets that are leads (seed 004: at least one
 # line and an e-mail to reach the shopper by), skipping rows another worker holds; mark them
 # abandoned and store their contents and contact details as they were. Paid baskets and
@@ -89,7 +104,7 @@ WITH batch AS (
     ORDER BY basket.last_activity_at
     LIMIT %(limit)s
     FOR UPDATE OF basket SKIP LOCKED
-), {CAPTURE_SQL}"""
+), {capture_sql()}"""
 
 
 def capture_parameters(*, now: datetime | None = None) -> dict:
