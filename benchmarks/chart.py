@@ -65,6 +65,7 @@ def line_chart_svg(
     x_label: str,
     y_label: str,
     reference: float = 1.0,
+    reference_label: str = "",
     band: float | None = None,
     band_label: str = "",
 ) -> str:
@@ -73,13 +74,16 @@ def line_chart_svg(
     ``lines``: ``[{"label": str, "points": [(x, y) or (x, y, note), ...], "style": int}, ...]``
     (``style``, optional, picks the colour, dash and marker); ``x`` must be positive.
     ``reference`` draws a dashed line at that y (1: no growth); ``band`` shades y from 0 up
-    to it (the tolerance).
+    to it (the tolerance). Their labels, if any, go in the legend after the lines, where
+    they never cover one.
     """
     plot_left, plot_right = LEFT, WIDTH - RIGHT
+    legend = [line["label"] for line in lines]
+    legend += [label for label in (band_label if band else "", reference_label) if label]
     # Two legend columns when every label fits in half the width, else one.
-    widest = max((len(line["label"]) for line in lines), default=0) * CHARACTER_WIDTH
+    widest = max((len(label) for label in legend), default=0) * CHARACTER_WIDTH
     columns = 2 if LEGEND_SWATCH + widest + 16 <= (plot_right - plot_left) / 2 else 1
-    legend_rows = math.ceil(len(lines) / columns) if lines else 1
+    legend_rows = math.ceil(len(legend) / columns) if legend else 1
     plot_top, plot_bottom = TOP, TOP + PLOT_HEIGHT
     legend_top = plot_bottom + 62
     height = legend_top + legend_rows * LEGEND_ROW + 12
@@ -115,12 +119,6 @@ def line_chart_svg(
             f'<rect x="{plot_left}" y="{y_at(band):.1f}" width="{plot_right - plot_left}" '
             f'height="{plot_bottom - y_at(band):.1f}" fill="#e8f3e8"/>'
         )
-        if band_label:
-            # At the bottom of the band, where the lines (at 1 and above) seldom go.
-            out.append(
-                f'<text x="{plot_right - 6}" y="{plot_bottom - 7}" text-anchor="end" '
-                f'font-size="12" fill="#2d6a2d">{escape(band_label)}</text>'
-            )
     # Horizontal grid and y ticks.
     tick = 0.0
     while tick <= y_max + step / 1000:
@@ -164,6 +162,11 @@ def line_chart_svg(
     ]
     # The lines, then the legend.
     column_width = (plot_right - plot_left) / columns
+
+    def legend_at(position: int) -> tuple[float, float]:
+        row, column = divmod(position, columns)
+        return plot_left + column * column_width, legend_top + row * LEGEND_ROW
+
     for index, line in enumerate(lines):
         style = line.get("style", index)
         colour, dash = COLOURS[style % len(COLOURS)], DASHES[style % len(DASHES)]
@@ -181,9 +184,7 @@ def line_chart_svg(
             tip = f"{line['label']}: {size_text(point[0])}, {point[1]:.2f}×{note}"
             out.append(_marker(marker, x_at(point[0]), y_at(point[1]), colour, tip))
         out.append("</g>")
-        row, column = divmod(index, columns)
-        x = plot_left + column * column_width
-        y = legend_top + row * LEGEND_ROW
+        x, y = legend_at(index)
         out.append(
             f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{x + 30:.1f}" y2="{y:.1f}" stroke="{colour}" '
             f'stroke-width="2.5"{dash_attribute}/>'
@@ -192,6 +193,28 @@ def line_chart_svg(
         out.append(
             f'<text x="{x + LEGEND_SWATCH:.1f}" y="{y + 4.5:.1f}" fill="#222">'
             f"{escape(line['label'])}</text>"
+        )
+    position = len(lines)
+    if band and band_label:
+        x, y = legend_at(position)
+        out.append(
+            f'<rect x="{x:.1f}" y="{y - 7:.1f}" width="30" height="14" fill="#e8f3e8" '
+            'stroke="#b5d6b5"/>'
+        )
+        out.append(
+            f'<text x="{x + LEGEND_SWATCH:.1f}" y="{y + 4.5:.1f}" fill="#222">'
+            f"{escape(band_label)}</text>"
+        )
+        position += 1
+    if reference_label:
+        x, y = legend_at(position)
+        out.append(
+            f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{x + 30:.1f}" y2="{y:.1f}" stroke="#555555" '
+            'stroke-width="1.2" stroke-dasharray="5 4"/>'
+        )
+        out.append(
+            f'<text x="{x + LEGEND_SWATCH:.1f}" y="{y + 4.5:.1f}" fill="#222">'
+            f"{escape(reference_label)}</text>"
         )
     if not lines:
         out.append(
@@ -212,6 +235,7 @@ def growth_svg(growth: dict, lines: list[dict]) -> str:
         x_label="baskets in the database (log scale)",
         y_label=f"cost per request or row, ÷ cost at {smallest}",
         reference=1.0,
+        reference_label=f"1×: the same cost as at {smallest}",
         band=tolerance,
-        band_label=f"within {tolerance:g}×: flat or linear (1× = no growth)",
+        band_label=f"up to {tolerance:g}×: flat or linear",
     )

@@ -189,8 +189,9 @@ def verdict(
     else:
         if ratio < 1 / tolerance:
             text = (
-                f"**Grew less than linearly**: every figure cost less per row at {sizes} (the "
-                f"most: {worst}, {ratio:.2f}x): fixed costs weigh on the smaller size."
+                f"**Grew less than linearly**: every figure cost less per row at {largest:,} "
+                f"baskets than at {smallest:,} (the most: {worst}, {ratio:.2f}x): fixed costs "
+                "weigh on the smaller size."
             )
         elif holds:
             text = (
