@@ -440,8 +440,8 @@ It creates, fills and drops its own database (`<name>_bench`; with `--sizes`, on
 `--rounds` at 1,000,000 baskets (the full run below) and the growth workloads (admin grid,
 polling, sweep, export, completion) with `--growth-rounds` (default 1) at the other sizes;
 the chart is drawn by the bench itself (`docs/benchmarks-growth.svg`), and the JSON keeps
-every size's results. Targets are goals, not tests; the CI runs `--baskets 2000` only to
-check that every workload runs and reports.
+every size's results. Targets are goals, not tests; the CI runs `--baskets 2000` (and
+`--sizes 200,400` of two workloads) only to check that every workload runs and reports.
 
 ## Latest full run
 
