@@ -1,9 +1,11 @@
 """manage.py bench: a CI-sized run checks that every workload runs and reports, never how fast."""
 
+import argparse
 import json
 import os
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from urllib.parse import urlsplit
 
 import psycopg
@@ -11,6 +13,7 @@ import pytest
 from psycopg import sql
 
 from benchmarks.database import MARKER
+from benchmarks.management.commands import bench
 from benchmarks.results import Against, Comparison, Series
 from benchmarks.runner import workloads_all
 from benchmarks.workload import alternate
@@ -101,6 +104,96 @@ def test_bench_smoke_run_reports_every_workload(tmp_path):
     markdown = markdown_path.read_text()
     assert "| Admin grid | first page |" in markdown and "### Targets" in markdown
     assert not _exists(name)
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="needs PostgreSQL"
+)
+def test_bench_at_several_sizes_reports_how_cost_grows(tmp_path):
+    # given two tiny sizes of the export and the sweep, each in a database of its own
+    name = f"{_source_name()}_bench_sizes"
+    report_path, markdown_path = tmp_path / "bench.json", tmp_path / "bench.md"
+    env = {**os.environ, "BASKETOPS_DATA_DIR": str(tmp_path / "data")}
+    available = {w.name for w in workloads_all() if not w.unavailable()}
+    growing = [workload for workload in ("export", "sweep") if workload in available]
+
+    # when
+    result = _bench(
+        "--sizes", "400,200", "--only", "sweep", "export", "--rounds", "1",
+        "--poll-seconds", "0.2", "--bench-database", name,
+        "--json", str(report_path), "--markdown", str(markdown_path), env=env,
+    )  # fmt: skip
+
+    # then it ran the sizes smallest first, saying how far along it was
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    assert "Size 1 of 2: 200 baskets" in result.stdout
+    assert "Size 2 of 2: 400 baskets, the main run" in result.stdout
+    assert "Done so far: 1 of 2 sizes (200 of 600 baskets)" in result.stdout
+    assert "[200 baskets, size 1/2] [export] CSV export ..." in result.stdout
+    # ... the JSON is the main run (the largest size here) with every size's full results
+    report = json.loads(report_path.read_text())
+    assert report["main_size"] == 400 and report["baskets"] == 400
+    assert report["command"].startswith("manage.py bench --sizes 200,400")
+    assert [run["baskets"] for run in report["sizes"]] == [200, 400]
+    for run in report["sizes"]:
+        assert run["exit_status"] == 0 and run["report"]["baskets"] == run["baskets"]
+        assert {w["name"] for w in run["report"]["workloads"]} == {"export", "sweep"}
+    growth = {workload["name"]: workload for workload in report["growth"]["workloads"]}
+    assert list(growth) == growing
+    export = growth["export"]
+    assert export["expect"] == "linear" and export["verdict"]["holds"] is not None
+    assert export["rows"][0]["label"] == "export view"
+    assert all(value > 0 for value in export["rows"][0]["values"])
+    # ... the markdown has the main run's tables, then a growth table per workload
+    markdown = markdown_path.read_text()
+    assert "| CSV export |" in markdown and "`manage.py bench --sizes 200,400" in markdown
+    growth_section = markdown.split("## Cost growth", 1)[1]
+    assert "![Cost per request or per row" in growth_section
+    assert "](bench-growth.svg)" in growth_section
+    assert "### CSV export (expected: linear)" in growth_section
+    assert "| figure | unit | 200 | 400 | cost × |" in growth_section
+    assert "| export view | rows/s |" in growth_section
+    # ... the chart next to it is an SVG with a line per workload
+    svg = ET.parse(tmp_path / "bench-growth.svg").getroot()
+    assert svg.tag == "{http://www.w3.org/2000/svg}svg"
+    assert len(svg.findall(".//{http://www.w3.org/2000/svg}polyline")) == len(growing)
+    # ... each size's own report was kept as it finished, and each database is gone
+    assert json.loads((tmp_path / "data" / "bench" / "sizes" / "200.json").read_text())
+    assert not _exists(f"{name}_200") and not _exists(f"{name}_400")
+
+
+def test_bench_sizes_and_baskets_are_one_or_the_other(tmp_path):
+    env = {**os.environ, "BASKETOPS_DATA_DIR": str(tmp_path)}
+
+    both = _bench("--sizes", "200,400", "--baskets", "200", env=env, timeout=60)
+    one = _bench("--sizes", "200", env=env, timeout=60)
+
+    assert both.returncode != 0 and "not both" in both.stderr
+    assert one.returncode != 0 and "at least two" in one.stderr
+
+
+def test_sizes_are_distinct_basket_counts_smallest_first():
+    assert bench._sizes("1000000,100000, 3000000,100000") == [100_000, 1_000_000, 3_000_000]
+    with pytest.raises(argparse.ArgumentTypeError):
+        bench._sizes("100k,1M")
+
+
+def test_the_docs_page_is_written_by_a_full_run_only(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    command = bench.Command()
+    latest = tmp_path / "bench" / "latest.md"
+
+    def page(main_size=None, baskets=None, only=None):
+        options = {"markdown": None, "only": only, "baskets": baskets}
+        return command._markdown_path(options, main_size=main_size)
+
+    assert page(baskets=1_000_000) == bench.DOCS_MARKDOWN
+    assert page(baskets=20_000) == latest
+    assert page(main_size=1_000_000) == bench.DOCS_MARKDOWN
+    assert page(main_size=3_000_000) == latest  # --sizes without 1,000,000
+    assert page(main_size=1_000_000, only=["export"]) == latest
+    assert bench.growth_chart_path(bench.DOCS_MARKDOWN).name == "benchmarks-growth.svg"
+    assert bench.growth_chart_path(latest) == tmp_path / "bench" / "latest-growth.svg"
 
 
 def test_bench_needs_a_database_url(tmp_path):
