@@ -154,8 +154,8 @@ def _change_link(changelist) -> Callable[[object], str]:
     return lambda row: f"{head}{_text(row.pk)}{tail}"
 
 
-def basket_rows(changelist) -> list[list[SafeString]]:
-    """Each result of the changelist as the cells Django's admin would render."""
+def basket_rows(changelist) -> list[SafeString]:
+    """Each result of the changelist as the table row Django's admin would render."""
     names = list(changelist.list_display)
     columns = [(name, *_formatter(changelist, name)) for name in names if name != "action_checkbox"]
     link_names = set(changelist.list_display_links or names[1:2])
@@ -180,21 +180,23 @@ def basket_rows(changelist) -> list[list[SafeString]]:
                 )
             else:
                 cells.append(f'<td class="field-{name}{css}">{value}</td>')
-        # Every piece above was escaped where it was made; one string per row keeps the
-        # results template from looping over cells.
-        rows.append([mark_safe("".join(cells))])  # noqa: S308
+        # Every piece above was escaped where it was made.
+        rows.append(mark_safe(f"<tr>{''.join(cells)}</tr>"))  # noqa: S308
     return rows
 
 
 def basket_result_list(changelist) -> dict:
-    """The context of ``admin/change_list_results.html`` for the grid."""
+    """The context of the grid's ``change_list_results.html``: Django's, with the table's
+    body as one string (the template does not loop over rows or cells)."""
     headers = list(result_headers(changelist))
+    rows = basket_rows(changelist)
     return {
         "cl": changelist,
         "result_hidden_fields": [],
         "result_headers": headers,
         "num_sorted_fields": sum(1 for h in headers if h["sortable"] and h["sorted"]),
-        "results": basket_rows(changelist),
+        "results": rows,
+        "results_html": mark_safe("\n".join(rows)),  # noqa: S308 - rows are escaped HTML
     }
 
 
