@@ -6,6 +6,7 @@ from django.db.models.constants import LOOKUP_SEP
 from django.http import QueryDict
 
 from ..filters import BASKET_FILTER_PARAMETERS, GRID_DEFAULT_SCOPE, BasketFilterSet, Scope
+from .fragments import filter_fields_html
 
 
 class BasketFilterSetFilter(admin.ListFilter):
@@ -62,6 +63,11 @@ class BasketFilterSetFilter(admin.ListFilter):
     @property
     def form(self):
         return self.filterset.form
+
+    @property
+    def fields_html(self):
+        """The form's fields for the sidebar, unchanged ones from the kept HTML."""
+        return filter_fields_html(self.filterset.form)
 
 
 def _distinct_only_across_relations(filterset) -> None:
