@@ -1,6 +1,7 @@
 """The baskets grid (CB-1, BM-3), staff actions; the basket page is ``detail.py`` (CB-2)."""
 
 import uuid
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.contrib import admin, messages
@@ -8,8 +9,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString, mark_safe
 
 from ..access import personal_data_visible
 from ..models import Basket, BasketEvent, CustomerAccount, ShopAccount, Status
@@ -141,18 +143,35 @@ class BasketAdmin(BasketDetailMixin, LockedCartAdminMixin, admin.ModelAdmin):
     @admin.display(description="manage booking")
     def manage_booking(self, basket: Basket):
         """CB-5: done, or the per-row action, greyed (disabled) where the basket refuses it."""
-        refusal = manage_booking_refusal(basket)
-        done = basket.manage_booking_completed_at is not None
-        return format_html(
-            '{}<button type="submit" class="manage-booking-step" name="{}" value="{}" '
-            'formaction="{}" title="{}"{}>Complete manage step</button>',
-            format_html('<span class="manage-booking-done">{}</span> ', "Done") if done else "",
+        return self.prepare_manage_booking()(basket)
+
+    def prepare_manage_booking(self) -> Callable[[Basket], SafeString]:
+        """The manage booking cell for a whole grid page: its URL reversed once, not per row
+        (``baskets.admin.rows`` calls this once per page)."""
+        opening = format_html(
+            '<button type="submit" class="manage-booking-step" name="{}" value="',
             MANAGE_BOOKING_PARAMETER,
-            basket.pk,
-            reverse("admin:baskets_basket_manage_booking"),
-            refusal or "Complete the manage booking step and move on to Payment",
-            " disabled" if refusal else "",
         )
+        formaction = escape(reverse("admin:baskets_basket_manage_booking"))
+        done = format_html('<span class="manage-booking-done">{}</span> ', "Done")
+        offered = escape("Complete the manage booking step and move on to Payment")
+
+        # A handful of distinct refusals on a page: each escaped once.
+        titles = {"": offered}
+
+        def cell(basket: Basket) -> SafeString:
+            refusal = manage_booking_refusal(basket)
+            title = titles.get(refusal)
+            if title is None:
+                title = titles[refusal] = escape(refusal)
+            # Every part above is escaped; the primary key is an integer.
+            return mark_safe(  # noqa: S308
+                f"{done if basket.manage_booking_completed_at is not None else ''}"
+                f'{opening}{basket.pk:d}" formaction="{formaction}" '
+                f'title="{title}"{" disabled" if refusal else ""}>Complete manage step</button>'
+            )
+
+        return cell
 
     def get_search_results(self, request, queryset, search_term):
         """Exact, indexed matches only: a GUID, an e-mail, or an ERP account ID."""

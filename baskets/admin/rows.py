@@ -4,6 +4,11 @@ Django's ``items_for_result`` looks every cell up anew (field lookup, display fu
 a template-rendered checkbox widget per row) and is most of a large list page's time;
 the rows here are the same markup (classes, link, checkbox the admin's JavaScript uses)
 built with one prepared formatter per column.
+
+Everything that is the same for every row is worked out once per page: which function
+shows a column, the time zone, the number format, the change link with the grid's
+filters. A ModelAdmin column may offer ``prepare_<column>()``, a function from a row to
+the cell's HTML made once per page (e.g. with its URLs reversed once).
 """
 
 import datetime
@@ -17,8 +22,10 @@ from django.contrib.admin.utils import lookup_field
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import numberformat, timezone
+from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 # Compact and sortable by eye, in the installation's time zone.
 MOMENT_FORMAT = "%Y-%m-%d %H:%M"
@@ -41,14 +48,7 @@ def _formatter(changelist, name: str) -> tuple[Callable[[object], str], str]:
     try:
         field = changelist.model._meta.get_field(name)
     except FieldDoesNotExist:
-        # A ModelAdmin method or property: Django's own lookup, called once per cell.
-        def method(row):
-            _field, _attr, value = lookup_field(name, row, model_admin)
-            if isinstance(value, SafeString):
-                return value
-            return _text(value) if value not in (None, "") else empty
-
-        return method, ""
+        return _display_formatter(model_admin, name, empty), ""
     attname = field.attname
     if isinstance(field, models.UUIDField):
         # Short enough to keep status and stage on screen at 1440 px; the full GUID is on
@@ -80,23 +80,35 @@ def _formatter(changelist, name: str) -> tuple[Callable[[object], str], str]:
 
         return choice, ""
     if isinstance(field, models.DateTimeField | models.DateField):
+        # ``timezone.localtime`` looks the zone up again for every value.
+        zone = timezone.get_current_timezone()
 
         def moment(row):
             value = getattr(row, attname)
             if value is None:
                 return empty
             if isinstance(value, datetime.datetime):
-                return timezone.localtime(value).strftime(MOMENT_FORMAT)
+                if timezone.is_naive(value):
+                    raise ValueError("localtime() cannot be applied to a naive datetime")
+                return value.astimezone(zone).strftime(MOMENT_FORMAT)
             return value.isoformat()
 
         return moment, " nowrap"
     if isinstance(field, models.DecimalField):
+        # ``formats.number_format`` with the separators looked up once, not per value.
+        language = get_language()
+        separator = get_format("DECIMAL_SEPARATOR", language, use_l10n=True)
+        grouping = get_format("NUMBER_GROUPING", language, use_l10n=True)
+        thousands = get_format("THOUSAND_SEPARATOR", language, use_l10n=True)
+        places = field.decimal_places
 
         def number(row):
             value = getattr(row, attname)
             if value is None:
                 return empty
-            return formats.number_format(Decimal(value), field.decimal_places)
+            return numberformat.format(
+                Decimal(value), separator, places, grouping, thousands, use_l10n=True
+            )
 
         return number, ""
 
@@ -107,50 +119,84 @@ def _formatter(changelist, name: str) -> tuple[Callable[[object], str], str]:
     return plain, ""
 
 
-def basket_rows(changelist) -> list[list[SafeString]]:
-    """Each result of the changelist as the cells Django's admin would render."""
+def _display_formatter(model_admin, name: str, empty: str) -> Callable[[object], str]:
+    """A column that is no model field: a ModelAdmin method, else the row's attribute."""
+
+    def shown(value) -> str:
+        if isinstance(value, SafeString):
+            return value
+        return _text(value) if value not in (None, "") else empty
+
+    prepare = getattr(model_admin, f"prepare_{name}", None)
+    if prepare is not None:
+        return prepare()
+    if hasattr(model_admin, name) and name != "__str__":
+        # Looked up once for the page; Django's ``lookup_field`` does it for every cell.
+        display = getattr(model_admin, name)
+        return lambda row: shown(display(row))
+
+    def method(row):
+        _field, _attr, value = lookup_field(name, row, model_admin)
+        return shown(value)
+
+    return method
+
+
+def _change_link(changelist) -> Callable[[object], str]:
+    """The escaped link to a row's page, the grid's filters kept (the same for every row
+    but the primary key, so ``add_preserved_filters`` runs once per page)."""
+    opts = changelist.opts
+    probe = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[0])
+    prefix, suffix = probe.rsplit("/0/", 1)
+    preserved = {"preserved_filters": changelist.preserved_filters, "opts": opts}
+    url = add_preserved_filters(preserved, f"{prefix}/0/{suffix}")
+    head, tail = _text(url[: len(prefix) + 1]), _text(url[len(prefix) + 2 :])
+    return lambda row: f"{head}{_text(row.pk)}{tail}"
+
+
+def basket_rows(changelist) -> list[SafeString]:
+    """Each result of the changelist as the table row Django's admin would render."""
     names = list(changelist.list_display)
     columns = [(name, *_formatter(changelist, name)) for name in names if name != "action_checkbox"]
     link_names = set(changelist.list_display_links or names[1:2])
-    change_url = reverse(
-        f"admin:{changelist.opts.app_label}_{changelist.opts.model_name}_change", args=[0]
-    )
-    prefix, suffix = change_url.rsplit("/0/", 1)
-    preserved = {"preserved_filters": changelist.preserved_filters, "opts": changelist.opts}
+    checkbox = "action_checkbox" in names
+    link = _change_link(changelist)
     rows = []
     for row in changelist.result_list:
+        text = _text(row)
         cells = []
-        if "action_checkbox" in names:
+        if checkbox:
             cells.append(
                 '<td class="action-checkbox"><input type="checkbox" name="_selected_action" '
                 f'value="{row.pk}" class="action-select" aria-label="Select this object for '
-                f'an action - {_text(row)}"></td>'
+                f'an action - {text}"></td>'
             )
         for name, render, css in columns:
             value = render(row)
             if name in link_names:
-                url = _text(add_preserved_filters(preserved, f"{prefix}/{row.pk}/{suffix}"))
-                copy = COPY_BUTTON.format(text=_text(row)) if name == "guid" else ""
+                copy = COPY_BUTTON.format(text=text) if name == "guid" else ""
                 cells.append(
-                    f'<th class="field-{name}{css}"><a href="{url}">{value}</a>{copy}</th>'
+                    f'<th class="field-{name}{css}"><a href="{link(row)}">{value}</a>{copy}</th>'
                 )
             else:
                 cells.append(f'<td class="field-{name}{css}">{value}</td>')
-        # Every piece above was escaped where it was made; one string per row keeps the
-        # results template from looping over cells.
-        rows.append([mark_safe("".join(cells))])  # noqa: S308
+        # Every piece above was escaped where it was made.
+        rows.append(mark_safe(f"<tr>{''.join(cells)}</tr>"))  # noqa: S308
     return rows
 
 
 def basket_result_list(changelist) -> dict:
-    """The context of ``admin/change_list_results.html`` for the grid."""
+    """The context of the grid's ``change_list_results.html``: Django's, with the table's
+    body as one string (the template does not loop over rows or cells)."""
     headers = list(result_headers(changelist))
+    rows = basket_rows(changelist)
     return {
         "cl": changelist,
         "result_hidden_fields": [],
         "result_headers": headers,
         "num_sorted_fields": sum(1 for h in headers if h["sortable"] and h["sorted"]),
-        "results": basket_rows(changelist),
+        "results": rows,
+        "results_html": mark_safe("\n".join(rows)),  # noqa: S308 - rows are escaped HTML
     }
 
 
