@@ -1,8 +1,6 @@
 """The grid's sidebar form: the shared ``BasketFilterSet`` as one admin list filter (BM-3)."""
 
 from django.contrib import admin, messages
-from django.core.exceptions import FieldDoesNotExist
-from django.db.models.constants import LOOKUP_SEP
 from django.http import QueryDict
 
 from ..filters import BASKET_FILTER_PARAMETERS, GRID_DEFAULT_SCOPE, BasketFilterSet, Scope
@@ -26,7 +24,6 @@ class BasketFilterSetFilter(admin.ListFilter):
                 value = params.pop(name)
                 self.values.setlist(name, value if isinstance(value, list) else [value])
         self.filterset = BasketFilterSet(data=self.values, request=request)
-        _distinct_only_across_relations(self.filterset)
 
     def has_output(self) -> bool:
         return True
@@ -69,18 +66,3 @@ class BasketFilterSetFilter(admin.ListFilter):
         """The form's fields for the sidebar, unchanged ones from the kept HTML."""
         return filter_fields_html(self.filterset.form)
 
-
-def _distinct_only_across_relations(filterset) -> None:
-    """No DISTINCT for a several-values filter on one of the basket's own columns (status,
-    stage): it can never repeat a row, and DISTINCT makes PostgreSQL sort every matching
-    basket, joins and all, before the page's LIMIT instead of reading the first hundred in
-    index order. Filters across a to-many relation keep it."""
-    for filter_ in filterset.filters.values():
-        if not filter_.distinct or LOOKUP_SEP in filter_.field_name:
-            continue
-        try:
-            field = filterset._meta.model._meta.get_field(filter_.field_name)
-        except FieldDoesNotExist:
-            continue
-        if not (field.many_to_many or field.one_to_many):
-            filter_.distinct = False
