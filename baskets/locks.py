@@ -89,5 +89,5 @@ def baskets_lock_with_lines(
     lines are locked, not loaded."""
     ids = ids_array(basket_ids)
     with connection.cursor() as cursor:
-        cursor.execute(BATCH_LOCK_SQL.format(columns=columns), {"ids": ids})
+        cursor.execute(BATCH_LOCK_SQL.replace("{columns}", columns), {"ids": ids})
         return cursor.fetchall()

@@ -122,7 +122,8 @@ def outbox_completed_sql(completed: str, *, at: datetime) -> tuple[str, dict[str
     }
 
 
-# order.created for every order of the given baskets, set-based (the completion batch).
+# order.created for every order of the given baskets, set-based, on its own (the Completed
+# transition of a batch records its own with COMPLETED_SQL).
 ORDERS_CREATED_SQL = """
 INSERT INTO baskets_outboxevent (event_type, basket_id, basket_guid, payload, created_at)
 SELECT %(event_type)s, basket.id, basket.guid,

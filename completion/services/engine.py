@@ -164,6 +164,9 @@ def _baskets_complete(basket_ids: list[int], worker: str) -> tuple[list[int], di
         },
         changes=orders_sql.BOOKING_CHANGES,
     )
+    if len(completed) != len(ready):
+        # Cannot happen under the locks; if it did, no order may outlive its basket's status.
+        raise CompletionError("A locked basket changed status during its completion.")
     if settings.COMPLETION_HOOKS:
         # Last, so a hook sees the basket as it commits (Completed, its booking ID set).
         _run_hooks(list(Order.objects.filter(pk__in=order_ids).order_by("pk")))
