@@ -5,8 +5,24 @@ Every helper evaluates at once inside the caller's transaction.
 
 from collections.abc import Iterable
 
+from django.db import connection
+
 from .exceptions import BasketNotFound
 from .models import Basket, Line
+
+
+def ids_array(ids: Iterable[int]) -> str:
+    """A PostgreSQL array literal of ids, to bind as ``%(ids)s::bigint[]``.
+
+    One string quotes much faster than a list adapted element by element, which counts for
+    batches of hundreds of ids."""
+    return "{" + ",".join(str(int(pk)) for pk in ids) + "}"
+
+
+def text_array(values: Iterable[str]) -> str:
+    """A PostgreSQL array literal of strings, to bind as ``%(name)s::text[]``."""
+    quoted = ('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values)
+    return "{" + ",".join(quoted) + "}"
 
 
 def basket_lock_row(basket_id: int) -> Basket:
@@ -45,3 +61,33 @@ def basket_lock_with_lines(basket_id: int) -> tuple[Basket, list[Line]]:
         Line.objects.select_for_update(of=("self",)).filter(basket_id=basket_id).order_by("pk")
     )
     return basket_lock_row(basket_id), lines
+
+
+# Lines, then baskets, each in primary-key order, in one statement. The lines' CTE is
+# materialised and read by a one-time filter of the baskets' scan, so every line is locked
+# before the first basket is; the baskets are then locked in the order of their sort.
+BATCH_LOCK_SQL = """
+WITH locked_lines AS MATERIALIZED (
+    SELECT line.id FROM baskets_line AS line
+    WHERE line.basket_id = ANY(%(ids)s::bigint[])
+    ORDER BY line.id
+    FOR UPDATE OF line
+)
+SELECT {columns}
+FROM baskets_basket AS basket
+WHERE basket.id = ANY(%(ids)s::bigint[]) AND (SELECT count(*) FROM locked_lines) >= 0
+ORDER BY basket.id
+FOR UPDATE OF basket
+"""
+
+
+def baskets_lock_with_lines(
+    basket_ids: Iterable[int], *, columns: str = "basket.id, basket.status"
+) -> list[tuple]:
+    """Lock the lines of several baskets, then the baskets, in one round trip (the fixed order
+    used everywhere). Returns ``columns``, SQL over ``basket``, of each basket, by id; the
+    lines are locked, not loaded."""
+    ids = ids_array(basket_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(BATCH_LOCK_SQL.replace("{columns}", columns), {"ids": ids})
+        return cursor.fetchall()

@@ -6,6 +6,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from basketops.business import business_setting
+from baskets.locks import ids_array
 from baskets.models import EventType, Status
 from completion.models import UpsellOffer
 
@@ -142,10 +143,24 @@ def abandonment_purge(
     return len(ids), len(ids) == batch_size
 
 
+def abandonments_recovered_sql(baskets: str) -> str:
+    """AB-6 as one UPDATE for a statement that makes orders: the open abandonments of the
+    baskets that the query ``baskets`` returns count as recovered at ``%(now)s``."""
+    return f"""
+UPDATE {Abandonment._meta.db_table} AS abandonment SET recovered_at = %(now)s
+WHERE abandonment.basket_id IN ({baskets}) AND abandonment.recovered_at IS NULL
+"""  # noqa: S608 - table name from model metadata, the query from the caller's code, values bound
+
+
 def abandonments_mark_recovered(*, basket_ids: list[int], now: datetime) -> int:
     """AB-6: the baskets became orders, so their open abandonments count as recovered.
 
-    Called inside the caller's transaction (order creation), so both commit together."""
-    return Abandonment.objects.filter(
-        basket_id__in=basket_ids, recovered_at__isnull=True
-    ).update(recovered_at=now)
+    Called inside the caller's transaction (order creation), so both commit together. The
+    completion batch does the same inside its orders statement (``abandonments_recovered_sql``).
+    """
+    if not basket_ids:
+        return 0
+    sql = abandonments_recovered_sql("SELECT unnest(%(ids)s::bigint[])")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"ids": ids_array(basket_ids), "now": now})
+        return cursor.rowcount

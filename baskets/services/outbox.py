@@ -83,7 +83,47 @@ def outbox_record_transitions(
     OutboxEvent.objects.bulk_create(events)
 
 
-# order.created for every order of the given baskets, set-based (the completion batch).
+# basket.status_changed for each completed basket, then order.created for its order, in one
+# INSERT ... SELECT for a statement whose CTE ``{completed}`` returns the baskets the
+# transition completed (id, guid, from_status, to_status). The payloads are the ones
+# ``_status_events`` and ORDERS_CREATED_SQL write; rows go in basket by basket, so each
+# basket's events keep their order.
+COMPLETED_SQL = """
+INSERT INTO baskets_outboxevent (event_type, basket_id, basket_guid, payload, created_at)
+SELECT event.event_type, event.basket_id, event.basket_guid, event.payload, %(now)s
+FROM (
+    SELECT 1 AS seq, %(outbox_status_changed)s AS event_type, completed.id AS basket_id,
+           completed.guid AS basket_guid,
+           jsonb_build_object(
+               'basket_guid', completed.guid::text, 'from_status', completed.from_status,
+               'to_status', completed.to_status, 'action', %(action)s,
+               'changed_at', %(outbox_changed_at)s) AS payload
+    FROM {completed} AS completed
+    UNION ALL
+    SELECT 2, %(outbox_order_created)s, completed.id, completed.guid,
+           jsonb_build_object(
+               'basket_guid', completed.guid::text, 'order_number', orders.number,
+               'total', orders.total::text, 'currency', orders.currency,
+               'created_at', orders.created_at)
+    FROM {completed} AS completed
+    JOIN baskets_order AS orders ON orders.basket_id = completed.id
+) AS event
+ORDER BY event.basket_id, event.seq
+"""
+
+
+def outbox_completed_sql(completed: str, *, at: datetime) -> tuple[str, dict[str, Any]]:
+    """The outbox INSERT of the Completed transition for the CTE named ``completed``, and its
+    parameters (with ``%(now)s`` and ``%(action)s`` from the statement it goes in)."""
+    return COMPLETED_SQL.replace("{completed}", completed), {
+        "outbox_status_changed": EventType.BASKET_STATUS_CHANGED.value,
+        "outbox_order_created": EventType.ORDER_CREATED.value,
+        "outbox_changed_at": at.isoformat(),
+    }
+
+
+# order.created for every order of the given baskets, set-based, on its own (the Completed
+# transition of a batch records its own with COMPLETED_SQL).
 ORDERS_CREATED_SQL = """
 INSERT INTO baskets_outboxevent (event_type, basket_id, basket_guid, payload, created_at)
 SELECT %(event_type)s, basket.id, basket.guid,

@@ -6,17 +6,18 @@ other source status with ``TransitionNotAllowed``, and writes the status togethe
 one ``BasketEvent`` in the same transaction.
 """
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ..exceptions import TransitionNotAllowed
-from ..locks import basket_lock_row, basket_lock_rows
+from ..locks import basket_lock_row, ids_array, text_array
 from ..models import Basket, BasketEvent, EventAction, Status
 from .actors import Actor
-from .outbox import outbox_record_transitions
+from .outbox import outbox_completed_sql, outbox_record_transitions
 
 # The status graph. Completed is final.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
@@ -200,49 +201,77 @@ def basket_complete(
     )
 
 
-def baskets_complete_many(
-    *, basket_ids: list[int], actor: Actor, payloads: dict[int, dict[str, Any]]
-) -> list[int]:
-    """Awaiting Completion -> Completed for a batch, in the caller's transaction.
+# The Completed transition for a batch, in one statement: lock the rows in id order, complete
+# those still awaiting (with the caller's ``{changes}``), one event each, and their outbox
+# rows (``{outbox}``: basket.status_changed, then order.created).
+COMPLETE_MANY_SQL = """
+WITH locked AS MATERIALIZED (
+    SELECT basket.id, basket.status FROM baskets_basket AS basket
+    WHERE basket.id = ANY(%(ids)s::bigint[])
+    ORDER BY basket.id
+    FOR UPDATE OF basket
+), completed AS (
+    UPDATE baskets_basket AS basket
+    SET status = %(target)s, modified_at = %(now)s, completed_at = %(now)s,
+        completion_lease_until = NULL, last_error = ''{changes}
+    FROM locked
+    WHERE basket.id = locked.id AND locked.status = ANY(%(sources)s::text[])
+    RETURNING basket.id, basket.guid, locked.status AS from_status, basket.status AS to_status
+), events AS (
+    INSERT INTO baskets_basketevent
+        (basket_id, basket_guid, action, from_status, to_status, actor_id, actor_label, reason,
+         payload, created_at)
+    SELECT completed.id, completed.guid, %(action)s, completed.from_status,
+           completed.to_status, %(actor_id)s, %(actor_label)s, '',
+           COALESCE(%(payloads)s::jsonb -> completed.id::text, '{}'::jsonb), %(now)s
+    FROM completed
+    ORDER BY completed.id
+), outbox AS (
+    {outbox}
+)
+SELECT completed.id FROM completed ORDER BY completed.id
+"""
 
-    The set-based form of ``basket_complete`` for the completion engine: locks the rows in
-    id order, completes only those still awaiting, one event each; returns their ids.
+
+def baskets_complete_many(
+    *,
+    basket_ids: list[int],
+    actor: Actor,
+    payloads: dict[int, dict[str, Any]],
+    changes: dict[str, str] | None = None,
+) -> list[int]:
+    """Awaiting Completion -> Completed for a batch, in the transaction that made the orders.
+
+    The set-based form of ``basket_complete`` for the completion engine, one statement:
+    locks the rows in id order, completes only those still awaiting, one event each
+    (``payloads`` by basket id), basket.status_changed and order.created in the outbox;
+    returns their ids. ``changes`` are more columns to write with the status, as SQL over
+    the row before the change (``basket``), so the row is written once.
     """
-    rule = RULES["complete"]
-    with transaction.atomic():
-        locked = basket_lock_rows(basket_ids, fields=("id", "guid", "status"))
-        rows = [basket for basket in locked if basket.status in rule.sources]
-        ids = [basket.pk for basket in rows]
-        now = timezone.now()
-        Basket.objects.filter(pk__in=ids).update(
-            status=rule.target,
-            modified_at=now,
-            completed_at=now,
-            completion_lease_until=None,
-            last_error="",
+    if not basket_ids:
+        return []
+    rule = RULES[EventAction.COMPLETE]
+    now = timezone.now()
+    outbox_sql, outbox_params = outbox_completed_sql("completed", at=now)
+    sets = "".join(f",\n        {column} = {sql}" for column, sql in (changes or {}).items())
+    sql = COMPLETE_MANY_SQL.replace("{changes}", sets).replace("{outbox}", outbox_sql)
+    # One statement: atomic by itself, in the caller's transaction.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                "ids": ids_array(basket_ids),
+                "sources": text_array(status.value for status in rule.sources),
+                "target": rule.target.value,
+                "action": EventAction.COMPLETE.value,
+                "actor_id": actor.user.pk if actor.user is not None else None,
+                "actor_label": actor.label[:150],
+                "payloads": json.dumps({str(pk): payload for pk, payload in payloads.items()}),
+                "now": now,
+                **outbox_params,
+            },
         )
-        BasketEvent.objects.bulk_create(
-            BasketEvent(
-                basket_id=basket.pk,
-                basket_guid=basket.guid,
-                action=EventAction.COMPLETE,
-                from_status=basket.status,
-                to_status=rule.target,
-                actor=actor.user,
-                actor_label=actor.label[:150],
-                payload=payloads.get(basket.pk, {}),
-                created_at=now,
-            )
-            for basket in rows
-        )
-        outbox_record_transitions(
-            baskets=rows,
-            from_statuses={basket.pk: basket.status for basket in rows},
-            to_status=rule.target,
-            action=EventAction.COMPLETE,
-            at=now,
-        )
-    return ids
+        return [row[0] for row in cursor.fetchall()]
 
 
 def basket_fail_completion(*, basket_id: int, actor: Actor, error: str) -> Basket:

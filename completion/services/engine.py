@@ -3,10 +3,14 @@
 A run claims waiting baskets in batches with ``SELECT ... FOR UPDATE SKIP LOCKED``. The
 claim counts the attempt and takes a lease in its own short transaction, before any work,
 so a basket that kills its worker has still used an attempt and is free again when the
-lease ends. Each basket is then completed in its own transaction under its row lock:
-order, lines, invoice, enrolments, hooks and the Completed status commit together or not
-at all. A failure rolls that basket back, keeps the error and leaves it for the next run;
-the attempt that uses up ``COMPLETION_MAX_ATTEMPTS`` moves it to Completion Failed.
+lease ends. A claimed batch is then completed in one transaction of three statements: lock
+(lines, then baskets) with the check of what stops a basket, the orders with everything
+they need, the Completed transition with its events and outbox rows; hooks run last. If
+anything goes wrong the batch rolls back and each basket is completed in its own
+transaction the same way: order, lines, invoice, enrolments, hooks and the Completed
+status commit together or not at all. A failure rolls that basket back, keeps the error
+and leaves it for the next run; the attempt that uses up ``COMPLETION_MAX_ATTEMPTS`` moves
+it to Completion Failed.
 """
 
 import logging
@@ -15,30 +19,16 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
-from django.db.models import F, Q
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from abandonment.services.capture import abandonments_mark_recovered
 from basketops.business import business_setting
-from baskets.locks import (
-    basket_lock_row,
-    basket_lock_rows,
-    basket_lock_with_lines,
-    lines_lock_for_baskets,
-)
-from baskets.models import (
-    Basket,
-    EventAction,
-    Order,
-    Status,
-)
+from baskets.locks import basket_lock_row, baskets_lock_with_lines
+from baskets.models import EventAction, Order, Status
 from baskets.models.orders import order_number
 from baskets.services.actors import Actor
-from baskets.services.outbox import outbox_record_orders_created
 from baskets.services.transitions import (
-    basket_complete,
     basket_fail_completion,
     baskets_complete_many,
     event_record,
@@ -63,7 +53,37 @@ class RunSummary:
         return asdict(self)
 
 
-def completion_claim(*, run_started_at, batch_size: int) -> tuple[list[int], int]:
+# One statement: pick the batch (oldest attempt first, rows another worker holds skipped),
+# count an attempt and take a lease on those with attempts left, and return the others too.
+CLAIM_SQL = """
+WITH batch AS MATERIALIZED (
+    SELECT basket.id, basket.completion_attempts, basket.last_error
+    FROM baskets_basket AS basket
+    WHERE basket.status = %(awaiting)s
+      AND (basket.completion_lease_until IS NULL OR basket.completion_lease_until <= %(now)s)
+      AND (basket.last_attempt_at IS NULL OR basket.last_attempt_at < %(run_started_at)s)
+    ORDER BY basket.last_attempt_at, basket.id
+    LIMIT %(limit)s
+    FOR UPDATE OF basket SKIP LOCKED
+), claimed AS (
+    UPDATE baskets_basket AS basket
+    SET completion_attempts = basket.completion_attempts + 1,
+        last_attempt_at = %(now)s,
+        completion_lease_until = %(lease_until)s
+    FROM batch
+    WHERE basket.id = batch.id AND batch.completion_attempts < %(max_attempts)s
+    RETURNING basket.id
+)
+SELECT claimed.id, true, '' FROM claimed
+UNION ALL
+SELECT batch.id, false, batch.last_error
+FROM batch WHERE batch.completion_attempts >= %(max_attempts)s
+"""
+
+
+def completion_claim(
+    *, run_started_at, batch_size: int, max_attempts: int | None = None
+) -> tuple[list[int], int]:
     """Claim up to ``batch_size`` waiting baskets: one more attempt each and a lease.
 
     Only baskets not attempted since this run started and not leased by another worker
@@ -72,24 +92,24 @@ def completion_claim(*, run_started_at, batch_size: int) -> tuple[list[int], int
     Completion Failed here instead of being tried again. Returns (claimed ids, given up).
     """
     now = timezone.now()
-    max_attempts = business_setting("COMPLETION_MAX_ATTEMPTS")
+    if max_attempts is None:
+        max_attempts = business_setting("COMPLETION_MAX_ATTEMPTS")
     with transaction.atomic():
-        rows = list(
-            Basket.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(status=Status.AWAITING_COMPLETION)
-            .filter(Q(completion_lease_until__isnull=True) | Q(completion_lease_until__lte=now))
-            .filter(Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lt=run_started_at))
-            .order_by("last_attempt_at", "id")
-            .values_list("id", "completion_attempts", "last_error")[:batch_size]
-        )
-        claimed = [pk for pk, attempts, _error in rows if attempts < max_attempts]
-        if claimed:
-            Basket.objects.filter(pk__in=claimed).update(
-                completion_attempts=F("completion_attempts") + 1,
-                last_attempt_at=now,
-                completion_lease_until=now + settings.COMPLETION_LEASE,
+        with connection.cursor() as cursor:
+            cursor.execute(
+                CLAIM_SQL,
+                {
+                    "awaiting": Status.AWAITING_COMPLETION.value,
+                    "now": now,
+                    "run_started_at": run_started_at,
+                    "limit": batch_size,
+                    "lease_until": now + settings.COMPLETION_LEASE,
+                    "max_attempts": max_attempts,
+                },
             )
-        exhausted = [(pk, error) for pk, attempts, error in rows if attempts >= max_attempts]
+            rows = cursor.fetchall()
+        claimed = sorted(pk for pk, was_claimed, _error in rows if was_claimed)
+        exhausted = sorted((pk, error) for pk, was_claimed, error in rows if not was_claimed)
         for pk, error in exhausted:
             note = "The worker was lost during the last attempt."
             basket_fail_completion(basket_id=pk, actor=COMPLETION, error=f"{note} {error}".strip())
@@ -100,34 +120,57 @@ def _hooks() -> list[Callable[[Order], None]]:
     return [import_string(path) for path in settings.COMPLETION_HOOKS]
 
 
-def _run_hooks(order: Order) -> None:
-    for hook in _hooks():
-        try:
-            hook(order)
-        except CompletionError:
-            raise
-        except Exception as error:  # noqa: BLE001
-            # A downstream hook is foreign code: whatever it raises is this basket's failed
-            # attempt, rolled back with the order, never the end of the whole run.
-            raise CompletionError(
-                f"Downstream hook {hook.__qualname__} raised: {error!r}"
-            ) from error
+def _run_hooks(orders: list[Order]) -> None:
+    hooks = _hooks()
+    for order in orders:
+        for hook in hooks:
+            try:
+                hook(order)
+            except CompletionError:
+                raise
+            except Exception as error:  # noqa: BLE001
+                # A downstream hook is foreign code: whatever it raises is this basket's
+                # failed attempt, rolled back with the order, never the end of the whole run.
+                raise CompletionError(
+                    f"Downstream hook {hook.__qualname__} raised: {error!r}"
+                ) from error
 
 
-# What the batch needs of each basket; the rest of the row stays in the database.
-BATCH_FIELDS = ("id", "guid", "status", "completion_attempts", "total", "currency")
+# What the work needs of each locked basket: its status, its attempts (for the timeline)
+# and why it cannot complete now, if it cannot.
+LOCKED_COLUMNS = f"basket.id, basket.status, basket.completion_attempts, {orders_sql.PROBLEM_SQL}"
 
 
-def _orders_make(basket_ids: list[int], now) -> tuple[list[Order], dict[int, str]]:
-    """Make the orders of the locked baskets that can complete; returns (orders, problems).
+def _baskets_complete(basket_ids: list[int], worker: str) -> tuple[list[int], dict[int, str]]:
+    """Complete the claimed baskets that can, in the caller's transaction, in three
+    statements: lock them with their lines (and find what stops any of them), make their
+    orders, make them Completed (events, outbox); then run the hooks on the orders.
 
-    Orders are loaded back only when hooks need them."""
-    problems = orders_sql.completion_problems(basket_ids)
-    order_ids = orders_sql.orders_create(
-        [basket_id for basket_id in basket_ids if basket_id not in problems], now
+    Baskets no longer awaiting are left alone; returns (completed ids, problems by id).
+    """
+    rows = baskets_lock_with_lines(basket_ids, columns=LOCKED_COLUMNS)
+    waiting = [row for row in rows if row[1] == Status.AWAITING_COMPLETION]
+    problems = {pk: problem for pk, _status, _attempts, problem in waiting if problem}
+    ready = [(pk, attempts) for pk, _status, attempts, problem in waiting if not problem]
+    if not ready:
+        return [], problems
+    order_ids = orders_sql.orders_create([pk for pk, _attempts in ready], timezone.now())
+    completed = baskets_complete_many(
+        basket_ids=[pk for pk, _attempts in ready],
+        actor=COMPLETION,
+        payloads={
+            pk: {"order": order_number(pk), "attempt": attempts, "worker": worker}
+            for pk, attempts in ready
+        },
+        changes=orders_sql.BOOKING_CHANGES,
     )
-    orders = list(Order.objects.filter(pk__in=order_ids)) if settings.COMPLETION_HOOKS else []
-    return orders, problems
+    if len(completed) != len(ready):
+        # Cannot happen under the locks; if it did, no order may outlive its basket's status.
+        raise CompletionError("A locked basket changed status during its completion.")
+    if settings.COMPLETION_HOOKS:
+        # Last, so a hook sees the basket as it commits (Completed, its booking ID set).
+        _run_hooks(list(Order.objects.filter(pk__in=order_ids).order_by("pk")))
+    return completed, problems
 
 
 def baskets_completion_batch(*, basket_ids: list[int], worker: str) -> tuple[list[int], list[int]]:
@@ -141,30 +184,7 @@ def baskets_completion_batch(*, basket_ids: list[int], worker: str) -> tuple[lis
     """
     try:
         with transaction.atomic():
-            lines_lock_for_baskets(basket_ids)
-            baskets = [
-                basket
-                for basket in basket_lock_rows(basket_ids, fields=BATCH_FIELDS)
-                if basket.status == Status.AWAITING_COMPLETION
-            ]
-            now = timezone.now()
-            orders, problems = _orders_make([basket.pk for basket in baskets], now)
-            for order in orders:
-                _run_hooks(order)
-            completed = baskets_complete_many(
-                basket_ids=[basket.pk for basket in baskets if basket.pk not in problems],
-                actor=COMPLETION,
-                payloads={
-                    basket.pk: {
-                        "order": order_number(basket.pk),
-                        "attempt": basket.completion_attempts,
-                        "worker": worker,
-                    }
-                    for basket in baskets
-                },
-            )
-            outbox_record_orders_created(basket_ids=completed, at=now)
-            abandonments_mark_recovered(basket_ids=completed, now=now)
+            completed, problems = _baskets_complete(basket_ids, worker)
         return completed, sorted(problems)
     except (CompletionError, DatabaseError) as error:
         logger.info("batch of %s baskets falls back to one at a time: %s", len(basket_ids), error)
@@ -174,31 +194,16 @@ def baskets_completion_batch(*, basket_ids: list[int], worker: str) -> tuple[lis
 def basket_completion_attempt(*, basket_id: int, worker: str) -> str:
     """Complete one claimed basket in one transaction; returns the outcome's name.
 
-    Locks the basket's lines, then the basket. Completed or skipped: nothing else to do;
-    a CompletionError or database error: the work is rolled back and the attempt recorded.
+    The batch's statements for one basket. Completed or skipped: nothing else to do; a
+    CompletionError or database error: the work is rolled back and the attempt recorded.
     """
     try:
         with transaction.atomic():
-            basket, _lines = basket_lock_with_lines(basket_id)
-            if basket.status != Status.AWAITING_COMPLETION:
-                return "skipped"
-            now = timezone.now()
-            orders, problems = _orders_make([basket_id], now)
+            completed, problems = _baskets_complete([basket_id], worker)
             if problems:
                 raise CompletionError(problems[basket_id])
-            for order in orders:
-                _run_hooks(order)
-            basket_complete(
-                basket_id=basket_id,
-                actor=COMPLETION,
-                payload={
-                    "order": order_number(basket_id),
-                    "attempt": basket.completion_attempts,
-                    "worker": worker,
-                },
-            )
-            outbox_record_orders_created(basket_ids=[basket_id], at=now)
-            abandonments_mark_recovered(basket_ids=[basket_id], now=now)
+            if not completed:
+                return "skipped"
         return "completed"
     except (CompletionError, DatabaseError) as error:
         logger.warning("completion of basket %s failed: %s", basket_id, error)
@@ -242,12 +247,15 @@ def completion_run(
     """
     batch_size = batch_size or settings.COMPLETION_BATCH_SIZE
     run_started_at = timezone.now()
+    max_attempts = business_setting("COMPLETION_MAX_ATTEMPTS")
     deadline = time.monotonic() + time_budget if time_budget else None
     summary = RunSummary()
     handled = 0
     while max_baskets is None or handled < max_baskets:
         size = batch_size if max_baskets is None else min(batch_size, max_baskets - handled)
-        claimed, gave_up = completion_claim(run_started_at=run_started_at, batch_size=size)
+        claimed, gave_up = completion_claim(
+            run_started_at=run_started_at, batch_size=size, max_attempts=max_attempts
+        )
         summary.gave_up += gave_up
         if not claimed:
             if gave_up:

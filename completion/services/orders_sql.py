@@ -1,5 +1,5 @@
-"""What completion writes, in set-based SQL: one statement per table for a whole batch
-(and the basket's booking columns, CB-1).
+"""What completion writes, in set-based SQL: one statement for a whole batch's orders (and
+the basket's booking columns, CB-1, written with its status).
 
 The batch path and the one-basket path both come here, so an order, its lines, its invoice
 and its enrolments are made one way only. Order and invoice numbers are the ones
@@ -9,6 +9,8 @@ and its enrolments are made one way only. Order and invoice numbers are the ones
 
 from django.db import connection
 
+from abandonment.services.capture import abandonments_recovered_sql
+from baskets.locks import ids_array, text_array
 from baskets.models import ItemKind
 from baskets.models.orders import invoice_number, order_number
 
@@ -18,138 +20,133 @@ UNPAID_NOTE = (
     "Follow up with the customer to obtain valid card details."
 )
 
-# Why each basket of the batch cannot complete now (no lines, a product gone or withdrawn).
-PROBLEMS_SQL = """
-SELECT batch.id,
-       CASE WHEN NOT EXISTS (SELECT 1 FROM baskets_line AS line WHERE line.basket_id = batch.id)
-            THEN 'The basket has no lines.'
-            ELSE 'Product ' || (
-                SELECT string_agg(DISTINCT line.product_id, ', ' ORDER BY line.product_id)
-                FROM baskets_line AS line
-                LEFT JOIN baskets_product AS product
-                       ON product.id = line.product_id AND product.available
-                WHERE line.basket_id = batch.id AND product.id IS NULL
-            ) || ' was withdrawn before completion.'
-       END
-FROM unnest(%(ids)s::bigint[]) AS batch(id)
-WHERE NOT EXISTS (SELECT 1 FROM baskets_line AS line WHERE line.basket_id = batch.id)
-   OR EXISTS (
-        SELECT 1 FROM baskets_line AS line
+# Why a basket cannot complete now (no lines, a product gone or withdrawn), as an expression
+# over ``basket`` for the statement that locks the batch; NULL when it can complete.
+PROBLEM_SQL = """
+CASE WHEN NOT EXISTS (SELECT 1 FROM baskets_line AS line WHERE line.basket_id = basket.id)
+     THEN 'The basket has no lines.'
+     ELSE 'Product ' || (
+        SELECT string_agg(DISTINCT line.product_id, ', ' ORDER BY line.product_id)
+        FROM baskets_line AS line
         LEFT JOIN baskets_product AS product
                ON product.id = line.product_id AND product.available
-        WHERE line.basket_id = batch.id AND product.id IS NULL)
+        WHERE line.basket_id = basket.id AND product.id IS NULL
+     ) || ' was withdrawn before completion.'
+END
 """
 
-# Course seats nobody was named for are booked for the login that books: the basket's own
-# login, else its salesperson's (``baskets.services.purchaser.purchaser_of(...).booker_id``,
-# which the storefront applies on every forward stage move; this catches lines added later).
-SEATS_SQL = """
-UPDATE baskets_line AS line
-SET booked_user_id = login.guid::text
-FROM baskets_basket AS basket
-LEFT JOIN baskets_salesperson AS seller ON seller.id = basket.salesperson_id
-JOIN baskets_shopaccount AS login
-  ON login.id = COALESCE(basket.shop_account_id, seller.shop_account_id)
-WHERE line.basket_id = basket.id AND basket.id = ANY(%(ids)s)
-  AND line.kind = %(course)s AND line.booked_user_id = ''
-"""
+COURSE = ItemKind.COURSE.value
+
+# One statement for everything the orders of a checked, locked batch need:
+# - ``lines``: each basket line as its order line will have it. A course seat nobody was
+#   named for is booked for the login that books: the basket's own login, else its
+#   salesperson's (``baskets.services.purchaser.purchaser_of(...).booker_id``, which the
+#   storefront applies on every forward stage move; this catches lines added later);
+# - ``seats``: those bookings written back to the basket lines;
+# - the orders (an upsell order whose card charge failed goes to accounts receivable, AB-5),
+#   their lines, invoices and course enrolments;
+# - ``recovered``: the baskets' open abandonments count as recovered (AB-6).
+# The sub-statements share one snapshot, so each reads what the one before it returned,
+# never the tables it wrote.
+ORDERS_SQL = f"""
+WITH batch AS (
+    SELECT batch.id, batch.number, batch.invoice
+    FROM unnest(%(ids)s::bigint[], %(numbers)s::text[], %(invoices)s::text[])
+         AS batch(id, number, invoice)
+), lines AS MATERIALIZED (
+    SELECT line.id, line.basket_id, line.kind, line.product_id, line.variant_id,
+           line.quantity, line.unit_of_measure_id, line.unit_price,
+           line.booked_user_id AS named,
+           CASE WHEN line.kind = '{COURSE}' AND line.booked_user_id = ''
+                THEN COALESCE((
+                    SELECT login.guid::text FROM baskets_shopaccount AS login
+                    WHERE login.id = COALESCE(basket.shop_account_id, (
+                        SELECT seller.shop_account_id FROM baskets_salesperson AS seller
+                        WHERE seller.id = basket.salesperson_id))
+                ), '')
+                ELSE line.booked_user_id END AS booked_user_id
+    FROM batch
+    JOIN baskets_basket AS basket ON basket.id = batch.id
+    JOIN baskets_line AS line ON line.basket_id = batch.id
+), seats AS (
+    UPDATE baskets_line AS line SET booked_user_id = lines.booked_user_id
+    FROM lines
+    WHERE line.id = lines.id AND lines.named = '' AND lines.booked_user_id <> ''
+), orders AS (
+    INSERT INTO baskets_order
+        (basket_id, number, total, currency, created_at, accounts_receivable_at,
+         accounts_receivable_note)
+    SELECT basket.id, batch.number, basket.total, basket.currency, %(now)s,
+           CASE WHEN offer.charge_error <> '' THEN %(now)s END,
+           CASE WHEN offer.charge_error <> ''
+                THEN replace(%(unpaid_note)s, '{{error}}', offer.charge_error) ELSE '' END
+    FROM batch
+    JOIN baskets_basket AS basket ON basket.id = batch.id
+    LEFT JOIN completion_upselloffer AS offer ON offer.basket_id = basket.id
+    ORDER BY basket.id
+    RETURNING id, basket_id, total, currency
+), order_lines AS (
+    INSERT INTO baskets_orderline
+        (order_id, kind, product_id, variant_id, quantity, unit_of_measure_id, unit_price,
+         booked_user_id)
+    SELECT orders.id, lines.kind, lines.product_id, lines.variant_id, lines.quantity,
+           lines.unit_of_measure_id, lines.unit_price, lines.booked_user_id
+    FROM lines JOIN orders ON orders.basket_id = lines.basket_id
+    ORDER BY lines.id
+    RETURNING id, order_id, kind, product_id, booked_user_id
+), invoices AS (
+    INSERT INTO baskets_invoice (order_id, number, amount, currency, created_at)
+    SELECT orders.id, batch.invoice, orders.total, orders.currency, %(now)s
+    FROM orders JOIN batch ON batch.id = orders.basket_id
+    ORDER BY orders.id
+), enrolments AS (
+    INSERT INTO baskets_courseenrolment
+        (order_id, order_line_id, course_id, booked_user_id, created_at)
+    SELECT order_lines.order_id, order_lines.id, order_lines.product_id,
+           order_lines.booked_user_id, %(now)s
+    FROM order_lines WHERE order_lines.kind = '{COURSE}'
+    ORDER BY order_lines.id
+), recovered AS (
+    {{recovered}}
+)
+SELECT orders.id FROM orders ORDER BY orders.id
+""".replace(  # noqa: S608 - constants of this module, values bound
+    "{recovered}", abandonments_recovered_sql("SELECT orders.basket_id FROM orders")
+)
 
 # CB-1: no completed basket lacks a booking ID (the order's number unless one was given
 # before), its first seat's booked user, or a billing object (the purchaser when unset).
-BOOKING_SQL = """
-UPDATE baskets_basket AS basket
-SET booking_id = CASE WHEN basket.booking_id <> '' THEN basket.booking_id
-        ELSE batch.number END,
-    booked_user_id = CASE WHEN basket.booked_user_id <> '' THEN basket.booked_user_id
+# Columns the Completed transition writes with the status (``baskets_complete_many``), so
+# the basket row is written once; SQL over the row before the change, after ORDERS_SQL.
+BOOKING_CHANGES = {
+    "booking_id": """CASE WHEN basket.booking_id <> '' THEN basket.booking_id
+        ELSE COALESCE((SELECT orders.number FROM baskets_order AS orders
+                       WHERE orders.basket_id = basket.id), '') END""",
+    "booked_user_id": f"""CASE WHEN basket.booked_user_id <> '' THEN basket.booked_user_id
         ELSE COALESCE((SELECT line.booked_user_id FROM baskets_line AS line
-                       WHERE line.basket_id = basket.id AND line.kind = %(course)s
+                       WHERE line.basket_id = basket.id AND line.kind = '{COURSE}'
                          AND line.booked_user_id <> ''
-                       ORDER BY line.id LIMIT 1), '') END,
-    billing_object = CASE WHEN basket.billing_object <> '' THEN basket.billing_object
-        ELSE basket.purchaser_label END
-FROM unnest(%(ids)s::bigint[], %(numbers)s::text[]) AS batch(id, number)
-WHERE basket.id = batch.id
-"""
-
-ORDERS_SQL = """
-INSERT INTO baskets_order
-    (basket_id, number, total, currency, created_at, accounts_receivable_at,
-     accounts_receivable_note)
-SELECT basket.id, batch.number, basket.total, basket.currency, %(now)s,
-       CASE WHEN offer.charge_error <> '' THEN %(now)s END,
-       CASE WHEN offer.charge_error <> ''
-            THEN replace(%(unpaid_note)s, '{error}', offer.charge_error) ELSE '' END
-FROM unnest(%(ids)s::bigint[], %(numbers)s::text[]) AS batch(id, number)
-JOIN baskets_basket AS basket ON basket.id = batch.id
-LEFT JOIN completion_upselloffer AS offer ON offer.basket_id = basket.id
-ORDER BY basket.id
-RETURNING id
-"""
-
-ORDER_LINES_SQL = """
-INSERT INTO baskets_orderline
-    (order_id, kind, product_id, variant_id, quantity, unit_of_measure_id, unit_price,
-     booked_user_id)
-SELECT orders.id, line.kind, line.product_id, line.variant_id, line.quantity,
-       line.unit_of_measure_id, line.unit_price, line.booked_user_id
-FROM baskets_line AS line JOIN baskets_order AS orders ON orders.basket_id = line.basket_id
-WHERE orders.id = ANY(%(orders)s)
-ORDER BY line.id
-"""
-
-INVOICES_SQL = """
-INSERT INTO baskets_invoice (order_id, number, amount, currency, created_at)
-SELECT orders.id, batch.number, orders.total, orders.currency, %(now)s
-FROM unnest(%(ids)s::bigint[], %(invoices)s::text[]) AS batch(basket_id, number)
-JOIN baskets_order AS orders ON orders.basket_id = batch.basket_id
-WHERE orders.id = ANY(%(orders)s)
-"""
-
-ENROLMENTS_SQL = """
-INSERT INTO baskets_courseenrolment (order_id, order_line_id, course_id, booked_user_id, created_at)
-SELECT line.order_id, line.id, line.product_id, line.booked_user_id, %(now)s
-FROM baskets_orderline AS line
-WHERE line.order_id = ANY(%(orders)s) AND line.kind = %(course)s
-"""
-
-
-def completion_problems(basket_ids: list[int]) -> dict[int, str]:
-    """The baskets that cannot complete now, each with the reason kept as its error."""
-    if not basket_ids:
-        return {}
-    with connection.cursor() as cursor:
-        cursor.execute(PROBLEMS_SQL, {"ids": basket_ids})
-        return dict(cursor.fetchall())
+                       ORDER BY line.id LIMIT 1), '') END""",  # noqa: S608 - a constant
+    "billing_object": """CASE WHEN basket.billing_object <> '' THEN basket.billing_object
+        ELSE basket.purchaser_label END""",
+}
 
 
 def orders_create(basket_ids: list[int], now) -> list[int]:
-    """Orders, lines, invoices and enrolments for checked, locked baskets; the order ids."""
+    """Orders, lines, invoices and enrolments for checked, locked baskets, in one statement
+    (with their seats and recovered abandonments); returns the order ids."""
     if not basket_ids:
         return []
     ids = sorted(basket_ids)
-    numbers = [order_number(basket_id) for basket_id in ids]
     with connection.cursor() as cursor:
-        seats = {"ids": ids, "numbers": numbers, "course": ItemKind.COURSE.value}
-        cursor.execute(SEATS_SQL, seats)
-        cursor.execute(BOOKING_SQL, seats)
         cursor.execute(
             ORDERS_SQL,
             {
-                "ids": ids,
-                "numbers": numbers,
+                "ids": ids_array(ids),
+                "numbers": text_array(order_number(basket_id) for basket_id in ids),
+                "invoices": text_array(invoice_number(basket_id) for basket_id in ids),
                 "now": now,
                 "unpaid_note": UNPAID_NOTE,
             },
         )
-        order_ids = [row[0] for row in cursor.fetchall()]
-        params = {
-            "ids": ids,
-            "invoices": [invoice_number(basket_id) for basket_id in ids],
-            "orders": order_ids,
-            "now": now,
-            "course": ItemKind.COURSE.value,
-        }
-        cursor.execute(ORDER_LINES_SQL, params)
-        cursor.execute(INVOICES_SQL, params)
-        cursor.execute(ENROLMENTS_SQL, params)
-    return order_ids
+        return [row[0] for row in cursor.fetchall()]
