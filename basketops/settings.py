@@ -195,6 +195,11 @@ else:
         }
     }
 
+# Prepared statements only where the code asks for one (``prepare=True``: the API's one-query
+# reads, baskets/api/fast_reads.py); psycopg's default (None) turns even those off. Django's
+# own queries bind on the client side and are never prepared.
+DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
