@@ -4,6 +4,7 @@ Context variables, so each thread (gunicorn's threads, Celery's pool) keeps its 
 """
 
 import contextvars
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -30,3 +31,12 @@ def log_context(**values: str | None) -> Iterator[None]:
     finally:
         for variable, token in reversed(tokens):
             variable.reset(token)
+
+
+def basket_guid_note(raw: object) -> None:
+    """The basket a request is about, from its URL's ``<guid>`` or ``?guid=``: kept for its
+    log lines when it is a GUID, cleared when there is none, left as it was otherwise."""
+    try:
+        basket_guid_var.set(str(uuid.UUID(str(raw))) if raw else None)
+    except ValueError:
+        pass

@@ -116,6 +116,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # AC-4: full card numbers in a path, query or header are refused before anything else.
     "baskets.middleware.CardNumberRefusalMiddleware",
+    # Token reads of a basket and its status, the API's hot path: answered here, before the
+    # session, CSRF, login, message and lockout middleware they never use.
+    "baskets.api.fast_reads.TokenReadMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

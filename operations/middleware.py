@@ -6,7 +6,7 @@ import uuid
 
 from django.http import HttpRequest, HttpResponse
 
-from basketops.log_context import basket_guid_var, request_id_var
+from basketops.log_context import basket_guid_note, basket_guid_var, request_id_var
 from baskets.services.cards import contains_full_card_number
 
 from .metrics import request_observe
@@ -42,11 +42,7 @@ class RequestContextMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         """The basket a view handles, from its URL (``<guid>``) or ``?guid=`` (legacy link)."""
-        raw = view_kwargs.get("guid") or request.GET.get("guid")
-        try:
-            basket_guid_var.set(str(uuid.UUID(str(raw))) if raw else None)
-        except ValueError:
-            pass
+        basket_guid_note(view_kwargs.get("guid") or request.GET.get("guid"))
         return None
 
 

@@ -69,7 +69,12 @@ def _normalised(text: str) -> str:
 
 
 def contains_full_card_number(text: str) -> bool:
-    for part in GUID.split(_normalised(text)):
+    text = _normalised(text)
+    # Fewer digits (``\d`` is ``str.isdecimal``) than the shortest card number: nothing to
+    # look for. Most of what a request carries (hosts, types, agents, paths) ends here.
+    if len(text) < CARD_DIGITS[0] or sum(map(str.isdecimal, text)) < CARD_DIGITS[0]:
+        return False
+    for part in GUID.split(text):
         if next(_card_spans(part), None) is not None:
             return True
     return False

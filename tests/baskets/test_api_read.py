@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 from django.conf import settings
 from django.utils import timezone
+from prometheus_client import REGISTRY
 from rest_framework.authtoken.models import Token
 from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
@@ -278,3 +279,37 @@ def test_full_basket_read_refuses_as_the_drf_view_does():
     assert (bad.status_code, bad.json()["code"]) == (400, "invalid_guid")
     unknown = api.get(f"/api/baskets/{uuid.uuid4()}/")
     assert (unknown.status_code, unknown.json()["code"]) == (404, "not_found")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/baskets/{guid}/", "/api/baskets/{guid}/status/"])
+def test_token_reads_keep_the_headers_checks_and_metrics_of_every_answer(api, path):
+    """SPEC: API-1 AC-4 IN-3 IN-4 — token reads are answered before the session, CSRF and
+    login middleware; they keep the security headers, request id, content length, metric and
+    card-number refusal every other answer has, and set no cookie."""
+    basket = BasketFactory()
+    url = path.format(guid=basket.guid)
+    labels = {"view": f"api:{'basket-status' if 'status' in path else 'basket-detail'}"}
+    counted = {**labels, "method": "GET", "status": "200"}
+    before = REGISTRY.get_sample_value("basketops_http_requests_total", counted) or 0
+
+    answer = api.get(url, HTTP_X_REQUEST_ID="poll-7")
+
+    assert answer.status_code == 200
+    assert answer["X-Request-ID"] == "poll-7"
+    assert answer["X-Frame-Options"] == "DENY"
+    assert answer["X-Content-Type-Options"] == "nosniff"
+    assert answer["Referrer-Policy"] == "same-origin"
+    assert answer["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert answer["Content-Length"] == str(len(answer.content))
+    assert not answer.cookies
+    assert REGISTRY.get_sample_value("basketops_http_requests_total", counted) == before + 1
+    unchanged = api.get(url, HTTP_IF_NONE_MATCH=answer["ETag"])
+    assert (unchanged.status_code, unchanged["Content-Length"]) == (304, "0")
+    assert unchanged["X-Frame-Options"] == "DENY"
+
+    carded = api.get(url, {"ref": "4111 1111 1111 1111"})
+    assert (carded.status_code, carded.json()["code"]) == (400, "full_card_number")
+    assert "4111" not in carded.content.decode()
+    modified_at = Basket.objects.get(pk=basket.pk).modified_at
+    assert modified_at == basket.modified_at
