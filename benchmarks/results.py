@@ -138,6 +138,10 @@ def machine_describe() -> dict:
         server_version = cursor.fetchone()[0]
         cursor.execute("SHOW shared_buffers")
         shared_buffers = cursor.fetchone()[0]
+        # How much WAL may pile up between checkpoints: a large write (the sweep, completion)
+        # past it forces checkpoints and full-page images, which the growth figures show.
+        cursor.execute("SHOW max_wal_size")
+        max_wal_size = cursor.fetchone()[0]
     return {
         "cores": os.cpu_count(),
         "cpu": cpu_model,
@@ -147,6 +151,7 @@ def machine_describe() -> dict:
         "django": django.get_version(),
         "postgresql": server_version,
         "postgresql_shared_buffers": shared_buffers,
+        "postgresql_max_wal_size": max_wal_size,
     }
 
 
@@ -214,6 +219,12 @@ def _cell(text: str, limit: int = 300) -> str:
 
 def report_markdown(report: dict) -> str:
     machine = report["machine"]
+    # Reports written before the bench recorded it have no max_wal_size.
+    wal_size = (
+        f", max_wal_size {machine['postgresql_max_wal_size']}"
+        if machine.get("postgresql_max_wal_size")
+        else ""
+    )
     lines = [
         "Each workload runs the product's real code path and, in the same run, the limit for",
         "the same work (what PostgreSQL or a bare server does without the product), alternating",
@@ -229,7 +240,8 @@ def report_markdown(report: dict) -> str:
         f"({report['baskets'] / max(report['seed_seconds'], 0.001):,.0f} baskets/s, set-based SQL)",
         f"- Machine: {machine['cores']} cores ({machine['cpu']}), {machine['memory_gb']} GB RAM, "
         f"{machine['os']}; PostgreSQL {machine['postgresql']} "
-        f"(shared_buffers {machine['postgresql_shared_buffers']}) on the same machine; "
+        f"(shared_buffers {machine['postgresql_shared_buffers']}"
+        f"{wal_size}) on the same machine; "
         f"Python {machine['python']}, Django {machine['django']}",
     ]
     if report.get("note"):

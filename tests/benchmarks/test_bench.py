@@ -76,6 +76,9 @@ def test_bench_smoke_run_reports_every_workload(tmp_path):
     assert "2000/2000" in result.stderr  # the seeding progress bar
     report = json.loads(report_path.read_text())
     assert report["baskets"] == 2000 and report["machine"]["cores"] >= 1
+    # the server settings that decide how large writes grow with the table are recorded
+    machine = report["machine"]
+    assert machine["postgresql_shared_buffers"] and machine["postgresql_max_wal_size"]
     statuses = {workload["name"]: workload["status"] for workload in report["workloads"]}
     assert statuses == {
         w.name: "not available" if w.name in expected_unavailable else "ok" for w in workloads_all()
@@ -103,6 +106,7 @@ def test_bench_smoke_run_reports_every_workload(tmp_path):
     # ... the markdown table was written, and the bench database is gone
     markdown = markdown_path.read_text()
     assert "| Admin grid | first page |" in markdown and "### Targets" in markdown
+    assert f"max_wal_size {machine['postgresql_max_wal_size']})" in markdown
     assert not _exists(name)
 
 

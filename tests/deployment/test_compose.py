@@ -28,3 +28,16 @@ def test_gunicorn_access_log_leaves_query_strings_out():
     assert "%(U)s" in settings["access_log_format"]
     assert "%(r)s" not in settings["access_log_format"]
     assert "%(q)s" not in settings["access_log_format"]
+
+
+def test_compose_postgres_is_sized_for_the_basket_table_not_the_defaults():
+    """Sweep and completion runs write GBs: the defaults (128 MB cache, 1 GB of WAL between
+    checkpoints) make their time per basket grow with the table (docs/BENCHMARKS.md)."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    command = compose["services"]["postgres"]["command"].split()
+    pairs = zip(command[:-1], command[1:], strict=True)
+    settings = dict(argument.split("=", 1) for flag, argument in pairs if flag == "-c")
+    assert command[0] == "postgres"
+    assert settings["shared_buffers"] == "${POSTGRES_SHARED_BUFFERS:-1GB}"
+    assert settings["max_wal_size"] == "${POSTGRES_MAX_WAL_SIZE:-8GB}"
+    assert settings["checkpoint_timeout"] == "15min"
