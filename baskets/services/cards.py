@@ -3,9 +3,12 @@
 A full card number is 13 to 19 digits passing the Luhn check, however it is typed: any
 Unicode digits (full-width, Arabic-Indic, ...; text is NFKC-normalised first) in groups
 separated by 1 to 3 characters that are neither letters nor digits (spaces, tabs, dots,
-dashes, underscores, slashes...). Letters do not separate: tokens, hex keys and base64
-cursors are not card numbers. Any request carrying one is refused before anything is
-written, and the refusal never repeats the number.
+dashes, underscores, slashes...). Letters do not separate, and digits glued to a Latin
+letter are part of a word: tokens, hex keys and base64 cursors are not card numbers (text in
+scripts without spaces, "カード4111111111111111", still is). GUIDs and date-times
+("2026-12-03 06:05:27", a log's "03/Dec/2026:06:24:18 +0000") are never card numbers, however
+their digits add up. Any request carrying one is refused before anything is written, and the
+refusal never repeats the number.
 """
 
 import re
@@ -37,9 +40,19 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
-# A GUID's all-digit groups can line up as 13-19 digits between dashes; a GUID is never a
-# card number, so GUIDs are taken out before looking.
-GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+# Shapes whose digit groups can line up as 13-19 digits between separators and pass the
+# Luhn check one time in ten, but are never card numbers, so they are taken out before
+# looking: a GUID, a date-time with seconds (ISO 8601 or as Python and PostgreSQL print it,
+# with any fraction and offset) and the access log's timestamp. Each is matched strictly
+# (months 01-12, hours 00-23, ...), so a card typed in groups never passes for one.
+GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_CLOCK = r"(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d"
+DATE_TIME = (
+    r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])[ T]"
+    rf"{_CLOCK}(?:[.,]\d{{1,9}})?(?:Z|[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?)?"
+)
+ACCESS_LOG_TIME = rf"(?:0[1-9]|[12]\d|3[01])/[A-Z][a-z]{{2}}/\d{{4}}:{_CLOCK} [+-]\d{{4}}"
+NEVER_CARDS = re.compile(f"(?:{GUID}|{DATE_TIME}|{ACCESS_LOG_TIME})")
 
 
 def _ascii_digits(text: str) -> str:
@@ -50,6 +63,8 @@ def _card_spans(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of every full card number in ``text`` (already normalised)."""
     groups = list(DIGIT_GROUP.finditer(text))
     for first in range(len(groups)):
+        if _glued_to_word(text, groups[first].start() - 1):
+            continue
         digits = ""
         for last in range(first, len(groups)):
             if last > first and not SEPARATOR.match(
@@ -59,9 +74,18 @@ def _card_spans(text: str) -> Iterator[tuple[int, int]]:
             digits += _ascii_digits(groups[last].group())
             if len(digits) > CARD_DIGITS[-1]:
                 break
-            if len(digits) in CARD_DIGITS and luhn_valid(digits):
+            if (
+                len(digits) in CARD_DIGITS
+                and luhn_valid(digits)
+                and not _glued_to_word(text, groups[last].end())
+            ):
                 yield groups[first].start(), groups[last].end()
                 break
+
+
+def _glued_to_word(text: str, index: int) -> bool:
+    """Whether the character at ``index`` (next to a digit group) is a Latin letter."""
+    return 0 <= index < len(text) and text[index].isascii() and text[index].isalpha()
 
 
 def _normalised(text: str) -> str:
@@ -74,7 +98,7 @@ def contains_full_card_number(text: str) -> bool:
     # look for. Most of what a request carries (hosts, types, agents, paths) ends here.
     if len(text) < CARD_DIGITS[0] or sum(map(str.isdecimal, text)) < CARD_DIGITS[0]:
         return False
-    for part in GUID.split(text):
+    for part in NEVER_CARDS.split(text):
         if next(_card_spans(part), None) is not None:
             return True
     return False
@@ -91,8 +115,8 @@ def card_numbers_redact(text: str) -> str:
             part = f"{part[:start]}[card number removed]{part[end:]}"
         return part
 
-    # The capturing split keeps the GUIDs (odd positions) as they are.
-    parts = re.split(f"({GUID.pattern})", _normalised(text))
+    # The capturing split keeps the GUIDs and date-times (odd positions) as they are.
+    parts = re.split(f"({NEVER_CARDS.pattern})", _normalised(text))
     return "".join(part if index % 2 else redact(part) for index, part in enumerate(parts))
 
 

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import time
 import unicodedata
+from datetime import datetime, timedelta
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -16,7 +17,12 @@ import pytest
 from django.db import connection
 
 from baskets.models import Basket, Stage
-from baskets.services.cards import contains_full_card_number, masked_card_validate
+from baskets.services.cards import (
+    card_numbers_redact,
+    contains_full_card_number,
+    luhn_valid,
+    masked_card_validate,
+)
 from baskets.services.storefront_errors import StorefrontInputError
 from tests.support.clients import api_client
 from tests.support.factories import BasketFactory
@@ -179,3 +185,75 @@ def test_credentials_and_proxy_addresses_are_not_taken_for_card_numbers():
         f"/api/baskets/{basket.guid}/", HTTP_X_FORWARDED_FOR=addresses, HTTP_COOKIE="x=4111"
     )
     assert response.status_code == 200
+
+
+def _luhn_valid_moments(count: int) -> list[datetime]:
+    """Moments whose date-time digits (YYYYMMDDhhmmss, 14 of them) pass the Luhn check."""
+    found, moment = [], datetime(2026, 12, 3, 6, 0, 0)
+    while len(found) < count:
+        moment += timedelta(seconds=1)
+        if luhn_valid(moment.strftime("%Y%m%d%H%M%S")):
+            found.append(moment)
+    return found
+
+
+@pytest.mark.parametrize("moment", _luhn_valid_moments(3), ids=str)
+def test_date_times_and_log_timestamps_are_not_card_numbers(moment):
+    """SPEC: AC-4 — a date-time's 14 digits, joined by its dashes, space and colons, pass the
+    Luhn check one time in ten; as a date-time (any fraction or offset) or as the access log
+    prints it, it is never a card number, and a card number beside one is still found."""
+    assert luhn_valid(re.sub(r"\D", "", str(moment)))
+    shapes = [
+        str(moment),
+        f"{moment}+00:00",
+        f"{moment}.123456+00:00",
+        f"{moment}Z",
+        moment.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+        f"Cleaned up 0 expired access attempts older than {moment}+00:00",
+    ]
+    for text in shapes:
+        assert not contains_full_card_number(text), text
+        assert card_numbers_redact(text) == text
+    beside = f"{moment} {CARD}"
+    assert contains_full_card_number(beside)
+    assert card_numbers_redact(beside) == f"{moment} [card number removed]"
+
+
+def test_digits_glued_to_latin_letters_are_part_of_a_key_not_a_card_number():
+    """SPEC: AC-4 — a hex key or token can hold a Luhn-valid run of 13-19 digits; text in a
+    script written without spaces still has its card number found."""
+    key = f"423ce54bcbb456c9aec{CARD}e89"
+    assert not contains_full_card_number(key)
+    assert not contains_full_card_number(f"ref{CARD}")
+    assert not contains_full_card_number(f"{CARD}abc")
+    assert contains_full_card_number(f"カード番号{CARD}です")
+    assert contains_full_card_number(f"ref {CARD}")
+    assert contains_full_card_number(f"ref-{CARD}-x")
+    assert contains_full_card_number(f"ref_{CARD}")
+
+
+@pytest.mark.django_db
+def test_a_date_time_or_a_key_in_a_request_is_accepted_and_a_card_beside_it_refused():
+    """SPEC: AC-4 — through the real API: body, path, query and header."""
+    moment = _luhn_valid_moments(1)[0]
+    basket = BasketFactory()
+    api = api_client("storefront")
+    url = f"/api/baskets/{basket.guid}/checkout/"
+    key = f"423ce54bcbb456c9aec{CARD}e89"
+
+    comment = f"deliver after {moment} (ref {key})"
+    response = api.patch(
+        f"{url}?since={quote(str(moment))}", {"order_comment": comment}, format="json",
+        HTTP_X_REFERENCE=moment.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+    )  # fmt: skip
+    assert response.status_code == 200, response.content
+    basket.refresh_from_db()
+    assert basket.order_comment == comment
+    # A coupon code is a path segment: a key there is an unknown coupon, not a card number.
+    response = api.delete(f"/api/baskets/{basket.guid}/coupons/{key}/")
+    assert response.status_code != 400 or response.json()["code"] != "full_card_number"
+
+    response = api.patch(url, {"order_comment": f"{moment} {CARD}"}, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "full_card_number"
+    basket.refresh_from_db()
+    assert basket.order_comment == comment
