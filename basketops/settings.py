@@ -597,6 +597,9 @@ CELERY_BEAT_SCHEDULE["webhook-dispatch"] = {
 # IN-2 readiness: the scheduler's heartbeat (sent every minute, recorded by a worker) must
 # be younger than this.
 READYZ_HEARTBEAT_MAX_AGE = timedelta(seconds=env_int("READYZ_HEARTBEAT_MAX_AGE_SECONDS", 180, 10))
+# How long /readyz keeps a worker ping's answer: one ping per period, however often it is
+# called (0: ping on every call).
+READYZ_WORKER_CHECK_SECONDS = env_int("READYZ_WORKER_CHECK_SECONDS", 10, 0)
 
 # IN-4 metrics: /metrics answers only with "Authorization: Bearer <METRICS_TOKEN>"; empty
 # turns the endpoint off (404). Web processes count requests in prometheus_client's

@@ -1,13 +1,16 @@
 """Read queries for health (IN-2) and metrics (IN-4): what the database and broker say now."""
 
+from contextlib import suppress
 from datetime import datetime
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import Error as DatabaseError
 from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import RedisError
 
 from basketops.celery import app
 from baskets.models import Basket, Status
@@ -18,6 +21,9 @@ from .models import TaskRunCount
 # The heartbeat the scheduler sends every minute (completion.tasks.worker_heartbeat_task).
 SCHEDULER_HEARTBEAT = "scheduler"
 BROKER_TIMEOUT_SECONDS = 2.0
+WORKER_PING_TIMEOUT_SECONDS = 1.0
+# The last worker ping's answer ("" when a worker answered), kept READYZ_WORKER_CHECK_SECONDS.
+WORKER_CHECK_CACHE_KEY = "operations:readyz:worker"
 
 
 def _broker_errors() -> tuple[type[BaseException], ...]:
@@ -64,12 +70,27 @@ def heartbeat_check(*, now: datetime | None = None) -> str | None:
 
 
 def worker_check() -> str | None:
-    """None when at least one Celery worker answers a ping through the broker."""
+    """None when a Celery worker answered a ping through the broker lately.
+
+    /readyz needs no login, and a ping nobody answers holds the web process for its whole
+    timeout: the answer is kept READYZ_WORKER_CHECK_SECONDS (in the shared cache when
+    CACHE_URL is set), so probes, or anyone, calling it often cost one ping per period.
+    """
     try:
-        replies = app.control.ping(timeout=1.0, limit=1)
+        known = cache.get(WORKER_CHECK_CACHE_KEY)
+    except (RedisError, OSError):
+        known = None  # a cache away only costs the ping
+    if known is not None:
+        return known or None
+    try:
+        replies = app.control.ping(timeout=WORKER_PING_TIMEOUT_SECONDS, limit=1)
     except _broker_errors():
+        # Not kept: the broker check says the same, and a broker back answers at once.
         return "the broker does not answer"
-    return None if replies else "no worker answered a ping"
+    problem = None if replies else "no worker answered a ping"
+    with suppress(RedisError, OSError):
+        cache.set(WORKER_CHECK_CACHE_KEY, problem or "", settings.READYZ_WORKER_CHECK_SECONDS)
+    return problem
 
 
 def readiness_list() -> dict[str, str | None]:

@@ -2,15 +2,18 @@
 
 import json
 from contextlib import closing
+from datetime import timedelta
 
 import httpx
 import psycopg
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
 from completion.services.heartbeat import worker_heartbeat_record
+from operations.selectors import WORKER_CHECK_CACHE_KEY
 from tests.support.servers import gunicorn_running, redis_server_running
 from tests.support.workers import (
     celery_workers,
@@ -21,6 +24,14 @@ from tests.support.workers import (
 )
 
 ALL_OK = {"database": "ok", "broker": "ok", "scheduler": "ok", "worker": "ok"}
+
+
+@pytest.fixture(autouse=True)
+def worker_check_forgotten():
+    """Each test starts with no kept worker ping (this process's cache outlives a test)."""
+    cache.delete(WORKER_CHECK_CACHE_KEY)
+    yield
+    cache.delete(WORKER_CHECK_CACHE_KEY)
 
 
 def readyz(base: str) -> tuple[int, dict]:
@@ -109,3 +120,34 @@ def test_readyz_names_the_scheduler_when_its_heartbeat_is_old(client, settings):
         response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["failing"] == ["scheduler"]
+
+
+@pytest.mark.worker
+@pytest.mark.django_db
+def test_readyz_keeps_a_worker_pings_answer_for_the_check_period(client, settings):
+    """SPEC: IN-2 — "a worker seen recently": one ping per READYZ_WORKER_CHECK_SECONDS, so
+    calling /readyz often (no login) cannot hold the web process in pings nobody answers;
+    after the period the answer is asked again."""
+    settings.READYZ_WORKER_CHECK_SECONDS = 30
+    worker_heartbeat_record(name="scheduler")
+    with celery_workers(1):
+        workers_ready(1)
+        assert client.get("/readyz").json() == {"status": "ok", "failing": [], "checks": ALL_OK}
+    # the worker is gone: within the period the answer it gave stands
+    assert client.get("/readyz").status_code == 200
+    with time_machine.travel(timezone.now() + timedelta(seconds=31)):
+        response = client.get("/readyz")
+        assert response.status_code == 503
+        assert response.json()["failing"] == ["worker"]
+        assert response.json()["checks"]["worker"] == "no worker answered a ping"
+        # ... and that answer is kept in turn
+        assert client.get("/readyz").json()["failing"] == ["worker"]
+
+
+@pytest.mark.django_db
+def test_readyz_pings_on_every_call_when_the_period_is_zero(client, settings):
+    """SPEC: IN-2 — READYZ_WORKER_CHECK_SECONDS=0 keeps nothing."""
+    settings.READYZ_WORKER_CHECK_SECONDS = 0
+    worker_heartbeat_record(name="scheduler")
+    assert client.get("/readyz").json()["failing"] == ["worker"]
+    assert cache.get(WORKER_CHECK_CACHE_KEY) is None
