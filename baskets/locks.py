@@ -1,4 +1,5 @@
-"""Row locks in one place, always in the same order: lines before baskets, by primary key.
+"""Row locks in one place, always in the same order: lines before baskets, baskets before
+gift cards, each by primary key.
 
 Every helper evaluates at once inside the caller's transaction.
 """
@@ -8,7 +9,7 @@ from collections.abc import Iterable
 from django.db import connection
 
 from .exceptions import BasketNotFound
-from .models import Basket, Line
+from .models import Basket, GiftCard, Line
 
 
 def ids_array(ids: Iterable[int]) -> str:
@@ -91,3 +92,10 @@ def baskets_lock_with_lines(
     with connection.cursor() as cursor:
         cursor.execute(BATCH_LOCK_SQL.replace("{columns}", columns), {"ids": ids})
         return cursor.fetchall()
+
+
+def gift_cards_lock(codes: Iterable[str]) -> dict[str, GiftCard]:
+    """Lock gift cards by code, in code (primary-key) order, after the basket they serve
+    (the fixed order: lines, basket, gift cards). Unknown codes are left out."""
+    cards = GiftCard.objects.select_for_update(of=("self",)).filter(code__in=list(codes))
+    return {card.code: card for card in cards.order_by("pk")}

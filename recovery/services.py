@@ -135,7 +135,7 @@ def basket_recover(
             fields.append("hold_ended_at")
             payload["resumed"] = True
         total_before = basket.total
-        basket_reprice(basket, kept)
+        basket_reprice(basket, kept, actor=shopper.actor)
         if basket.total != total_before:
             payload["total"] = {"from": str(total_before), "to": str(basket.total)}
             recovery.notices.append(

@@ -4,6 +4,7 @@ from .basket import AccountType, Basket, ItemKind, Line, Stage, Status
 from .business_settings import BusinessSettingChange
 from .catalogue import Coupon, GiftCard, Product, Variant
 from .events import BasketEvent, EventAction
+from .gift_cards import GiftCardMovement, GiftCardReservation
 from .orders import CourseEnrolment, Invoice, Order, OrderLine, ReceivableOutcome
 from .outbox import EventType, OutboxEvent
 from .parties import CustomerAccount, PurchaserType, Salesperson, ShopAccount
@@ -20,6 +21,8 @@ __all__ = [
     "EventAction",
     "EventType",
     "GiftCard",
+    "GiftCardMovement",
+    "GiftCardReservation",
     "Invoice",
     "ItemKind",
     "Line",

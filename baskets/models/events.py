@@ -38,6 +38,10 @@ class EventAction(models.TextChoices):
     STOREFRONT_RESUME = "storefront_resume", "Taken up again by the storefront"
     ENTER_UPSELL = "enter_upsell", "Upsell offer entered"
     FINISH_UPSELL = "finish_upsell", "Upsell offer finished"
+    # SH-5: a gift card's balance held for the basket's payment, taken, or given back.
+    GIFT_CARD_RESERVE = "gift_card_reserve", "Gift card reserved"
+    GIFT_CARD_DEBIT = "gift_card_debit", "Gift card debited"
+    GIFT_CARD_RELEASE = "gift_card_release", "Gift card released"
     # Shopper side.
     RECOVER = "recover", "Recovered from a link"
     # Abandonment (AB-4): one reminder e-mail of a sequence went to the shopper.

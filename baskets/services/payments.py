@@ -29,6 +29,7 @@ from ..models import Basket, EventAction, PaymentResult, Stage, Status
 from ..selectors import basket_was_deleted, guid_parse
 from .actors import Actor
 from .cards import card_numbers_refuse, masked_card_validate
+from .gift_cards import basket_gift_cards_release
 from .storefront_errors import IdempotencyKeyReused, StorefrontInputError
 from .transitions import basket_lock, basket_mark_paid, event_record
 
@@ -226,10 +227,14 @@ def _apply(
             "automatically; check the payment at the provider.",
         )
     else:
-        if status == Status.ACTIVE and result in (Result.FAILED, Result.CANCELLED):
+        attempt_over = status == Status.ACTIVE and result in (Result.FAILED, Result.CANCELLED)
+        if attempt_over:
             # The attempt is over: the shopper may try again, the lock sweep stops waiting.
             fields["payment_started_at"] = None
         Basket.objects.filter(pk=basket.pk).update(**fields)
+        if attempt_over:
+            # SH-5: the gift cards' money is free again until the next attempt reserves it.
+            basket_gift_cards_release(basket, actor=actor, reason=f"Payment {result}.")
         if status == Status.LOCKED:
             note = "The basket stays Locked until staff act."
         event_record(

@@ -8,6 +8,7 @@ from ..locks import basket_lock_row, basket_lock_with_lines
 from ..models import Basket, EventAction, Order, Stage, Status
 from ..models.basket import STAGE_ORDER
 from .actors import Actor
+from .gift_cards import basket_gift_cards_release
 from .transitions import event_record
 
 # Baskets in these statuses hold a payment that has not become an order yet, or an order:
@@ -110,4 +111,6 @@ def basket_delete(*, basket_id: int, actor: Actor, reason: str = "") -> None:
                 ],
             },
         )
+        # SH-5: a deleted basket holds no gift card money (released with a movement).
+        basket_gift_cards_release(basket, actor=actor, reason=reason)
         basket.delete()

@@ -1,6 +1,6 @@
-"""Notes in baskets' timelines from other parts of the product (a webhook attempt, ...).
-
-Callers name baskets by GUID, so ``baskets`` needs to know nothing about them.
+"""Baskets' timelines: one entry per event (``event_record``), and notes from other parts
+of the product (a webhook attempt, ...), which name baskets by GUID so ``baskets`` needs to
+know nothing about them.
 """
 
 import uuid
@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from ..models import Basket, BasketEvent
+from ..models import Basket, BasketEvent, EventAction
 from .actors import Actor
 
 
@@ -51,3 +51,28 @@ def basket_notes_record(*, notes: list[BasketNote], actor: Actor) -> int:
         if note.basket_guid in baskets
     )
     return len(events)
+
+
+def event_record(
+    *,
+    basket: Basket,
+    action: EventAction,
+    actor: Actor,
+    reason: str = "",
+    payload: dict[str, Any] | None = None,
+    from_status: str | None = None,
+    at=None,
+) -> BasketEvent:
+    """Append one entry to the basket's timeline (call inside the caller's transaction)."""
+    return BasketEvent.objects.create(
+        basket=basket,
+        basket_guid=basket.guid,
+        action=action,
+        from_status=from_status if from_status is not None else basket.status,
+        to_status=basket.status,
+        actor=actor.user,
+        actor_label=actor.label[:150],
+        reason=reason,
+        payload=payload or {},
+        created_at=at or timezone.now(),
+    )

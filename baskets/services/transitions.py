@@ -15,9 +15,11 @@ from django.utils import timezone
 
 from ..exceptions import TransitionNotAllowed
 from ..locks import basket_lock_row, ids_array, text_array
-from ..models import Basket, BasketEvent, EventAction, Status
+from ..models import Basket, EventAction, Status
 from .actors import Actor
+from .gift_cards import basket_gift_cards_debit, basket_gift_cards_release
 from .outbox import outbox_completed_sql, outbox_record_transitions
+from .timeline import event_record
 
 # The status graph. Completed is final.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
@@ -27,6 +29,10 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.COMPLETION_FAILED: frozenset({Status.AWAITING_COMPLETION}),
     Status.COMPLETED: frozenset(),
 }
+
+
+# The statuses a basket is paid from (its gift card reservations are debited then).
+PAYABLE = frozenset({Status.ACTIVE, Status.LOCKED})
 
 
 @dataclass(frozen=True)
@@ -103,32 +109,13 @@ def _transition(
             action=action,
             at=now,
         )
+        # SH-5: paid (or finalised as an order) takes the reserved gift card money; back to
+        # Active (Unlock) ends the payment attempt and gives it back.
+        if rule.target == Status.AWAITING_COMPLETION and current in PAYABLE:
+            basket_gift_cards_debit(basket, actor=actor)
+        elif rule.target == Status.ACTIVE:
+            basket_gift_cards_release(basket, actor=actor, reason=reason)
     return basket
-
-
-def event_record(
-    *,
-    basket: Basket,
-    action: EventAction,
-    actor: Actor,
-    reason: str = "",
-    payload: dict[str, Any] | None = None,
-    from_status: str | None = None,
-    at=None,
-) -> BasketEvent:
-    """Append one entry to the basket's timeline (call inside the caller's transaction)."""
-    return BasketEvent.objects.create(
-        basket=basket,
-        basket_guid=basket.guid,
-        action=action,
-        from_status=from_status if from_status is not None else basket.status,
-        to_status=basket.status,
-        actor=actor.user,
-        actor_label=actor.label[:150],
-        reason=reason,
-        payload=payload or {},
-        created_at=at or timezone.now(),
-    )
 
 
 def basket_mark_paid(

@@ -33,6 +33,7 @@ from .holds import (
     STOREFRONT_STAGES,
     basket_editable_check,
     basket_lock_for_write,
+    basket_reprice,
     basket_touch,
 )
 
@@ -127,6 +128,10 @@ def basket_stage_move(
             basket.payment_result_at = None
             fields += ["payment_started_at", "payment_returned_at", "payment_result_at"]
             event_record(basket=basket, action=EventAction.PAYMENT_STARTED, actor=actor, at=now)
+        if basket.gift_card_codes:
+            # SH-5: reaching Payment reserves the cards' money, leaving it gives it back.
+            basket_reprice(basket, lines, actor=actor)
+            fields.append("total")
         basket_touch(basket, *fields)
     return basket
 

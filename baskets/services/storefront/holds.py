@@ -10,17 +10,20 @@ from ...locks import basket_lock_row, basket_lock_with_lines
 from ...models import (
     Basket,
     Coupon,
-    GiftCard,
     Line,
     Stage,
     Status,
 )
 from ...selectors import basket_was_deleted, guid_parse
+from ..actors import Actor
+from ..gift_cards import basket_gift_cards_deduct
 from ..storefront_errors import (
     HoldEnded,
 )
 
 CENT = Decimal("0.01")
+# Who re-priced, in the timeline, when the caller names nobody (a storefront edit).
+REPRICE = Actor.system("storefront")
 # Stages a storefront may move a basket to; Confirmation follows the payment result.
 STOREFRONT_STAGES = (
     Stage.BASKET,
@@ -104,14 +107,13 @@ def basket_touch(basket: Basket, *fields: str) -> None:
     basket.save(update_fields=[*fields, "modified_at", "last_activity_at", "abandoned_at"])
 
 
-def basket_reprice(basket: Basket, lines: list[Line]) -> None:
-    """Total = lines, less each coupon's percentage, less gift card balances (never < 0)."""
+def basket_reprice(basket: Basket, lines: list[Line], *, actor: Actor = REPRICE) -> None:
+    """Total = lines, less each coupon's percentage, less what the gift cards cover (never
+    < 0): reserved for a basket in payment, else only what the cards have left (SH-5).
+    Call with the lines and the basket locked; may lock the basket's gift cards."""
     total = sum((line.unit_price * line.quantity for line in lines), Decimal("0"))
     coupons = Coupon.objects.filter(code__in=basket.coupon_codes).order_by("code")
     for coupon in coupons:
         total = total * (Decimal("100") - coupon.percent_off) / Decimal("100")
     total = total.quantize(CENT, rounding=ROUND_HALF_UP)
-    cards = GiftCard.objects.filter(code__in=basket.gift_card_codes, currency=basket.currency)
-    for card in cards.order_by("code"):
-        total -= min(card.balance, total)
-    basket.total = total
+    basket.total = basket_gift_cards_deduct(basket, total, actor=actor)
