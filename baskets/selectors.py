@@ -5,13 +5,13 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import DecimalField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from basketops.business import business_setting
 
 from .exceptions import BasketNotFound, InvalidGuid
-from .models import Basket, BasketEvent, EventAction, Status
+from .models import Basket, BasketEvent, EventAction, GiftCardMovement, Status
 from .roles import ADMINISTRATOR
 
 
@@ -144,3 +144,19 @@ def staff_notification_recipients() -> list[str]:
         .order_by("email")
     )
     return list(administrators)
+
+
+def gift_card_reserved_sum() -> Coalesce:
+    """An expression over a gift card: what baskets in payment hold of it (SH-5)."""
+    return Coalesce(
+        Sum("reservations__amount"),
+        Value(0),
+        output_field=DecimalField(max_digits=12, decimal_places=2),
+    )
+
+
+def gift_card_movement_list(code: str, *, limit: int) -> list[GiftCardMovement]:
+    """A card's movements (reserve, debit, release), newest first, at most ``limit``."""
+    return list(
+        GiftCardMovement.objects.filter(card_id=code).order_by("-created_at", "-id")[:limit]
+    )

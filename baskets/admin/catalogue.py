@@ -1,6 +1,14 @@
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.urls import reverse
 
 from ..models import Coupon, GiftCard, Product, Variant
+from ..selectors import gift_card_movement_list, gift_card_reserved_sum
+from ..services.gift_cards import gift_card_lock_for_change
+
+# The newest movements a card's History page lists.
+MOVEMENTS_SHOWN = 500
 
 
 class VariantInline(admin.TabularInline):
@@ -23,8 +31,81 @@ class CouponAdmin(admin.ModelAdmin):
     search_fields = ("=code",)
 
 
+class GiftCardForm(forms.ModelForm):
+    """A staff change of a balance never undoes a debit made while the page was open, nor
+    goes below what baskets in payment hold (SH-5)."""
+
+    # The balance the page showed, to tell a change from a debit that happened meanwhile.
+    balance_seen = forms.DecimalField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = GiftCard
+        fields = ("code", "balance", "currency", "valid_until", "active")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["balance_seen"].initial = self.instance.balance
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None or "balance" not in cleaned:
+            return cleaned
+        # The admin saves in the transaction this lock belongs to: no debit or reservation
+        # slips in between this check and the save.
+        current, held = gift_card_lock_for_change(self.instance.pk)
+        seen = cleaned.get("balance_seen")
+        if seen is not None and seen != current.balance:
+            raise forms.ValidationError(
+                f"The balance changed from {seen} to {current.balance} while this page was "
+                "open (see the card's history); check it and save again.",
+                code="balance_changed",
+            )
+        if cleaned["balance"] < held:
+            raise forms.ValidationError(
+                f"Baskets in payment hold {held} of this card; the balance cannot go below that.",
+                code="balance_below_reserved",
+            )
+        return cleaned
+
+
 @admin.register(GiftCard)
 class GiftCardAdmin(admin.ModelAdmin):
-    list_display = ("code", "balance", "currency", "valid_until", "active")
+    """Gift cards with what baskets in payment hold of them; the card's History page lists
+    every reservation, debit and release (SH-5)."""
+
+    form = GiftCardForm
+    list_display = ("code", "balance", "reserved", "available", "currency", "valid_until", "active")
     list_filter = ("active",)
     search_fields = ("=code",)
+    object_history_template = "admin/baskets/giftcard/object_history.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(reserved_total=gift_card_reserved_sum())
+
+    @admin.display(description="reserved")
+    def reserved(self, card: GiftCard):
+        return card.reserved_total
+
+    @admin.display(description="available")
+    def available(self, card: GiftCard):
+        return card.balance - card.reserved_total
+
+    def history_view(self, request, object_id, extra_context=None):
+        movements = gift_card_movement_list(unquote(object_id), limit=MOVEMENTS_SHOWN + 1)
+        rows = [
+            (
+                movement,
+                reverse("admin:baskets_basket_change", args=[movement.basket_id])
+                if movement.basket_id
+                else "",
+            )
+            for movement in movements[:MOVEMENTS_SHOWN]
+        ]
+        context = {
+            "movements": rows,
+            "movements_more": len(movements) > MOVEMENTS_SHOWN,
+            "movements_shown": MOVEMENTS_SHOWN,
+            **(extra_context or {}),
+        }
+        return super().history_view(request, object_id, extra_context=context)

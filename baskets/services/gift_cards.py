@@ -65,6 +65,13 @@ def gift_card_available(card: GiftCard, reserved_by_others: Decimal) -> Decimal:
     return max(card.balance - reserved_by_others, ZERO)
 
 
+def gift_card_lock_for_change(code: str) -> tuple[GiftCard, Decimal]:
+    """Lock a card for a staff change of its balance; returns it with what baskets in
+    payment hold of it, which the balance may not go below."""
+    card = gift_cards_lock([code])[code]
+    return card, gift_cards_reserved([code], excluding_basket_id=None).get(code, ZERO)
+
+
 def basket_gift_cards_deduct(basket: Basket, amount_due: Decimal, *, actor: Actor) -> Decimal:
     """The basket's total after its gift cards, from ``amount_due`` (lines less coupons).
 

@@ -3,9 +3,11 @@ payment, debited when that basket is paid, released when it is unlocked, deleted
 payment fails; a second basket sees only what is left; never below zero, whatever runs at
 once; every movement on the card's history and in the basket's timeline."""
 
+import re
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from baskets.models import (
     Basket,
@@ -16,6 +18,7 @@ from baskets.models import (
     Stage,
     Status,
 )
+from baskets.roles import ADMINISTRATOR, ORDER_PROCESSOR
 from baskets.services.actors import Actor
 from baskets.services.locked_carts import (
     locked_cart_confirm,
@@ -26,6 +29,7 @@ from baskets.services.payments import payment_result_record
 from baskets.services.staff import basket_delete
 from baskets.services.storefront import basket_stage_move, gift_card_apply, gift_card_remove
 from baskets.services.transitions import basket_lock
+from tests.support.clients import staff_user
 from tests.support.factories import BasketFactory, LineFactory
 from tests.support.processes import race
 
@@ -263,3 +267,77 @@ def test_two_baskets_paying_with_one_card_at_once_never_spend_it_twice():
                 "gift_card_debit",
             ]
     assert not GiftCard.objects.filter(balance__lt=0).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [ADMINISTRATOR, ORDER_PROCESSOR])
+def test_the_cards_history_page_lists_every_movement(client, role):
+    """SPEC: SH-5 AC-1 — the card's History page: reserve, debit, release, each with its
+    basket (linked while it exists), amount and time; the list shows reserved and available."""
+    gift = card()
+    paid = to_payment(basket_with(gift.code, "30.00"))
+    pay(paid)
+    deleted = to_payment(basket_with(gift.code, "20.00"))
+    deleted_guid = deleted.guid
+    basket_delete(basket_id=deleted.pk, actor=STAFF, reason="broken")
+    held = to_payment(basket_with(gift.code, "15.00"))
+    client.force_login(staff_user(role))
+
+    page = client.get(reverse("admin:baskets_giftcard_history", args=[gift.code]))
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    rows = re.findall(r'<tr class="movement-(\w+)">(.*?)</tr>', html, re.S)
+    assert [kind for kind, _ in rows] == ["reserve", "release", "reserve", "debit", "reserve"]
+    newest, released, _, debited, _ = (cells for _, cells in rows)
+    assert "15.00 EUR" in newest and str(held.guid) in newest
+    assert f'href="/admin/baskets/basket/{held.pk}/change/"' in newest
+    assert "20.00 EUR" in released and f"{deleted_guid} (deleted)" in released
+    assert "30.00 EUR" in debited and "<td>70.00</td>" in debited
+    listing = client.get(reverse("admin:baskets_giftcard_changelist")).content.decode()
+    assert re.search(r"70\.00.*?15\.00.*?55\.00", listing, re.S)
+
+
+def card_form(gift: GiftCard, *, balance: str, seen: str) -> dict[str, str]:
+    return {
+        "code": gift.code,
+        "balance": balance,
+        "balance_seen": seen,
+        "currency": gift.currency,
+        "valid_until_0": "",
+        "valid_until_1": "",
+        "active": "on",
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("balance", "seen", "saved", "message"),
+    [
+        pytest.param("80.00", "70.00", "80.00", None, id="changed"),
+        pytest.param(
+            "50.00", "70.00", "70.00", "Baskets in payment hold 60.00", id="below-reserved"
+        ),
+        pytest.param("100.00", "100.00", "70.00", "changed from 100.00 to 70.00", id="stale-page"),
+    ],
+)
+def test_a_staff_balance_change_never_undoes_a_reservation_or_debit(
+    client, balance, seen, saved, message
+):
+    """SPEC: SH-5 AC-1 — an administrator's balance edit cannot go below what baskets in
+    payment hold, nor write back a balance a debit changed while the page was open."""
+    gift = card()
+    to_payment(basket_with(gift.code, "60.00"))  # 60.00 held
+    pay(to_payment(basket_with(gift.code, "30.00")))  # 30.00 debited: balance 70.00
+    client.force_login(staff_user(ADMINISTRATOR))
+
+    answer = client.post(
+        reverse("admin:baskets_giftcard_change", args=[gift.code]),
+        card_form(gift, balance=balance, seen=seen),
+    )
+
+    gift.refresh_from_db()
+    assert gift.balance == D(saved)
+    expected = (302, None) if message is None else (200, message)
+    body = answer.content.decode()
+    assert (answer.status_code, message if message and message in body else None) == expected
