@@ -38,6 +38,8 @@ class EventAction(models.TextChoices):
     STOREFRONT_RESUME = "storefront_resume", "Taken up again by the storefront"
     ENTER_UPSELL = "enter_upsell", "Upsell offer entered"
     FINISH_UPSELL = "finish_upsell", "Upsell offer finished"
+    # AB-5: written before the card is charged, so a worker lost mid-charge leaves a trace.
+    UPSELL_CHARGE_STARTED = "upsell_charge_started", "Upsell card charge started"
     # SH-5: a gift card's balance held for the basket's payment, taken, or given back.
     GIFT_CARD_RESERVE = "gift_card_reserve", "Gift card reserved"
     GIFT_CARD_DEBIT = "gift_card_debit", "Gift card debited"

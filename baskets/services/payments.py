@@ -122,6 +122,53 @@ def payment_result_record(
     return answer
 
 
+def payment_reconciliation_record(
+    *,
+    basket: Basket | None,
+    guid: uuid.UUID,
+    result: str,
+    actor: Actor,
+    amount: Decimal,
+    currency: str,
+    provider_reference: str,
+    note: str,
+) -> PaymentResult:
+    """Keep a payment that changed no basket for staff to match at the provider (listed
+    with the late payment results, in the daily report, and in the basket's timeline while
+    the basket exists). Call with the basket locked, or ``None`` when it was deleted."""
+    now = timezone.now()
+    if basket is not None:
+        event_record(
+            basket=basket,
+            action=EventAction.PAYMENT_RECONCILIATION,
+            actor=actor,
+            reason=note,
+            payload={
+                "result": result,
+                "payment_reference": provider_reference,
+                "amount": str(amount),
+                "currency": currency,
+            },
+            at=now,
+        )
+    logger.warning("payment %s for basket %s recorded for reconciliation", result, guid)
+    return PaymentResult.objects.create(
+        basket=basket,
+        basket_guid=guid,
+        client=actor.user,
+        result=result,
+        provider_reference=provider_reference[:100],
+        amount=amount,
+        currency=currency,
+        outcome=Outcome.RECONCILIATION,
+        note=note,
+        # No client waits for an answer: there is none to replay.
+        response_status=0,
+        response_body={},
+        created_at=now,
+    )
+
+
 def _apply(
     *,
     guid: uuid.UUID,

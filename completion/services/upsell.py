@@ -1,19 +1,30 @@
 """AB-5: the upsell timer. After ``UPSELL_FINALISE_AFTER`` the order is finalised as it
 stands: the card token is charged through the payment gateway, outside any row lock; a
-declined charge still makes the order, which then waits in accounts receivable."""
+declined charge still makes the order, which then waits in accounts receivable.
+
+A charge is never left without a record staff can see: the claim writes "charge started" in
+the basket's timeline before the gateway is called; the result is written with the status
+change in one transaction; a charge on a basket that moved on meanwhile (paid by the
+storefront, locked, changed, deleted) is kept for reconciliation with the late payment
+results; a claim whose worker was lost is charged again after ``CHARGE_LEASE`` with the same
+reference, or kept for reconciliation when the basket has moved on."""
 
 import logging
+import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from basketops.business import business_setting
-from baskets.exceptions import TransitionNotAllowed
+from baskets.exceptions import BasketNotFound
 from baskets.locks import basket_lock_row
-from baskets.models import EventAction, Status
+from baskets.models import EventAction, PaymentResult, Status
 from baskets.services.actors import Actor
+from baskets.services.payments import payment_reconciliation_record
 from baskets.services.storefront.holds import basket_editable_check
 from baskets.services.transitions import basket_finalise_unpaid, basket_mark_paid, event_record
 
@@ -68,18 +79,14 @@ def upsell_finish(*, basket_id: int, actor: Actor) -> None:
 
 
 # A worker lost between claiming an offer and recording the charge leaves it claimed; after
-# this long it is charged again (with the same reference, which the gateway deduplicates).
+# this long it is charged again (with the same reference, which the gateway deduplicates) or,
+# when the basket has moved on meanwhile, kept for reconciliation.
 CHARGE_LEASE = timedelta(minutes=10)
 
 
 def _due(now: datetime):
     unclaimed = Q(finalised_at__isnull=True, finalise_at__lte=now)
-    abandoned_claim = Q(
-        finalised_at__lt=now - CHARGE_LEASE,
-        charge_reference="",
-        charge_error="",
-        basket__status=Status.ACTIVE,
-    )
+    abandoned_claim = Q(finalised_at__lt=now - CHARGE_LEASE, charge_reference="", charge_error="")
     return UpsellOffer.objects.filter(Q(finished_at__isnull=True) & (unclaimed | abandoned_claim))
 
 
@@ -93,56 +100,215 @@ def upsell_finalise_due(*, now: datetime | None = None, limit: int = 500) -> int
     return done
 
 
+@dataclass(frozen=True)
+class Claim:
+    """An offer this worker claimed, with what it charges (read under the claim)."""
+
+    offer_id: int
+    basket_id: int
+    guid: uuid.UUID
+    amount: Decimal
+    currency: str
+    token: str
+    claimed_at: datetime
+
+    @property
+    def reference(self) -> str:
+        # The basket's GUID is the charge reference, so a gateway deduplicates a retry.
+        return str(self.guid)
+
+
 def upsell_finalise(*, offer_id: int, now: datetime | None = None) -> bool:
-    """Charge and finalise one due offer; False when another worker has it or it is not due."""
+    """Charge and finalise one due offer; False when another worker has it or it is not due.
+
+    Claim (locks the offer), charge outside any lock, then lock the basket and the offer,
+    re-check and write the charge's result with the status change in one transaction; a
+    charge on a basket that moved on meanwhile is kept for reconciliation."""
     now = now or timezone.now()
-    with transaction.atomic():
-        offer = (
-            _due(now)
-            .select_for_update(skip_locked=True)
-            .select_related("basket")
-            .filter(pk=offer_id)
-            .first()
-        )
-        if offer is None:
-            return False
-        basket = offer.basket
-        if basket.status != Status.ACTIVE:
-            offer.finalised_at = now
-            offer.charge_error = f"Nothing to finalise: the basket is {basket.status}."
-            offer.save(update_fields=["finalised_at", "charge_error"])
-            return True
-        # Claimed: no other worker charges this offer while this one does.
-        offer.finalised_at = now
-        offer.save(update_fields=["finalised_at"])
+    claim = _claim(offer_id, now)
+    if claim is None:
+        return False
+    if claim is _SETTLED:
+        return True
     gateway = payment_gateway()
     try:
         if gateway is None:
             result = ChargeResult(ok=False, message=NO_GATEWAY)
         else:
-            # The basket's GUID is the charge reference, so a gateway deduplicates a retry.
             result = gateway.charge(
-                amount=basket.total,
-                currency=basket.currency,
-                token=offer.payment_token,
-                reference=str(basket.guid),
+                amount=claim.amount,
+                currency=claim.currency,
+                token=claim.token,
+                reference=claim.reference,
             )
     except GatewayUnavailable as error:
         logger.warning("upsell %s: gateway unavailable, retrying later: %s", offer_id, error)
-        UpsellOffer.objects.filter(pk=offer_id).update(finalised_at=None)
+        UpsellOffer.objects.filter(pk=offer_id, finalised_at=claim.claimed_at).update(
+            finalised_at=None
+        )
         return False
-    try:
-        if result.ok:
-            UpsellOffer.objects.filter(pk=offer_id).update(charge_reference=result.reference)
+    _record(claim, result)
+    return True
+
+
+# ``_claim`` found nothing to charge and settled the offer itself.
+_SETTLED = object()
+
+
+def _claim(offer_id: int, now: datetime):
+    with transaction.atomic():
+        offer = (
+            _due(now)
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("basket")
+            .filter(pk=offer_id)
+            .first()
+        )
+        if offer is None:
+            return None
+        basket = offer.basket
+        if basket.status != Status.ACTIVE:
+            _moved_on_before_charge(offer, basket, now)
+            return _SETTLED
+        # Claimed: no other worker charges this offer while this one does. The timeline
+        # shows the charge started, whatever becomes of this worker.
+        offer.finalised_at = now
+        offer.save(update_fields=["finalised_at"])
+        claim = Claim(
+            offer_id=offer.pk,
+            basket_id=basket.pk,
+            guid=basket.guid,
+            amount=basket.total,
+            currency=basket.currency,
+            token=offer.payment_token,
+            claimed_at=now,
+        )
+        event_record(
+            basket=basket,
+            action=EventAction.UPSELL_CHARGE_STARTED,
+            actor=UPSELL,
+            payload={
+                "reference": claim.reference,
+                "amount": str(claim.amount),
+                "currency": claim.currency,
+            },
+            at=now,
+        )
+    return claim
+
+
+def _moved_on_before_charge(offer: UpsellOffer, basket, now: datetime) -> None:
+    """The basket left Active before this run charged it. A fresh offer needs nothing; a
+    claim whose worker was lost mid-charge may have taken the money: staff check it."""
+    offer.finished_at = now
+    offer.save(update_fields=["finished_at"])
+    if offer.finalised_at is None:
+        event_record(
+            basket=basket,
+            action=EventAction.FINISH_UPSELL,
+            actor=UPSELL,
+            reason=f"Nothing to finalise: the basket is {Status(basket.status).label}.",
+            at=now,
+        )
+        return
+    payment_reconciliation_record(
+        basket=basket,
+        guid=basket.guid,
+        result=PaymentResult.Result.PENDING,
+        actor=UPSELL,
+        amount=basket.total,
+        currency=basket.currency,
+        provider_reference=str(basket.guid),
+        note=(
+            f"The upsell card charge started at {offer.finalised_at:%Y-%m-%d %H:%M:%S} UTC "
+            "was never recorded (its worker was lost) and the basket is now "
+            f"{Status(basket.status).label}: the card may have been charged. Check the "
+            f"provider for reference {basket.guid} and refund it if so."
+        ),
+    )
+
+
+def _record(claim: Claim, result: ChargeResult) -> None:
+    """Lock the basket, then the offer; re-check; write the result with the status change."""
+    with transaction.atomic():
+        try:
+            basket = basket_lock_row(claim.basket_id)
+        except BasketNotFound:
+            basket = None
+        offer = UpsellOffer.objects.select_for_update().filter(pk=claim.offer_id).first()
+        if offer is not None and result.ok and offer.charge_reference == result.reference:
+            return  # another worker, retrying after the lease, recorded this very charge
+        # Claimed and not settled: by this worker, or by one retrying after the lease with
+        # the same reference (so the same charge at the gateway).
+        ours = (
+            offer is not None
+            and offer.finalised_at is not None
+            and not (offer.finished_at or offer.charge_reference or offer.charge_error)
+        )
+        applicable = (
+            ours
+            and basket is not None
+            and basket.status == Status.ACTIVE
+            and (basket.total, basket.currency) == (claim.amount, claim.currency)
+        )
+        if applicable and result.ok:
+            offer.charge_reference = result.reference
+            offer.save(update_fields=["charge_reference"])
             basket_mark_paid(basket_id=basket.pk, actor=UPSELL, payment_reference=result.reference)
-        else:
-            UpsellOffer.objects.filter(pk=offer_id).update(charge_error=result.message)
+        elif applicable:
+            offer.charge_error = result.message
+            offer.save(update_fields=["charge_error"])
             basket_finalise_unpaid(
                 basket_id=basket.pk,
                 actor=UPSELL,
                 reason=f"Upsell timer ran out and the card charge failed: {result.message}",
             )
-    except TransitionNotAllowed as error:
-        # The shopper or staff moved the basket on while the card was being charged.
-        logger.warning("upsell %s: basket %s moved on: %s", offer_id, basket.pk, error)
-    return True
+        else:
+            _moved_on_during_charge(claim, result, basket, offer)
+
+
+def _moved_on_during_charge(claim: Claim, result: ChargeResult, basket, offer) -> None:
+    """The basket was paid, locked, changed, deleted or re-entered the upsell while its card
+    was charged: a charge taken is kept for reconciliation; a decline needs nothing."""
+    now = timezone.now()
+    if basket is None:
+        state = "deleted"
+    elif basket.status != Status.ACTIVE:
+        state = Status(basket.status).label
+    elif (basket.total, basket.currency) != (claim.amount, claim.currency):
+        state = f"changed to {basket.total} {basket.currency}"
+    else:
+        state = "in a new upsell offer"
+    unsettled = offer is not None and not (
+        offer.finished_at or offer.charge_reference or offer.charge_error
+    )
+    if unsettled and offer.finalised_at is not None:
+        offer.finished_at = now
+        offer.charge_reference = result.reference if result.ok else ""
+        offer.save(update_fields=["finished_at", "charge_reference"])
+    if not result.ok:
+        logger.info("upsell %s: declined after basket %s moved on", claim.offer_id, claim.guid)
+        if basket is not None:
+            event_record(
+                basket=basket,
+                action=EventAction.FINISH_UPSELL,
+                actor=UPSELL,
+                reason=f"The upsell card charge was declined ({result.message}) after the "
+                f"basket was {state}; nothing was taken.",
+                at=now,
+            )
+        return
+    payment_reconciliation_record(
+        basket=basket,
+        guid=claim.guid,
+        result=PaymentResult.Result.PAID,
+        actor=UPSELL,
+        amount=claim.amount,
+        currency=claim.currency,
+        provider_reference=result.reference,
+        note=(
+            f"The upsell card charge of {claim.amount} {claim.currency} (reference "
+            f"{result.reference}) went through after the basket was {state}; it changed "
+            "nothing. Refund it or match it at the provider."
+        ),
+    )
