@@ -1,10 +1,12 @@
 """Payment results reported by storefronts (API-2, LC-1, LC-4).
 
-``payment_result_record`` locks the basket, decides from its status under the lock, calls
-the transition services, and stores the result with the answer it gave, all in one
-transaction. So a result racing a staff Unlock or Delete is applied either before the staff
-action (which then sees the new status) or after it (and is recorded for reconciliation):
-never lost. A repeated ``Idempotency-Key`` replays the first answer and changes nothing.
+``payment_result_record`` locks the basket once; ``payment_decide`` (pure) decides from the
+locked row what the result does; ``_apply`` writes that in one write of the row (through the
+transition services, handed the locked row) and the result is stored with the answer it
+gave, all in one transaction. So a result racing a staff Unlock or Delete is applied
+either before the staff action (which then sees the new status) or after it (and is
+recorded for reconciliation): never lost. A repeated ``Idempotency-Key`` replays the first
+answer and changes nothing (``IdempotencyKeyRaced`` when two arrive at once).
 
 AC-2: a result counts only for a basket at the Payment stage with a payment started, and
 only when its ``amount`` and ``currency`` are the basket's total. Otherwise it changes the
@@ -45,6 +47,28 @@ class PaymentAnswer:
     body: dict[str, Any]
 
 
+class IdempotencyKeyRaced(Exception):
+    """Another request with the same Idempotency-Key committed first: replay its answer."""
+
+
+@dataclass(frozen=True)
+class PaymentDecision:
+    """What one payment result does to a basket, decided from the locked row alone.
+
+    ``action`` is the transition (MARK_PAID, LOCK) or the timeline entry written;
+    ``status_after`` the basket's status once applied (empty when there is no basket)."""
+
+    outcome: str
+    action: EventAction | None
+    status_after: str
+    note: str = ""
+    # On a refusal: the 409's code.
+    code: str = ""
+    # The payment attempt is over (failed or cancelled while Active): the shopper may try
+    # again, the lock sweep stops waiting, the gift cards' money is released (SH-5).
+    ends_attempt: bool = False
+
+
 def _replay(key: str, guid: uuid.UUID) -> PaymentAnswer | None:
     if not key:
         return None
@@ -82,44 +106,128 @@ def payment_result_record(
     replayed = _replay(idempotency_key, guid)
     if replayed is not None:
         return replayed
+    payment = {
+        "payment_reference": provider_reference,
+        "masked_card_number": masked_card_number,
+        "amount": str(amount),
+        "currency": currency,
+    }
     try:
         with transaction.atomic():
-            answer, basket, outcome, note = _apply(
-                guid=guid,
-                result=result,
-                actor=actor,
-                amount=amount,
-                currency=currency,
-                provider_reference=provider_reference,
-                masked_card_number=masked_card_number,
-                idempotency_key=idempotency_key,
-            )
-            PaymentResult.objects.create(
+            basket = _basket_lock(guid)
+            # Under the row lock: a concurrent request with the same key has committed now.
+            if (
+                idempotency_key
+                and PaymentResult.objects.filter(idempotency_key=idempotency_key).exists()
+            ):
+                raise IdempotencyKeyRaced(idempotency_key)
+            decision = payment_decide(
                 basket=basket,
-                basket_guid=guid,
-                client=actor.user,
-                idempotency_key=idempotency_key,
                 result=result,
-                provider_reference=provider_reference,
-                masked_card_number=masked_card_number,
                 amount=amount,
                 currency=currency,
-                outcome=outcome,
-                note=note,
-                response_status=answer.http_status,
-                response_body=answer.body,
-                created_at=timezone.now(),
+                pending_locks=result == Result.PENDING and _pending_locks(),
             )
-    except IntegrityError:
-        # The same key arrived twice at once for a basket that no longer exists (the only
-        # path without a row lock): the first one's answer stands.
+            _apply(basket, decision, result=result, actor=actor, payment=payment)
+            answer = payment_answer(decision, guid=guid, result=result, basket=basket)
+            try:
+                with transaction.atomic():
+                    PaymentResult.objects.create(
+                        basket=basket,
+                        basket_guid=guid,
+                        client=actor.user,
+                        idempotency_key=idempotency_key,
+                        result=result,
+                        provider_reference=provider_reference,
+                        masked_card_number=masked_card_number,
+                        amount=amount,
+                        currency=currency,
+                        outcome=decision.outcome,
+                        note=decision.note,
+                        response_status=answer.http_status,
+                        response_body=answer.body,
+                        created_at=timezone.now(),
+                    )
+            except IntegrityError as error:
+                # Only a deleted basket has no row lock: the same key arrived twice at once.
+                raise IdempotencyKeyRaced(idempotency_key) from error
+    except IdempotencyKeyRaced:
         replayed = _replay(idempotency_key, guid)
         if replayed is None:
             raise
         return replayed
-    if outcome == Outcome.RECONCILIATION:
+    if decision.outcome == Outcome.RECONCILIATION:
         logger.warning("payment result %s for basket %s recorded for reconciliation", result, guid)
     return answer
+
+
+def _basket_lock(guid: uuid.UUID) -> Basket | None:
+    """The basket, locked; None when staff deleted it (``BasketNotFound`` if it never was)."""
+    basket_id = Basket.objects.filter(guid=guid).values_list("pk", flat=True).first()
+    basket = None
+    if basket_id is not None:
+        try:
+            basket = basket_lock_row(basket_id)
+        except BasketNotFound:
+            basket = None  # deleted while we waited for the lock
+    if basket is None and not basket_was_deleted(guid):
+        raise BasketNotFound(f"No basket with GUID {guid}.")
+    return basket
+
+
+def payment_decide(
+    *,
+    basket: Basket | None,
+    result: str,
+    amount: Decimal,
+    currency: str,
+    pending_locks: bool,
+) -> PaymentDecision:
+    """What a ``result`` does to the (locked) ``basket``, None when staff deleted it; pure."""
+    if basket is None:
+        return PaymentDecision(
+            outcome=Outcome.RECONCILIATION,
+            action=None,
+            status_after="",
+            note="The basket was deleted by staff before this result arrived; nothing changed.",
+            code="basket_deleted",
+        )
+    status = Status(basket.status)
+    if status not in (Status.ACTIVE, Status.LOCKED):
+        return PaymentDecision(
+            outcome=Outcome.RECONCILIATION,
+            action=EventAction.PAYMENT_RECONCILIATION,
+            status_after=status,
+            note=f"A {result} result arrived for a basket that is already {status.label}; "
+            "no second order, nothing changed.",
+        )
+    refusal = _refusal(basket, result=result, amount=amount, currency=currency)
+    if refusal is not None:
+        code, note = refusal
+        return PaymentDecision(
+            outcome=Outcome.RECONCILIATION,
+            action=EventAction.PAYMENT_RECONCILIATION,
+            status_after=status,
+            note=note,
+            code=code,
+        )
+    if result == Result.PAID:
+        return PaymentDecision(
+            outcome=Outcome.APPLIED,
+            action=EventAction.MARK_PAID,
+            status_after=Status.AWAITING_COMPLETION,
+        )
+    if result == Result.PENDING and status == Status.ACTIVE and pending_locks:
+        return PaymentDecision(
+            outcome=Outcome.APPLIED, action=EventAction.LOCK, status_after=Status.LOCKED
+        )
+    return PaymentDecision(
+        outcome=Outcome.APPLIED,
+        action=EventAction(f"payment_{result}"),
+        status_after=status,
+        note="The basket stays Locked until staff act." if status == Status.LOCKED else "",
+        ends_attempt=status == Status.ACTIVE and result in (Result.FAILED, Result.CANCELLED),
+    )
 
 
 def payment_reconciliation_record(
@@ -170,128 +278,114 @@ def payment_reconciliation_record(
 
 
 def _apply(
+    basket: Basket | None,
+    decision: PaymentDecision,
     *,
-    guid: uuid.UUID,
     result: str,
     actor: Actor,
-    amount: Decimal,
-    currency: str,
-    provider_reference: str,
-    masked_card_number: str,
-    idempotency_key: str,
-) -> tuple[PaymentAnswer, Basket | None, str, str]:
-    basket_id = Basket.objects.filter(guid=guid).values_list("pk", flat=True).first()
-    basket = None
-    if basket_id is not None:
-        try:
-            basket = basket_lock_row(basket_id)
-        except BasketNotFound:
-            basket = None  # deleted while we waited for the lock
+    payment: dict[str, str],
+) -> None:
+    """Write ``decision`` on the locked basket: one write of the row, with its timeline."""
     if basket is None:
-        if not basket_was_deleted(guid):
-            raise BasketNotFound(f"No basket with GUID {guid}.")
-        note = "The basket was deleted by staff before this result arrived; nothing changed."
-        body = {
-            "detail": f"Basket {guid} was deleted by staff. The {result} result was recorded "
-            "for reconciliation; nothing changed. Start again with a new basket.",
-            "code": "basket_deleted",
-            "guid": str(guid),
-            "result": result,
-            "outcome": Outcome.RECONCILIATION.value,
-        }
-        return PaymentAnswer(409, body), None, Outcome.RECONCILIATION, note
-    # Under the row lock: a concurrent request with the same key has committed by now.
-    if idempotency_key and PaymentResult.objects.filter(idempotency_key=idempotency_key).exists():
-        raise IntegrityError("idempotency key seen while waiting for the basket lock")
-
-    status = Status(basket.status)
-    payment = {
-        "payment_reference": provider_reference,
-        "masked_card_number": masked_card_number,
-        "amount": str(amount),
-        "currency": currency,
-    }
-    if status not in (Status.ACTIVE, Status.LOCKED):
-        note = (
-            f"A {result} result arrived for a basket that is already "
-            f"{status.label}; no second order, nothing changed."
-        )
+        return
+    if decision.outcome == Outcome.RECONCILIATION:
         event_record(
             basket=basket,
             action=EventAction.PAYMENT_RECONCILIATION,
             actor=actor,
-            reason=note,
+            reason=decision.note,
             payload={"result": result, **payment},
         )
-        answer = _answer(basket.pk, result, Outcome.RECONCILIATION, note)
-        return answer, basket, Outcome.RECONCILIATION, note
-
-    refusal = _refusal(basket, result=result, amount=amount, currency=currency)
-    if refusal is not None:
-        code, note = refusal
-        event_record(
-            basket=basket,
-            action=EventAction.PAYMENT_RECONCILIATION,
-            actor=actor,
-            reason=note,
-            payload={"result": result, **payment},
-        )
-        body = {
-            "detail": f"{note} The result was recorded for reconciliation.",
-            "code": code,
-            "guid": str(guid),
-            "status": basket.status,
-            "result": result,
-            "outcome": Outcome.RECONCILIATION.value,
-        }
-        return PaymentAnswer(409, body), basket, Outcome.RECONCILIATION, note
-
+        return
     now = timezone.now()
-    fields: dict[str, Any] = {"payment_result_at": now}
-    if provider_reference:
-        fields["payment_reference"] = provider_reference
-    if masked_card_number:
-        fields["masked_card_number"] = masked_card_number
-    if status == Status.ACTIVE:
-        fields["last_activity_at"] = now
-        fields["abandoned_at"] = None
-    note = ""
-    if result == Result.PAID:
-        Basket.objects.filter(pk=basket.pk).update(**fields)
+    changes: dict[str, Any] = {"payment_result_at": now}
+    if payment["payment_reference"]:
+        changes["payment_reference"] = payment["payment_reference"]
+    if payment["masked_card_number"]:
+        changes["masked_card_number"] = payment["masked_card_number"]
+    if basket.status == Status.ACTIVE:
+        changes["last_activity_at"] = now
+        changes["abandoned_at"] = None
+    if decision.action == EventAction.MARK_PAID:
         basket_mark_paid(
             basket_id=basket.pk,
             actor=actor,
-            payment_reference=provider_reference,
-            masked_card_number=masked_card_number,
+            payment_reference=payment["payment_reference"],
+            masked_card_number=payment["masked_card_number"],
+            changes=changes,
+            locked_basket=basket,
         )
-    elif result == Result.PENDING and status == Status.ACTIVE and _pending_locks():
-        Basket.objects.filter(pk=basket.pk).update(**fields)
-        reference = f" (reference {provider_reference})" if provider_reference else ""
+        return
+    if decision.action == EventAction.LOCK:
+        reference = payment["payment_reference"]
+        reference = f" (reference {reference})" if reference else ""
         basket_lock(
             basket_id=basket.pk,
             actor=actor,
             reason=f"Payment pending{reference}: pending payments are never processed "
             "automatically; check the payment at the provider.",
+            changes=changes,
+            locked_basket=basket,
         )
-    else:
-        attempt_over = status == Status.ACTIVE and result in (Result.FAILED, Result.CANCELLED)
-        if attempt_over:
-            # The attempt is over: the shopper may try again, the lock sweep stops waiting.
-            fields["payment_started_at"] = None
-        Basket.objects.filter(pk=basket.pk).update(**fields)
-        if attempt_over:
-            # SH-5: the gift cards' money is free again until the next attempt reserves it.
-            basket_gift_cards_release(basket, actor=actor, reason=f"Payment {result}.")
-        if status == Status.LOCKED:
-            note = "The basket stays Locked until staff act."
-        event_record(
-            basket=basket,
-            action=EventAction(f"payment_{result}"),
-            actor=actor,
-            reason=note,
-            payload={"result": result, **payment},
+        return
+    if decision.ends_attempt:
+        changes["payment_started_at"] = None
+    for field, value in changes.items():
+        setattr(basket, field, value)
+    basket.save(update_fields=list(changes))
+    event_record(
+        basket=basket,
+        action=decision.action,
+        actor=actor,
+        reason=decision.note,
+        payload={"result": result, **payment},
+    )
+    if decision.ends_attempt:
+        # SH-5: the gift cards' money is free again until the next attempt reserves it.
+        basket_gift_cards_release(basket, actor=actor, reason=f"Payment {result}.")
+
+
+def payment_answer(
+    decision: PaymentDecision, *, guid: uuid.UUID, result: str, basket: Basket | None
+) -> PaymentAnswer:
+    """The API's answer to a decided result (kept and replayed for its Idempotency-Key)."""
+    if basket is None:
+        return PaymentAnswer(
+            409,
+            {
+                "detail": f"Basket {guid} was deleted by staff. The {result} result was "
+                "recorded for reconciliation; nothing changed. Start again with a new basket.",
+                "code": decision.code,
+                "guid": str(guid),
+                "result": result,
+                "outcome": Outcome.RECONCILIATION.value,
+            },
         )
-    return _answer(basket.pk, result, Outcome.APPLIED, note), basket, Outcome.APPLIED, note
+    if decision.code:
+        return PaymentAnswer(
+            409,
+            {
+                "detail": f"{decision.note} The result was recorded for reconciliation.",
+                "code": decision.code,
+                "guid": str(guid),
+                "status": str(decision.status_after),
+                "result": result,
+                "outcome": Outcome.RECONCILIATION.value,
+            },
+        )
+    detail = decision.note or _DETAILS.get(
+        (result, decision.status_after), f"{result.capitalize()} result recorded."
+    )
+    return PaymentAnswer(
+        200,
+        {
+            "guid": str(guid),
+            "status": str(decision.status_after),
+            "result": result,
+            "outcome": str(decision.outcome),
+            "detail": detail,
+        },
+    )
 
 
 def _refusal(basket: Basket, *, result: str, amount: Decimal, currency: str):
@@ -311,19 +405,6 @@ def _refusal(basket: Basket, *, result: str, amount: Decimal, currency: str):
 
 def _pending_locks() -> bool:
     return business_setting("PENDING_PAYMENT_POLICY") == "lock"
-
-
-def _answer(basket_id: int, result: str, outcome: str, note: str) -> PaymentAnswer:
-    basket = Basket.objects.get(pk=basket_id)
-    body = {
-        "guid": str(basket.guid),
-        "status": basket.status,
-        "result": result,
-        "outcome": str(outcome),
-        "detail": note
-        or _DETAILS.get((result, basket.status), f"{result.capitalize()} result recorded."),
-    }
-    return PaymentAnswer(200, body)
 
 
 _DETAILS = {

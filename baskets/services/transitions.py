@@ -76,10 +76,12 @@ def _transition(
     reason: str = "",
     payload: dict[str, Any] | None = None,
     changes: dict[str, Any] | None = None,
+    locked_basket: Basket | None = None,
 ) -> Basket:
     rule = RULES[action]
     with transaction.atomic():
-        basket = basket_lock_row(basket_id)
+        # A caller that locked the row in this transaction hands it over: one lock, one write.
+        basket = locked_basket if locked_basket is not None else basket_lock_row(basket_id)
         current = Status(basket.status)
         if current == rule.target:
             return basket
@@ -124,31 +126,47 @@ def basket_mark_paid(
     actor: Actor,
     payment_reference: str = "",
     masked_card_number: str = "",
+    changes: dict[str, Any] | None = None,
+    locked_basket: Basket | None = None,
 ) -> Basket:
-    """Active or Locked -> Awaiting Completion on a successful payment (CB-3)."""
+    """Active or Locked -> Awaiting Completion on a successful payment (CB-3).
+
+    ``changes``: more columns written with the status; ``locked_basket``: the row, when the
+    caller locked it in this transaction."""
     now = timezone.now()
-    changes: dict[str, Any] = {"paid_at": now, "locked_at": None, "lock_reason": ""}
+    written: dict[str, Any] = {**(changes or {}), "paid_at": now, "locked_at": None}
+    written["lock_reason"] = ""
     if payment_reference:
-        changes["payment_reference"] = payment_reference
+        written["payment_reference"] = payment_reference
     if masked_card_number:
-        changes["masked_card_number"] = masked_card_number
+        written["masked_card_number"] = masked_card_number
     return _transition(
         basket_id=basket_id,
         action=EventAction.MARK_PAID,
         actor=actor,
         payload={"payment_reference": payment_reference},
-        changes=changes,
+        changes=written,
+        locked_basket=locked_basket,
     )
 
 
-def basket_lock(*, basket_id: int, actor: Actor, reason: str) -> Basket:
-    """Active -> Locked: no edits until staff act (LC-1)."""
+def basket_lock(
+    *,
+    basket_id: int,
+    actor: Actor,
+    reason: str,
+    changes: dict[str, Any] | None = None,
+    locked_basket: Basket | None = None,
+) -> Basket:
+    """Active -> Locked: no edits until staff act (LC-1). ``changes`` and ``locked_basket``
+    as for ``basket_mark_paid``."""
     return _transition(
         basket_id=basket_id,
         action=EventAction.LOCK,
         actor=actor,
         reason=reason,
-        changes={"locked_at": timezone.now(), "lock_reason": reason[:200]},
+        changes={**(changes or {}), "locked_at": timezone.now(), "lock_reason": reason[:200]},
+        locked_basket=locked_basket,
     )
 
 

@@ -6,10 +6,13 @@ import pytest
 from django.utils import timezone
 
 from baskets.models import Basket, BasketEvent, PaymentResult, Stage, Status
+from baskets.services.actors import Actor
+from baskets.services.staff import basket_delete
 from tests.support.factories import basket_in_status
 from tests.support.processes import race as race_processes
 
 BASKETS = 30
+STAFF = Actor.system("tests-staff")
 
 
 def race(roles: list[str], baskets: list[Basket]) -> list[dict[int, str]]:
@@ -82,3 +85,25 @@ def test_paid_result_racing_staff_delete():
             assert actions(basket) == ["lock", "mark_paid"]
             assert (result.basket_id, result.outcome) == (basket.pk, "applied")
     print("outcomes seen:", sorted(seen))
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("deleted", [False, True], ids=["basket", "deleted-basket"])
+def test_the_same_idempotency_key_twice_at_once_is_applied_once(deleted):
+    """SPEC: API-2 LC-4 — a provider's retry arriving with the first request: one stored
+    result, one change, and both answered the same (on a deleted basket too, where no row
+    lock orders the two)."""
+    baskets = [locked_at_payment() for _ in range(BASKETS)]
+    if deleted:
+        for basket in baskets:
+            basket_delete(basket_id=basket.pk, actor=STAFF, reason="broken")
+    pairs = [f"{basket.pk}:{basket.guid}" for basket in baskets]
+    first, second = race_processes(
+        "tests.support.payment_race_worker", [["paid-keyed", *pairs], ["paid-keyed", *pairs]]
+    )
+    expected = "recorded" if deleted else "changed"
+    for basket in baskets:
+        assert (first[basket.pk], second[basket.pk]) == (expected, expected)
+        [result] = PaymentResult.objects.filter(basket_guid=basket.guid)
+        assert result.idempotency_key == f"KEY-{basket.pk}"
+        assert actions(basket).count("mark_paid") == (0 if deleted else 1)

@@ -1,7 +1,8 @@
 """One side of a payment-result race (for test_payment_races.py).
 
 Usage: python -m tests.support.payment_race_worker ROLE START_AT ID:GUID [ID:GUID ...]
-ROLE is paid (a storefront's payment result), unlock or delete (a staff decision).
+ROLE is paid (a storefront's payment result), paid-keyed (the same, always with the
+Idempotency-Key "KEY-<id>", as a provider retrying), unlock or delete (a staff decision).
 Prints one line per basket: "<id> changed|unchanged|refused|recorded".
 """
 
@@ -30,7 +31,7 @@ def main() -> None:
     for pair in pairs:
         basket_id, guid = pair.split(":")
         try:
-            if role == "paid":
+            if role in ("paid", "paid-keyed"):
                 answer = payment_result_record(
                     guid=guid,
                     result="paid",
@@ -38,6 +39,7 @@ def main() -> None:
                     amount=Decimal("0.00"),
                     currency="EUR",
                     provider_reference=f"PAY-{basket_id}",
+                    idempotency_key=f"KEY-{basket_id}" if role == "paid-keyed" else "",
                 )
                 outcome = "changed" if answer.body["outcome"] == "applied" else "recorded"
             else:
