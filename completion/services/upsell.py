@@ -121,7 +121,7 @@ class Claim:
 def upsell_finalise(*, offer_id: int, now: datetime | None = None) -> bool:
     """Charge and finalise one due offer; False when another worker has it or it is not due.
 
-    Claim (locks the offer), charge outside any lock, then lock the basket and the offer,
+    Claim (locks the basket, then the offer), charge outside any lock, then lock both again,
     re-check and write the charge's result with the status change in one transaction; a
     charge on a basket that moved on meanwhile is kept for reconciliation."""
     now = now or timezone.now()
@@ -156,17 +156,19 @@ _SETTLED = object()
 
 
 def _claim(offer_id: int, now: datetime):
+    """Lock the basket, then the offer (the order ``upsell_enter`` and ``_record`` use), and
+    claim the offer when it is still due and no other worker holds it."""
+    basket_id = UpsellOffer.objects.filter(pk=offer_id).values_list("basket_id", flat=True).first()
+    if basket_id is None:
+        return None
     with transaction.atomic():
-        offer = (
-            _due(now)
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("basket")
-            .filter(pk=offer_id)
-            .first()
-        )
+        try:
+            basket = basket_lock_row(basket_id)
+        except BasketNotFound:
+            return None
+        offer = _due(now).select_for_update(skip_locked=True).filter(pk=offer_id).first()
         if offer is None:
             return None
-        basket = offer.basket
         if basket.status != Status.ACTIVE:
             _moved_on_before_charge(offer, basket, now)
             return _SETTLED
