@@ -296,6 +296,8 @@ def test_the_cards_history_page_lists_every_movement(client, role):
     assert "30.00 EUR" in debited and "<td>70.00</td>" in debited
     listing = client.get(reverse("admin:baskets_giftcard_changelist")).content.decode()
     assert re.search(r"70\.00.*?15\.00.*?55\.00", listing, re.S)
+    timeline = client.get(reverse("admin:baskets_basket_change", args=[held.pk])).content.decode()
+    assert "Gift card reserved" in timeline and "15.00" in timeline
 
 
 def card_form(gift: GiftCard, *, balance: str, seen: str) -> dict[str, str]:
