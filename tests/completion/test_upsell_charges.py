@@ -240,19 +240,31 @@ BASKETS = 16
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("paid_role", "paid_order"),
+    [
+        pytest.param("paid", -1, id="meeting-in-the-middle"),
+        pytest.param("paid-during-charge", 1, id="each-paid-during-its-charge"),
+    ],
+)
 def test_the_finaliser_racing_storefront_paid_results_leaves_every_charge_on_record(
-    ledger, monkeypatch
+    ledger, monkeypatch, tmp_path, paid_role, paid_order
 ):
     """SPEC: AB-5 API-2 — the finaliser and the storefront's paid results for the same
-    baskets in two processes, meeting in the middle: every basket is paid once; every charge
-    the provider took is the basket's payment or a reconciliation item, never neither,
-    never both; the storefront's result is applied or kept for reconciliation."""
-    monkeypatch.setenv("UPSELL_CHARGE_SECONDS", "0.05")
+    baskets in two processes (meeting in the middle, or each paid result sent while the
+    gateway charges that basket): every basket is paid once; every charge the provider took
+    is the basket's payment or a reconciliation item, never neither, never both; the
+    storefront's result is applied or kept for reconciliation."""
+    markers = tmp_path / "charging"
+    markers.mkdir()
+    monkeypatch.setenv("UPSELL_CHARGE_MARKERS", str(markers))
+    monkeypatch.setenv("UPSELL_CHARGE_SECONDS", "0.2" if paid_order == 1 else "0.05")
     baskets = [basket_in_upsell() for _ in range(BASKETS)]
     pairs = [f"{basket.pk}:{basket.guid}" for basket in baskets]
 
     upsells, payments = race(
-        "tests.support.upsell_race_worker", [["upsell", *pairs], ["paid", *pairs[::-1]]]
+        "tests.support.upsell_race_worker",
+        [["upsell", *pairs], [paid_role, *pairs[::paid_order]]],
     )
 
     charges = {reference: charge_id for reference, charge_id, _, _ in ledger_read(ledger)}
@@ -264,7 +276,7 @@ def test_the_finaliser_racing_storefront_paid_results_leaves_every_charge_on_rec
         charge_id = charges.get(str(basket.guid))
         kept = {reference for _, reference, _ in reconciliation(basket.guid)}
         by_upsell = charge_id is not None and stored.payment_reference == charge_id
-        seen.add((upsells[basket.pk], payments[basket.pk], by_upsell))
+        seen.add((upsells[basket.pk], payments[basket.pk], charge_id is not None, by_upsell))
         if payments[basket.pk] == "applied":
             assert stored.payment_reference == f"PAY-{basket.pk}"
             assert charge_id is None or kept == {charge_id}
@@ -272,3 +284,6 @@ def test_the_finaliser_racing_storefront_paid_results_leaves_every_charge_on_rec
             assert payments[basket.pk] == "reconciliation"
             assert by_upsell and kept == {f"PAY-{basket.pk}"}
     print("outcomes seen:", sorted(seen))
+    if paid_role == "paid-during-charge":
+        # Every charge landed on a basket the storefront had just paid.
+        assert seen == {("finalised", "applied", True, False)}

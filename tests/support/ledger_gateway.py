@@ -4,8 +4,10 @@ It keeps every charge in a ledger file that all processes share (``UPSELL_LEDGER
 per charge, "<reference> <charge id> <amount> <currency>") and, as real gateways do with an
 idempotency key, answers a charge with a reference it has seen with the first charge again.
 A token starting ``tok_decline`` is declined. ``UPSELL_CHARGE_SECONDS`` is how long a charge
-takes on the wire; with ``UPSELL_DIE_AFTER_CHARGE=1`` the calling process is killed the
-moment the money is taken, before Basket Ops hears of it.
+takes on the wire; when ``UPSELL_CHARGE_MARKERS`` names a folder, a file named after the
+reference is put there as the charge starts, so another process can act during it; with
+``UPSELL_DIE_AFTER_CHARGE=1`` the calling process is killed the moment the money is taken,
+before Basket Ops hears of it.
 """
 
 import fcntl
@@ -29,6 +31,9 @@ def ledger_read(path: str | Path) -> list[tuple[str, str, str, str]]:
 
 class LedgerGateway:
     def charge(self, *, amount: Decimal, currency: str, token: str, reference: str) -> ChargeResult:
+        markers = os.environ.get("UPSELL_CHARGE_MARKERS")
+        if markers:
+            (Path(markers) / reference).touch()
         time.sleep(float(os.environ.get("UPSELL_CHARGE_SECONDS", "0")))
         if token.startswith("tok_decline"):
             return ChargeResult(ok=False, message=f"Card declined for {amount} {currency}.")

@@ -1,14 +1,17 @@
 """One side of an upsell-charge race (for test_upsell_charges.py).
 
 Usage: python -m tests.support.upsell_race_worker ROLE START_AT ID:GUID [ID:GUID ...]
-ROLE is upsell (the finaliser, charging each basket's due offer through PAYMENT_GATEWAY)
-or paid (the storefront's payment provider reporting the basket paid for its total).
+ROLE is upsell (the finaliser, charging each basket's due offer through PAYMENT_GATEWAY),
+paid (the storefront's payment provider reporting the basket paid for its total) or
+paid-during-charge (the same, each sent once the gateway has started charging that basket:
+see ``UPSELL_CHARGE_MARKERS`` in ledger_gateway.py).
 Prints one line per basket: "<id> finalised|skipped" or "<id> applied|reconciliation".
 """
 
 import os
 import sys
 import time
+from pathlib import Path
 
 import django
 
@@ -34,6 +37,11 @@ def main() -> None:
             done = upsell_finalise(offer_id=offers[int(basket_id)])
             outcome = "finalised" if done else "skipped"
         else:
+            if role == "paid-during-charge":
+                marker = Path(os.environ["UPSELL_CHARGE_MARKERS"]) / guid
+                waited_until = time.monotonic() + 60  # never hang a test run
+                while not marker.exists() and time.monotonic() < waited_until:
+                    time.sleep(0.005)
             answer = payment_result_record(
                 guid=guid,
                 result="paid",
