@@ -72,12 +72,15 @@ def gift_card_lock_for_change(code: str) -> tuple[GiftCard, Decimal]:
     return card, gift_cards_reserved([code], excluding_basket_id=None).get(code, ZERO)
 
 
-def basket_gift_cards_deduct(basket: Basket, amount_due: Decimal, *, actor: Actor) -> Decimal:
+def basket_gift_cards_deduct(
+    basket: Basket, amount_due: Decimal, *, actor: Actor, for_payment: bool = False
+) -> Decimal:
     """The basket's total after its gift cards, from ``amount_due`` (lines less coupons).
 
-    In payment: reserve what the total needs (locks the cards). Otherwise: release anything
-    still reserved and deduct only what the cards have left now, reserving nothing."""
-    if basket_in_payment(basket):
+    In payment (or ``for_payment``: about to be charged another way, as an upsell order is):
+    reserve what the total needs (locks the cards). Otherwise: release anything still
+    reserved and deduct only what the cards have left now, reserving nothing."""
+    if for_payment or basket_in_payment(basket):
         return amount_due - _reserve(basket, amount_due=amount_due, actor=actor)
     basket_gift_cards_release(basket, actor=actor)
     codes = sorted(set(basket.gift_card_codes))

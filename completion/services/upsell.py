@@ -21,11 +21,11 @@ from django.utils import timezone
 
 from basketops.business import business_setting
 from baskets.exceptions import BasketNotFound
-from baskets.locks import basket_lock_row
+from baskets.locks import basket_lock_row, basket_lock_with_lines
 from baskets.models import EventAction, PaymentResult, Status
 from baskets.services.actors import Actor
 from baskets.services.payments import payment_reconciliation_record
-from baskets.services.storefront.holds import basket_editable_check
+from baskets.services.storefront.holds import basket_editable_check, basket_reprice
 from baskets.services.transitions import basket_finalise_unpaid, basket_mark_paid, event_record
 
 from ..exceptions import GatewayUnavailable
@@ -156,14 +156,14 @@ _SETTLED = object()
 
 
 def _claim(offer_id: int, now: datetime):
-    """Lock the basket, then the offer (the order ``upsell_enter`` and ``_record`` use), and
-    claim the offer when it is still due and no other worker holds it."""
+    """Lock the basket's lines, the basket, then the offer (the order ``upsell_enter`` and
+    ``_record`` use), and claim the offer when it is still due and no other worker holds it."""
     basket_id = UpsellOffer.objects.filter(pk=offer_id).values_list("basket_id", flat=True).first()
     if basket_id is None:
         return None
     with transaction.atomic():
         try:
-            basket = basket_lock_row(basket_id)
+            basket, lines = basket_lock_with_lines(basket_id)
         except BasketNotFound:
             return None
         offer = _due(now).select_for_update(skip_locked=True).filter(pk=offer_id).first()
@@ -176,6 +176,11 @@ def _claim(offer_id: int, now: datetime):
         # shows the charge started, whatever becomes of this worker.
         offer.finalised_at = now
         offer.save(update_fields=["finalised_at"])
+        if basket.gift_card_codes:
+            # SH-5: the charge is for what the gift cards do not cover, so they are reserved
+            # now (debited with the status change), as for a basket at the Payment stage.
+            basket_reprice(basket, lines, actor=UPSELL, for_payment=True)
+            basket.save(update_fields=["total"])
         claim = Claim(
             offer_id=offer.pk,
             basket_id=basket.pk,
@@ -231,12 +236,13 @@ def _moved_on_before_charge(offer: UpsellOffer, basket, now: datetime) -> None:
 
 
 def _record(claim: Claim, result: ChargeResult) -> None:
-    """Lock the basket, then the offer; re-check; write the result with the status change."""
+    """Lock the basket (its lines first), then the offer; re-check; write the result with
+    the status change."""
     with transaction.atomic():
         try:
-            basket = basket_lock_row(claim.basket_id)
+            basket, lines = basket_lock_with_lines(claim.basket_id)
         except BasketNotFound:
-            basket = None
+            basket, lines = None, []
         offer = UpsellOffer.objects.select_for_update().filter(pk=claim.offer_id).first()
         if offer is not None and result.ok and offer.charge_reference == result.reference:
             return  # another worker, retrying after the lease, recorded this very charge
@@ -247,12 +253,18 @@ def _record(claim: Claim, result: ChargeResult) -> None:
             and offer.finalised_at is not None
             and not (offer.finished_at or offer.charge_reference or offer.charge_error)
         )
-        applicable = (
-            ours
-            and basket is not None
-            and basket.status == Status.ACTIVE
-            and (basket.total, basket.currency) == (claim.amount, claim.currency)
-        )
+        active = ours and basket is not None and basket.status == Status.ACTIVE
+        repriced = active and bool(basket.gift_card_codes)
+        if repriced:
+            # SH-5: an edit during the charge may have released the cards' reservation:
+            # hold them again for the order.
+            basket_reprice(basket, lines, actor=UPSELL, for_payment=True)
+        applicable = active and (basket.total, basket.currency) == (claim.amount, claim.currency)
+        if repriced:
+            if not applicable:
+                # No order from this charge: the cards hold what the basket's state says.
+                basket_reprice(basket, lines, actor=UPSELL)
+            basket.save(update_fields=["total"])
         if applicable and result.ok:
             offer.charge_reference = result.reference
             offer.save(update_fields=["charge_reference"])

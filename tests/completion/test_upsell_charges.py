@@ -13,11 +13,11 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from baskets.models import Basket, BasketEvent, PaymentResult, Stage, Status
+from baskets.models import Basket, BasketEvent, GiftCard, PaymentResult, Stage, Status
 from baskets.services.actors import Actor
 from baskets.services.payments import payment_result_record
 from baskets.services.staff import basket_delete
-from baskets.services.storefront import line_add
+from baskets.services.storefront import gift_card_apply, line_add
 from baskets.services.transitions import basket_lock
 from completion.models import UpsellOffer
 from completion.services import upsell_enter, upsell_finalise_due
@@ -287,3 +287,66 @@ def test_the_finaliser_racing_storefront_paid_results_leaves_every_charge_on_rec
     if paid_role == "paid-during-charge":
         # Every charge landed on a basket the storefront had just paid.
         assert seen == {("finalised", "applied", True, False)}
+
+
+def basket_in_upsell_with_gift_card(token: str) -> Basket:
+    """An Active basket of 49.00 before the Payment stage, a gift card of 20.00 applied (a
+    preview: nothing reserved), in an upsell offer whose timer has run out."""
+    GiftCard.objects.create(code="GIFT-20", balance=Decimal("20.00"))
+    basket = BasketFactory(stage=Stage.MANAGE_BOOKING)
+    LineFactory(basket=basket, product_id=ProductFactory(id="PRD-UP").id, unit_price="49.00")
+    basket = gift_card_apply(guid=basket.guid, code="GIFT-20")
+    assert basket.total == Decimal("29.00")
+    upsell_enter(basket_id=basket.pk, actor=SHOPPER, payment_token=token)
+    UpsellOffer.objects.filter(basket=basket).update(
+        finalise_at=timezone.now() - timedelta(seconds=1)
+    )
+    return basket
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("token", "charged"),
+    [
+        pytest.param("tok_visa", ["29.00"], id="charged"),
+        pytest.param("tok_decline", [], id="declined"),
+    ],
+)
+def test_an_upsell_order_takes_its_gift_card_and_charges_the_rest(ledger, token, charged):
+    """SPEC: AB-5 SH-5 — finalising reserves the basket's gift card, charges only what it
+    does not cover, and debits it with the status change (a declined charge still makes
+    the order: the card is spent on it all the same)."""
+    basket = basket_in_upsell_with_gift_card(token)
+
+    assert upsell_finalise_due() == 1
+
+    assert [amount for _, _, amount, _ in ledger_read(ledger)] == charged
+    assert Basket.objects.get(pk=basket.pk).status == Status.AWAITING_COMPLETION
+    card = GiftCard.objects.get(code="GIFT-20")
+    assert card.balance == Decimal("0.00")
+    assert list(card.movements.values_list("kind", "amount")) == [
+        ("reserve", Decimal("20.00")),
+        ("debit", Decimal("20.00")),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_gift_card_held_for_an_upsell_charge_is_given_back_when_the_basket_changed(
+    ledger, settings
+):
+    """SPEC: AB-5 SH-5 — a line added during the charge: the charge is kept for
+    reconciliation and the gift card holds nothing for a basket that is not in payment."""
+    basket = basket_in_upsell_with_gift_card("tok_visa")
+    settings.PAYMENT_GATEWAY = "tests.completion.test_upsell_charges.DuringCharge"
+    DuringCharge.meanwhile = staticmethod(_line_added)
+    DuringCharge.basket = basket
+
+    assert upsell_finalise_due() == 1
+
+    [(_, charge_id, amount, _)] = ledger_read(ledger)
+    assert amount == "29.00"
+    assert [reference for _, reference, _ in reconciliation(basket.guid)] == [charge_id]
+    card = GiftCard.objects.get(code="GIFT-20")
+    assert (card.balance, card.reservations.count()) == (Decimal("20.00"), 0)
+    stored = Basket.objects.get(pk=basket.pk)
+    assert (stored.status, stored.total) == (Status.ACTIVE, Decimal("48.90"))

@@ -107,13 +107,16 @@ def basket_touch(basket: Basket, *fields: str) -> None:
     basket.save(update_fields=[*fields, "modified_at", "last_activity_at", "abandoned_at"])
 
 
-def basket_reprice(basket: Basket, lines: list[Line], *, actor: Actor = REPRICE) -> None:
+def basket_reprice(
+    basket: Basket, lines: list[Line], *, actor: Actor = REPRICE, for_payment: bool = False
+) -> None:
     """Total = lines, less each coupon's percentage, less what the gift cards cover (never
-    < 0): reserved for a basket in payment, else only what the cards have left (SH-5).
-    Call with the lines and the basket locked; may lock the basket's gift cards."""
+    < 0): reserved for a basket in payment (or about to be charged: ``for_payment``), else
+    only what the cards have left (SH-5). Call with the lines and the basket locked; may
+    lock the basket's gift cards."""
     total = sum((line.unit_price * line.quantity for line in lines), Decimal("0"))
     coupons = Coupon.objects.filter(code__in=basket.coupon_codes).order_by("code")
     for coupon in coupons:
         total = total * (Decimal("100") - coupon.percent_off) / Decimal("100")
     total = total.quantize(CENT, rounding=ROUND_HALF_UP)
-    basket.total = basket_gift_cards_deduct(basket, total, actor=actor)
+    basket.total = basket_gift_cards_deduct(basket, total, actor=actor, for_payment=for_payment)
