@@ -125,3 +125,37 @@ class UnsubscribeToken(models.Model):
 
     def __str__(self) -> str:
         return f"unsubscribe token of account {self.shop_account_id}"
+
+
+class ShopperHandover(models.Model):
+    """SH-3: a one-time URL the shop asked for to sign its logged-in shopper in to the
+    shopper pages: used once, within ``SHOPPER_HANDOVER_MAX_AGE``. Only the digest of its
+    random token is kept, so the table cannot be turned back into working URLs."""
+
+    token_digest = models.CharField(max_length=64, unique=True)
+    shop_account = models.ForeignKey(
+        ShopAccount, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    customer_account = models.ForeignKey(
+        "baskets.CustomerAccount",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    # Where the shopper lands: a path of the shopper pages (the basket page by default).
+    next_path = models.CharField(max_length=200)
+    created_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(shop_account__isnull=False, customer_account__isnull=True)
+                | Q(shop_account__isnull=True, customer_account__isnull=False),
+                name="shopper_handover_one_shopper",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"hand-over {self.pk}"

@@ -38,6 +38,10 @@ DEFAULT_TEXTS: dict[str, str] = {
         "The basket with GUID [BasketGuid] belongs to another login. Log in as its owner to "
         "get it back."
     ),
+    "basket_HandoverInvalid": (
+        "This sign-in link has been used already or has expired. Please log in to the shop "
+        "again."
+    ),
     "basket_Unsubscribed": "You will not receive basket reminder e-mails any more.",
     "basket_UnsubscribeInvalid": (
         "This unsubscribe link is not valid. Check that you copied the whole link."
