@@ -93,7 +93,7 @@ def shopper_from_request(request: HttpRequest, *, create_token: bool = True) -> 
         account = accounts.filter(pk=signed_in).first()
         if account is not None:
             return login_shopper(account)
-    token = _visitor_token(request, create=create_token)
+    token = visitor_token(request, create=create_token)
     customer = request.session.get(CUSTOMER_SESSION_KEY)
     return Shopper(
         user=user if user.is_authenticated else None,
@@ -122,7 +122,8 @@ def shopper_sign_in(
         request.session[CUSTOMER_SESSION_KEY] = customer_account.pk
 
 
-def _visitor_token(request: HttpRequest, *, create: bool) -> uuid.UUID | None:
+def visitor_token(request: HttpRequest, *, create: bool) -> uuid.UUID | None:
+    """The anonymous visitor's token from the session, made when ``create``."""
     raw = request.session.get(SESSION_KEY)
     if raw:
         try:

@@ -15,6 +15,7 @@ for another basket or another recipient) gets exactly the answer an unknown GUID
 with a 4xx status and the staff-editable text (RL-7).
 """
 
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -41,7 +42,13 @@ from .links import (
 from .selectors import basket_page_lines, shopper_baskets
 from .services import RecoveryPreview, basket_recovery_preview, reminders_opt_out
 from .services import basket_recover as basket_recover_service
-from .shoppers import Shopper, login_shopper, shopper_from_request, shopper_sign_in
+from .shoppers import (
+    Shopper,
+    login_shopper,
+    shopper_from_request,
+    shopper_sign_in,
+    visitor_token,
+)
 from .texts import text_render
 from .unsubscribe import unsubscribe_target
 
@@ -86,7 +93,7 @@ def basket_recover(request: HttpRequest, guid: str) -> HttpResponse:
         return _message_page(request, "basket_InvalidGuid", guid, 400)
     canonical = str(parsed)
     posting = request.method == "POST"
-    signed_in = shopper_from_request(request, create_token=posting)
+    signed_in = shopper_from_request(request, create_token=False)
     link = None
     token = request.GET.get(LINK_TOKEN_PARAMETER)
     if token is not None:
@@ -97,15 +104,18 @@ def basket_recover(request: HttpRequest, guid: str) -> HttpResponse:
     if shopper is None:
         return _not_available(request, canonical)
     try:
+        preview = basket_recovery_preview(guid=parsed, shopper=shopper, link=link)
         if not posting:
-            preview = basket_recovery_preview(guid=parsed, shopper=shopper, link=link)
             return _confirmation_page(request, preview)
+        if not shopper.is_login:
+            # Only now, for a basket this visitor may recover, does the session get a list.
+            shopper = replace(shopper, visitor_token=visitor_token(request, create=True))
         recovery = basket_recover_service(guid=parsed, shopper=shopper, link=link)
     except (BasketNotFound, LoginNeeded):
         return _not_available(request, canonical)
     except RecoveryRefused as refusal:
         return _message_page(request, refusal.code, refusal.guid, refusal.http_status)
-    if shopper is not signed_in:
+    if shopper.is_login and not signed_in.is_login:
         # SH-3: the mailed token proved this login; this browser is now signed in as it.
         shopper_sign_in(request, shop_account=shopper.shop_account)
     basket = recovery.basket
