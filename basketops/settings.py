@@ -215,6 +215,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# PV-5: the shopper pages speak these (the basket's language, else Accept-Language); the
+# catalogues are in locale/ (compiled .mo files are committed).
+LANGUAGES = [("en", "English"), ("da", "Dansk"), ("nl", "Nederlands"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -6,6 +6,7 @@ the session (it survives the session key change at login; logging out forgets it
 ``MULTIPLE_BASKETS`` the shopper's other rows stay in the list as inactive baskets (RL-6).
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -63,18 +64,25 @@ class ShopperBasket(models.Model):
 
 
 class ApplicationText(models.Model):
-    """RL-7: a shop message staff can edit; ``[BasketGuid]`` is replaced with the GUID."""
+    """RL-7: a shop message staff can edit, per language (PV-5); ``[BasketGuid]`` is
+    replaced with the GUID. A language with no row of its own speaks the translated default."""
 
-    key = models.CharField(max_length=60, unique=True)
+    key = models.CharField(max_length=60)
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
     text = models.TextField()
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["key"]
+        ordering = ["key", "language"]
         verbose_name = "application text"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "language"], name="application_text_one_per_language"
+            ),
+        ]
 
     def __str__(self) -> str:
-        return self.key
+        return f"{self.key} ({self.language})"
 
 
 class ReminderOptOut(models.Model):

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from basketops.business import business_setting
 from baskets.exceptions import BasketNotFound
@@ -177,8 +178,11 @@ def basket_recover(
         if basket.total != total_before:
             payload["total"] = {"from": str(total_before), "to": str(basket.total)}
             recovery.notices.append(
-                f"Your basket total changed from {_money(total_before, basket.currency)} to "
-                f"{_money(basket.total, basket.currency)}."
+                _("Your basket total changed from %(old)s to %(new)s.")
+                % {
+                    "old": _money(total_before, basket.currency),
+                    "new": _money(basket.total, basket.currency),
+                }
             )
         if decision.take and shopper.shop_account is not None:
             _owner_change(basket, shopper, payload, fields)
@@ -241,7 +245,8 @@ def _lines_reprice(
                 }
             )
             recovery.notices.append(
-                f"{label} is no longer available and was removed from your basket."
+                _("%(product)s is no longer available and was removed from your basket.")
+                % {"product": label}
             )
             line.delete()
             continue
@@ -255,8 +260,12 @@ def _lines_reprice(
                 }
             )
             recovery.notices.append(
-                f"The price of {label} changed from "
-                f"{_money(line.unit_price, basket.currency)} to {_money(price, basket.currency)}."
+                _("The price of %(product)s changed from %(old)s to %(new)s.")
+                % {
+                    "product": label,
+                    "old": _money(line.unit_price, basket.currency),
+                    "new": _money(price, basket.currency),
+                }
             )
             line.unit_price = price
             line.save(update_fields=["unit_price"])
@@ -279,7 +288,8 @@ def _codes_revalidate(
         except StorefrontInputError:
             dropped_coupons.append(code)
             recovery.notices.append(
-                f"The coupon code {code} is no longer valid and was removed from your basket."
+                _("The coupon code %(code)s is no longer valid and was removed from your basket.")
+                % {"code": code}
             )
         else:
             coupons.append(code)
@@ -290,7 +300,8 @@ def _codes_revalidate(
         except StorefrontInputError:
             dropped_cards.append(code)
             recovery.notices.append(
-                f"The gift card {code} is no longer valid and was removed from your basket."
+                _("The gift card %(code)s is no longer valid and was removed from your basket.")
+                % {"code": code}
             )
         else:
             cards.append(code)
@@ -316,14 +327,16 @@ def _checkout_details_filter(
             fields.append("addresses_withheld_at")
         payload["addresses_withheld"] = True
         recovery.notices.append(
-            "Addresses entered before the checkout step was finished are not kept; please "
-            "enter them again at checkout."
+            _(
+                "Addresses entered before the checkout step was finished are not kept; please "
+                "enter them again at checkout."
+            )
         )
     if basket.order_comment:
         basket.order_comment = ""
         fields.append("order_comment")
         payload["order_comment_cleared"] = True
-        recovery.notices.append("Your order comment is not kept; please enter it again.")
+        recovery.notices.append(_("Your order comment is not kept; please enter it again."))
 
 
 def _owner_change(

@@ -22,6 +22,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -32,6 +33,7 @@ from baskets.selectors import basket_addresses_for_shopper, guid_parse
 
 from .exceptions import LoginNeeded, RecoveryRefused
 from .handover import shopper_handover_use
+from .languages import basket_language_activate, shopper_page
 from .links import (
     LINK_TOKEN_PARAMETER,
     LinkRecipient,
@@ -51,6 +53,14 @@ from .shoppers import (
 )
 from .texts import text_render
 from .unsubscribe import unsubscribe_target
+
+# PV-5: a basket's status as the shopper reads it (the page shows only those not Active).
+STATUS_LABELS = {
+    Status.LOCKED: pgettext_lazy("basket status", "locked"),
+    Status.AWAITING_COMPLETION: pgettext_lazy("basket status", "being completed"),
+    Status.COMPLETED: pgettext_lazy("basket status", "ordered"),
+    Status.COMPLETION_FAILED: pgettext_lazy("basket status", "being completed"),
+}
 
 # The shop's current location follows the recovered basket's (RL-1).
 LOCATION_SESSION_KEY = "shop_location"
@@ -84,6 +94,7 @@ def _link_shopper(
     return login_shopper(link.shop_account)
 
 
+@shopper_page
 @require_http_methods(["GET", "POST"])
 def basket_recover(request: HttpRequest, guid: str) -> HttpResponse:
     """RL-1 .. RL-7, SH-3, AC-6: show the basket (GET), recover it (POST)."""
@@ -105,6 +116,7 @@ def basket_recover(request: HttpRequest, guid: str) -> HttpResponse:
         return _not_available(request, canonical)
     try:
         preview = basket_recovery_preview(guid=parsed, shopper=shopper, link=link)
+        basket_language_activate(preview.basket)
         if not posting:
             return _confirmation_page(request, preview)
         if not shopper.is_login:
@@ -140,6 +152,7 @@ def _confirmation_page(request: HttpRequest, preview: RecoveryPreview) -> HttpRe
     return render(request, "recovery/confirm.html", context)
 
 
+@shopper_page
 @require_GET
 def basket_recover_legacy(request: HttpRequest) -> HttpResponse:
     """The legacy form ``/baction/rb.aspx?guid=<guid>`` leads to the same place (with a
@@ -156,6 +169,7 @@ def basket_recover_legacy(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(target)
 
 
+@shopper_page
 @require_GET
 def shopper_handover(request: HttpRequest, token: str) -> HttpResponse:
     """SH-3: the shop's one-time URL signs its logged-in shopper in and leads on (the basket
@@ -171,6 +185,7 @@ def shopper_handover(request: HttpRequest, token: str) -> HttpResponse:
     return HttpResponseRedirect(handover.next_path)
 
 
+@shopper_page
 @require_GET
 def basket_current(request: HttpRequest) -> HttpResponse:
     """The basket page: the shopper's current basket, and with multiple baskets the others."""
@@ -178,6 +193,7 @@ def basket_current(request: HttpRequest) -> HttpResponse:
     entries = list(shopper_baskets(shopper))
     current = next((entry.basket for entry in entries if entry.deactivated_at is None), None)
     others = [entry.basket for entry in entries if entry.deactivated_at is not None]
+    basket_language_activate(current)
     context = {
         "basket": current,
         "addresses": basket_addresses_for_shopper(current) if current is not None else None,
@@ -189,7 +205,7 @@ def basket_current(request: HttpRequest) -> HttpResponse:
         ),
         "lines": basket_page_lines(current) if current is not None else [],
         "editable": current is not None and current.status == Status.ACTIVE,
-        "status_label": Status(current.status).label if current is not None else "",
+        "status_label": STATUS_LABELS.get(current.status, "") if current is not None else "",
         "other_baskets": [
             (basket, reverse("recovery:recover", kwargs={"guid": str(basket.guid)}))
             for basket in others
@@ -203,6 +219,7 @@ def basket_current(request: HttpRequest) -> HttpResponse:
 # RFC 8058: a mail client's one-click POST carries no CSRF token; the secret in the link is
 # what authorises it. Only this view is exempt.
 @csrf_exempt
+@shopper_page
 @require_http_methods(["GET", "POST"])
 def reminders_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """AB-4, AC-6: GET shows a confirmation page and changes nothing (mail scanners and

@@ -273,7 +273,7 @@ def test_a_cookieless_get_of_any_recovery_link_changes_no_table():
 @pytest.mark.django_db
 @pytest.mark.parametrize("multiple", [True, False], ids=["multiple-on", "multiple-off"])
 def test_the_confirmation_and_the_list_follow_the_live_multiple_baskets_setting(
-    client, admin_client, multiple
+    client, admin_client, settings, multiple
 ):
     """SPEC: RL-6 AC-6 section 8 — switched in the admin (the environment says the
     opposite): the confirmation text and the shopper's list agree with it."""

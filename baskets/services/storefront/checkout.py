@@ -45,6 +45,7 @@ CHECKOUT_FIELDS = (
     "user_values",
     "order_comment",
     "email",
+    "language",
 )
 
 
