@@ -90,9 +90,13 @@ def recovery_link_recipient(token: str, guid: uuid.UUID) -> LinkRecipient | None
     if not isinstance(payload, dict) or payload.get("b") != str(guid):
         return None
     if "a" in payload:
+        try:
+            account_guid = uuid.UUID(str(payload["a"]))
+        except ValueError:
+            return None
         account = (
             ShopAccount.objects.select_related("customer_account")
-            .filter(guid=payload["a"])
+            .filter(guid=account_guid)
             .first()
         )
         if account is None:
