@@ -19,6 +19,11 @@ from baskets.models import Basket
 SUPPORTED = frozenset(code for code, _name in settings.LANGUAGES)
 
 
+def basket_for_language(basket_id: int | None) -> Basket | None:
+    """Just the basket's language, for a page that has only its id."""
+    return Basket.objects.filter(pk=basket_id).only("language").first() if basket_id else None
+
+
 def basket_language_activate(basket: Basket | None) -> None:
     """Speak the basket's language from here on in this request, when it has one."""
     if basket is not None and basket.language in SUPPORTED:

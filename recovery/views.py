@@ -33,7 +33,7 @@ from baskets.selectors import basket_addresses_for_shopper, guid_parse
 
 from .exceptions import LoginNeeded, RecoveryRefused
 from .handover import shopper_handover_use
-from .languages import basket_language_activate, shopper_page
+from .languages import basket_for_language, basket_language_activate, shopper_page
 from .links import (
     LINK_TOKEN_PARAMETER,
     LinkRecipient,
@@ -126,6 +126,9 @@ def basket_recover(request: HttpRequest, guid: str) -> HttpResponse:
     except (BasketNotFound, LoginNeeded):
         return _not_available(request, canonical)
     except RecoveryRefused as refusal:
+        # Ordered, locked or being completed: a basket this visitor may open, so its own
+        # language is no secret.
+        basket_language_activate(basket_for_language(refusal.basket_id))
         return _message_page(request, refusal.code, refusal.guid, refusal.http_status)
     if shopper.is_login and not signed_in.is_login:
         # SH-3: the mailed token proved this login; this browser is now signed in as it.

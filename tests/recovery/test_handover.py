@@ -87,8 +87,9 @@ def test_a_salesperson_recovers_a_basket_of_the_selected_customers_login(client)
 
 @pytest.mark.django_db
 def test_a_customer_account_recovers_a_basket_made_for_it(client):
-    """SPEC: SH-3 RL-5 — a basket made for the customer with no login: the customer the
-    shop signed in recovers it, and it stays without a login."""
+    """SPEC: SH-3 RL-5 RL-3 — a basket made for the customer with no login: the customer the
+    shop signed in recovers it, and it stays without a login; its logins' baskets stay
+    theirs."""
     customer = CustomerAccountFactory()
     seller = salesperson_make("sam", related=[customer], selected=customer)
     basket = basket_with_line(
@@ -96,11 +97,17 @@ def test_a_customer_account_recovers_a_basket_made_for_it(client):
     )
     assert recover(client, basket).status_code == 404
 
+    logins_basket = basket_with_line(
+        customer=True, shop_account=login_shopper("ada", customer_account=customer)
+    )
+
     client.get(handover_path({"customer_account": customer.erp_account_id}))
 
     assert recover(client, basket)["Location"] == "/basket/"
     basket.refresh_from_db()
     assert (basket.shop_account_id, basket.customer_account_id) == (None, customer.pk)
+    # A login's basket stays that login's alone (RL-3), even for its own customer.
+    assert recover(client, logins_basket).status_code == 404
 
 
 def _unknown_account(world):

@@ -10,9 +10,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
 
-from baskets.models import Basket
+from baskets.models import Basket, Status
 from recovery.models import ApplicationText
 from tests.support.clients import api_client
+from tests.support.factories import basket_in_status
 from tests.support.recovery import basket_with_line, recover
 
 LANGUAGES = ("en", "da", "nl", "de")
@@ -82,6 +83,16 @@ def test_without_a_basket_language_the_browsers_decides_even_on_refusals(languag
         assert response.status_code == 404
         assert f'<html lang="{language}">' in html and NOT_AVAILABLE[language] in html
         assert "Accept-Language" in response["Vary"]
+
+
+@pytest.mark.django_db
+def test_a_refusal_of_a_basket_the_visitor_may_open_speaks_its_language(client):
+    """SPEC: PV-5 RL-7 — an ordered basket's refusal in the basket's language."""
+    basket = basket_in_status(Status.COMPLETED, language="de")
+    response = client.get(f"/basket/recover/{basket.guid}/", HTTP_ACCEPT_LANGUAGE="da")
+    assert response.status_code == 410
+    assert '<html lang="de">' in response.content.decode()
+    assert "bereits als Bestellung abgeschlossen" in response.content.decode()
 
 
 @pytest.mark.django_db
