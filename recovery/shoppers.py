@@ -84,15 +84,16 @@ def shopper_from_request(request: HttpRequest, *, create_token: bool = True) -> 
     ``create_token``; otherwise a visitor without one has no baskets)."""
     user = request.user
     accounts = ShopAccount.objects.select_related("customer_account", "user")
-    if user.is_authenticated:
-        account = accounts.filter(user_id=user.pk).first()
-        if account is not None:
-            return login_shopper(account, user=user)
+    # The shop's latest word (a mailed link or its hand-over) before a Django login.
     signed_in = request.session.get(ACCOUNT_SESSION_KEY)
     if signed_in is not None:
         account = accounts.filter(pk=signed_in).first()
         if account is not None:
             return login_shopper(account)
+    if user.is_authenticated:
+        account = accounts.filter(user_id=user.pk).first()
+        if account is not None:
+            return login_shopper(account, user=user)
     token = visitor_token(request, create=create_token)
     customer = request.session.get(CUSTOMER_SESSION_KEY)
     return Shopper(
