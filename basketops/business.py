@@ -29,6 +29,14 @@ LIVE_SETTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "BASKET_ABANDON_AFTER": ("BASKET_ABANDON_AFTER_MINUTES", lambda v: timedelta(minutes=v)),
     "ABANDONMENT_RETENTION": ("ABANDONMENT_RETENTION_DAYS", lambda v: timedelta(days=v)),
     "COMPLETION_MAX_ATTEMPTS": ("COMPLETION_MAX_ATTEMPTS", int),
+    "RECOVERY_LINK_MAX_AGE": ("RECOVERY_LINK_DAYS", lambda v: timedelta(days=v)),
+    "SHOP_NAME": ("SHOP_NAME", str),
+    "SHOP_URL": ("SHOP_URL", str),
+    "SHOP_LOGO_URL": ("SHOP_LOGO_URL", str),
+    "SHOP_COLOUR": ("SHOP_COLOUR", str),
+    "SHOP_TEXT_COLOUR": ("SHOP_TEXT_COLOUR", str),
+    "SHOP_CONTACT_EMAIL": ("SHOP_CONTACT_EMAIL", str),
+    "SHOP_CONTACT_PHONE": ("SHOP_CONTACT_PHONE", str),
 }
 
 

@@ -159,6 +159,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # PV-5: the shop's name, logo, colours, contact and URL on shopper pages.
+                "recovery.context_processors.shop",
             ],
         },
     },
@@ -213,6 +215,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# PV-5: the shopper pages speak these (the basket's language, else Accept-Language); the
+# catalogues are in locale/ (compiled .mo files are committed).
+LANGUAGES = [("en", "English"), ("da", "Dansk"), ("nl", "Nederlands"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -341,7 +347,17 @@ SHOP_BASE_URL = env_str("SHOP_BASE_URL", BACKOFFICE_BASE_URL).rstrip("/")
 # RL-1 / IN-5: where "Continue to checkout" on the basket page leads, in the shop; {guid} is
 # the basket's GUID and {visitor} (optional) the signed reference of an anonymous visitor,
 # for GET /api/visitors/<reference>/baskets/.
-SHOP_CHECKOUT_URL = env_str("SHOP_CHECKOUT_URL", SHOP_BASE_URL + "/checkout/?basket={guid}")
+# Empty (the default): the shop URL (SHOP_URL, live) with ?basket=<guid>.
+SHOP_CHECKOUT_URL = env_str("SHOP_CHECKOUT_URL", "")
+# PV-5: the shop's brand on the shopper pages; live (admin → Config, "Shop"), these are the
+# defaults. Colours are #rrggbb; the text colour is for text on the main colour.
+SHOP_NAME = env_str("SHOP_NAME", "Shop")
+SHOP_URL = env_str("SHOP_URL", SHOP_BASE_URL + "/")
+SHOP_LOGO_URL = env_str("SHOP_LOGO_URL", "")
+SHOP_COLOUR = env_str("SHOP_COLOUR", "#1f4e79")
+SHOP_TEXT_COLOUR = env_str("SHOP_TEXT_COLOUR", "#ffffff")
+SHOP_CONTACT_EMAIL = env_str("SHOP_CONTACT_EMAIL", "")
+SHOP_CONTACT_PHONE = env_str("SHOP_CONTACT_PHONE", "")
 # AB-4: reminder e-mails for abandoned baskets, this long after the abandonment was
 # captured; abandonments captured longer than REMINDER_MAX_AGE ago get none (so turning the
 # feature on does not mail every old abandonment).
@@ -351,6 +367,14 @@ REMINDERS_ENABLED = env_bool("REMINDERS_ENABLED", True)
 REMINDER_AFTER = timedelta(minutes=env_int("REMINDER_AFTER_MINUTES", 60, 0))
 # Longer than the last default step (72 hours), so the whole sequence fits.
 REMINDER_MAX_AGE = timedelta(hours=env_int("REMINDER_MAX_AGE_HOURS", 168, 1))
+# SH-3: a mailed recovery link (signed, bound to its basket and recipient) opens this long
+# after it was made; live (RECOVERY_LINK_DAYS in the admin).
+RECOVERY_LINK_MAX_AGE = timedelta(days=env_int("RECOVERY_LINK_DAYS", 30, 1))
+# SH-3: a hand-over URL the shop asked for signs its shopper in once, within this long.
+SHOPPER_HANDOVER_MAX_AGE = timedelta(seconds=60)
+# SH-3 RL-3: the shop's own login, offered where a recovery link cannot be opened; {next}
+# becomes the link's path, for the shop's hand-over after the shopper logged in.
+SHOP_LOGIN_URL = env_str("SHOP_LOGIN_URL", SHOP_BASE_URL + "/login/?next={next}")
 
 BUSINESS_SETTINGS = (
     "BASKET_ABANDON_AFTER",
@@ -372,6 +396,7 @@ BUSINESS_SETTINGS = (
     "REMINDERS_ENABLED",
     "REMINDER_AFTER",
     "REMINDER_MAX_AGE",
+    "RECOVERY_LINK_MAX_AGE",
 )
 
 CELERY_BEAT_SCHEDULE = {
@@ -432,6 +457,13 @@ CONSTANCE_ADDITIONAL_FIELDS = {
         "basketops.business.EmailListField",
         {"required": False, "widget": "django.forms.TextInput"},
     ],
+    # PV-5: the shop's brand; a colour goes into the pages' style, so only #rrggbb.
+    "colour": ["django.forms.fields.RegexField", {"regex": r"^#[0-9a-fA-F]{6}\Z"}],
+    "url": ["django.forms.fields.URLField", {"assume_scheme": "https"}],
+    "optional_url": ["django.forms.fields.URLField", {"required": False, "assume_scheme": "https"}],
+    "optional_email": ["django.forms.fields.EmailField", {"required": False}],
+    "optional_text": ["django.forms.fields.CharField", {"required": False, "max_length": 60}],
+    "text": ["django.forms.fields.CharField", {"max_length": 100}],
 }
 CONSTANCE_CONFIG = {
     "EMAIL_SYSTEM_MESSAGES": (
@@ -465,12 +497,31 @@ CONSTANCE_CONFIG = {
         "Completion attempts before Completion Failed (CB-4).",
         "positive_integer",
     ),
+    "RECOVERY_LINK_DAYS": (
+        RECOVERY_LINK_MAX_AGE.days,
+        "Days a mailed recovery link opens the basket for its recipient (SH-3).",
+        "positive_integer",
+    ),
+    "SHOP_NAME": (SHOP_NAME, "The shop's name on the shopper pages (PV-5).", "text"),
+    "SHOP_URL": (SHOP_URL, "The shop's home page: every shopper page links back to it.", "url"),
+    "SHOP_LOGO_URL": (SHOP_LOGO_URL, "The shop's logo (image URL; empty: none).", "optional_url"),
+    "SHOP_COLOUR": (SHOP_COLOUR, "The shop's main colour (#rrggbb).", "colour"),
+    "SHOP_TEXT_COLOUR": (SHOP_TEXT_COLOUR, "Text on the main colour (#rrggbb).", "colour"),
+    "SHOP_CONTACT_EMAIL": (SHOP_CONTACT_EMAIL, "The shop's contact e-mail.", "optional_email"),
+    "SHOP_CONTACT_PHONE": (SHOP_CONTACT_PHONE, "The shop's contact phone.", "optional_text"),
 }
 CONSTANCE_CONFIG_FIELDSETS = (
     ("E-mails", ("EMAIL_SYSTEM_MESSAGES", "STAFF_NOTIFICATION_EMAILS")),
     ("Baskets and payments", ("MULTIPLE_BASKETS", "PENDING_PAYMENT_POLICY")),
     ("Abandonment", ("BASKET_ABANDON_AFTER_MINUTES", "ABANDONMENT_RETENTION_DAYS")),
     ("Completion", ("COMPLETION_MAX_ATTEMPTS",)),
+    (
+        "Shopper pages",
+        (
+            "RECOVERY_LINK_DAYS", "SHOP_NAME", "SHOP_URL", "SHOP_LOGO_URL", "SHOP_COLOUR",
+            "SHOP_TEXT_COLOUR", "SHOP_CONTACT_EMAIL", "SHOP_CONTACT_PHONE",
+        ),
+    ),
 )
 
 # --- REST API -------------------------------------------------------------------------

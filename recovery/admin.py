@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin
+from django.utils import translation
 
 from .models import ApplicationText
 from .texts import DEFAULT_TEXTS
@@ -12,22 +13,26 @@ class ApplicationTextForm(forms.ModelForm):
 
     class Meta:
         model = ApplicationText
-        fields = ("key", "text")
+        fields = ("key", "language", "text")
         help_texts = {"text": "[BasketGuid] is replaced with the basket's GUID."}
 
 
 @admin.register(ApplicationText)
 class ApplicationTextAdmin(admin.ModelAdmin):
     form = ApplicationTextForm
-    list_display = ("key", "text", "updated_at")
+    list_display = ("key", "language", "text", "updated_at")
+    list_filter = ("language",)
     search_fields = ("key", "text")
 
     def get_readonly_fields(self, request, obj=None):
-        return ("key", "default_text") if obj is not None else ("default_text",)
+        return ("key", "language", "default_text") if obj is not None else ("default_text",)
 
     def get_fields(self, request, obj=None):
-        return ("key", "text", "default_text")
+        return ("key", "language", "text", "default_text")
 
     @admin.display(description="default")
     def default_text(self, obj):
-        return DEFAULT_TEXTS.get(obj.key, "") if obj is not None else ""
+        if obj is None or obj.key not in DEFAULT_TEXTS:
+            return ""
+        with translation.override(obj.language):
+            return str(DEFAULT_TEXTS[obj.key])

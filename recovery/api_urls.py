@@ -5,6 +5,7 @@ from . import api
 app_name = "recovery-api"
 
 urlpatterns = [
+    path("shoppers/handover/", api.ShopperHandoverView.as_view(), name="shopper-handover"),
     path(
         "shoppers/<str:key>/baskets/",
         api.ShopAccountBasketsView.as_view(),

@@ -18,14 +18,3 @@ class LoginNeeded(RecoveryRefused):
 
     def __init__(self, key: str, *, guid: str, basket_id: int | None = None):
         super().__init__(key, http_status=302, guid=guid, basket_id=basket_id)
-
-
-class ConfirmationNeeded(RecoveryRefused):
-    """AC-6: the recovery would move the basket into the shopper's account or displace
-    their current basket, which a plain GET (a link in an e-mail, a cross-site request)
-    must never do; the shopper confirms with a POST first. Nothing was changed."""
-
-    def __init__(self, *, guid: str, basket_id: int, takes: bool, displaces: bool):
-        super().__init__("basket_ConfirmRecovery", http_status=200, guid=guid, basket_id=basket_id)
-        self.takes = takes
-        self.displaces = displaces

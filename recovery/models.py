@@ -6,6 +6,7 @@ the session (it survives the session key change at login; logging out forgets it
 ``MULTIPLE_BASKETS`` the shopper's other rows stay in the list as inactive baskets (RL-6).
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -63,18 +64,25 @@ class ShopperBasket(models.Model):
 
 
 class ApplicationText(models.Model):
-    """RL-7: a shop message staff can edit; ``[BasketGuid]`` is replaced with the GUID."""
+    """RL-7: a shop message staff can edit, per language (PV-5); ``[BasketGuid]`` is
+    replaced with the GUID. A language with no row of its own speaks the translated default."""
 
-    key = models.CharField(max_length=60, unique=True)
+    key = models.CharField(max_length=60)
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
     text = models.TextField()
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["key"]
+        ordering = ["key", "language"]
         verbose_name = "application text"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "language"], name="application_text_one_per_language"
+            ),
+        ]
 
     def __str__(self) -> str:
-        return self.key
+        return f"{self.key} ({self.language})"
 
 
 class ReminderOptOut(models.Model):
@@ -125,3 +133,37 @@ class UnsubscribeToken(models.Model):
 
     def __str__(self) -> str:
         return f"unsubscribe token of account {self.shop_account_id}"
+
+
+class ShopperHandover(models.Model):
+    """SH-3: a one-time URL the shop asked for to sign its logged-in shopper in to the
+    shopper pages: used once, within ``SHOPPER_HANDOVER_MAX_AGE``. Only the digest of its
+    random token is kept, so the table cannot be turned back into working URLs."""
+
+    token_digest = models.CharField(max_length=64, unique=True)
+    shop_account = models.ForeignKey(
+        ShopAccount, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    customer_account = models.ForeignKey(
+        "baskets.CustomerAccount",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    # Where the shopper lands: a path of the shopper pages (the basket page by default).
+    next_path = models.CharField(max_length=200)
+    created_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(shop_account__isnull=False, customer_account__isnull=True)
+                | Q(shop_account__isnull=True, customer_account__isnull=False),
+                name="shopper_handover_one_shopper",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"hand-over {self.pk}"

@@ -9,6 +9,8 @@
 - A basket made for a customer account with no login: any login of that customer (who then
   owns it), or a salesperson who has that customer selected.
 - An anonymous basket: anyone; a login recovering it becomes its owner (RL-4).
+- A customer account the shop signed in without a login (SH-3 hand-over) recovers what any
+  login of that customer may, but owns nothing: there is no login to own it.
 """
 
 from dataclasses import dataclass
@@ -54,18 +56,24 @@ def recovery_decide(basket: Basket, shopper: Shopper) -> Decision:
         if salesperson is not None and _selects(salesperson, owner_customer):
             return ALLOW
         return refuse
+    customer_id = (
+        login.customer_account_id
+        if login is not None
+        else (shopper.customer_account.pk if shopper.customer_account is not None else None)
+    )
+    of_customer = customer_id is not None and customer_id == basket.customer_account_id
     if basket.salesperson_id is not None:
         if salesperson is not None:
             return ALLOW if basket.salesperson_id == salesperson.pk else refuse
         if basket.customer_account_id is None:
             return TAKE if login is not None else ALLOW
-        if login is not None and login.customer_account_id == basket.customer_account_id:
-            return TAKE
+        if of_customer:
+            return TAKE if login is not None else ALLOW
         return refuse
     if basket.customer_account_id is not None:
         if salesperson is not None:
             return ALLOW if _selects(salesperson, basket.customer_account_id) else refuse
-        if login is not None and login.customer_account_id == basket.customer_account_id:
-            return TAKE
+        if of_customer:
+            return TAKE if login is not None else ALLOW
         return refuse
     return TAKE if login is not None else ALLOW

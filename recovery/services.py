@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from basketops.business import business_setting
 from baskets.exceptions import BasketNotFound
@@ -44,9 +45,10 @@ from baskets.services.storefront.holds import basket_lock_for_write, basket_repr
 from baskets.services.storefront_errors import HoldEnded, StorefrontInputError
 from baskets.services.transitions import event_record
 
-from .exceptions import ConfirmationNeeded, LoginNeeded, RecoveryRefused
+from .exceptions import LoginNeeded, RecoveryRefused
+from .links import LinkRecipient
 from .models import ReminderOptOut, ShopperBasket, UnsubscribeToken
-from .ownership import recovery_decide
+from .ownership import Decision, recovery_decide
 from .shoppers import Shopper
 
 # RL-1: addresses are entered at the Login / register step and recovered only when the
@@ -84,20 +86,69 @@ def _shopper_lock(shopper: Shopper) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [shopper.key])
 
 
+@dataclass(frozen=True)
+class RecoveryPreview:
+    """What a POST to the link would do, for the page a GET shows (AC-6)."""
+
+    basket: Basket
+    takes: bool
+    displaces: bool
+
+
+def _recovery_check(basket: Basket, shopper: Shopper, link: LinkRecipient | None) -> Decision:
+    """Decide whether ``shopper`` may recover ``basket`` now; raises the refusal otherwise.
+
+    AC-7: ownership before status, so a stranger learns nothing about the basket; a guest's
+    link mailed to another address than the basket's is not this basket's link."""
+    guid = str(basket.guid)
+    if link is not None and link.shop_account is None and not link.is_address_of(basket):
+        raise BasketNotFound(f"No basket with GUID {guid}.")
+    decision = recovery_decide(basket, shopper)
+    if not decision.allowed:
+        raise LoginNeeded(decision.text_key, guid=guid, basket_id=basket.pk)
+    if basket.status == Status.COMPLETED:
+        raise RecoveryRefused(
+            "basket_AlreadyOrdered", http_status=410, guid=guid, basket_id=basket.pk
+        )
+    if basket.status != Status.ACTIVE:
+        key, status = REFUSED_STATUSES[Status(basket.status)]
+        raise RecoveryRefused(key, http_status=status, guid=guid, basket_id=basket.pk)
+    return decision
+
+
+def basket_recovery_preview(
+    *, guid: uuid.UUID | str, shopper: Shopper, link: LinkRecipient | None = None
+) -> RecoveryPreview:
+    """AC-6: whether ``shopper`` may recover the basket and what it would change, reading
+    only (a GET of the link); raises what ``basket_recover`` would. Locks nothing."""
+    parsed = guid_parse(guid)
+    basket = Basket.objects.filter(guid=parsed).first()
+    if basket is None:
+        raise BasketNotFound(f"No basket with GUID {parsed}.")
+    decision = _recovery_check(basket, shopper, link)
+    takes = decision.take and shopper.shop_account is not None
+    displaces = (
+        shopper.is_known
+        and ShopperBasket.objects.filter(shopper.entries_q(), deactivated_at__isnull=True)
+        .exclude(basket=basket)
+        .exists()
+    )
+    return RecoveryPreview(basket=basket, takes=takes, displaces=displaces)
+
+
 def basket_recover(
     *,
     guid: uuid.UUID | str,
     shopper: Shopper,
     multiple_baskets: bool | None = None,
-    confirmed: bool = True,
+    link: LinkRecipient | None = None,
 ) -> Recovery:
     """Hand the basket with ``guid`` back to ``shopper`` as their current basket, re-priced.
 
+    AC-6: only on the shopper's POST (the page a GET shows is ``basket_recovery_preview``).
     Raises ``InvalidGuid``, ``BasketNotFound``, ``LoginNeeded`` (another login may recover
-    it), ``RecoveryRefused`` (completed, locked, being completed) or, unless ``confirmed``,
-    ``ConfirmationNeeded`` (AC-6: it would become the login's or displace the shopper's
-    current basket) before writing anything. Locks the shopper (advisory), the basket's
-    lines, then the basket.
+    it) or ``RecoveryRefused`` (completed, locked, being completed) before writing
+    anything. Locks the shopper (advisory), the basket's lines, then the basket.
     """
     parsed = guid_parse(guid)
     if multiple_baskets is None:
@@ -109,19 +160,7 @@ def basket_recover(
         except HoldEnded as error:
             # Deleted by staff: for the shopper, simply not available.
             raise BasketNotFound(f"No basket with GUID {parsed}.") from error
-        # AC-7: ownership before status, so a stranger learns nothing about the basket.
-        decision = recovery_decide(basket, shopper)
-        if not decision.allowed:
-            raise LoginNeeded(decision.text_key, guid=str(parsed), basket_id=basket.pk)
-        if basket.status == Status.COMPLETED:
-            raise RecoveryRefused(
-                "basket_AlreadyOrdered", http_status=410, guid=str(parsed), basket_id=basket.pk
-            )
-        if basket.status != Status.ACTIVE:
-            key, status = REFUSED_STATUSES[Status(basket.status)]
-            raise RecoveryRefused(key, http_status=status, guid=str(parsed), basket_id=basket.pk)
-        if not confirmed:
-            _confirmation_check(basket, shopper, takes=decision.take)
+        decision = _recovery_check(basket, shopper, link)
 
         recovery = Recovery(basket=basket)
         payload: dict[str, Any] = {}
@@ -139,8 +178,11 @@ def basket_recover(
         if basket.total != total_before:
             payload["total"] = {"from": str(total_before), "to": str(basket.total)}
             recovery.notices.append(
-                f"Your basket total changed from {_money(total_before, basket.currency)} to "
-                f"{_money(basket.total, basket.currency)}."
+                _("Your basket total changed from %(old)s to %(new)s.")
+                % {
+                    "old": _money(total_before, basket.currency),
+                    "new": _money(basket.total, basket.currency),
+                }
             )
         if decision.take and shopper.shop_account is not None:
             _owner_change(basket, shopper, payload, fields)
@@ -175,22 +217,6 @@ def basket_recover(
     return recovery
 
 
-def _confirmation_check(basket: Basket, shopper: Shopper, *, takes: bool) -> None:
-    """AC-6: raise ``ConfirmationNeeded`` when the recovery would change whose the basket is
-    or which basket is the shopper's current one; a first basket comes back on a GET."""
-    takes = takes and shopper.shop_account is not None
-    displaces = (
-        shopper.is_known
-        and ShopperBasket.objects.filter(shopper.entries_q(), deactivated_at__isnull=True)
-        .exclude(basket=basket)
-        .exists()
-    )
-    if takes or displaces:
-        raise ConfirmationNeeded(
-            guid=str(basket.guid), basket_id=basket.pk, takes=takes, displaces=displaces
-        )
-
-
 def _lines_reprice(
     basket: Basket, lines: list[Line], recovery: Recovery, payload: dict[str, Any]
 ) -> list[Line]:
@@ -219,7 +245,8 @@ def _lines_reprice(
                 }
             )
             recovery.notices.append(
-                f"{label} is no longer available and was removed from your basket."
+                _("%(product)s is no longer available and was removed from your basket.")
+                % {"product": label}
             )
             line.delete()
             continue
@@ -233,8 +260,12 @@ def _lines_reprice(
                 }
             )
             recovery.notices.append(
-                f"The price of {label} changed from "
-                f"{_money(line.unit_price, basket.currency)} to {_money(price, basket.currency)}."
+                _("The price of %(product)s changed from %(old)s to %(new)s.")
+                % {
+                    "product": label,
+                    "old": _money(line.unit_price, basket.currency),
+                    "new": _money(price, basket.currency),
+                }
             )
             line.unit_price = price
             line.save(update_fields=["unit_price"])
@@ -257,7 +288,8 @@ def _codes_revalidate(
         except StorefrontInputError:
             dropped_coupons.append(code)
             recovery.notices.append(
-                f"The coupon code {code} is no longer valid and was removed from your basket."
+                _("The coupon code %(code)s is no longer valid and was removed from your basket.")
+                % {"code": code}
             )
         else:
             coupons.append(code)
@@ -268,7 +300,8 @@ def _codes_revalidate(
         except StorefrontInputError:
             dropped_cards.append(code)
             recovery.notices.append(
-                f"The gift card {code} is no longer valid and was removed from your basket."
+                _("The gift card %(code)s is no longer valid and was removed from your basket.")
+                % {"code": code}
             )
         else:
             cards.append(code)
@@ -294,14 +327,16 @@ def _checkout_details_filter(
             fields.append("addresses_withheld_at")
         payload["addresses_withheld"] = True
         recovery.notices.append(
-            "Addresses entered before the checkout step was finished are not kept; please "
-            "enter them again at checkout."
+            _(
+                "Addresses entered before the checkout step was finished are not kept; please "
+                "enter them again at checkout."
+            )
         )
     if basket.order_comment:
         basket.order_comment = ""
         fields.append("order_comment")
         payload["order_comment_cleared"] = True
-        recovery.notices.append("Your order comment is not kept; please enter it again.")
+        recovery.notices.append(_("Your order comment is not kept; please enter it again."))
 
 
 def _owner_change(

@@ -6,6 +6,7 @@ Serializers validate input and shape output, nothing more; views call the servic
 from datetime import UTC
 from typing import Any
 
+from django.conf import settings
 from django.utils.http import quote_etag
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field, inline_serializer
 from rest_framework import serializers
@@ -186,6 +187,12 @@ class BasketCreateInput(serializers.Serializer):
     )
     currency = serializers.RegexField(r"^[A-Z]{3}$", required=False, default="EUR")
     location = serializers.CharField(required=False, max_length=60, allow_blank=True, default="")
+    language = serializers.ChoiceField(
+        choices=[code for code, _name in settings.LANGUAGES],
+        required=False,
+        default="",
+        help_text="PV-5: the shopper's language (en, da, nl, de) for shopper pages and mails",
+    )
 
 
 class LineAddInput(serializers.Serializer):
@@ -218,6 +225,11 @@ class CheckoutInput(serializers.Serializer):
         required=False,
         allow_blank=True,
         help_text="the shopper's e-mail; how a guest is reached about an abandoned basket",
+    )
+    language = serializers.ChoiceField(
+        choices=[code for code, _name in settings.LANGUAGES],
+        required=False,
+        help_text="PV-5: the shopper's language (en, da, nl, de) for shopper pages and mails",
     )
 
 

@@ -76,7 +76,11 @@ class BasketCollectionView(StorefrontView, BasketListView):
             salesperson_guid=data.get("salesperson"),
         )
         basket = storefront.basket_create(
-            owner=owner, actor=self.actor(), currency=data["currency"], location=data["location"]
+            owner=owner,
+            actor=self.actor(),
+            currency=data["currency"],
+            location=data["location"],
+            language=data["language"],
         )
         return self.basket_response(basket.guid, http_status=status.HTTP_201_CREATED)
 

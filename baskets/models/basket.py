@@ -112,6 +112,9 @@ class Basket(models.Model):
     # only way to be reached (AB-1, AB-4). A login's own address is on its shop account.
     # db_default: bulk loaders (demo data, benchmarks) insert baskets naming their columns.
     email = models.EmailField(blank=True, default="", db_default="")
+    # PV-5: the shopper's language as the storefront sent it (one of settings.LANGUAGES);
+    # empty: the browser's Accept-Language decides on the shopper pages.
+    language = models.CharField(max_length=8, blank=True, default="", db_default="")
 
     total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     currency = models.CharField(max_length=3, default="EUR")

@@ -256,7 +256,7 @@ def test_a_reminded_basket_recovered_through_the_link_and_ordered_counts_as_reco
     client.force_login(basket.shop_account.user)
 
     with time_machine.travel(DUE + timedelta(minutes=30), tick=False):
-        response = client.get(link, follow=True)
+        response = client.post(link, follow=True)  # AC-6: the page's button
     assert response.redirect_chain == [("/basket/", 302)]
     event = BasketEvent.objects.get(basket=basket, action="recover")
     assert event.payload["abandoned_at"] == CAPTURED.isoformat()

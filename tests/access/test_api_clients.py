@@ -78,6 +78,7 @@ OPERATIONS = {
     ("post", "/api/baskets/{guid}/upsell/"),
     ("get", "/api/shoppers/{key}/baskets/"),
     ("get", "/api/visitors/{key}/baskets/"),
+    ("post", "/api/shoppers/handover/"),
 }
 WRITES = {"post", "patch", "delete"}
 
@@ -95,7 +96,7 @@ def test_the_schema_documents_each_operations_errors_and_clients(client):
         for method, operation in methods.items()
     ]
     assert {(method, path) for path, method, _operation in operations} == OPERATIONS
-    assert len(operations) == len(OPERATIONS) == 19
+    assert len(operations) == len(OPERATIONS) == 20
     for path, method, operation in operations:
         codes = {"400", "401", "403", "429"}
         codes |= {"404"} if "{" in path else set()
@@ -114,6 +115,9 @@ def test_the_schema_documents_each_operations_errors_and_clients(client):
     assert payment["description"].endswith("Allowed clients: Payment provider.")
     upsell = schema["paths"]["/api/baskets/{guid}/upsell/"]["post"]
     assert upsell["description"].endswith("Allowed clients: Storefront.")
+    # SH-3: the hand-over signs a shopper in: the shop itself, nobody else.
+    handover = schema["paths"]["/api/shoppers/handover/"]["post"]
+    assert handover["description"].endswith("Allowed clients: Storefront.")
     for path in ("/api/shoppers/{key}/baskets/", "/api/visitors/{key}/baskets/"):
         # IN-5: the answer holds personal data (AC-1): no Status reader, no Order processor.
         description = schema["paths"][path]["get"]["description"]

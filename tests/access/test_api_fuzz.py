@@ -23,7 +23,7 @@ from basketops.wsgi import application
 from baskets.services.api_clients import api_client_create
 from tests.support.factories import BasketFactory, LineFactory, ProductFactory
 
-# 19 operations x 50 examples = up to 950 requests, about a minute and a half on one core.
+# 20 operations x 50 examples = up to 1,000 requests, about a minute and a half on one core.
 EXAMPLES_PER_OPERATION = 50
 CHECKS = [
     not_a_server_error,

@@ -228,6 +228,15 @@ API_OPERATIONS = {
     ),
     "shopper-baskets": ("personal", "get", "/api/shoppers/{account}/baskets/", None, "listed", 200),
     "visitor-baskets": ("personal", "get", "/api/visitors/{visitor}/baskets/", None, "listed", 200),
+    # SH-3: the shop's hand-over of its logged-in shopper: the Storefront only.
+    "shopper-handover": (
+        "write",
+        "post",
+        "/api/shoppers/handover/",
+        {"shop_account": "{account}"},
+        "listed",
+        201,
+    ),
     "payment-result": (
         "payment",
         "post",
@@ -303,6 +312,11 @@ def test_api_matrix(role, operation):
         account=basket.shop_account.guid if basket.shop_account else "",
         visitor=visitor_reference(VISITOR),
     )
+    if body is not None:
+        body = {
+            name: value.format(account=basket.shop_account.guid) if value == "{account}" else value
+            for name, value in body.items()
+        }
     before = world(basket)
     response = (
         getattr(caller, method)(url, body, format="json")

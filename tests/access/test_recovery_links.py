@@ -72,11 +72,15 @@ def test_a_get_never_replaces_the_shoppers_current_basket(client, login):
 
 
 @pytest.mark.django_db
-def test_an_anonymous_visitors_first_basket_comes_back_on_a_get(client):
-    """SPEC: AC-6 RL-1 — nothing moves between accounts and nothing is displaced."""
+def test_an_anonymous_visitors_first_basket_comes_back_only_on_the_post(client):
+    """SPEC: AC-6 RL-1 — even a first basket: the GET shows it, the button recovers it."""
     basket = basket_with_line()
+    before = state(basket)
     response = recover(client, basket, confirm=False)
-    assert response.status_code == 302 and response["Location"] == "/basket/"
+    assert response.status_code == 200 and 'id="confirm-recovery"' in response.content.decode()
+    assert state(basket) == before
+    done = client.post(f"/basket/recover/{basket.guid}/")
+    assert done.status_code == 302 and done["Location"] == "/basket/"
     assert ShopperBasket.objects.get().basket_id == basket.pk
 
 
@@ -94,8 +98,8 @@ def test_a_stranger_gets_the_same_answer_whatever_the_status(client, status, vis
     before = state(basket)
     expected = recover(client, reference)
     answer = recover(client, basket)
-    assert answer.status_code == expected.status_code == 302
-    assert answer["Location"].replace(str(basket.guid), "GUID") == expected["Location"].replace(
-        str(reference.guid), "GUID"
+    assert answer.status_code == expected.status_code == 404
+    assert answer.content.decode().replace(str(basket.guid), "GUID") == (
+        expected.content.decode().replace(str(reference.guid), "GUID")
     )
     assert state(basket) == before

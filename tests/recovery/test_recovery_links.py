@@ -277,7 +277,7 @@ def test_the_legacy_link_leads_to_the_same_place(client):
     response = client.get(f"/baction/rb.aspx?guid={str(basket.guid).upper()}")
     assert response.status_code == 302
     assert response["Location"] == f"/basket/recover/{basket.guid}/"
-    page = client.get(response["Location"], follow=True)
+    page = client.post(response["Location"], follow=True)
     assert page.redirect_chain == [("/basket/", 302)]
     assert f'data-guid="{basket.guid}"' in page.content.decode()
 

@@ -1,10 +1,10 @@
 """Who may recover which basket: logins, anonymous shoppers, salespersons (RL-3 .. RL-5)."""
 
-from urllib.parse import quote
-
 import pytest
+from django.conf import settings
 
 from baskets.models import AccountType, BasketEvent, PurchaserType
+from recovery.links import recovery_link_url
 from recovery.models import ShopperBasket
 from tests.support.factories import CustomerAccountFactory
 from tests.support.recovery import (
@@ -16,8 +16,13 @@ from tests.support.recovery import (
 )
 
 
-def login_redirect(basket) -> str:
-    return f"/accounts/login/?next={quote(f'/basket/recover/{basket.guid}/', safe='')}"
+def not_available(response) -> bool:
+    """SH-3 AC-7: the answer an unknown GUID gets, offering the shop's login."""
+    return (
+        response.status_code == 404
+        and response.context["key"] == "basket_NotAvailable"
+        and 'id="shop-login"' in response.content.decode()
+    )
 
 
 def assert_unchanged(basket, owner_id):
@@ -28,30 +33,25 @@ def assert_unchanged(basket, owner_id):
 
 
 @pytest.mark.django_db
-def test_a_login_basket_sends_others_to_log_in_and_the_owner_lands_on_it(client):
-    """SPEC: RL-3 — anonymous visitor: to the login page with a safe next; after logging in
-    as the owner the shopper lands on the basket."""
+def test_a_login_basket_answers_others_as_unknown_and_its_owner_gets_it_from_the_mail(client):
+    """SPEC: RL-3 SH-3 AC-7 — an anonymous visitor with the GUID alone gets the unknown-GUID
+    answer (with the shop's login); the owner's mailed link brings it back, no password."""
     owner = login_shopper("ada")
     basket = basket_with_line(customer=True, shop_account=owner)
 
-    response = recover(client, basket)
-
-    assert response.status_code == 302
-    assert response["Location"] == login_redirect(basket)
+    assert not_available(recover(client, basket))
     assert_unchanged(basket, owner.pk)
-    login_page = client.get(response["Location"])
-    assert "belongs to a login" in login_page.content.decode()
 
-    logged_in = client.post(
-        "/accounts/login/",
-        {"username": "ada", "password": PASSWORD, "next": f"/basket/recover/{basket.guid}/"},
-    )
-    assert logged_in.status_code == 302
-    assert logged_in["Location"] == f"/basket/recover/{basket.guid}/"
-    page = client.get(logged_in["Location"], follow=True)
-    assert page.redirect_chain == [("/basket/", 302)]
+    link = recovery_link_url(basket, owner).removeprefix(settings.SHOP_BASE_URL)
+    shown = client.get(link)
+    assert shown.status_code == 200 and 'id="confirm-recovery"' in shown.content.decode()
+    done = client.post(link)
+    assert done.status_code == 302 and done["Location"] == "/basket/"
+    page = client.get("/basket/")
     assert f'data-guid="{basket.guid}"' in page.content.decode()
     assert ShopperBasket.objects.get().shop_account_id == owner.pk
+    # Signed in now: the GUID alone opens it in this browser.
+    assert recover(client, basket, confirm=False).status_code == 200
 
 
 @pytest.mark.django_db
@@ -68,7 +68,7 @@ def test_an_unsafe_next_after_login_goes_to_the_basket_page_not_elsewhere(client
 
 @pytest.mark.django_db
 def test_logins_of_the_same_customer_cannot_take_each_others_baskets(client):
-    """SPEC: RL-3 — another login of the same customer is sent to log in as the owner."""
+    """SPEC: RL-3 AC-7 — another login of the same customer gets the unknown-GUID answer."""
     owner = login_shopper("ada")
     colleague = login_shopper("bob", customer_account=owner.customer_account)
     basket = basket_with_line(customer=True, shop_account=owner)
@@ -76,10 +76,8 @@ def test_logins_of_the_same_customer_cannot_take_each_others_baskets(client):
 
     response = recover(client, basket)
 
-    assert response.status_code == 302
-    assert response["Location"] == login_redirect(basket)
+    assert not_available(response)
     assert_unchanged(basket, owner.pk)
-    assert "belongs to another login" in client.get(response["Location"]).content.decode()
 
 
 @pytest.mark.django_db
@@ -103,7 +101,7 @@ def test_an_anonymous_basket_recovered_by_a_login_becomes_theirs(client):
     assert event.actor_label == "shopper:ada"
 
     client.logout()
-    assert recover(client, basket)["Location"] == login_redirect(basket)
+    assert not_available(recover(client, basket))
     assert BasketEvent.objects.filter(basket=basket, action="recover").count() == 1
 
 
@@ -141,12 +139,12 @@ def test_a_salesperson_recovers_baskets_of_logins_of_the_selected_related_custom
     seller.selected_customer = other
     seller.save()
     second = basket_with_line(customer=True, shop_account=owner)
-    assert recover(client, second)["Location"] == login_redirect(second)
+    assert not_available(recover(client, second))
     assert_unchanged(second, owner.pk)
 
     unrelated = salesperson_make("tim", related=[], selected=customer)
     client.force_login(unrelated.shop_account.user)
-    assert recover(client, second)["Location"] == login_redirect(second)
+    assert not_available(recover(client, second))
     assert_unchanged(second, owner.pk)
 
 
@@ -159,7 +157,7 @@ def test_a_salespersons_own_basket_is_only_for_that_salesperson_among_salesperso
     basket = basket_with_line(salesperson=sam, account_type=AccountType.CUSTOMER)
 
     client.force_login(tim.shop_account.user)
-    assert recover(client, basket)["Location"] == login_redirect(basket)
+    assert not_available(recover(client, basket))
     assert_unchanged(basket, None)
 
     client.force_login(sam.shop_account.user)
@@ -182,7 +180,7 @@ def test_a_salespersons_own_basket_is_only_for_that_salesperson_among_salesperso
 @pytest.mark.django_db
 def test_a_basket_made_for_a_selected_customer_goes_to_the_first_login_that_recovers_it(client):
     """SPEC: RL-5 — any login of that customer may recover it, then it is that login's only;
-    other customers' logins and anonymous visitors are sent to log in."""
+    other customers' logins and anonymous visitors get the unknown-GUID answer."""
     customer = CustomerAccountFactory()
     sam = salesperson_make("sam", related=[customer], selected=customer)
     basket = basket_with_line(
@@ -192,9 +190,9 @@ def test_a_basket_made_for_a_selected_customer_goes_to_the_first_login_that_reco
     bob = login_shopper("bob", customer_account=customer)
     outsider = login_shopper("olga")
 
-    assert recover(client, basket)["Location"] == login_redirect(basket)
+    assert not_available(recover(client, basket))
     client.force_login(outsider.user)
-    assert recover(client, basket)["Location"] == login_redirect(basket)
+    assert not_available(recover(client, basket))
     assert_unchanged(basket, None)
 
     client.force_login(ada.user)
@@ -204,6 +202,6 @@ def test_a_basket_made_for_a_selected_customer_goes_to_the_first_login_that_reco
     assert basket.salesperson_id == sam.pk
 
     client.force_login(bob.user)
-    assert recover(client, basket)["Location"] == login_redirect(basket)
+    assert not_available(recover(client, basket))
     basket.refresh_from_db()
     assert basket.shop_account_id == ada.pk

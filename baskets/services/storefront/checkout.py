@@ -46,6 +46,7 @@ CHECKOUT_FIELDS = (
     "user_values",
     "order_comment",
     "email",
+    "language",
 )
 
 

@@ -83,7 +83,12 @@ def _guid_field(value: str, field: str) -> uuid.UUID:
 
 
 def basket_create(
-    *, owner: BasketOwner, actor: Actor, currency: str = "EUR", location: str = ""
+    *,
+    owner: BasketOwner,
+    actor: Actor,
+    currency: str = "EUR",
+    location: str = "",
+    language: str = "",
 ) -> Basket:
     """A new Active basket at the Basket stage for ``owner`` (anonymous when empty)."""
     now = timezone.now()
@@ -107,6 +112,7 @@ def basket_create(
             billing_object=purchaser.billing_object,
             currency=currency,
             location=location,
+            language=language,
             created_at=now,
             modified_at=now,
             last_activity_at=now,
