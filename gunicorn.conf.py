@@ -9,7 +9,7 @@ from pathlib import Path
 # storefront that wrongly put one in a URL or header must not get it written to disk.
 accesslog = "-"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
-logger_class = "baskets.gunicorn_logging.CardRedactingLogger"
+logger_class = "security.log_redaction.CardRedactingLogger"
 
 # IN-4: request counters of every gunicorn worker go to files in one folder (prometheus_client
 # multi-process mode); it starts empty with each gunicorn, and a dead worker's files are

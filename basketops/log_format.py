@@ -12,7 +12,7 @@ from typing import Any
 from celery import current_task
 from pythonjsonlogger.json import JsonFormatter as BaseJsonFormatter
 
-from baskets.services.cards import card_numbers_redact, contains_full_card_number
+from security.cards import card_numbers_redact, contains_full_card_number
 
 from .log_context import basket_guid_var, request_id_var
 

@@ -102,6 +102,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     # django-constance (live business settings), named for staff: basketops/apps.py.
     "basketops.apps.BusinessSettingsConfig",
+    # Card-number refusal and log redaction (AC-4), imported by any app.
+    "security",
     "baskets",
     "recovery",
     "completion",
@@ -115,7 +117,7 @@ if importlib.util.find_spec("benchmarks") is not None:
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # AC-4: full card numbers in a path, query or header are refused before anything else.
-    "baskets.middleware.CardNumberRefusalMiddleware",
+    "security.middleware.CardNumberRefusalMiddleware",
     # Token reads of a basket and its status, the API's hot path: answered here, before the
     # session, CSRF, login, message and lockout middleware they never use.
     "baskets.api.fast_reads.TokenReadMiddleware",
@@ -141,6 +143,8 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, 1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, 1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# AC-4: a card number typed as a login name is counted redacted, never stored.
+AXES_USERNAME_CALLABLE = "security.axes.login_name_redacted"
 # Behind the HTTPS proxy the client's address is the first of X-Forwarded-For; without one
 # that header is the client's own word, so only the connection's address counts.
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
@@ -596,7 +600,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     # No full card number in any log line (LC-3), e.g. one a client put in a URL.
-    "filters": {"redact_card_numbers": {"()": "baskets.log_filters.RedactCardNumbers"}},
+    "filters": {"redact_card_numbers": {"()": "security.log_redaction.RedactCardNumbers"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",

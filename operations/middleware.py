@@ -7,7 +7,7 @@ import uuid
 from django.http import HttpRequest, HttpResponse
 
 from basketops.log_context import basket_guid_note, basket_guid_var, request_id_var
-from baskets.services.cards import contains_full_card_number
+from security.cards import contains_full_card_number
 
 from .metrics import request_observe
 

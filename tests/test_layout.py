@@ -14,7 +14,7 @@ from tests.support.processes import ROOT
 
 APPS = (
     "basketops", "baskets", "recovery", "completion", "abandonment", "tooling", "benchmarks",
-    "webhooks", "operations",
+    "webhooks", "operations", "security",
 )
 # The domain apps never know who reads their outbox (webhooks) or measures them
 # (operations); webhooks is measured by operations and never imports it.
@@ -27,6 +27,10 @@ NEVER = {
     "abandonment": ("benchmarks", *INTEGRATIONS),
     "webhooks": ("benchmarks", "operations"),
     "operations": ("benchmarks",),
+    # Cross-cutting plumbing (card numbers, log redaction): anything imports it, it imports
+    # no app of the product.
+    "security": ("basketops", "baskets", "recovery", "completion", "abandonment", "tooling",
+                 "benchmarks", *INTEGRATIONS),
 }
 
 

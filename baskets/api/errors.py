@@ -6,6 +6,8 @@ from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from security.exceptions import RequestTextRefused
+
 from ..exceptions import BasketError
 
 logger = logging.getLogger(__name__)
@@ -16,6 +18,8 @@ def exception_handler(exc, context):
     if isinstance(exc, BasketError):
         if exc.basket_id is not None:
             logger.info("refused basket %s: %s", exc.basket_id, exc.message)
+        return Response({"detail": exc.message, "code": exc.code}, status=exc.http_status)
+    if isinstance(exc, RequestTextRefused):
         return Response({"detail": exc.message, "code": exc.code}, status=exc.http_status)
     response = drf_exception_handler(exc, context)
     if response is None or not isinstance(response.data, dict):

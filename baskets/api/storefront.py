@@ -11,11 +11,12 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from security.cards import card_numbers_refuse
+
 from ..access import ApiRight
 from ..selectors import basket_get
 from ..services import payments, storefront
 from ..services.actors import Actor
-from ..services.cards import card_numbers_refuse
 from ..services.storefront_errors import StorefrontInputError
 from .read import BasketListView
 from .serializers import (

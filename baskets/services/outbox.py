@@ -12,8 +12,9 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from security.cards import card_numbers_redact
+
 from ..models import Basket, EventType, OutboxEvent, Status
-from .cards import card_numbers_redact
 
 
 def outbox_record(

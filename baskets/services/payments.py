@@ -24,13 +24,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from basketops.business import business_setting
+from security.cards import card_numbers_refuse
 
 from ..exceptions import BasketNotFound
 from ..locks import basket_lock_row
 from ..models import Basket, EventAction, PaymentResult, Stage, Status
 from ..selectors import basket_was_deleted, guid_parse
 from .actors import Actor
-from .cards import card_numbers_refuse, masked_card_validate
+from .cards import masked_card_validate
 from .gift_cards import basket_gift_cards_release
 from .storefront_errors import IdempotencyKeyReused, StorefrontInputError
 from .transitions import basket_lock, basket_mark_paid, event_record

@@ -34,13 +34,6 @@ class HoldEnded(BasketNotEditable):
     code = "basket_hold_ended"
 
 
-class FullCardNumberRefused(BasketError):
-    """A full card number was sent; the message never repeats it."""
-
-    code = "full_card_number"
-    http_status = 400
-
-
 class IdempotencyKeyReused(BasketError):
     code = "idempotency_key_reused"
     http_status = 422

@@ -9,21 +9,20 @@ import socket
 import subprocess
 import time
 import unicodedata
+import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
 from urllib.parse import quote
 
 import pytest
+from axes.models import AccessAttempt
 from django.db import connection
 
+from baskets.api.serializers import basket_etag
 from baskets.models import Basket, Stage
-from baskets.services.cards import (
-    card_numbers_redact,
-    contains_full_card_number,
-    luhn_valid,
-    masked_card_validate,
-)
+from baskets.services.cards import masked_card_validate
 from baskets.services.storefront_errors import StorefrontInputError
+from security.cards import card_numbers_redact, contains_full_card_number, luhn_valid
 from tests.support.clients import api_client
 from tests.support.factories import BasketFactory
 from tests.support.processes import ROOT, child_env
@@ -37,6 +36,9 @@ FORMS = {
     "tabs": "4111\t1111\t1111\t1111",
     "double-spaces": "4111  1111  1111  1111",
     "full-width": "４１１１１１１１１１１１１１１１",
+    "letters-after": "4111-1111-1111-1111cvv123",
+    "word-before": "visa4111111111111111",
+    "long-separators": "4111  -  1111  -  1111  -  1111",
 }
 PLACES = ["body", "path", "query", "header"]
 
@@ -127,10 +129,9 @@ def wait_for(port: int, process) -> None:
     raise AssertionError("gunicorn did not start")
 
 
-@pytest.mark.django_db(transaction=True)
-def test_gunicorn_access_log_and_django_log_never_hold_a_card_number(tmp_path):
-    """SPEC: AC-4 — path, query and header, each form, through a real gunicorn."""
-    basket = BasketFactory(stage=Stage.PAYMENT, total=Decimal("1.00"))
+def gunicorn_answers(requests: list[tuple[str, dict]]) -> tuple[list[int], str, str]:
+    """Each (path, headers) sent to a real gunicorn with the project's gunicorn.conf.py: the
+    answers' status codes, its standard output (the access log) and error output."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -147,29 +148,58 @@ def test_gunicorn_access_log_and_django_log_never_hold_a_card_number(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
     )
+    answers = []
     try:
         wait_for(port, process)
-        answers = []
-        for card in FORMS.values():
-            requests = [
-                (f"/api/baskets/{quote(card)}/", {}),
-                (f"/api/baskets/{basket.guid}/status/?ref={quote(card)}", {}),
-            ]
-            if card.isascii():
-                requests.append((f"/api/baskets/{basket.guid}/", {"X-Reference": card}))
-            for path, headers in requests:
-                server = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                server.request("GET", path, headers=headers)
-                answers.append(server.getresponse().status)
-                server.close()
+        for path, headers in requests:
+            server = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            server.request("GET", path, headers=headers)
+            answers.append(server.getresponse().status)
+            server.close()
     finally:
         process.terminate()
         out, err = process.communicate(timeout=30)
+    return answers, out, err
+
+
+@pytest.mark.django_db(transaction=True)
+def test_gunicorn_access_log_and_django_log_never_hold_a_card_number():
+    """SPEC: AC-4 — path, query and header, each form, through a real gunicorn."""
+    basket = BasketFactory(stage=Stage.PAYMENT, total=Decimal("1.00"))
+    requests = []
+    for card in FORMS.values():
+        requests += [
+            (f"/api/baskets/{quote(card)}/", {}),
+            (f"/api/baskets/{basket.guid}/status/?ref={quote(card)}", {}),
+        ]
+        if card.isascii():
+            requests.append((f"/api/baskets/{basket.guid}/", {"X-Reference": card}))
+    answers, out, err = gunicorn_answers(requests)
     assert set(answers) == {400}
     assert out.count("[card number removed]") == len(FORMS)  # the paths; no query is logged
     assert not digits_seen(out), out
     assert "Bad Request" in err
     assert not digits_seen(err), err
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_path_cannot_forge_log_lines():
+    """SPEC: AC-4 — a line break (or any control character) sent as ``%0a`` in a path is
+    escaped in the access log and in Django's log: it never starts a line of its own."""
+    forged = "10.9.8.7 [01/Jan/2026:00:00:00 +0000] FORGED"
+    paths = [
+        f"/nope%0a{quote(forged)}/",
+        f"/nope%0d%0a{quote(forged)}%0b%1b%c2%85/",
+        f"/nope/%0a{quote(forged)}/{CARD}x/",
+    ]
+    answers, out, err = gunicorn_answers([(path, {}) for path in paths])
+    assert answers == [404, 404, 400]
+    log_lines = (out + err).splitlines()
+    assert [line for line in log_lines if line.startswith("10.9.8.7")] == []
+    assert sum("FORGED" in line for line in out.splitlines()) == 3, out
+    assert "\\x0a10.9.8.7" in out
+    assert not any(char in line for line in log_lines for char in "\x0b\x1b\x85\r")
+    assert not digits_seen(out + err), out + err
 
 
 @pytest.mark.django_db
@@ -219,17 +249,36 @@ def test_date_times_and_log_timestamps_are_not_card_numbers(moment):
     assert card_numbers_redact(beside) == f"{moment} [card number removed]"
 
 
-def test_digits_glued_to_latin_letters_are_part_of_a_key_not_a_card_number():
-    """SPEC: AC-4 — a hex key or token can hold a Luhn-valid run of 13-19 digits; text in a
-    script written without spaces still has its card number found."""
-    key = f"423ce54bcbb456c9aec{CARD}e89"
-    assert not contains_full_card_number(key)
-    assert not contains_full_card_number(f"ref{CARD}")
-    assert not contains_full_card_number(f"{CARD}abc")
-    assert contains_full_card_number(f"カード番号{CARD}です")
-    assert contains_full_card_number(f"ref {CARD}")
-    assert contains_full_card_number(f"ref-{CARD}-x")
-    assert contains_full_card_number(f"ref_{CARD}")
+def test_identifiers_the_product_makes_are_skipped_and_letters_never_hide_a_card_number():
+    """SPEC: AC-4 — a token key, request id, GUID or ETag can hold a Luhn-valid run of 13-19
+    digits and is not a card number; in free text, letters touching a card number (before,
+    after, in any script) do not hide it."""
+    moment = _luhn_valid_moments(1)[0]
+    identifiers = [
+        f"423ce54bcbb456c9aec{CARD}e89",  # a hex key
+        f"{CARD}a{CARD}b{'0' * 6}",  # a 40-character token key
+        f"{CARD}deadbeef{'1' * 8}",  # a request id (32 hex characters)
+        basket_etag(guid=uuid.uuid4(), status_value="active", modified_at=moment),
+    ]
+    for identifier in identifiers:
+        assert not contains_full_card_number(identifier), identifier
+        assert not contains_full_card_number(f"Token {identifier}"), identifier
+        assert card_numbers_redact(identifier) == identifier
+    cards = [
+        f"ref{CARD}",
+        f"{CARD}abc",
+        f"visa{CARD}",
+        "4111-1111-1111-1111cvv123",
+        "4111  -  1111  -  1111  -  1111",
+        f"カード番号{CARD}です",
+        f"ref {CARD}",
+        f"ref-{CARD}-x",
+        f"ref_{CARD}",
+        f"{CARD[:8]}xyz{CARD}",
+    ]
+    for text in cards:
+        assert contains_full_card_number(text), text
+        assert not digits_seen(card_numbers_redact(text)), text
 
 
 @pytest.mark.django_db
@@ -257,3 +306,64 @@ def test_a_date_time_or_a_key_in_a_request_is_accepted_and_a_card_beside_it_refu
     assert response.status_code == 400 and response.json()["code"] == "full_card_number"
     basket.refresh_from_db()
     assert basket.order_comment == comment
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [4, 95])
+def test_huge_headers_are_refused_at_once(client, count):
+    """SPEC: AC-4 section 7 — headers of 8 KB of ``1-1-1-…`` (digit groups that never pass
+    the Luhn check) are refused unread, within 100 ms, whoever sends them."""
+    headers = {f"HTTP_X_FILLER_{number}": ("1-" * 4096)[:8190] for number in range(count)}
+    started = time.perf_counter()
+    response = client.get("/healthz", **headers)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 431
+    assert elapsed < 0.1, elapsed
+
+
+@pytest.mark.django_db
+def test_headers_under_the_limit_are_read_to_the_end(client):
+    """SPEC: AC-4 — the limit refuses, it never stops reading early: a card number at the
+    end of long headers is found."""
+    filler = {f"HTTP_X_FILLER_{number}": ("1-" * 2048)[:3000] for number in range(4)}
+    assert client.get("/healthz", **filler).status_code == 200
+    last = {**filler, "HTTP_X_FILLER_3": f"{filler['HTTP_X_FILLER_3'][:-40]} {CARD}"}
+    response = client.get("/healthz", **last)
+    assert response.status_code == 400
+    assert not digits_seen(response.content.decode())
+
+
+@pytest.mark.django_db
+def test_an_address_too_long_to_read_is_refused(client):
+    """SPEC: AC-4 section 7"""
+    assert client.get("/healthz", {"q": "1-" * 5000}).status_code == 414
+    api = api_client("status")
+    response = api.get("/api/baskets/", {"q": "1-" * 5000})
+    assert (response.status_code, response.json()["code"]) == (414, "request_too_large")
+
+
+@pytest.mark.django_db
+def test_a_body_too_long_to_read_is_refused_and_changes_nothing():
+    """SPEC: AC-4 section 7 — a storefront body holding more text than the check reads is
+    refused (413) before anything is written."""
+    basket = BasketFactory()
+    api = api_client("storefront")
+    before = list(Basket.objects.values())
+    body = {"order_comment": "ok", "notes": ["1-" * 1000] * 40}
+    response = api.patch(f"/api/baskets/{basket.guid}/checkout/", body, format="json")
+    assert (response.status_code, response.json()["code"]) == (413, "request_too_large")
+    assert list(Basket.objects.values()) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/admin/login/", "/accounts/login/"], ids=["admin", "shop"])
+def test_a_card_number_typed_as_a_login_name_is_never_stored(client, url):
+    """SPEC: AC-4 AC-5 — django-axes counts the failure without keeping the number."""
+    for card in ("4111 1111 1111 1111", f"visa{CARD}"):
+        response = client.post(url, {"username": card, "password": "guess"})
+        assert response.status_code == 200
+    assert sorted(AccessAttempt.objects.values_list("username", "failures_since_start")) == [
+        ("[card number removed]", 1),
+        ("visa[card number removed]", 1),
+    ]
+    assert not database_holds_the_card()

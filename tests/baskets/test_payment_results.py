@@ -288,7 +288,7 @@ def test_full_card_numbers_are_refused_everywhere_and_never_stored_or_logged(
 
 def test_a_guid_is_never_taken_for_a_card_number():
     """SPEC: LC-3 — a GUID whose digit groups form a Luhn-valid run is not a card number."""
-    from baskets.services.cards import card_numbers_redact, contains_full_card_number, luhn_valid
+    from security.cards import card_numbers_redact, contains_full_card_number, luhn_valid
 
     guid = "81234567-8901-2340-9abc-def012345678"
     assert luhn_valid("8123456789012340")  # its first three groups would pass as a card

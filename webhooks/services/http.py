@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from django.conf import settings
 
-from baskets.services.cards import card_numbers_redact
+from security.cards import card_numbers_redact
 
 RESPONSE_EXCERPT_BYTES = 1024
 
