@@ -145,11 +145,22 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # AC-4: a card number typed as a login name is counted redacted, never stored.
 AXES_USERNAME_CALLABLE = "security.axes.login_name_redacted"
-# Behind the HTTPS proxy the client's address is the first of X-Forwarded-For; without one
-# that header is the client's own word, so only the connection's address counts.
+# The client's address, for the lockout (django-axes reads it through django-ipware): the
+# connection's own address, or behind proxies the X-Forwarded-For entry the outermost
+# trusted proxy appended (the address that connected to it; whatever the client wrote
+# before it is its own word). HTTPS=true means one proxy in front; TRUSTED_PROXY_COUNT says
+# how many there are (0: none, X-Forwarded-For is ignored).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if env_bool("HTTPS", False) else 0)
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if env_bool("HTTPS", False) else ["REMOTE_ADDR"]
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXY_COUNT else ["REMOTE_ADDR"]
 )
+# django-ipware counts the proxies listed in X-Forwarded-For after the client: all but the
+# one that connected to us (REMOTE_ADDR). The client is then the last entry but that many.
+AXES_IPWARE_PROXY_ORDER = "left-most"
+AXES_IPWARE_PROXY_COUNT = max(TRUSTED_PROXY_COUNT - 1, 0)
+# A longer list than the proxies make (a client's own entries before them) is expected, not
+# refused as spoofed.
+IPWARE_STRICT = False
 
 ROOT_URLCONF = "basketops.urls"
 

@@ -1,11 +1,16 @@
 """Guessing is slow (SPEC AC-5): logins lock out after repeated failures; the API throttles
 each client, the status fast path included, and a 429 says when to come back."""
 
+import json
+
 import pytest
+from axes.models import AccessAttempt
 from django.core.cache import cache
+from django.test import Client
 
 from tests.support.clients import api_client, staff_user, token_client
 from tests.support.factories import BasketFactory, UserFactory
+from tests.support.processes import child_env, run_manage
 
 PASSWORD = "correct horse battery staple"
 
@@ -79,3 +84,50 @@ def test_the_fast_path_and_the_full_views_share_one_budget(settings, fresh_budge
     assert api.get("/api/baskets/").status_code == 200
     assert api.get(f"/api/baskets/{basket.guid}/status/").status_code == 429
     assert api.get(f"/api/baskets/{basket.guid}/").status_code == 429
+
+
+def proxy_settings(**env: str) -> dict:
+    """The client-address settings the product computes from ``env`` (a fresh process)."""
+    names = [
+        "AXES_IPWARE_META_PRECEDENCE_ORDER", "AXES_IPWARE_PROXY_ORDER",
+        "AXES_IPWARE_PROXY_COUNT", "IPWARE_STRICT",
+    ]  # fmt: skip
+    code = (
+        "import json; from django.conf import settings as s; "
+        f"print(json.dumps({{n: getattr(s, n) for n in {names}}}))"
+    )
+    done = run_manage("shell", "-c", code, env=child_env(**env))
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("env", "proxies_after_client"),
+    [({"HTTPS": "true"}, []), ({"HTTPS": "true", "TRUSTED_PROXY_COUNT": "2"}, ["10.0.0.1"])],
+    ids=["https-one-proxy", "two-proxies"],
+)
+def test_behind_a_proxy_only_the_attackers_address_is_locked(settings, env, proxies_after_client):
+    """SPEC: AC-5 — behind the HTTPS proxy the client's address is the X-Forwarded-For entry
+    the proxy appended: an attacker rotating what they write before it locks out only their
+    own address, and the owner logs in from theirs."""
+    for name, value in proxy_settings(**env).items():
+        setattr(settings, name, value)
+    settings.AXES_FAILURE_LIMIT = 3
+    UserFactory(username="admin", is_staff=True, is_superuser=True)
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+
+    def login(client_address: str, password: str, written: str = ""):
+        chain = ", ".join([*([written] if written else []), client_address, *proxies_after_client])
+        return Client().post(
+            "/admin/login/", {"username": "admin", "password": password},
+            HTTP_X_FORWARDED_FOR=chain, **proxy,
+        )  # fmt: skip
+
+    for number in range(6):
+        login("203.0.113.66", "guess", written=f"198.51.100.{number}")
+    assert login("203.0.113.66", PASSWORD, written="192.0.2.10").status_code == 429
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.66"}
+    owner = login("192.0.2.10", PASSWORD)
+    assert owner.status_code == 302
+    assert "_auth_user_id" in owner.wsgi_request.session
