@@ -552,6 +552,12 @@ REST_FRAMEWORK = {
     ],
     # AC-5: one request budget per client (API_THROTTLE_RATE), the status fast path included.
     "DEFAULT_THROTTLE_CLASSES": ["baskets.api.throttles.ClientRateThrottle"],
+    # Section 7: a body nested too deep is 400, not a decoder's RecursionError.
+    "DEFAULT_PARSER_CLASSES": [
+        "baskets.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "baskets.api.errors.exception_handler",

@@ -4,7 +4,7 @@ Every parameter is validated by the form django-filter builds: a malformed GUID 
 a form error with a clear message, never a database error.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import django_filters
 import django_filters.constants
@@ -31,8 +31,25 @@ class GuidFilter(django_filters.Filter):
     field_class = GuidField
 
 
+class DayBoundField(forms.DateField):
+    """A date whose day, from midnight to the next midnight in any time zone, is a moment
+    Python and the database hold: 9999-12-31 has no next day, and is refused as a date."""
+
+    FIRST, LAST = date(1, 1, 2), date(9999, 12, 30)
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not self.FIRST <= value <= self.LAST:
+            raise forms.ValidationError(
+                f"Enter a date from {self.FIRST.isoformat()} to {self.LAST.isoformat()}.",
+                code="out_of_range",
+            )
+
+
 class DayBoundFilter(django_filters.DateFilter):
     """A whole-day bound on a timestamp, as a plain range so the column's index is used."""
+
+    field_class = DayBoundField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("input_formats", DATE_INPUT_FORMATS)

@@ -7,7 +7,6 @@ before anything else happens (the refusal never repeats it). Errors are JSON
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,6 +17,7 @@ from ..selectors import basket_get
 from ..services import payments, storefront
 from ..services.actors import Actor
 from ..services.storefront_errors import StorefrontInputError
+from .parsers import JSONParser
 from .read import BasketListView
 from .serializers import (
     IDEMPOTENCY_KEY,

@@ -98,6 +98,24 @@ def test_malformed_search_and_date_are_messages(administrator):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("bound", ["created_before", "created_after", "modified_before"])
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_dates_without_a_whole_day_are_messages_in_the_grid_and_the_export(
+    administrator, bound, day
+):
+    """SPEC: section 7 BM-3 — a day with no next (or previous) midnight is refused as a date:
+    a message and no rows, not an error page."""
+    BasketFactory()
+    response = administrator.get(GRID, {bound: day})
+    assert response.status_code == 200
+    assert any("Enter a date from 0001-01-02" in str(m) for m in response.context["messages"])
+    assert response.context["cl"].result_count == 0
+    response = administrator.get(f"{GRID}export/", {bound: day}, follow=True)
+    assert response.status_code == 200
+    assert any("Nothing was exported" in str(m) for m in response.context["messages"])
+
+
+@pytest.mark.django_db
 def test_filters_narrow_the_grid(administrator):
     """SPEC: BM-3 CB-6"""
     target = BasketFactory(customer=True)

@@ -160,6 +160,9 @@ def test_list_filters_and_cursor_pages(api):
         ({"status": "shipped"}, "status"),
         ({"guid": "123"}, "guid"),
         ({"shop_account_id": "zz"}, "shop_account_id"),
+        ({"created_before": "9999-12-31"}, "created_before"),
+        ({"created_after": "9999-12-31"}, "created_after"),
+        ({"modified_after": "0001-01-01"}, "modified_after"),
     ],
 )
 def test_list_rejects_bad_filter_values(api, params, field):

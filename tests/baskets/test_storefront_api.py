@@ -208,59 +208,198 @@ def filled(payload, names: dict):
 # (method, path below the basket's URL or an absolute one, payload, status, code, message).
 # "{basket}" is the basket's URL, "{line}" its line's id.
 REFUSALS = [
-    pytest.param("post", "{basket}/lines/", {"product_id": "NOPE", "quantity": 1}, 400,
-                 "unknown_product", "Unknown product “NOPE”", id="unknown-product"),
-    pytest.param("post", "{basket}/lines/", {"product_id": "GONE", "quantity": 1}, 400,
-                 "product_unavailable", "is not available", id="unavailable-product"),
-    pytest.param("post", "{basket}/lines/",
-                 {"product_id": "SHIRT", "variant_id": "SHIRT-XL", "quantity": 1}, 400,
-                 "variant_unavailable",
-                 "Variant “SHIRT-XL” of product “SHIRT” is not available",
-                 id="unavailable-variant"),
-    pytest.param("post", "{basket}/lines/",
-                 {"product_id": "SHIRT", "variant_id": "SHIRT-ZZ", "quantity": 1}, 400,
-                 "unknown_variant", "has no variant “SHIRT-ZZ”", id="unknown-variant"),
+    pytest.param(
+        "post",
+        "{basket}/lines/",
+        {"product_id": "NOPE", "quantity": 1},
+        400,
+        "unknown_product",
+        "Unknown product “NOPE”",
+        id="unknown-product",
+    ),
+    pytest.param(
+        "post",
+        "{basket}/lines/",
+        {"product_id": "GONE", "quantity": 1},
+        400,
+        "product_unavailable",
+        "is not available",
+        id="unavailable-product",
+    ),
+    pytest.param(
+        "post",
+        "{basket}/lines/",
+        {"product_id": "SHIRT", "variant_id": "SHIRT-XL", "quantity": 1},
+        400,
+        "variant_unavailable",
+        "Variant “SHIRT-XL” of product “SHIRT” is not available",
+        id="unavailable-variant",
+    ),
+    pytest.param(
+        "post",
+        "{basket}/lines/",
+        {"product_id": "SHIRT", "variant_id": "SHIRT-ZZ", "quantity": 1},
+        400,
+        "unknown_variant",
+        "has no variant “SHIRT-ZZ”",
+        id="unknown-variant",
+    ),
     *[
-        pytest.param("post", "{basket}/lines/", {"product_id": "SHIRT", "quantity": bad}, 400,
-                     "invalid_quantity",
-                     "quantity: Quantity must be a whole number from 1 to 9999",
-                     id=f"quantity-{bad!r}")
+        pytest.param(
+            "post",
+            "{basket}/lines/",
+            {"product_id": "SHIRT", "quantity": bad},
+            400,
+            "invalid_quantity",
+            "quantity: Quantity must be a whole number from 1 to 9999",
+            id=f"quantity-{bad!r}",
+        )
         for bad in (0, -1, 1.5, "2", "two", True, None, 10**12)
     ],
-    pytest.param("patch", "{basket}/lines/{line}/", {"quantity": 0}, 400, "invalid_quantity",
-                 "quantity: Quantity must be a whole number", id="change-quantity-0"),
-    pytest.param("patch", "{basket}/lines/999999/", {"quantity": 2}, 404, "line_not_found",
-                 "has no line 999999", id="unknown-line"),
-    pytest.param("post", "{basket}/coupons/", {"code": "NOPE"}, 400, "unknown_coupon",
-                 "Unknown coupon code “NOPE”", id="unknown-coupon"),
-    pytest.param("post", "{basket}/coupons/", {"code": "OLD"}, 400, "coupon_not_valid",
-                 "is not valid now", id="expired-coupon"),
-    pytest.param("post", "{basket}/gift-cards/", {"code": "NOPE"}, 400, "unknown_gift_card",
-                 "Unknown gift card", id="unknown-gift-card"),
-    pytest.param("post", "{basket}/stage/", {"stage": "payment"}, 409, "wrong_stage_order",
-                 "Cannot move from Basket to Payment: the next stage is Login / register",
-                 id="stage-skipped"),
-    pytest.param("post", "{basket}/stage/", {"stage": "shipping"}, 400, "unknown_stage",
-                 "Unknown stage “shipping”", id="unknown-stage"),
-    pytest.param("post", "{basket}/payment-return/", {}, 409, "payment_not_started",
-                 "No payment was started", id="return-without-payment"),
-    pytest.param("patch", "{basket}/checkout/", {"colour": "red"}, 400, "unknown_field",
-                 "Unknown field(s): colour", id="unknown-checkout-field"),
-    pytest.param("patch", "{basket}/checkout/", {"payment_address": "not an object"}, 400,
-                 "invalid_payment_address", "payment_address:", id="address-not-an-object"),
-    pytest.param("patch", "{basket}/checkout/", ["not", "an", "object"], 400, "invalid_body",
-                 "must be a JSON object", id="body-not-an-object"),
-    pytest.param("post", "/api/baskets/not-a-guid/lines/", {"product_id": "SHIRT", "quantity": 1},
-                 400, "invalid_guid", "is not a valid GUID", id="malformed-guid"),
-    pytest.param("post", "/api/baskets/{unknown}/lines/", {"product_id": "SHIRT", "quantity": 1},
-                 404, "basket_not_found", "No basket with GUID", id="unknown-basket"),
-    pytest.param("post", "/api/baskets/", {"shop_account": "{unknown}"}, 400,
-                 "unknown_shop_account", "No shop account with GUID", id="unknown-shop-account"),
-    pytest.param("post", "/api/baskets/", {"customer_account": "X-404"}, 400,
-                 "unknown_customer_account", "ERP account ID “X-404”",
-                 id="unknown-customer-account"),
-    pytest.param("post", "/api/baskets/", {"salesperson": "nope"}, 400, "invalid_salesperson",
-                 "is not a valid GUID", id="malformed-salesperson"),
+    pytest.param(
+        "patch",
+        "{basket}/lines/{line}/",
+        {"quantity": 0},
+        400,
+        "invalid_quantity",
+        "quantity: Quantity must be a whole number",
+        id="change-quantity-0",
+    ),
+    pytest.param(
+        "patch",
+        "{basket}/lines/999999/",
+        {"quantity": 2},
+        404,
+        "line_not_found",
+        "has no line 999999",
+        id="unknown-line",
+    ),
+    pytest.param(
+        "post",
+        "{basket}/coupons/",
+        {"code": "NOPE"},
+        400,
+        "unknown_coupon",
+        "Unknown coupon code “NOPE”",
+        id="unknown-coupon",
+    ),
+    pytest.param(
+        "post",
+        "{basket}/coupons/",
+        {"code": "OLD"},
+        400,
+        "coupon_not_valid",
+        "is not valid now",
+        id="expired-coupon",
+    ),
+    pytest.param(
+        "post",
+        "{basket}/gift-cards/",
+        {"code": "NOPE"},
+        400,
+        "unknown_gift_card",
+        "Unknown gift card",
+        id="unknown-gift-card",
+    ),
+    pytest.param(
+        "post",
+        "{basket}/stage/",
+        {"stage": "payment"},
+        409,
+        "wrong_stage_order",
+        "Cannot move from Basket to Payment: the next stage is Login / register",
+        id="stage-skipped",
+    ),
+    pytest.param(
+        "post",
+        "{basket}/stage/",
+        {"stage": "shipping"},
+        400,
+        "unknown_stage",
+        "Unknown stage “shipping”",
+        id="unknown-stage",
+    ),
+    pytest.param(
+        "post",
+        "{basket}/payment-return/",
+        {},
+        409,
+        "payment_not_started",
+        "No payment was started",
+        id="return-without-payment",
+    ),
+    pytest.param(
+        "patch",
+        "{basket}/checkout/",
+        {"colour": "red"},
+        400,
+        "unknown_field",
+        "Unknown field(s): colour",
+        id="unknown-checkout-field",
+    ),
+    pytest.param(
+        "patch",
+        "{basket}/checkout/",
+        {"payment_address": "not an object"},
+        400,
+        "invalid_payment_address",
+        "payment_address:",
+        id="address-not-an-object",
+    ),
+    pytest.param(
+        "patch",
+        "{basket}/checkout/",
+        ["not", "an", "object"],
+        400,
+        "invalid_body",
+        "must be a JSON object",
+        id="body-not-an-object",
+    ),
+    pytest.param(
+        "post",
+        "/api/baskets/not-a-guid/lines/",
+        {"product_id": "SHIRT", "quantity": 1},
+        400,
+        "invalid_guid",
+        "is not a valid GUID",
+        id="malformed-guid",
+    ),
+    pytest.param(
+        "post",
+        "/api/baskets/{unknown}/lines/",
+        {"product_id": "SHIRT", "quantity": 1},
+        404,
+        "basket_not_found",
+        "No basket with GUID",
+        id="unknown-basket",
+    ),
+    pytest.param(
+        "post",
+        "/api/baskets/",
+        {"shop_account": "{unknown}"},
+        400,
+        "unknown_shop_account",
+        "No shop account with GUID",
+        id="unknown-shop-account",
+    ),
+    pytest.param(
+        "post",
+        "/api/baskets/",
+        {"customer_account": "X-404"},
+        400,
+        "unknown_customer_account",
+        "ERP account ID “X-404”",
+        id="unknown-customer-account",
+    ),
+    pytest.param(
+        "post",
+        "/api/baskets/",
+        {"salesperson": "nope"},
+        400,
+        "invalid_salesperson",
+        "is not a valid GUID",
+        id="malformed-salesperson",
+    ),
 ]
 
 
@@ -277,8 +416,15 @@ def test_every_validation_error_is_a_clear_4xx_and_changes_nothing(
     names = {"basket": f"/api/baskets/{basket.guid}", "line": line.pk, "unknown": uuid.uuid4()}
 
     # when the request is refused, then with this status, code and message, changing nothing
-    refused(api, method, path.format(**names), filled(payload, names), status=status, code=code,
-            message=message)
+    refused(
+        api,
+        method,
+        path.format(**names),
+        filled(payload, names),
+        status=status,
+        code=code,
+        message=message,
+    )
 
 
 @pytest.mark.django_db
@@ -291,6 +437,34 @@ def test_malformed_json_is_a_clear_400(api):
     )
 
     assert malformed.status_code == 400 and "JSON parse error" in malformed.json()["detail"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("PATCH", "/api/baskets/{guid}/checkout/", '{"a":' * 1000 + "1" + "}" * 1000),
+        ("POST", "/api/baskets/", "[" * 1000 + "]" * 1000),
+        ("POST", "/api/baskets/{guid}/lines/", '{"a":' * 40 + "1" + "}" * 40),
+        ("POST", "/api/baskets/{guid}/payment/", "[" * 5000 + "]" * 5000),
+    ],
+    ids=["object-1000", "list-1000", "object-40", "payment-list-5000"],
+)
+def test_a_body_nested_too_deep_is_a_clear_400_and_changes_nothing(api, method, path, body):
+    """SPEC: API-3 section 7 — JSON nested past what any request needs (1,000 levels breaks
+    Python's decoder) is refused with the error body, not a 500."""
+    basket = BasketFactory()
+    before = list(Basket.objects.values())
+    api = api_client("payments") if "payment" in path else api
+    response = api.generic(
+        method, path.format(guid=basket.guid), body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "JSON parse error - the body nests deeper than 32 levels.",
+        "code": "parse_error",
+    }
+    assert list(Basket.objects.values()) == before
 
 
 @pytest.mark.django_db
