@@ -644,8 +644,16 @@ WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
 # A receiver that hangs holds a worker at most about connect + read timeout.
 WEBHOOK_CONNECT_TIMEOUT = env_int("WEBHOOK_CONNECT_TIMEOUT_SECONDS", 3, 1)
 WEBHOOK_READ_TIMEOUT = env_int("WEBHOOK_READ_TIMEOUT_SECONDS", 5, 1)
-# A worker that died mid-request frees its delivery after this; well above the timeouts.
+# One attempt (connect, TLS, sending, headers and body together) ends by this many seconds,
+# however slowly the receiver answers.
+WEBHOOK_ATTEMPT_DEADLINE = env_int("WEBHOOK_ATTEMPT_DEADLINE_SECONDS", 10, 1)
+# A worker that died mid-request frees its delivery after this; longer than an attempt can
+# last, so no other worker sends a delivery whose attempt is still under way.
 WEBHOOK_LEASE = timedelta(seconds=env_int("WEBHOOK_LEASE_SECONDS", 60, 2))
+if WEBHOOK_LEASE.total_seconds() <= WEBHOOK_ATTEMPT_DEADLINE:
+    raise ImproperlyConfigured(
+        "WEBHOOK_LEASE_SECONDS must be longer than WEBHOOK_ATTEMPT_DEADLINE_SECONDS."
+    )
 WEBHOOK_DISPATCH_INTERVAL = timedelta(seconds=env_int("WEBHOOK_DISPATCH_INTERVAL_SECONDS", 5, 1))
 # A dispatch run stops claiming after this long and re-queues itself.
 WEBHOOK_RUN_BUDGET = timedelta(seconds=env_int("WEBHOOK_RUN_BUDGET_SECONDS", 50, 1))

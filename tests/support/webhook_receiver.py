@@ -1,8 +1,9 @@
 """A webhook receiver process for the tests: ``python -m tests.support.webhook_receiver LOG PORTFILE
-[--answers 500,200] [--sleep-first N --sleep SECONDS]``.
+[--answers 500,200] [--sleep-first N --sleep SECONDS] [--drip SECONDS]``.
 
 Writes one JSON line per request to LOG as soon as it arrives (before any sleep), then
-answers with the next status code of ``--answers`` (the last one repeats).
+answers with the next status code of ``--answers`` (the last one repeats). With ``--drip``
+the whole answer, status line first, goes out one byte every SECONDS.
 """
 
 import argparse
@@ -20,6 +21,7 @@ def main() -> None:
     parser.add_argument("--sleep", type=float, default=0.0)
     parser.add_argument("--sleep-first", type=int, default=0)
     parser.add_argument("--location", default="")
+    parser.add_argument("--drip", type=float, default=0.0)
     options = parser.parse_args()
     answers = [int(code) for code in options.answers.split(",")]
     lock = threading.Lock()
@@ -47,6 +49,13 @@ def main() -> None:
             if number < options.sleep_first:
                 time.sleep(options.sleep)
             code = answers[min(number, len(answers) - 1)]
+            if options.drip:
+                answer = b"HTTP/1.1 200 OK\r\nContent-Length: 4096\r\n\r\n" + b"x" * 4096
+                for byte in answer:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(options.drip)
+                return
             self.send_response(code)
             if options.location:
                 self.send_header("Location", options.location)

@@ -4,6 +4,8 @@ The services run in the test process; the receiver is a separate HTTP server pro
 clock is moved with time-machine for the retry schedule, never slept through.
 """
 
+import socket
+import threading
 import time
 from datetime import timedelta
 
@@ -11,7 +13,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Group
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from baskets.models import BasketEvent, EventType, Status
@@ -19,6 +21,7 @@ from baskets.roles import ADMINISTRATOR
 from baskets.services.transitions import basket_lock, basket_mark_paid
 from tests.support.factories import SYSTEM, BasketFactory, UserFactory
 from tests.support.webhooks import endpoint_for, receiver_running
+from tests.support.workers import wait_until
 from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from webhooks.services import (
     MAX_ATTEMPTS,
@@ -26,6 +29,7 @@ from webhooks.services import (
     webhook_test_send,
     webhooks_dispatch,
 )
+from webhooks.services.http import UnsafeUrl, url_address_resolve
 
 STATUS_CHANGED = EventType.BASKET_STATUS_CHANGED
 
@@ -137,6 +141,72 @@ def test_a_receiver_sleeping_past_the_read_timeout_holds_the_sender_only_that_lo
     assert attempt.status_code is None and attempt.error.startswith("Timed out")
     assert 900 <= attempt.duration_ms < 3000
     assert WebhookDelivery.objects.get().status == DeliveryStatus.PENDING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_slow_drip_receiver_is_cut_at_the_deadline_and_not_sent_twice(tmp_path, settings):
+    """SPEC: IN-1 — one byte every 2 s never trips a read timeout; the attempt's deadline
+    (connect, headers and body together) cuts it, inside the lease, so a second dispatcher
+    running meanwhile claims nothing and the receiver gets the delivery once."""
+    settings.WEBHOOK_ATTEMPT_DEADLINE = 5
+    with receiver_running(tmp_path, "--drip", "2") as receiver:
+        endpoint_for(receiver, STATUS_CHANGED, settings=settings)
+        basket_lock(basket_id=BasketFactory().pk, actor=SYSTEM, reason="pending")
+        outcome = {}
+
+        def first_dispatcher():
+            started = time.monotonic()
+            try:
+                outcome["summary"] = webhooks_dispatch()
+            finally:
+                outcome["elapsed"] = time.monotonic() - started
+                connection.close()
+
+        first = threading.Thread(target=first_dispatcher)
+        first.start()
+        wait_until(lambda: len(receiver.requests()) == 1, timeout=30, poll=0.05)
+        second = webhooks_dispatch()
+        first.join(timeout=60)
+        assert not first.is_alive()
+        assert receiver.requests()[0]["number"] == 0 and len(receiver.requests()) == 1
+
+    assert (second.sent, second.delivered) == (0, 0)
+    assert (outcome["summary"].sent, outcome["summary"].delivered) == (1, 0)
+    assert 5 <= outcome["elapsed"] < 9, outcome["elapsed"]
+    attempt = WebhookAttempt.objects.get()
+    assert attempt.status_code is None and attempt.error.startswith("Timed out")
+    assert 4900 <= attempt.duration_ms < 8000
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.lease_until) == (
+        DeliveryStatus.PENDING, 1, None
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "address",
+    ["64:ff9b::7f00:1", "2002:a9fe:a9fe::1", "::7f00:1", "::a00:1", "fec0::1", "::ffff:10.0.0.1"],
+    ids=["nat64-loopback", "6to4-link-local", "ipv4-compatible", "ipv4-compatible-private",
+         "site-local", "ipv4-mapped"],
+)  # fmt: skip
+def test_ipv6_forms_carrying_a_private_ipv4_address_are_refused(address, monkeypatch):
+    """SPEC: IN-1 — an IPv6 address is judged by the IPv4 address it carries."""
+    monkeypatch.setattr(
+        socket, "getaddrinfo", lambda *args, **kwargs: [(None, None, None, "", (address, 443))]
+    )
+    with pytest.raises(UnsafeUrl):
+        url_address_resolve("https://hooks.example/", allow_private=False)
+
+
+@pytest.mark.parametrize(
+    "address", ["64:ff9b::808:808", "2002:808:808::1", "2606:4700:4700::1111", "8.8.8.8"]
+)
+def test_public_addresses_in_any_form_are_accepted(address, monkeypatch):
+    """SPEC: IN-1"""
+    monkeypatch.setattr(
+        socket, "getaddrinfo", lambda *args, **kwargs: [(None, None, None, "", (address, 443))]
+    )
+    assert url_address_resolve("https://hooks.example/", allow_private=False) == address
 
 
 @pytest.mark.django_db

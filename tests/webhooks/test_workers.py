@@ -75,7 +75,7 @@ def test_a_paid_basket_completed_by_a_worker_sends_its_events_signed(tmp_path, s
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_delivery_still_delivers_with_the_same_id(tmp_path, settings):
     """SPEC: IN-1 — SIGKILL while the receiver holds the request: delivered later, same id."""
-    env = {**WORKER_ENV, "WEBHOOK_LEASE_SECONDS": "3"}
+    env = {**WORKER_ENV, "WEBHOOK_LEASE_SECONDS": "3", "WEBHOOK_ATTEMPT_DEADLINE_SECONDS": "2"}
     with receiver_running(tmp_path, "--sleep-first", "1", "--sleep", "4") as receiver:
         endpoint = endpoint_for(receiver, EventType.BASKET_STATUS_CHANGED, settings=settings)
         basket_lock(basket_id=BasketFactory().pk, actor=SYSTEM, reason="pending")

@@ -1,9 +1,15 @@
-"""The one outgoing HTTP request of a webhook attempt: safe address, short timeouts, no redirects.
+"""The one outgoing HTTP request of a webhook attempt: safe address, short timeouts, one
+deadline for the whole attempt, no redirects.
 
 The host is resolved once and every address it resolves to is checked; the request then
 goes to that checked address (the certificate is still verified for the host name), so a
 second DNS answer cannot point it somewhere else. Private, loopback, link-local and other
-non-public addresses are refused unless ``WEBHOOK_ALLOW_PRIVATE_URLS`` is on.
+non-public addresses are refused unless ``WEBHOOK_ALLOW_PRIVATE_URLS`` is on. IPv6 forms
+that carry an IPv4 address (NAT64, 6to4, IPv4-compatible, IPv4-mapped) are judged by it.
+
+Connect, TLS, sending, headers and body together end by ``WEBHOOK_ATTEMPT_DEADLINE``: each
+socket operation waits at most what is left of it, so a receiver that drips one byte at a
+time is cut there, well inside the delivery's lease.
 """
 
 import ipaddress
@@ -13,6 +19,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
+import httpcore
 import httpx
 from django.conf import settings
 
@@ -37,10 +44,30 @@ class HttpOutcome:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+SITE_LOCAL = ipaddress.IPv6Network("fec0::/10")  # deprecated, still routed privately
+
+
+def _carried_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries: mapped, 6to4, NAT64 or IPv4-compatible."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in NAT64 or (ip in IPV4_COMPATIBLE and int(ip) > 1):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def _address_is_public(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in SITE_LOCAL:
+            return False
+        carried = _carried_ipv4(ip)
+        if carried is not None:
+            ip = carried
     return ip.is_global and not ip.is_multicast
 
 
@@ -87,6 +114,69 @@ def _tls() -> ssl.SSLContext:
     return _ssl_context
 
 
+def _time_left(deadline: float, timeout: float | None) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise httpcore.ReadTimeout("The attempt's deadline passed.")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read and write waits at most what is left until the
+    deadline; past it, the attempt times out."""
+
+    def __init__(self, stream: httpcore.NetworkStream, deadline: float):
+        self.stream, self.deadline = stream, deadline
+
+    def _left(self, timeout: float | None) -> float:
+        return _time_left(self.deadline, timeout)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self.stream.read(max_bytes, self._left(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.stream.write(buffer, self._left(timeout))
+
+    def close(self) -> None:
+        self.stream.close()
+
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None):
+        return _DeadlineStream(
+            self.stream.start_tls(ssl_context, server_hostname, self._left(timeout)),
+            self.deadline,
+        )
+
+    def get_extra_info(self, info: str):
+        return self.stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self, deadline: float):
+        self.backend, self.deadline = httpcore.SyncBackend(), deadline
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        left = _time_left(self.deadline, timeout)
+        stream = self.backend.connect_tcp(host, port, left, local_address, socket_options)
+        return _DeadlineStream(stream, self.deadline)
+
+    def connect_unix_socket(self, path, timeout=None, socket_options=None):
+        raise httpcore.ConnectError("Webhooks go to hosts, not Unix sockets.")
+
+    def sleep(self, seconds: float) -> None:
+        self.backend.sleep(seconds)
+
+
+class _DeadlineTransport(httpx.HTTPTransport):
+    """httpx's transport on a connection pool whose connections end by ``deadline`` (httpx
+    takes no network backend of its own, so its pool is rebuilt with one)."""
+
+    def __init__(self, *, deadline: float, ssl_context: ssl.SSLContext):
+        super().__init__(verify=ssl_context, trust_env=False)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=ssl_context, network_backend=_DeadlineBackend(deadline)
+        )
+
+
 def webhook_post(url: str, *, body: bytes, headers: dict[str, str]) -> HttpOutcome:
     """POST ``body`` once; never raises for what the receiver or the network does."""
     started = time.monotonic()
@@ -106,7 +196,12 @@ def webhook_post(url: str, *, body: bytes, headers: dict[str, str]) -> HttpOutco
         # A new client (and connection) per attempt: connections are never shared between
         # endpoints whose hosts happen to resolve to the same address.
         with httpx.Client(
-            timeout=timeout, follow_redirects=False, trust_env=False, verify=_tls()
+            timeout=timeout,
+            follow_redirects=False,
+            trust_env=False,
+            transport=_DeadlineTransport(
+                deadline=started + settings.WEBHOOK_ATTEMPT_DEADLINE, ssl_context=_tls()
+            ),
         ) as client:
             with client.stream(
                 "POST",
