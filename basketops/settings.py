@@ -8,6 +8,7 @@ moves it to an external PostgreSQL and Redis without a code change.
 
 import importlib.util
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -74,6 +75,29 @@ def private_dir(path: Path) -> Path:
         folder.chmod(0o700)
     return path
 
+# AC-8: every file a process of the product writes (mail, broker messages, the scheduler's
+# state, metrics, reports) is readable by its owner only, whoever started it and however.
+os.umask(0o077)
+
+
+def secret_key_of_this_installation(path: Path) -> str:
+    """The key kept in ``path``, made (owner-only, atomically) on first use: never a
+    constant in the source, and the same for every process of the installation."""
+    if not (path.exists() and path.read_text().strip()):
+        private_dir(path.parent)
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(50) + "\n")
+        try:
+            os.link(draft, path)  # fails if another process made it first: theirs is kept
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
+
+
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
@@ -81,7 +105,7 @@ if not SECRET_KEY:
         raise ImproperlyConfigured(
             "SECRET_KEY must be set when DEBUG is off (bin/start makes one under var/)."
         )
-    SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"
+    SECRET_KEY = secret_key_of_this_installation(DATA_DIR / "secret_key")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -600,15 +624,29 @@ SPECTACULAR_SETTINGS = {
 # A storefront serves many shoppers through one token: the default leaves room for about
 # 50 requests a second and stops a client looping over guesses.
 API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "3000/minute")
-# The throttle counts (and nothing else) live in the cache: per process by default; set
-# CACHE_URL (e.g. redis://host:6379/3) so that every web process shares one budget.
+# Kept answers (the readiness check's worker ping) live in the default cache: per process,
+# or shared when CACHE_URL (e.g. redis://host:6379/3) names Redis.
 CACHE_URL = env_str("CACHE_URL")
+# AC-5: the API request budgets live in their own cache, shared by every web process
+# whenever Redis is configured: CACHE_URL, else the broker's Redis (its keys are prefixed).
+THROTTLE_CACHE_URL = CACHE_URL or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
+)
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+    ),
+    "throttle": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": THROTTLE_CACHE_URL,
+            "KEY_PREFIX": "basketops-throttle",
+        }
+        if THROTTLE_CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+    ),
 }
 
 # --- Logging --------------------------------------------------------------------------

@@ -2,11 +2,13 @@
 and the status fast path, which counts against the same cache key.
 
 The limit is ``settings.API_THROTTLE_RATE`` ("<count>/<second|minute|hour|day>"), read on
-each request so tests can lower it. The counts live in Django's cache: per process with
-the default local-memory cache, shared by every web process when ``CACHE_URL`` names Redis.
+each request so tests can lower it. The counts live in the ``throttle`` cache: shared by
+every web process whenever Redis is configured (``CACHE_URL`` or the broker's), else per
+process.
 """
 
 from django.conf import settings
+from django.core.cache import caches
 from rest_framework.throttling import SimpleRateThrottle
 
 
@@ -14,6 +16,7 @@ class ClientRateThrottle(SimpleRateThrottle):
     """Per authenticated client (its user id), else per address."""
 
     scope = "client"
+    cache = caches["throttle"]
 
     def get_rate(self) -> str | None:
         return settings.API_THROTTLE_RATE or None

@@ -4,8 +4,10 @@ each client, the status fast path included, and a 429 says when to come back."""
 import json
 
 import pytest
+import redis
 from axes.models import AccessAttempt
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import caches
 from django.test import Client
 
 from tests.support.clients import api_client, staff_user, token_client
@@ -15,11 +17,23 @@ from tests.support.processes import child_env, run_manage
 PASSWORD = "correct horse battery staple"
 
 
+def budgets_clear() -> None:
+    """Forget every client's request budget, and nothing else (the budgets may share their
+    Redis database with the broker)."""
+    if not settings.THROTTLE_CACHE_URL:
+        caches["throttle"].clear()
+        return
+    server = redis.Redis.from_url(settings.THROTTLE_CACHE_URL)
+    keys = list(server.scan_iter(match="basketops-throttle:*"))
+    if keys:
+        server.delete(*keys)
+
+
 @pytest.fixture
 def fresh_budgets():
-    cache.clear()
+    budgets_clear()
     yield
-    cache.clear()
+    budgets_clear()
 
 
 @pytest.mark.django_db
@@ -131,3 +145,23 @@ def test_behind_a_proxy_only_the_attackers_address_is_locked(settings, env, prox
     owner = login("192.0.2.10", PASSWORD)
     assert owner.status_code == 302
     assert "_auth_user_id" in owner.wsgi_request.session
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_with_redis_configured_every_web_process_shares_one_budget(fresh_budgets):
+    """SPEC: AC-5 — with only the broker's Redis configured (no CACHE_URL), a client's budget
+    spent in one process is spent in the next: separate processes, one count."""
+    assert settings.CELERY_BROKER_URL.startswith("redis://"), "CI sets REDIS_URL"
+    spend = (
+        "from baskets.api.throttles import ClientRateThrottle; "
+        "print(ClientRateThrottle().allow_client(987654321))"
+    )
+    env = child_env(API_THROTTLE_RATE="2/minute")
+    env.pop("CACHE_URL", None)
+    answers = []
+    for _ in range(3):
+        done = run_manage("shell", "-c", spend, env=env)
+        assert done.returncode == 0, done.stderr
+        answers.append(done.stdout.strip().splitlines()[-1])
+    assert answers == ["True", "True", "False"]

@@ -114,3 +114,58 @@ def test_the_image_holds_no_local_data():
     assert build == {"context": ".", "dockerfile": "Dockerfile"}
     data = compose["x-app"]["environment"]["BASKETOPS_DATA_DIR"]
     assert data == "/data" and "appdata:/data" in compose["x-app"]["volumes"]
+
+
+def test_local_environment_files_are_kept_out_of_git():
+    """SPEC: AC-8 — a .env holds secrets."""
+    ignored = {line.strip() for line in (ROOT / ".gitignore").read_text().splitlines()}
+    assert ".env" in ignored
+
+
+def product_process(data, script: str, *, drop=(), **extra: str) -> subprocess.CompletedProcess:
+    """``script`` in a fresh process of the product (settings loaded, umask 022 before), on
+    the embedded defaults with ``data`` as its data folder."""
+    env = settings_env(BASKETOPS_DATA_DIR=str(data), STATIC_ROOT="", **extra)
+    for name in ("CELERY_BROKER_URL", "REDIS_URL", "EMAIL_BACKEND", *drop):
+        env.pop(name, None)
+    env["DJANGO_SETTINGS_MODULE"] = "basketops.settings"
+    code = f"import os; os.umask(0o022); import django; django.setup()\n{script}"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_every_file_the_product_writes_under_its_data_folder_is_its_owners_only(tmp_path):
+    """SPEC: AC-8 — in a data folder made by ``mkdir -p`` (0755, as bin/start does), the mail
+    files and whatever else a process writes there are 0600, whatever the umask it got."""
+    data = tmp_path / "var"
+    data.mkdir(mode=0o755)
+    product_process(
+        data,
+        "from django.core.mail import send_mail\n"
+        "from django.conf import settings\n"
+        "send_mail('Locked carts', 'body', 'from@example.com', ['to@example.com'])\n"
+        "(settings.DATA_DIR / 'celerybeat-schedule').write_text('state')\n",
+    )
+    files = sorted(str(path.relative_to(data)) for path in data.rglob("*") if path.is_file())
+    assert len(files) == 2 and files[0] == "celerybeat-schedule"
+    modes = {name: stat.S_IMODE((data / name).stat().st_mode) for name in files}
+    assert modes == {name: 0o600 for name in files}
+
+
+def test_with_debug_the_secret_key_is_this_installations_own(tmp_path):
+    """SPEC: AC-8 — no SECRET_KEY and DEBUG on: the key is read from var/secret_key (made
+    owner-only on first use), the same for every process, never a constant in the source."""
+    script = "from django.conf import settings; print(settings.SECRET_KEY)"
+    keys = [
+        product_process(data, script, drop=("SECRET_KEY",), DEBUG="true").stdout.strip()
+        for data in (tmp_path / "one", tmp_path / "one", tmp_path / "two")
+    ]
+    assert keys[0] == keys[1] != keys[2]
+    assert keys[0] == (tmp_path / "one" / "secret_key").read_text().strip()
+    assert len(keys[0]) >= 50
+    assert stat.S_IMODE((tmp_path / "one" / "secret_key").stat().st_mode) == 0o600
+    assert keys[0] not in (ROOT / "basketops" / "settings.py").read_text()
