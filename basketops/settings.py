@@ -679,7 +679,8 @@ MIDDLEWARE.insert(0, "operations.middleware.RequestContextMiddleware")
 # IN-1 webhooks. Receivers on private, loopback or link-local addresses are refused unless
 # this is on (a development receiver, a test).
 WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
-# A receiver that hangs holds a worker at most about connect + read timeout.
+# Each connect, and each read or write, waits at most this long (the attempt's deadline
+# below bounds them all together).
 WEBHOOK_CONNECT_TIMEOUT = env_int("WEBHOOK_CONNECT_TIMEOUT_SECONDS", 3, 1)
 WEBHOOK_READ_TIMEOUT = env_int("WEBHOOK_READ_TIMEOUT_SECONDS", 5, 1)
 # One attempt (connect, TLS, sending, headers and body together) ends by this many seconds,

@@ -12,17 +12,20 @@ import unicodedata
 import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 from urllib.parse import quote
 
 import pytest
 from axes.models import AccessAttempt
 from django.db import connection
+from gunicorn.config import Config
 
 from baskets.api.serializers import basket_etag
 from baskets.models import Basket, Stage
 from baskets.services.cards import masked_card_validate
 from baskets.services.storefront_errors import StorefrontInputError
 from security.cards import card_numbers_redact, contains_full_card_number, luhn_valid
+from security.log_redaction import CardRedactingLogger
 from tests.support.clients import api_client
 from tests.support.factories import BasketFactory
 from tests.support.processes import ROOT, child_env
@@ -367,3 +370,25 @@ def test_a_card_number_typed_as_a_login_name_is_never_stored(client, url):
         ("visa[card number removed]", 1),
     ]
     assert not database_holds_the_card()
+
+
+def test_the_access_log_reads_only_the_fields_it_prints():
+    """SPEC: AC-4 — gunicorn's logger redacts and escapes the fields its format prints and
+    leaves the others (every header, every environ entry) unread."""
+    config = Config()
+    config.set("access_log_format", '%(h)s "%(m)s %(U)s" %(s)s %({x-reference}i)s')
+    logger = CardRedactingLogger(config)
+    filler = "1-" * 4000
+    request = SimpleNamespace(
+        headers=[("X-Reference", f"ref {CARD}\nFORGED"), ("X-Other", f"{CARD} {filler}")]
+    )
+    response = SimpleNamespace(status="400 Bad Request", headers=[], sent=10)
+    environ = {
+        "REQUEST_METHOD": "GET", "RAW_URI": f"/nope/{CARD}x", "SERVER_PROTOCOL": "HTTP/1.1",
+        "PATH_INFO": f"/nope/{CARD}x\n10.9.8.7 FORGED", "REMOTE_ADDR": "127.0.0.1",
+    }  # fmt: skip
+    atoms = logger.atoms(response, request, environ, timedelta(milliseconds=3))
+    assert atoms["U"] == "/nope/[card number removed]x\\x0a10.9.8.7 FORGED"
+    assert atoms["{x-reference}i"] == "ref [card number removed]\\x0aFORGED"
+    assert atoms["{x-other}i"] == f"{CARD} {filler}"  # not printed: not read
+    assert atoms["r"] == f"GET /nope/{CARD}x HTTP/1.1"

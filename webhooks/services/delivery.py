@@ -162,8 +162,8 @@ def _post(delivery: WebhookDelivery) -> Sent:
 def webhook_deliveries_send(deliveries: list[WebhookDelivery]) -> list[Sent]:
     """POST each claimed delivery, all at once in threads; no database work, no lock held.
 
-    A batch takes as long as its slowest receiver (at most about connect + read timeout),
-    well inside the lease.
+    A batch takes as long as its slowest receiver (at most ``WEBHOOK_ATTEMPT_DEADLINE``),
+    inside the lease.
     """
     if len(deliveries) == 1:
         return [_post(deliveries[0])]
