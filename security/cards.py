@@ -45,9 +45,10 @@ GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 HEX_KEY = r"(?<![0-9A-Za-z])[0-9a-fA-F]{32,}(?![0-9A-Za-z])"
 _HOUR = r"(?:[01]\d|2[0-3])"
 _CLOCK = rf"{_HOUR}:[0-5]\d:[0-5]\d"
-_DATE = r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
+_MONTH, _DAY = r"(?:0[1-9]|1[0-2])", r"(?:0[1-9]|[12]\d|3[01])"
+_DATE = rf"\d{{4}}-{_MONTH}-{_DAY}"
 DATE_TIME = rf"{_DATE}[ T]{_CLOCK}(?:[.,]\d{{1,9}})?(?:Z|[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?)?"
-COMPACT_DATE_TIME = rf"{_DATE.replace('-', '')}T{_HOUR}[0-5]\d[0-5]\d\d{{0,6}}"
+COMPACT_DATE_TIME = rf"\d{{4}}{_MONTH}{_DAY}T{_HOUR}[0-5]\d[0-5]\d\d{{0,6}}"
 ACCESS_LOG_TIME = rf"(?:0[1-9]|[12]\d|3[01])/[A-Z][a-z]{{2}}/\d{{4}}:{_CLOCK} [+-]\d{{4}}"
 # Capturing: a split keeps them at the odd positions.
 NEVER_CARDS = re.compile(f"({GUID}|{DATE_TIME}|{COMPACT_DATE_TIME}|{ACCESS_LOG_TIME}|{HEX_KEY})")
