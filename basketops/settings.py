@@ -339,14 +339,20 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 BASKET_ABANDON_AFTER = timedelta(minutes=env_int("BASKET_ABANDON_AFTER_MINUTES", 60, 1))
 ABANDONMENT_RETENTION = timedelta(days=env_int("ABANDONMENT_RETENTION_DAYS", 90, 1))
 COMPLETION_MAX_ATTEMPTS = env_int("COMPLETION_MAX_ATTEMPTS", 3, 1)
-# A worker that dies mid-completion holds the basket only this long.
-COMPLETION_LEASE = timedelta(seconds=env_int("COMPLETION_LEASE_SECONDS", 300, 10))
-COMPLETION_INTERVAL = timedelta(seconds=env_int("COMPLETION_INTERVAL_SECONDS", 60, 1))
+# SC-3: a worker that dies mid-completion holds the basket only this long; a live worker
+# renews it every third of it. A dead worker's baskets are free after at most the lease and
+# taken by the next periodic run: lease + interval (60 + 20 s) stays under 90 s.
+COMPLETION_LEASE = timedelta(seconds=env_int("COMPLETION_LEASE_SECONDS", 60, 10))
+# The periodic completion run, the safety net of the runs each payment asks for (SC-1).
+COMPLETION_INTERVAL = timedelta(seconds=env_int("COMPLETION_INTERVAL_SECONDS", 20, 1))
 COMPLETION_BATCH_SIZE = env_int("COMPLETION_BATCH_SIZE", 500, 1)
 # A run stops claiming after this long and re-queues itself; far below the visibility timeout.
 COMPLETION_RUN_BUDGET = timedelta(seconds=env_int("COMPLETION_RUN_BUDGET_SECONDS", 50, 1))
 # With a backlog, one scheduled run brings up to this many workers into the work.
 COMPLETION_PARALLEL_RUNS = env_int("COMPLETION_PARALLEL_RUNS", 4, 1)
+# A completion or dispatch run out of time sends its successor at most this many times in a
+# row; after that the periodic run and the next commit's request take over.
+RUN_MAX_REQUEUES = env_int("RUN_MAX_REQUEUES", 10, 0)
 # Downstream hooks called with each new order inside its transaction (dotted paths).
 COMPLETION_HOOKS = env_list("COMPLETION_HOOKS", [])
 # Paid baskets with no order after this long are listed for reconciliation.
@@ -672,7 +678,7 @@ LOGGING = {
 }
 
 # --- Integrations and operations (SPEC section 10) ---------------------------------------
-INSTALLED_APPS += ["webhooks", "operations"]
+INSTALLED_APPS += ["webhooks", "operations", "scheduling"]
 # First, so every later middleware and view logs with the request id.
 MIDDLEWARE.insert(0, "operations.middleware.RequestContextMiddleware")
 
@@ -712,6 +718,17 @@ CELERY_BEAT_SCHEDULE["webhook-dispatch"] = {
     "task": "webhooks.tasks.webhook_dispatch_task",
     "schedule": WEBHOOK_DISPATCH_INTERVAL.total_seconds(),
 }
+
+# SC-1, SC-2: a commit asks for a completion or dispatch run (scheduling.services). A
+# request row untouched this long (its task lost, its worker killed) stops holding requests
+# back; a run that looks for work longer than this only gets company.
+RUN_REQUEST_STALE_AFTER = timedelta(seconds=env_int("RUN_REQUEST_STALE_AFTER_SECONDS", 10, 1))
+# A run with nothing left waits this long for another request before it ends, so a burst of
+# commits a few milliseconds apart is one run, not one run per gap (0: end at once).
+RUN_LINGER = timedelta(milliseconds=env_int("RUN_LINGER_MS", 500, 0))
+# SC-4: any number of `celery beat` processes; each job is claimed per period in the
+# database before it is sent (scheduling.beat), and nothing is kept in a local file.
+CELERY_BEAT_SCHEDULER = "scheduling.beat:ClaimingScheduler"
 
 # IN-2 readiness: the scheduler's heartbeat (sent every minute, recorded by a worker) must
 # be younger than this.

@@ -11,6 +11,13 @@ from celery import shared_task
 from django.conf import settings
 
 from basketops.celery import TRANSIENT_RETRY as RETRY
+from scheduling.jobs import COMPLETION_RUN
+from scheduling.services import (
+    run_request_hand_over,
+    run_request_look,
+    run_request_look_again,
+    run_request_release,
+)
 
 from .services import completion_run, upsell_finalise_due, worker_heartbeat_record
 
@@ -24,8 +31,10 @@ def worker_heartbeat_task(name: str = "scheduler") -> None:
 
 
 @shared_task(bind=True, acks_late=True, **RETRY)
-def completion_run_task(self, helpers: int | None = None) -> dict:
-    """CB-3/CB-4: complete waiting baskets; with a backlog, bring other workers in."""
+def completion_run_task(self, helpers: int | None = None, requeues: int = 0) -> dict:
+    """CB-3/CB-4: complete waiting baskets, those paid while it runs too (SC-1); with a
+    backlog, bring other workers in; out of time, hand over to at most RUN_MAX_REQUEUES
+    successors in a row."""
     if helpers is None:
         helpers = settings.COMPLETION_PARALLEL_RUNS - 1
     worker = f"{socket.gethostname()}:{self.request.id or 'local'}"
@@ -34,14 +43,21 @@ def completion_run_task(self, helpers: int | None = None) -> dict:
         if helpers > 0:
             completion_run_task.delay(helpers=helpers - 1)
 
+    run_request_look(job=COMPLETION_RUN)
     summary = completion_run(
         worker=worker,
         on_backlog=on_backlog,
         time_budget=settings.COMPLETION_RUN_BUDGET.total_seconds(),
+        look_again=lambda: run_request_look_again(job=COMPLETION_RUN),
     )
     if summary.out_of_time:
         # Work remains: continue in a new task so the queue stays fair to other tasks.
-        completion_run_task.delay(helpers=0)
+        if requeues < settings.RUN_MAX_REQUEUES:
+            run_request_hand_over(job=COMPLETION_RUN)
+            completion_run_task.delay(helpers=0, requeues=requeues + 1)
+        else:
+            logger.warning("completion run %s: %s successors in a row, no more", worker, requeues)
+            run_request_release(job=COMPLETION_RUN)
     logger.info("completion run %s: %s", worker, summary)
     return summary.as_dict()
 

@@ -12,7 +12,7 @@ import os
 
 from django.utils import timezone
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, SummaryMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from basketops.celery import app
@@ -61,11 +61,18 @@ class DatabaseCollector:
         failures = CounterMetricFamily(
             "basketops_task_failures", "Celery task runs that raised, by task.", labels=["task"]
         )
-        for task, run_count, failure_count in task_run_list():
+        durations = SummaryMetricFamily(
+            "basketops_task_run_duration_seconds",
+            "Time Celery task runs took, by task (count and sum of seconds).",
+            labels=["task"],
+        )
+        for task, run_count, failure_count, seconds in task_run_list():
             runs.add_metric([task], run_count)
             failures.add_metric([task], failure_count)
+            durations.add_metric([task], count_value=run_count, sum_value=seconds)
         yield runs
         yield failures
+        yield durations
         depth = queue_depth_get()
         if depth is not None:
             queue_depth = GaugeMetricFamily(

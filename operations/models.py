@@ -4,11 +4,14 @@ from django.db import models
 
 
 class TaskRunCount(models.Model):
-    """Runs and failures of one Celery task, summed over all workers since the first run."""
+    """Runs, failures and time spent of one Celery task, summed over all workers since the
+    first run."""
 
     task = models.CharField(max_length=200, unique=True)
     runs = models.BigIntegerField(default=0)
     failures = models.BigIntegerField(default=0)
+    # Seconds all runs took together (with ``runs``: the mean; /metrics shows both).
+    seconds = models.FloatField(default=0)
 
     def __str__(self) -> str:
         return f"{self.task}: {self.runs} runs, {self.failures} failed"

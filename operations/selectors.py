@@ -111,8 +111,10 @@ def basket_status_counts() -> dict[str, int]:
     return counts
 
 
-def task_run_list() -> list[tuple[str, int, int]]:
-    return list(TaskRunCount.objects.order_by("task").values_list("task", "runs", "failures"))
+def task_run_list() -> list[tuple[str, int, int, float]]:
+    return list(
+        TaskRunCount.objects.order_by("task").values_list("task", "runs", "failures", "seconds")
+    )
 
 
 def queue_depth_get(queue: str | None = None) -> int | None:

@@ -7,17 +7,22 @@ from django.db import DatabaseError, connection
 logger = logging.getLogger(__name__)
 
 COUNT_SQL = """
-INSERT INTO operations_taskruncount (task, runs, failures) VALUES (%(task)s, 1, %(failed)s)
+INSERT INTO operations_taskruncount (task, runs, failures, seconds)
+VALUES (%(task)s, 1, %(failed)s, %(seconds)s)
 ON CONFLICT (task) DO UPDATE SET runs = operations_taskruncount.runs + 1,
-                                 failures = operations_taskruncount.failures + %(failed)s
+                                 failures = operations_taskruncount.failures + %(failed)s,
+                                 seconds = operations_taskruncount.seconds + %(seconds)s
 """
 
 
-def task_run_count(*, task: str, failed: bool) -> None:
-    """Add one run (and a failure) of ``task``; one autocommitted UPSERT, never raises."""
+def task_run_count(*, task: str, failed: bool, seconds: float = 0.0) -> None:
+    """Add one run (and a failure) of ``task`` that took ``seconds``; one autocommitted
+    UPSERT, never raises."""
     try:
         with connection.cursor() as cursor:
-            cursor.execute(COUNT_SQL, {"task": task[:200], "failed": int(failed)})
+            cursor.execute(
+                COUNT_SQL, {"task": task[:200], "failed": int(failed), "seconds": seconds}
+            )
     except DatabaseError as error:
         # The database being down is what readiness reports; the task's own outcome
         # matters more than its counter.

@@ -14,7 +14,7 @@ from tests.support.processes import ROOT
 
 APPS = (
     "basketops", "baskets", "recovery", "completion", "abandonment", "tooling", "benchmarks",
-    "webhooks", "operations", "security",
+    "webhooks", "operations", "security", "scheduling",
 )
 # The domain apps never know who reads their outbox (webhooks) or measures them
 # (operations); webhooks is measured by operations and never imports it.
@@ -31,6 +31,9 @@ NEVER = {
     # no app of the product.
     "security": ("basketops", "baskets", "recovery", "completion", "abandonment", "tooling",
                  "benchmarks", *INTEGRATIONS),
+    # Plumbing for background runs that any app may use: it knows none of them.
+    "scheduling": ("basketops", "baskets", "recovery", "completion", "abandonment", "tooling",
+                   "benchmarks", *INTEGRATIONS),
 }
 
 

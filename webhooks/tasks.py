@@ -8,6 +8,13 @@ from django.utils import timezone
 
 from basketops.celery import TRANSIENT_RETRY as RETRY
 from baskets.services.outbox import outbox_purge
+from scheduling.jobs import WEBHOOK_DISPATCH
+from scheduling.services import (
+    run_request_hand_over,
+    run_request_look,
+    run_request_look_again,
+    run_request_release,
+)
 
 from .services import webhooks_dispatch
 from .services.retention import webhook_deliveries_purge
@@ -16,8 +23,10 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, acks_late=True, **RETRY)
-def webhook_dispatch_task(self, helpers: int | None = None) -> dict:
-    """Fan out new outbox events and send due deliveries; with a backlog, bring helpers in."""
+def webhook_dispatch_task(self, helpers: int | None = None, requeues: int = 0) -> dict:
+    """Fan out new outbox events and send due deliveries, those committed while it runs too
+    (SC-2); with a backlog, bring helpers in; out of time, hand over to at most
+    RUN_MAX_REQUEUES successors in a row."""
     if helpers is None:
         helpers = settings.WEBHOOK_PARALLEL_SENDS - 1
 
@@ -25,11 +34,19 @@ def webhook_dispatch_task(self, helpers: int | None = None) -> dict:
         for _ in range(helpers):
             webhook_dispatch_task.delay(helpers=0)
 
+    run_request_look(job=WEBHOOK_DISPATCH)
     summary = webhooks_dispatch(
-        time_budget=settings.WEBHOOK_RUN_BUDGET.total_seconds(), on_backlog=on_backlog
+        time_budget=settings.WEBHOOK_RUN_BUDGET.total_seconds(),
+        on_backlog=on_backlog,
+        look_again=lambda: run_request_look_again(job=WEBHOOK_DISPATCH),
     )
     if summary.out_of_time:
-        webhook_dispatch_task.delay(helpers=0)
+        if requeues < settings.RUN_MAX_REQUEUES:
+            run_request_hand_over(job=WEBHOOK_DISPATCH)
+            webhook_dispatch_task.delay(helpers=0, requeues=requeues + 1)
+        else:
+            logger.warning("webhook dispatch: %s successors in a row, no more", requeues)
+            run_request_release(job=WEBHOOK_DISPATCH)
     if summary.sent or summary.events:
         logger.info("webhook dispatch: %s", summary)
     return vars(summary)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from basketops.business import business_setting
 from baskets.locks import ids_array
 from baskets.models import EventType, Status
+from baskets.services.outbox import outbox_dispatch_on_commit
 from completion.models import UpsellOffer
 
 from ..models import Abandonment
@@ -129,6 +130,8 @@ def abandonment_sweep(
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(SWEEP_SQL, {**capture_parameters(now=now), "limit": batch_size})
         count = cursor.rowcount
+        if count:
+            outbox_dispatch_on_commit()  # basket.abandoned, in SWEEP_SQL
     return count, count == batch_size
 
 

@@ -1,7 +1,8 @@
 """The outbox (IN-1): record domain events in the caller's transaction.
 
 Every function here runs inside the transaction that makes the change it reports, so the
-event commits or rolls back with it. Payloads carry what a receiver needs to act (GUID,
+event commits or rolls back with it, and asks for a webhook dispatch run when it commits
+(SC-2). Payloads carry what a receiver needs to act (GUID,
 statuses, order number, totals) and nothing personal; card numbers never get here.
 """
 
@@ -12,6 +13,8 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from scheduling.jobs import WEBHOOK_DISPATCH
+from scheduling.services import run_request_on_commit
 from security.cards import card_numbers_redact
 
 from ..models import Basket, EventType, OutboxEvent, Status
@@ -21,6 +24,7 @@ def outbox_record(
     *, event_type: EventType, basket: Basket, payload: dict[str, Any], at: datetime | None = None
 ) -> OutboxEvent:
     """Record one event about ``basket`` (call inside the change's transaction)."""
+    outbox_dispatch_on_commit()
     return OutboxEvent.objects.create(
         event_type=event_type,
         basket_id=basket.pk,
@@ -28,6 +32,12 @@ def outbox_record(
         payload={"basket_guid": str(basket.guid), **payload},
         created_at=at or timezone.now(),
     )
+
+
+def outbox_dispatch_on_commit() -> None:
+    """SC-2: events written in this transaction leave when it commits, not at the next
+    periodic dispatch; every writer of outbox rows calls this."""
+    run_request_on_commit(job=WEBHOOK_DISPATCH)
 
 
 def _status_events(
@@ -81,7 +91,9 @@ def outbox_record_transitions(
         for basket in baskets
         for event in _status_events(basket, from_statuses[basket.pk], to_status, action, at)
     ]
-    OutboxEvent.objects.bulk_create(events)
+    if events:
+        OutboxEvent.objects.bulk_create(events)
+        outbox_dispatch_on_commit()
 
 
 # basket.status_changed for each completed basket, then order.created for its order, in one
@@ -115,7 +127,8 @@ ORDER BY event.basket_id, event.seq
 
 def outbox_completed_sql(completed: str, *, at: datetime) -> tuple[str, dict[str, Any]]:
     """The outbox INSERT of the Completed transition for the CTE named ``completed``, and its
-    parameters (with ``%(now)s`` and ``%(action)s`` from the statement it goes in)."""
+    parameters (with ``%(now)s`` and ``%(action)s`` from the statement it goes in); the
+    caller runs it in its transaction and calls ``outbox_dispatch_on_commit``."""
     return COMPLETED_SQL.replace("{completed}", completed), {
         "outbox_status_changed": EventType.BASKET_STATUS_CHANGED.value,
         "outbox_order_created": EventType.ORDER_CREATED.value,
@@ -143,6 +156,7 @@ def outbox_record_orders_created(*, basket_ids: list[int], at: datetime | None =
     """order.created for the orders of ``basket_ids``, one INSERT ... SELECT; returns the count."""
     if not basket_ids:
         return 0
+    outbox_dispatch_on_commit()
     with connection.cursor() as cursor:
         cursor.execute(
             ORDERS_CREATED_SQL,

@@ -13,12 +13,15 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from scheduling.jobs import COMPLETION_RUN
+from scheduling.services import run_request_on_commit
+
 from ..exceptions import TransitionNotAllowed
 from ..locks import basket_lock_row, ids_array, text_array
 from ..models import Basket, EventAction, Status
 from .actors import Actor
 from .gift_cards import basket_gift_cards_debit, basket_gift_cards_release
-from .outbox import outbox_completed_sql, outbox_record_transitions
+from .outbox import outbox_completed_sql, outbox_dispatch_on_commit, outbox_record_transitions
 from .timeline import event_record
 
 # The status graph. Completed is final.
@@ -117,6 +120,9 @@ def _transition(
             basket_gift_cards_debit(basket, actor=actor)
         elif rule.target == Status.ACTIVE:
             basket_gift_cards_release(basket, actor=actor, reason=reason)
+        if rule.target == Status.AWAITING_COMPLETION:
+            # SC-1: the order is made when this commits, not at the next periodic run.
+            run_request_on_commit(job=COMPLETION_RUN)
     return basket
 
 
@@ -260,6 +266,7 @@ def baskets_complete_many(
     outbox_sql, outbox_params = outbox_completed_sql("completed", at=now)
     sets = "".join(f",\n        {column} = {sql}" for column, sql in (changes or {}).items())
     sql = COMPLETE_MANY_SQL.replace("{changes}", sets).replace("{outbox}", outbox_sql)
+    outbox_dispatch_on_commit()
     # One statement: atomic by itself, in the caller's transaction.
     with connection.cursor() as cursor:
         cursor.execute(

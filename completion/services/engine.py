@@ -3,7 +3,9 @@
 A run claims waiting baskets in batches with ``SELECT ... FOR UPDATE SKIP LOCKED``. The
 claim counts the attempt and takes a lease in its own short transaction, before any work,
 so a basket that kills its worker has still used an attempt and is free again when the
-lease ends. A claimed batch is then completed in one transaction of three statements: lock
+lease ends; while the worker lives, a thread renews the lease of the batch it holds (SC-3),
+so a short lease frees a dead worker's baskets soon and never a live one's. A claimed batch
+is then completed in one transaction of three statements: lock
 (lines, then baskets) with the check of what stops a basket, the orders with everything
 they need, the Completed transition with its events and outbox rows; hooks run last. If
 anything goes wrong the batch rolls back and each basket is completed in its own
@@ -24,7 +26,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from basketops.business import business_setting
-from baskets.locks import basket_lock_row, baskets_lock_with_lines
+from baskets.locks import basket_lock_row, baskets_lock_with_lines, ids_array
 from baskets.models import EventAction, Order, Status
 from baskets.models.orders import order_number
 from baskets.services.actors import Actor
@@ -33,6 +35,7 @@ from baskets.services.transitions import (
     baskets_complete_many,
     event_record,
 )
+from scheduling.leases import lease_kept
 
 from ..exceptions import CompletionError
 from . import orders_sql
@@ -114,6 +117,33 @@ def completion_claim(
             note = "The worker was lost during the last attempt."
             basket_fail_completion(basket_id=pk, actor=COMPLETION, error=f"{note} {error}".strip())
     return claimed, len(exhausted)
+
+
+# The claimed baskets this worker still works on get a fresh lease; rows a transaction of
+# this worker has locked are skipped (the lock holds them) and nothing waits for a lock.
+RENEW_SQL = """
+UPDATE baskets_basket AS basket SET completion_lease_until = %(lease_until)s
+WHERE basket.id IN (
+    SELECT held.id FROM baskets_basket AS held
+    WHERE held.id = ANY(%(ids)s::bigint[]) AND held.status = %(awaiting)s
+      AND held.completion_lease_until IS NOT NULL
+    FOR UPDATE SKIP LOCKED
+)
+"""
+
+
+def completion_lease_renew(*, basket_ids: list[int]) -> int:
+    """Renew the lease of the claimed baskets still awaiting; autocommitted, never waits."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            RENEW_SQL,
+            {
+                "ids": ids_array(basket_ids),
+                "awaiting": Status.AWAITING_COMPLETION.value,
+                "lease_until": timezone.now() + settings.COMPLETION_LEASE,
+            },
+        )
+        return cursor.rowcount
 
 
 def _hooks() -> list[Callable[[Order], None]]:
@@ -239,11 +269,14 @@ def completion_run(
     max_baskets: int | None = None,
     time_budget: float | None = None,
     on_backlog: Callable[[], None] | None = None,
+    look_again: Callable[[], bool] | None = None,
 ) -> RunSummary:
     """One background run: claim and complete batches until none qualify.
 
     ``on_backlog`` is called once when a full batch shows there is more work than one
-    worker should do alone; ``time_budget`` (seconds) ends the run after the batch in hand.
+    worker should do alone; ``time_budget`` (seconds) ends the run after the batch in hand;
+    ``look_again`` is asked when nothing qualifies and True claims again (a payment asked
+    for a run meanwhile).
     """
     batch_size = batch_size or settings.COMPLETION_BATCH_SIZE
     run_started_at = timezone.now()
@@ -258,18 +291,27 @@ def completion_run(
         )
         summary.gave_up += gave_up
         if not claimed:
-            if gave_up:
+            if gave_up or (look_again is not None and look_again()):
                 continue
             break
         if on_backlog is not None and len(claimed) + gave_up == size:
             on_backlog()
             on_backlog = None
-        completed, one_by_one = baskets_completion_batch(basket_ids=claimed, worker=worker)
-        summary.completed += len(completed)
-        summary.skipped += len(claimed) - len(completed) - len(one_by_one)
-        for basket_id in one_by_one:
-            outcome = basket_completion_attempt(basket_id=basket_id, worker=worker)
-            setattr(summary, outcome, getattr(summary, outcome) + 1)
+        with lease_kept(
+            lambda ids=claimed: completion_lease_renew(basket_ids=ids),
+            lease=settings.COMPLETION_LEASE,
+            what=f"{len(claimed)} baskets",
+        ):
+            completed, one_by_one = baskets_completion_batch(basket_ids=claimed, worker=worker)
+            summary.completed += len(completed)
+            summary.skipped += len(claimed) - len(completed) - len(one_by_one)
+            if one_by_one:
+                # The batch held its rows locked, where the keeper cannot renew them: renew
+                # them now, before they are worked on one at a time.
+                completion_lease_renew(basket_ids=one_by_one)
+            for basket_id in one_by_one:
+                outcome = basket_completion_attempt(basket_id=basket_id, worker=worker)
+                setattr(summary, outcome, getattr(summary, outcome) + 1)
         handled += len(claimed)
         if deadline is not None and time.monotonic() > deadline:
             summary.out_of_time = len(claimed) == size

@@ -5,14 +5,16 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_compose_file_names_the_five_services_and_their_roles():
+def test_compose_file_names_the_services_and_their_roles():
+    """SPEC: SC-4 — two schedulers, so that losing one stops nothing."""
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"web", "worker", "beat", "postgres", "redis"}
+    assert set(services) == {"web", "worker", "beat", "beat-2", "postgres", "redis"}
     assert "gunicorn basketops.wsgi" in services["web"]["command"]
     assert services["worker"]["command"].startswith("celery -A basketops worker")
+    assert services["beat"]["command"] == services["beat-2"]["command"]
     assert services["beat"]["command"].startswith("celery -A basketops beat")
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "beat", "beat-2"):
         environment = services[name]["environment"]
         assert environment["DATABASE_URL"].startswith("postgres://")
         assert environment["CELERY_BROKER_URL"].startswith("redis://redis:6379")

@@ -50,8 +50,8 @@ def test_metrics_answer_only_the_bearer_of_the_token(
 @pytest.mark.redis
 @pytest.mark.django_db
 def test_the_figures_equal_what_the_database_and_broker_hold(client, settings):
-    """SPEC: IN-4 LC-2 CB-4 — baskets per status, locked carts, failed completions, tasks,
-    queue depth and the outbox backlog, read at scrape time."""
+    """SPEC: IN-4 LC-2 CB-4 — baskets per status, locked carts, failed completions, tasks
+    (runs, failures, time taken), queue depth and the outbox backlog, read at scrape time."""
     settings.METRICS_TOKEN = TOKEN
     for status, count in [
         (Status.ACTIVE, 3),
@@ -78,6 +78,10 @@ def test_the_figures_equal_what_the_database_and_broker_hold(client, settings):
     assert figures[("basketops_task_runs_total", (("task", task),))] == 2
     assert figures[("basketops_task_failures_total", (("task", task),))] == 0
     assert TaskRunCount.objects.get(task=task).runs == 2
+    duration = (("task", task),)
+    assert figures[("basketops_task_run_duration_seconds_count", duration)] == 2
+    seconds = TaskRunCount.objects.get(task=task).seconds
+    assert figures[("basketops_task_run_duration_seconds_sum", duration)] == seconds > 0
     depth = redis.Redis.from_url(django_settings.CELERY_BROKER_URL).llen("celery")
     assert figures[("basketops_queue_depth", (("queue", "celery"),))] == depth == 1
     undispatched = OutboxEvent.objects.filter(dispatched_at__isnull=True).count()

@@ -4,8 +4,9 @@ from baskets.models import ItemKind, Status
 from tests.support.factories import LineFactory, ProductFactory, basket_in_status
 
 
-def paid_basket(*, lines: int = 2, course: bool = True, **kwargs):
-    """An Awaiting Completion basket with product lines and, if asked, one course seat."""
+def paid_basket(*, lines: int = 2, course: bool = True, pay: bool = True, **kwargs):
+    """An Awaiting Completion basket with product lines and, if asked, one course seat
+    (``pay=False``: still Active, ready to be paid)."""
     basket = basket_in_status(Status.ACTIVE, **kwargs)
     total = Decimal(0)
     for index in range(lines):
@@ -27,6 +28,8 @@ def paid_basket(*, lines: int = 2, course: bool = True, **kwargs):
         total += course_product.price
     basket.total = total
     basket.save(update_fields=["total"])
+    if not pay:
+        return basket
     from baskets.services.transitions import basket_mark_paid
     from tests.support.factories import SYSTEM
 

@@ -4,7 +4,8 @@ A delivery is claimed with ``SELECT ... FOR UPDATE SKIP LOCKED`` in a short tran
 that counts the attempt and takes a lease; the HTTP request runs with no lock held; the
 outcome is recorded in another short transaction. A worker that dies mid-request leaves
 the lease to expire and another worker sends the same message again (same ``webhook-id``),
-so a receiver sees every event at least once and can drop repeats by id.
+so a receiver sees every event at least once and can drop repeats by id. While the worker
+lives, a thread renews the lease of what it sends (SC-3), so the lease can be short.
 """
 
 import json
@@ -26,6 +27,7 @@ from basketops.log_context import log_context
 from baskets.models import EventAction
 from baskets.services.actors import Actor
 from baskets.services.timeline import BasketNote, basket_notes_record
+from scheduling.leases import lease_kept
 
 from ..models import (
     TEST_EVENT,
@@ -111,6 +113,32 @@ def webhook_deliveries_claim(*, limit: int, now: datetime | None = None) -> list
     for delivery in deliveries:
         delivery.attempts += 1
     return deliveries
+
+
+# The claimed deliveries this worker still sends get a fresh lease; rows being recorded
+# (locked) are skipped, nothing waits for a lock.
+RENEW_SQL = """
+UPDATE webhooks_webhookdelivery AS delivery SET lease_until = %(lease_until)s
+WHERE delivery.id IN (
+    SELECT held.id FROM webhooks_webhookdelivery AS held
+    WHERE held.id = ANY(%(ids)s) AND held.status = %(pending)s AND held.lease_until IS NOT NULL
+    FOR UPDATE SKIP LOCKED
+)
+"""
+
+
+def webhook_leases_renew(*, delivery_ids: list[int]) -> int:
+    """Renew the lease of claimed deliveries still pending; autocommitted, never waits."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            RENEW_SQL,
+            {
+                "ids": delivery_ids,
+                "pending": DeliveryStatus.PENDING,
+                "lease_until": timezone.now() + settings.WEBHOOK_LEASE,
+            },
+        )
+        return cursor.rowcount
 
 
 def webhook_body(delivery: WebhookDelivery) -> bytes:
@@ -313,31 +341,44 @@ class DispatchSummary:
 
 
 def webhooks_dispatch(
-    *, time_budget: float | None = None, on_backlog: Callable[[], None] | None = None
+    *,
+    time_budget: float | None = None,
+    on_backlog: Callable[[], None] | None = None,
+    look_again: Callable[[], bool] | None = None,
 ) -> DispatchSummary:
     """One run: fan the outbox out, then send due deliveries a batch at a time until none are
     due or time is up.
 
     ``on_backlog`` is called once, when a full batch shows a backlog, to bring other workers
-    in; they share the work through ``SKIP LOCKED``.
+    in; they share the work through ``SKIP LOCKED``. ``look_again`` is asked when nothing is
+    due and True starts over with the fan-out (a commit asked for a run meanwhile).
     """
     deadline = time.monotonic() + time_budget if time_budget else None
     summary = DispatchSummary()
-    more = True
-    while more:
-        events, made, more = outbox_fan_out()
-        summary.events += events
-        summary.deliveries_made += made
     batch_size = settings.WEBHOOK_SEND_BATCH
-    while deadline is None or time.monotonic() < deadline:
-        deliveries = webhook_deliveries_claim(limit=batch_size)
-        if not deliveries:
+    while True:
+        more = True
+        while more:
+            events, made, more = outbox_fan_out()
+            summary.events += events
+            summary.deliveries_made += made
+        while True:
+            if deadline is not None and time.monotonic() >= deadline:
+                summary.out_of_time = True
+                return summary
+            deliveries = webhook_deliveries_claim(limit=batch_size)
+            if not deliveries:
+                break
+            if on_backlog is not None and len(deliveries) == batch_size:
+                on_backlog()
+                on_backlog = None
+            with lease_kept(
+                lambda ids=[d.pk for d in deliveries]: webhook_leases_renew(delivery_ids=ids),
+                lease=settings.WEBHOOK_LEASE,
+                what=f"{len(deliveries)} deliveries",
+            ):
+                recorded = webhook_attempts_record(webhook_deliveries_send(deliveries))
+            summary.sent += len(recorded)
+            summary.delivered += sum(d.status == DeliveryStatus.SUCCEEDED for d in recorded)
+        if look_again is None or not look_again():
             return summary
-        if on_backlog is not None and len(deliveries) == batch_size:
-            on_backlog()
-            on_backlog = None
-        recorded = webhook_attempts_record(webhook_deliveries_send(deliveries))
-        summary.sent += len(recorded)
-        summary.delivered += sum(d.status == DeliveryStatus.SUCCEEDED for d in recorded)
-    summary.out_of_time = True
-    return summary

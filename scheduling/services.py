@@ -1,0 +1,151 @@
+"""Runs asked for on commit (SC-1, SC-2) and periodic jobs claimed once per period (SC-4).
+
+A commit that leaves work behind (a paid basket, outbox rows) asks for a run of the job
+that does it. Requests coalesce through one ``RunRequest`` row per job: the first request
+sends a task; requests while that task waits, or while a run is looking for work, only
+mark the row, and the run looks again before it ends. So a burst of commits makes a few
+runs that each take everything there is, never one task per commit, and no request is
+left without a run that starts looking after it. A row nobody touched for
+``RUN_REQUEST_STALE_AFTER`` (its task lost, its worker killed) no longer holds requests
+back: the next one sends a task again. The periodic runs stay as the safety net.
+"""
+
+import logging
+import socket
+import time
+from datetime import timedelta
+from functools import partial
+
+from celery import current_app
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+from kombu.exceptions import KombuError
+from redis.exceptions import RedisError
+
+from .models import PeriodicClaim, RunRequest
+
+logger = logging.getLogger(__name__)
+# How often a lingering run asks whether a request came (one indexed UPDATE each time).
+LINGER_POLL_SECONDS = 0.05
+
+# Insert the request, or mark the row requested; the caller sends a task when the row is
+# new or was stale (then ``touched_at`` is this request's time), not when a task waits or a
+# run is looking (that run looks again before it ends).
+REQUEST_SQL = f"""
+INSERT INTO {RunRequest._meta.db_table} AS request (job, requested, touched_at)
+VALUES (%(job)s, true, %(now)s)
+ON CONFLICT (job) DO UPDATE SET
+    requested = true,
+    touched_at = CASE WHEN request.touched_at < %(stale_before)s
+                      THEN EXCLUDED.touched_at ELSE request.touched_at END
+WHERE NOT request.requested OR request.touched_at < %(stale_before)s
+RETURNING request.touched_at = %(now)s
+"""  # noqa: S608 - table name from model metadata, values bound
+
+
+def run_request_on_commit(*, job: str) -> None:
+    """Ask for a run of periodic ``job`` once the current transaction commits (at once
+    outside one); asking twice in one transaction asks once."""
+    callback = partial(run_request_send, job=job)
+    for _savepoints, queued, _robust in connection.run_on_commit:
+        if getattr(queued, "func", None) is run_request_send and queued.keywords == {"job": job}:
+            return
+    transaction.on_commit(callback, robust=True)
+
+
+def run_request_send(*, job: str) -> bool:
+    """Record a request for ``job`` and send its task unless a run is already coming or
+    looking; True when a task was sent. Never raises: the commit it follows is done, and
+    the periodic run is there when the database or the broker is not."""
+    now = timezone.now()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                REQUEST_SQL,
+                {"job": job, "now": now, "stale_before": now - settings.RUN_REQUEST_STALE_AFTER},
+            )
+            row = cursor.fetchone()
+    except DatabaseError as error:
+        logger.warning("run of %s not requested: %s", job, error)
+        return False
+    if not (row and row[0]):
+        return False
+    try:
+        current_app.send_task(settings.CELERY_BEAT_SCHEDULE[job]["task"], retry=False)
+    except (KombuError, RedisError, OSError) as error:
+        # Nothing will come: the next request must send again, not wait for staleness.
+        logger.warning("run of %s not sent: %s", job, error)
+        RunRequest.objects.filter(job=job).delete()
+        return False
+    return True
+
+
+def run_request_look(*, job: str) -> None:
+    """A run of ``job`` starts looking for work: requests made before now are its own."""
+    RunRequest.objects.filter(job=job).update(requested=False, touched_at=timezone.now())
+
+
+def run_request_look_again(*, job: str) -> bool:
+    """A run of ``job`` found nothing left: True when a request came since it last looked,
+    or comes within ``RUN_LINGER`` (it must look again, and the request is now its own);
+    otherwise the row is removed so the next request sends a task.
+
+    The linger keeps one run through a burst of commits that come a few milliseconds
+    apart, instead of a run per gap."""
+    taken = RunRequest.objects.filter(job=job, requested=True)
+    deadline = time.monotonic() + settings.RUN_LINGER.total_seconds()
+    while True:
+        if taken.update(requested=False, touched_at=timezone.now()):
+            return True
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(LINGER_POLL_SECONDS)
+    # A request between these statements keeps its row (it is requested again) ...
+    RunRequest.objects.filter(job=job, requested=False).delete()
+    # ... and is taken here.
+    return bool(taken.update(requested=False, touched_at=timezone.now()))
+
+
+def run_request_hand_over(*, job: str) -> None:
+    """A run ends with work left and sends its successor: requests wait for that one."""
+    now = timezone.now()
+    RunRequest.objects.update_or_create(job=job, defaults={"requested": True, "touched_at": now})
+
+
+def run_request_release(*, job: str) -> None:
+    """A run ends with work left and no successor: the next request sends a task."""
+    RunRequest.objects.filter(job=job).delete()
+
+
+# Claim (job, period) unless another scheduler did; forget this job's claims older than a
+# day on the way, so the table holds about a day of periods.
+CLAIM_SQL = f"""
+WITH forgotten AS (
+    DELETE FROM {PeriodicClaim._meta.db_table}
+    WHERE job = %(job)s AND claimed_at < %(forget_before)s
+)
+INSERT INTO {PeriodicClaim._meta.db_table} (job, period, claimed_at, claimed_by)
+VALUES (%(job)s, %(period)s, %(now)s, %(by)s)
+ON CONFLICT (job, period) DO NOTHING
+RETURNING 1
+"""  # noqa: S608 - table name from model metadata, values bound
+CLAIMS_KEPT_FOR = timedelta(days=1)
+
+
+def periodic_claim(*, job: str, period: int, claimed_by: str | None = None) -> bool:
+    """SC-4: True for the one scheduler that claims ``job`` for ``period``; one statement,
+    autocommitted, so the claim holds before the task is sent."""
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            CLAIM_SQL,
+            {
+                "job": job,
+                "period": period,
+                "now": now,
+                "by": (claimed_by or socket.gethostname())[:200],
+                "forget_before": now - CLAIMS_KEPT_FOR,
+            },
+        )
+        return cursor.fetchone() is not None
