@@ -93,7 +93,7 @@ def test_close_takes_the_basket_out_of_triage(processor):
 
 
 @pytest.mark.django_db
-def test_baskets_in_completion_show_attempts_error_and_next_run(processor):
+def test_baskets_in_completion_show_attempts_error_and_next_run(processor, settings):
     """SPEC: CB-3 CB-4"""
     basket = paid_basket()
     Product.objects.filter(id="PRD-000").update(available=False)
@@ -101,7 +101,8 @@ def test_baskets_in_completion_show_attempts_error_and_next_run(processor):
     page = processor.get("/admin/completion/basketincompletion/").content.decode()
     assert str(basket.guid) in page
     assert "Product PRD-000 was withdrawn" in page
-    assert "next scheduled run (every 60 s)" in page
+    interval = int(settings.COMPLETION_INTERVAL.total_seconds())
+    assert f"next scheduled run (every {interval} s)" in page
 
 
 @pytest.mark.django_db
