@@ -10,8 +10,8 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
-from baskets.access import personal_data_visible
 from baskets.admin.paging import CappedCountPaginator
+from baskets.admin.privacy import PersonalDataAdminMixin, shown_fields
 from baskets.services.actors import Actor
 
 from ..models import Abandonment
@@ -29,7 +29,8 @@ COLUMNS = (
     "reminded_at",
     "recovered_at",
 )
-# AC-1: shown only to staff who may see shop-account personal data.
+# AC-1 (``baskets.personal_data``) shows the name and e-mail only to staff who may see
+# shop-account personal data.
 PERSONAL_COLUMNS = ("name", "email")
 
 
@@ -62,8 +63,8 @@ class AnalyticsRangeForm(forms.Form):
 
 
 @admin.register(Abandonment)
-class AbandonmentAdmin(admin.ModelAdmin):
-    list_display = COLUMNS
+class AbandonmentAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
+    list_display = (*COLUMNS[:3], *PERSONAL_COLUMNS, *COLUMNS[3:])
     list_filter = ("recovered_at", "reminded_at")
     date_hierarchy = "captured_at"
     paginator = CappedCountPaginator
@@ -71,16 +72,10 @@ class AbandonmentAdmin(admin.ModelAdmin):
     change_list_template = "admin/abandonment/abandonment/change_list.html"
     actions = ["reminder_send_now"]
 
-    def get_list_display(self, request):
-        if personal_data_visible(request.user):
-            return (*COLUMNS[:3], *PERSONAL_COLUMNS, *COLUMNS[3:])
-        return COLUMNS
-
     def get_exclude(self, request, obj=None):
         """AC-1: the shopper's name, e-mail and address only for users who may see them."""
-        if personal_data_visible(request.user):
-            return ()
-        return ("name", "email", "shop_account_email", "reminder_email", "payment_address")
+        names = [field.name for field in self.model._meta.fields]
+        return sorted(set(names) - set(shown_fields(self, request, names)))
 
     def changelist_view(self, request, extra_context=None):
         """AB-6: abandonment and recovery rates and the most abandoned products, for the

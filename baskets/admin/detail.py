@@ -14,13 +14,21 @@ from django.utils.html import format_html, format_html_join
 from ..access import personal_data_visible
 from ..filters import additional_information_missing_q
 from ..models import Basket, BasketEvent, Line, Order, Product, Status
+from ..personal_data import (
+    actor_label_shown,
+    event_payload_shown,
+    names_shown,
+    reads,
+    url_hosts_only,
+)
 from ..services.staff import UNDELETABLE, manage_booking_refusal
 
 # Address keys in the order a postal address is written; others follow.
 ADDRESS_ORDER = ("name", "company", "line1", "line2", "postcode", "city", "region", "country")
 
-# Sections of the page: (title, fields, shows shop-account personal data).
-SECTIONS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
+# Sections of the page: (title, fields). AC-1 (``baskets.personal_data``) decides which
+# fields each user sees; a section left with none is not shown.
+SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "Parties",
         (
@@ -29,7 +37,6 @@ SECTIONS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
             "customer_display",
             "salesperson_display",
         ),
-        True,
     ),
     (
         "Purchaser and booking",
@@ -42,7 +49,6 @@ SECTIONS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
             "billing_object",
             "booking_id",
         ),
-        False,
     ),
     (
         "Checkout details",
@@ -58,9 +64,8 @@ SECTIONS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
             "additional_information_supplied_at",
             "manage_booking_completed_at",
         ),
-        False,
     ),
-    ("Addresses", ("payment_address_display", "delivery_address_display"), True),
+    ("Addresses", ("payment_address_display", "delivery_address_display")),
     (
         "Payment",
         (
@@ -75,7 +80,6 @@ SECTIONS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
             "lock_reason",
             "hold_ended_at",
         ),
-        False,
     ),
     (
         "Completion",
@@ -88,14 +92,9 @@ SECTIONS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
             "last_error",
             "completed_at",
         ),
-        False,
     ),
-    ("Timestamps", ("created_at", "modified_at", "last_activity_at", "abandoned_at"), False),
+    ("Timestamps", ("created_at", "modified_at", "last_activity_at", "abandoned_at")),
 )
-# AC-1: fields of the other sections that hold shop-account personal data (the purchaser's
-# name as the shop labelled it, the values the shopper typed), shown only to those who may
-# see it, as the grid's columns.
-PERSONAL_FIELDS = frozenset({"purchaser_label", "user_values"})
 EMPTY = (None, "", [], {}, 0)
 
 
@@ -152,15 +151,63 @@ class LineInline(admin.TabularInline):
         return False
 
 
-class EventInline(admin.TabularInline):
+class TimelineDisplay:
+    """A timeline entry's actor, reason and details as AC-1 lets this user see them
+    (``baskets.personal_data``): URLs cut to their host for everyone; a shopper's login
+    name and the shop-account GUIDs of an owner change only for those who may see
+    personal data. ``timeline_fields`` picks the columns per request: Django calls a
+    display function with the row only."""
+
+    TIMELINE_PRIVATE = {"actor_label": "actor_kind", "reason": "reason_shown"}
+    TIMELINE_PERSONAL = {"actor_label": "actor_label", "reason": "reason_shown"}
+
+    def timeline_fields(self, request, names) -> list[str]:
+        personal = personal_data_visible(request.user)
+        table = self.TIMELINE_PERSONAL if personal else self.TIMELINE_PRIVATE
+        shown = [table.get(name, name) for name in names]
+        if "details" in shown and not personal:
+            shown[shown.index("details")] = "details_without_personal_data"
+        return shown
+
+    @admin.display(description="actor")
+    def actor_kind(self, event: BasketEvent) -> str:
+        return actor_label_shown(event.actor_label, personal=False)
+
+    @admin.display(description="reason")
+    def reason_shown(self, event: BasketEvent) -> str:
+        return url_hosts_only(event.reason)
+
+    @staticmethod
+    def _details(payload: dict, *, personal: bool) -> str:
+        shown = event_payload_shown(payload or {}, personal=personal)
+        if not shown:
+            return ""
+        return format_html_join("", "<div><strong>{}</strong>: {}</div>", sorted(shown.items()))
+
+    @admin.display(description="details")
+    def details(self, event: BasketEvent) -> str:
+        """The event's payload (the order number, a payment reference, ...) as key: value."""
+        return self._details(event.payload, personal=True)
+
+    @admin.display(description="details")
+    def details_without_personal_data(self, event: BasketEvent) -> str:
+        return self._details(event.payload, personal=False)
+
+
+class EventInline(TimelineDisplay, admin.TabularInline):
     model = BasketEvent
     verbose_name = "timeline entry"
     verbose_name_plural = "timeline"
     extra = 0
     can_delete = False
     fields = ("created_at", "action", "status_change", "actor_label", "reason", "details")
-    readonly_fields = fields
     ordering = ("created_at", "id")
+
+    def get_fields(self, request, obj=None):
+        return self.timeline_fields(request, self.fields)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
 
     @admin.display(description="status")
     def status_change(self, event: BasketEvent) -> str:
@@ -170,15 +217,6 @@ class EventInline(admin.TabularInline):
         return (
             f"{labels.get(event.from_status, event.from_status)} → "
             f"{labels.get(event.to_status, event.to_status)}"
-        )
-
-    @admin.display(description="details")
-    def details(self, event: BasketEvent) -> str:
-        """The event's payload (the order number, a payment reference, ...) as key: value."""
-        if not event.payload:
-            return ""
-        return format_html_join(
-            "", "<div><strong>{}</strong>: {}</div>", sorted(event.payload.items())
         )
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -199,21 +237,18 @@ class BasketDetailMixin:
             return []
         personal = personal_data_visible(request.user)
         fieldsets = []
-        for title, names, is_personal in SECTIONS:
-            if is_personal and not personal:
-                continue
+        for title, names in SECTIONS:
             shown = [
                 self._shop_account_field(request) if name == "shop_account_link" else name
-                for name in names
-                if (personal or name not in PERSONAL_FIELDS)
-                and self._value(name, obj, request) not in EMPTY
+                for name in names_shown(Basket, self, names, personal=personal)
+                if self._value(name, obj, request) not in EMPTY
             ]
             if shown:
                 fieldsets.append((title, {"fields": shown}))
         return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
-        names = [name for _title, names, _personal in SECTIONS for name in names]
+        names = [name for _title, names in SECTIONS for name in names]
         return [*names, "shop_account_name"]
 
     @staticmethod
@@ -231,6 +266,7 @@ class BasketDetailMixin:
 
     # --- computed fields ------------------------------------------------------------------
     @admin.display(description="shop account")
+    @reads("shop_account")
     def shop_account_link(self, basket: Basket) -> str:
         """BM-5: "View shop account" only when the account exists."""
         account = basket.shop_account
@@ -241,14 +277,17 @@ class BasketDetailMixin:
         return format_html('<a href="{}">View shop account: {}</a>', url, account.name)
 
     @admin.display(description="shop account")
+    @reads("shop_account")
     def shop_account_name(self, basket: Basket) -> str:
         return basket.shop_account.name if basket.shop_account_id else "(anonymous or deleted)"
 
     @admin.display(description="shop account e-mail")
+    @reads("shop_account")
     def shop_account_email(self, basket: Basket) -> str:
         return basket.shop_account.email if basket.shop_account_id else ""
 
     @admin.display(description="customer account")
+    @reads("customer_account__name", "customer_account__email")
     def customer_display(self, basket: Basket) -> str:
         customer = basket.customer_account
         if customer is None:
@@ -257,15 +296,18 @@ class BasketDetailMixin:
         return f"{customer.name} (ERP {customer.erp_account_id}{email})"
 
     @admin.display(description="salesperson")
+    @reads("salesperson")
     def salesperson_display(self, basket: Basket) -> str:
         salesperson = basket.salesperson
         return salesperson.shop_account.name if salesperson is not None else ""
 
     @admin.display(description="payment address")
+    @reads("payment_address")
     def payment_address_display(self, basket: Basket) -> str:
         return address_format(basket.payment_address)
 
     @admin.display(description="delivery address")
+    @reads("delivery_address")
     def delivery_address_display(self, basket: Basket) -> str:
         return address_format(basket.delivery_address)
 

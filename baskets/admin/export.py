@@ -2,8 +2,8 @@
 (a basket with no lines is one row with the line columns empty).
 
 The columns are one map (header -> ORM expression). Every text a client or shopper set is
-neutralised against spreadsheet formulas in the SQL itself (AC-3), and the shop account's
-name and e-mail are left out for users who may not see personal data (AC-1). The rows stream out of
+neutralised against spreadsheet formulas in the SQL itself (AC-3), and the columns holding
+personal data are left out for users who may not see it (AC-1). The rows stream out of
 ``COPY (<the same query>) TO STDOUT WITH CSV``, several times faster than building rows in
 Python, and memory stays flat: nothing holds more than one chunk.
 """
@@ -25,6 +25,7 @@ from django.utils import timezone
 from ..access import personal_data_visible
 from ..filters import BasketFilterSet
 from ..models import AccountType, Basket
+from ..personal_data import expression_paths, path_is_personal
 from ..spreadsheets import NeutralisedText
 
 
@@ -52,15 +53,17 @@ EXPORT_COLUMNS: dict[str, object] = {
     "Quantity": F("lines__quantity"),
     "Unit of measure ID": NeutralisedText(F("lines__unit_of_measure_id")),
 }
-PERSONAL_COLUMNS = ("Shop account name", "Shop account e-mail")
 
 
 def export_columns(*, personal_data: bool) -> dict[str, object]:
-    """The columns this user may export (AC-1: no shop-account personal data otherwise)."""
+    """The columns this user may export: AC-1 (``baskets.personal_data``) judges each by
+    the fields its expression reads."""
     if personal_data:
         return EXPORT_COLUMNS
     return {
-        header: value for header, value in EXPORT_COLUMNS.items() if header not in PERSONAL_COLUMNS
+        header: value
+        for header, value in EXPORT_COLUMNS.items()
+        if not any(path_is_personal(Basket, path) for path in expression_paths(value))
     }
 
 

@@ -11,6 +11,8 @@ class BasketFilterSetFilter(admin.ListFilter):
     """Renders the filter form and applies it; invalid input is an admin message, no rows."""
 
     title = "Filter baskets"
+    # The URL parameters it takes: the only ones the grid accepts (``privacy``).
+    parameters = BASKET_FILTER_PARAMETERS
     template = "admin/baskets/basket/filterset_filter.html"
 
     def __init__(self, request, params, model, model_admin):

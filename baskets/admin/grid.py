@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from ..access import personal_data_visible
 from ..models import Basket, BasketEvent, CustomerAccount, ShopAccount, Status
+from ..personal_data import names_shown, reads
 from ..selectors import basket_grid_list, basket_list
 from ..services.actors import Actor
 from ..services.staff import (
@@ -24,7 +25,7 @@ from ..services.staff import (
     manage_booking_refusal,
 )
 from .actions import decide_with_reason, run_for_each
-from .detail import BasketDetailMixin
+from .detail import BasketDetailMixin, TimelineDisplay
 from .export import basket_export_view
 from .filtering import BasketFilterSetFilter
 from .locked import (
@@ -34,6 +35,7 @@ from .locked import (
     LockedCartFilter,
 )
 from .paging import CappedCountPaginator
+from .privacy import PersonalDataAdminMixin, shown_fields
 from .read_only import ReadOnlyModelAdmin
 
 # The grid row button's field: which basket's manage-booking step to complete (CB-5).
@@ -41,7 +43,9 @@ MANAGE_BOOKING_PARAMETER = "manage_booking_basket"
 
 
 @admin.register(Basket)
-class BasketAdmin(BasketDetailMixin, LockedCartAdminMixin, admin.ModelAdmin):
+class BasketAdmin(
+    PersonalDataAdminMixin, BasketDetailMixin, LockedCartAdminMixin, admin.ModelAdmin
+):
     # Status and stage first, so they stay on screen at 1440 px (CB-1).
     list_display = (
         "guid",
@@ -60,7 +64,7 @@ class BasketAdmin(BasketDetailMixin, LockedCartAdminMixin, admin.ModelAdmin):
         "modified_at",
         "total",
     )
-    # Seed 001's identity columns, for those who may see personal data only (AC-1).
+    # Seed 001's identity columns; AC-1 (``baskets.personal_data``) decides who sees each.
     identity_columns = ("shop_account_email", "account_id", "customer_name", "customer_email")
     list_display_links = ("guid",)
     # Django skips select_related for nullable foreign keys unless told: without this a
@@ -83,9 +87,6 @@ class BasketAdmin(BasketDetailMixin, LockedCartAdminMixin, admin.ModelAdmin):
     )
     change_list_template = "admin/baskets/basket/change_list.html"
 
-    # AC-1: grid columns holding shop-account personal data.
-    PERSONAL_COLUMNS = ("creator", "purchaser_label")
-
     # --- grid ---------------------------------------------------------------------------
     def get_changelist_kwargs(self, request):
         kwargs = super().get_changelist_kwargs(request)
@@ -105,15 +106,15 @@ class BasketAdmin(BasketDetailMixin, LockedCartAdminMixin, admin.ModelAdmin):
             # LC-3: what staff match against the payment provider, beside the status.
             at = columns.index("stage") + 1
             columns[at:at] = LOCKED_CART_COLUMNS
-        if personal_data_visible(request.user):
-            at = columns.index("creator") + 1
-            columns[at:at] = self.identity_columns
-        else:
-            # AC-1: no shop-account personal data in the grid.
-            columns = [name for name in columns if name not in self.PERSONAL_COLUMNS]
-        return columns
+        at = columns.index("creator") + 1
+        columns[at:at] = self.identity_columns
+        # AC-1: the columns holding shop-account personal data only for those who may see it.
+        return names_shown(
+            self.model, self, columns, personal=personal_data_visible(request.user)
+        )
 
     @admin.display(description="creator")
+    @reads("shop_account", "salesperson")
     def creator(self, basket: Basket) -> str:
         """The login that made the basket: the shopper's own, else the salesperson's."""
         account = basket.shop_account
@@ -126,16 +127,19 @@ class BasketAdmin(BasketDetailMixin, LockedCartAdminMixin, admin.ModelAdmin):
     # shop_account_email: BasketDetailMixin's, the same on the page and in the grid.
 
     @admin.display(description="ERP account ID")
+    @reads("customer_account__erp_account_id")
     def account_id(self, basket: Basket) -> str:
         customer = basket.customer_account
         return customer.erp_account_id if customer is not None else ""
 
     @admin.display(description="customer name")
+    @reads("customer_account__name")
     def customer_name(self, basket: Basket) -> str:
         customer = basket.customer_account
         return customer.name if customer is not None else ""
 
     @admin.display(description="customer e-mail")
+    @reads("customer_account__email")
     def customer_email(self, basket: Basket) -> str:
         customer = basket.customer_account
         return customer.email if customer is not None else ""
@@ -310,7 +314,7 @@ class BasketAdmin(BasketDetailMixin, LockedCartAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(BasketEvent)
-class BasketEventAdmin(ReadOnlyModelAdmin):
+class BasketEventAdmin(PersonalDataAdminMixin, TimelineDisplay, ReadOnlyModelAdmin):
     list_display = (
         "created_at",
         "basket_guid",
@@ -326,6 +330,17 @@ class BasketEventAdmin(ReadOnlyModelAdmin):
     show_full_result_count = False
     paginator = CappedCountPaginator
     list_per_page = 100
+
+    def get_list_display(self, request):
+        return self.timeline_fields(request, super().get_list_display(request))
+
+    def get_fields(self, request, obj=None):
+        """The entry's page: the same AC-1 rule as the basket page's timeline."""
+        names = [field.name for field in self.model._meta.fields if field.name != "payload"]
+        return self.timeline_fields(request, [*shown_fields(self, request, names), "details"])
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()

@@ -10,6 +10,7 @@ from django.contrib import admin
 from ..models import PaymentResult, Status
 from ..services.locked_carts import locked_cart_confirm, locked_cart_delete, locked_cart_unlock
 from .actions import decide_with_reason
+from .privacy import PersonalDataAdminMixin
 from .read_only import ReadOnlyModelAdmin
 
 LOCKED_CART_ACTIONS = ("confirm_locked_carts", "unlock_locked_carts", "delete_locked_carts")
@@ -80,7 +81,7 @@ class LockedCartAdminMixin:
 
 
 @admin.register(PaymentResult)
-class PaymentResultAdmin(ReadOnlyModelAdmin):
+class PaymentResultAdmin(PersonalDataAdminMixin, ReadOnlyModelAdmin):
     """Payment results as received; "recorded for reconciliation" ones arrived after staff
     decided (or after the basket was paid) and changed nothing: match them at the provider."""
 

@@ -14,6 +14,7 @@ from rest_framework import serializers
 from ..access import ApiRight, api_rights
 from ..links import basket_url
 from ..models import Basket, Line, PaymentResult
+from ..personal_data import path_is_personal
 from ..selectors import basket_addresses_for_shopper
 from ..services.storefront_errors import StorefrontInputError
 
@@ -31,14 +32,6 @@ class LineSerializer(serializers.ModelSerializer):
             "unit_price",
             "booked_user_id",
         )
-
-
-# AC-2: fields only some clients get; the schema lists them as optional.
-FIELDS_BY_RIGHT: dict[ApiRight, tuple[str, ...]] = {
-    ApiRight.CODES: ("recovery_url", "coupon_codes", "gift_card_codes"),
-    ApiRight.PERSONAL_DATA: ("purchaser_label",),
-}
-RESTRICTED_FIELDS = frozenset(name for names in FIELDS_BY_RIGHT.values() for name in names)
 
 
 class BasketSummarySerializer(serializers.ModelSerializer):
@@ -97,6 +90,17 @@ class BasketSerializer(BasketSummarySerializer):
             "location",
             "lines",
         )
+
+
+# AC-2: fields only some clients get; the schema lists them as optional. Which fields of a
+# basket are personal data is AC-1's one rule (``baskets.personal_data``).
+FIELDS_BY_RIGHT: dict[ApiRight, tuple[str, ...]] = {
+    ApiRight.CODES: ("recovery_url", "coupon_codes", "gift_card_codes"),
+    ApiRight.PERSONAL_DATA: tuple(
+        name for name in BasketSerializer.Meta.fields if path_is_personal(Basket, name)
+    ),
+}
+RESTRICTED_FIELDS = frozenset(name for names in FIELDS_BY_RIGHT.values() for name in names)
 
 
 class StorefrontBasketSerializer(BasketSerializer):

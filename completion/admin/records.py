@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
 from baskets.admin.paging import CappedCountPaginator
+from baskets.admin.privacy import PersonalDataAdminMixin
 from baskets.admin.read_only import ReadOnlyModelAdmin
 from baskets.exceptions import BasketError
 from baskets.models import Invoice, Order, ReceivableOutcome
@@ -33,7 +34,7 @@ class AccountsReceivableFilter(admin.SimpleListFilter):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     """Orders made by completion; AB-5 failed charges wait here with their note."""
 
     list_display = (
@@ -127,7 +128,7 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ReadOnlyModelAdmin):
+class InvoiceAdmin(PersonalDataAdminMixin, ReadOnlyModelAdmin):
     """Invoices made by completion, one per order; read-only."""
 
     list_display = ("number", "order", "amount", "currency", "created_at")

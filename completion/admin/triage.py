@@ -9,6 +9,7 @@ from django.utils.html import format_html
 
 from baskets.admin.actions import decide_with_reason
 from baskets.admin.paging import CappedCountPaginator
+from baskets.admin.privacy import PersonalDataAdminMixin, shown_fields
 from baskets.admin.read_only import ReadOnlyModelAdmin
 from baskets.models import Status
 
@@ -25,8 +26,9 @@ def basket_link(basket) -> str:
     return format_html('<a href="{}">{}</a>', url, basket.guid)
 
 
-class ReadOnlyBasketView(ReadOnlyModelAdmin):
-    """A filtered, read-only list of baskets; changes happen through actions only."""
+class ReadOnlyBasketView(PersonalDataAdminMixin, ReadOnlyModelAdmin):
+    """A filtered, read-only list of baskets; changes happen through actions only. Each
+    field, column and lookup of these proxies of ``Basket`` follows AC-1 as the grid does."""
 
     list_per_page = 100
     list_display_links = None
@@ -34,9 +36,11 @@ class ReadOnlyBasketView(ReadOnlyModelAdmin):
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
 
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
+    def get_fields(self, request, obj=None):
+        return shown_fields(self, request, [field.name for field in self.model._meta.fields])
 
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
 
     @admin.display(description="basket")
     def basket(self, basket) -> str:

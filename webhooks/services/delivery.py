@@ -16,6 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -25,6 +26,7 @@ from standardwebhooks.webhooks import Webhook
 
 from basketops.log_context import log_context
 from baskets.models import EventAction
+from baskets.personal_data import url_hosts_only
 from baskets.services.actors import Actor
 from baskets.services.timeline import BasketNote, basket_notes_record
 from scheduling.leases import lease_kept
@@ -303,13 +305,17 @@ def _timeline_note(delivery: WebhookDelivery, item: Sent) -> BasketNote:
             if item.outcome.succeeded
             else EventAction.WEBHOOK_ATTEMPT_FAILED
         ),
-        reason=f"{delivery.event_type} to {delivery.endpoint.url}",
+        # AC-1: the endpoint by id and host; its URL's path and query may hold a secret.
+        reason=(
+            f"{delivery.event_type} to endpoint {delivery.endpoint_id} "
+            f"({urlsplit(delivery.endpoint.url).hostname})"
+        ),
         payload={
             "webhook_id": delivery.message_id,
             "attempt": delivery.attempts,
             "status_code": item.outcome.status_code,
             "duration_ms": item.outcome.duration_ms,
-            "error": item.outcome.error,
+            "error": url_hosts_only(item.outcome.error),
         },
         at=item.at,
     )
