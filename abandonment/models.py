@@ -1,7 +1,9 @@
 """Abandonment's records: captured baskets (AB-1), abandon reports and their schedules (AB-3)."""
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models.functions import Upper
 
 from baskets.models import Basket
 
@@ -44,7 +46,12 @@ class Abandonment(models.Model):
                 fields=["captured_at"],
                 name="abandonment_reminder_open",
                 condition=models.Q(recovered_at__isnull=True),
-            )
+            ),
+            # Finding a caller's abandonments (``abandonment.selectors``): the e-mail whole,
+            # the name whole or any part of it (pg_trgm).
+            models.Index(Upper("email"), name="abandonment_email_upper"),
+            models.Index(Upper("name"), name="abandonment_name_upper"),
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="abandonment_name_trgm"),
         ]
 
     def __str__(self) -> str:

@@ -9,8 +9,9 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from baskets.models import Product
+from baskets.models import Basket, Product
 from baskets.roles import ADMINISTRATOR
+from baskets.search import SearchDecision, SearchKind
 
 from .models import Abandonment, AbandonReport
 
@@ -143,3 +144,26 @@ def abandon_reports_visible(user: AbstractBaseUser) -> QuerySet[AbandonReport]:
     if user.is_superuser or user.groups.filter(name=ADMINISTRATOR).exists():
         return reports
     return reports.filter(Q(requested_by=user) | Q(schedule__recipients=user)).distinct()
+
+
+# An ERP account's abandonments are found through its baskets' ids: more than this is no
+# longer one caller.
+ABANDONMENT_SEARCH_MAX_BASKETS = 5000
+
+
+def abandonment_search_q(decision: SearchDecision) -> Q:
+    """The abandonments a search of the Abandonments list finds, decided as the basket
+    grid's search is (``baskets.search``): the basket's GUID, the e-mail whole, the name
+    whole or (System administrators) any part of it, or the basket's ERP account ID."""
+    if decision.kind is SearchKind.NONE:
+        return Q()
+    if decision.kind is SearchKind.REFUSED:
+        return Q(pk__in=[])
+    if decision.kind is SearchKind.GUID:
+        return Q(basket_guid=decision.guid)
+    if decision.kind is SearchKind.EMAIL:
+        return Q(email__iexact=decision.term)
+    name = Q(name__icontains=decision.term) if decision.fragment else Q(name__iexact=decision.term)
+    baskets = Basket.objects.filter(customer_account__erp_account_id=decision.term)
+    basket_ids = list(baskets.values_list("pk", flat=True)[:ABANDONMENT_SEARCH_MAX_BASKETS])
+    return name | Q(basket_id__in=basket_ids)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from .access import personal_data_visible
 from .models import AccountType, Basket, PurchaserType, Stage, Status
 from .models.basket import STAGE_ORDER
+from .search import TooManyAccounts, shop_account_ids_named
 
 # The admin's MM/DD/YYYY (AB-3) and ISO dates are both accepted.
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%m/%d/%Y"]
@@ -108,8 +109,10 @@ class BasketFilterSet(django_filters.FilterSet):
     account_type = django_filters.ChoiceFilter(choices=AccountType.choices)
     guid = GuidFilter(field_name="guid", label="Basket ID (GUID)")
     shop_account_id = GuidFilter(field_name="shop_account__guid", label="Shop account ID (GUID)")
+    # Any part of the name ("Dubois" finds Sam Dubois), through the shop accounts' trigram
+    # index (``baskets.search``).
     shop_account_name = django_filters.CharFilter(
-        field_name="shop_account__name", lookup_expr="istartswith", label="Shop account name"
+        method="filter_shop_account_name", label="Shop account name (or part of it)"
     )
     shop_account_email = django_filters.CharFilter(
         field_name="shop_account__email", lookup_expr="iexact", label="Shop account e-mail"
@@ -145,7 +148,7 @@ class BasketFilterSet(django_filters.FilterSet):
         never all rows) for users who may not see it; without a request (code) it is open."""
         valid = super().is_valid()
         if self.request is None or personal_data_visible(self.request.user):
-            return valid
+            return valid and self._shop_accounts_find()
         for name in PERSONAL_DATA_FILTERS:
             if self.form.data.get(name) not in (None, "") and name in self.form.fields:
                 if name not in self.form.errors:
@@ -154,6 +157,24 @@ class BasketFilterSet(django_filters.FilterSet):
                     )
                 valid = False
         return valid
+
+    def filter_shop_account_name(self, queryset: QuerySet, name: str, value):
+        if not value:
+            return queryset
+        return queryset.filter(shop_account_id__in=self._shop_account_ids)
+
+    def _shop_accounts_find(self) -> bool:
+        """The shop accounts the name filter names, looked up once; a fragment too vague
+        to list is an error on the field."""
+        value = self.form.cleaned_data.get("shop_account_name")
+        if not value:
+            return True
+        try:
+            self._shop_account_ids = shop_account_ids_named(value, fragment=True)
+        except TooManyAccounts as error:
+            self.form.add_error("shop_account_name", str(error))
+            return False
+        return True
 
     def filter_additional_information_missing(self, queryset: QuerySet, name: str, value):
         if value is None:

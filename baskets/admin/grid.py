@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import escape, format_html
@@ -14,8 +14,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 
 from ..access import personal_data_visible
-from ..models import Basket, BasketEvent, CustomerAccount, ShopAccount, Status
+from ..models import Basket, BasketEvent, Status
 from ..personal_data import names_shown, reads
+from ..search import SearchKind, TooManyAccounts, basket_search_decide, basket_search_q
 from ..selectors import basket_grid_list, basket_list
 from ..services.actors import Actor
 from ..services.staff import (
@@ -72,7 +73,7 @@ class BasketAdmin(
     list_select_related = ("shop_account", "customer_account", "salesperson__shop_account")
     list_filter = (BasketFilterSetFilter, LockedCartFilter)
     search_fields = ("guid",)
-    search_help_text = "A basket GUID, a shop account e-mail, or an ERP account ID."
+    search_help_text = "A basket GUID, an e-mail, a name or part of one, or an ERP account ID."
     list_per_page = 100
     paginator = CappedCountPaginator
     show_full_result_count = False
@@ -91,7 +92,9 @@ class BasketAdmin(
     def get_changelist_kwargs(self, request):
         kwargs = super().get_changelist_kwargs(request)
         if not personal_data_visible(request.user):
-            kwargs["search_help_text"] = "A basket GUID or an ERP account ID."
+            kwargs["search_help_text"] = (
+                "A basket GUID, a whole e-mail, a whole name, or an ERP account ID."
+            )
         return kwargs
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Basket]:
@@ -109,9 +112,7 @@ class BasketAdmin(
         at = columns.index("creator") + 1
         columns[at:at] = self.identity_columns
         # AC-1: the columns holding shop-account personal data only for those who may see it.
-        return names_shown(
-            self.model, self, columns, personal=personal_data_visible(request.user)
-        )
+        return names_shown(self.model, self, columns, personal=personal_data_visible(request.user))
 
     @admin.display(description="creator")
     @reads("shop_account", "salesperson")
@@ -178,34 +179,18 @@ class BasketAdmin(
         return cell
 
     def get_search_results(self, request, queryset, search_term):
-        """Exact, indexed matches only: a GUID, an e-mail, or an ERP account ID."""
-        term = search_term.strip()
-        if not term:
-            return queryset, False
+        """A basket GUID, an exact e-mail, a name or an ERP account ID (``baskets.search``):
+        a fragment of a name for those who may see personal data, a whole name otherwise."""
+        personal = personal_data_visible(request.user)
+        decision = basket_search_decide(search_term, personal_data=personal)
+        if decision.kind is SearchKind.REFUSED:
+            messages.error(request, decision.refusal)
+            return queryset.none(), False
         try:
-            guid = uuid.UUID(term)
-        except ValueError:
-            guid = None
-        # The account is looked up first, so each condition is one indexed lookup on the
-        # baskets table (an OR across the join would scan every basket).
-        private = personal_data_visible(request.user)
-        if guid is not None:
-            if not private:
-                return queryset.filter(guid=guid), False
-            accounts = ShopAccount.objects.filter(guid=guid).values_list("pk", flat=True)
-            return queryset.filter(Q(guid=guid) | Q(shop_account_id__in=list(accounts))), False
-        if "@" in term and not private:
-            # AC-1: an e-mail search would tell whose baskets these are.
-            messages.error(request, "You may not search baskets by shop-account e-mail.")
+            return queryset.filter(basket_search_q(decision, personal_data=personal)), False
+        except TooManyAccounts as error:
+            messages.error(request, str(error))
             return queryset.none(), False
-        if "@" in term:
-            accounts = ShopAccount.objects.filter(email__iexact=term).values_list("pk", flat=True)
-            return queryset.filter(shop_account_id__in=list(accounts)), False
-        if "-" in term and len(term) >= 32:
-            messages.error(request, f"“{term}” is not a valid GUID.")
-            return queryset.none(), False
-        customers = CustomerAccount.objects.filter(erp_account_id=term).values_list("pk", flat=True)
-        return queryset.filter(customer_account_id__in=list(customers)), False
 
     def has_add_permission(self, request) -> bool:
         # Baskets are made by shoppers and storefronts, never in the back office.

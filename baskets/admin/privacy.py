@@ -80,4 +80,3 @@ def shown_fields(model_admin, request, names) -> list[str]:
     return names_shown(
         model_admin.model, model_admin, names, personal=personal_data_visible(request.user)
     )
-

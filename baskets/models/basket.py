@@ -7,6 +7,7 @@
 import uuid
 
 from django.db import models
+from django.db.models.functions import Upper
 
 from .parties import CustomerAccount, PurchaserType, Salesperson, ShopAccount
 
@@ -191,6 +192,8 @@ class Basket(models.Model):
             models.Index(
                 fields=["locked_at"], name="basket_locked", condition=models.Q(status="locked")
             ),
+            # A guest's baskets by the e-mail the caller gives (``baskets.search``).
+            models.Index(Upper("email"), name="basket_email_upper"),
         ]
 
     def __str__(self) -> str:

@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models.functions import Upper
 
@@ -60,6 +61,10 @@ class ShopAccount(models.Model):
             # The grid's e-mail filter is case-insensitive (UPPER(email) = UPPER(%s)).
             models.Index(Upper("email"), name="shop_account_email_upper"),
             models.Index(fields=["name"], name="shop_account_name"),
+            # Finding a caller's baskets (``baskets.search``): a whole name, case ignored,
+            # and any part of one through pg_trgm (UPPER(name) LIKE UPPER('%...%')).
+            models.Index(Upper("name"), name="shop_account_name_upper"),
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="shop_account_name_trgm"),
         ]
 
     def __str__(self) -> str:
