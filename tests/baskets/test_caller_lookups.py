@@ -4,6 +4,8 @@ exact name or an ERP account ID only, and the rows found still hide what AC-1 hi
 
 import re
 from datetime import timedelta
+from html import unescape
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from django.db import connection, transaction
@@ -259,3 +261,23 @@ def test_a_name_fragment_is_answered_from_the_trigram_index(table, index):
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
     assert index in plan, plan
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["shopaccount", "customeraccount"])
+def test_an_account_page_lists_its_baskets_and_links_to_them_all(client, callers, page):
+    """SPEC: §3 BM-5 (seed 001) — a shop account's page and its customer account's page
+    list the account's baskets, newest first, each linked; the link to the grid lists
+    exactly those."""
+    sam = callers["sam-1"].shop_account
+    account = sam if page == "shopaccount" else sam.customer_account
+    client.force_login(staff_user(ADMINISTRATOR))
+
+    html = client.get(f"/admin/baskets/{page}/{account.pk}/change/").content.decode()
+
+    listed = re.findall(r'<a href="/admin/baskets/basket/(\d+)/change/">', html)
+    assert listed == [str(callers["sam-2"].pk), str(callers["sam-1"].pk)]
+    grid = re.search(r'<a href="(/admin/baskets/basket/\?[^"]+)">All baskets in the grid', html)
+    query = dict(parse_qsl(urlsplit(unescape(grid.group(1))).query))
+    names, _rows, messages = found(client, callers, query)
+    assert (names, messages) == ({"sam-1", "sam-2"}, [])
