@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('abandonment', '0005_default_reminder_sequence'),
-        ('baskets', '0018_basket_lookups'),
+        ('baskets', '0019_basket_lookups'),
     ]
 
     operations = [

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('baskets', '0017_gift_card_reservations'),
+        ('baskets', '0018_basket_language'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
