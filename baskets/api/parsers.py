@@ -1,5 +1,6 @@
-"""The API's JSON parser (section 7): DRF's, refusing a body nested deeper than any request
-of the API needs with 400, before the decoder or a serializer runs out of stack."""
+"""The API's JSON parser (section 7): DRF's, refusing with 400 a body nested deeper than any
+request of the API needs (before the decoder or a serializer runs out of stack) and text
+holding the NUL character, which no PostgreSQL text or JSON column can store."""
 
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
@@ -9,15 +10,24 @@ from rest_framework.exceptions import ParseError
 MAX_DEPTH = 32
 
 
-def _depth(value) -> int:
+def _depth_and_nul(value) -> tuple[int, bool]:
+    """How deep ``value`` nests, and whether any key or string in it holds a NUL."""
     deepest, stack = 0, [(value, 1)]
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, dict | list):
+        if isinstance(item, str):
+            if "\x00" in item:
+                return deepest, True
+        elif isinstance(item, dict | list):
             deepest = max(deepest, depth)
-            children = item.values() if isinstance(item, dict) else item
+            if isinstance(item, dict):
+                if any("\x00" in key for key in item):
+                    return deepest, True
+                children = item.values()
+            else:
+                children = item
             stack.extend((child, depth + 1) for child in children)
-    return deepest
+    return deepest, False
 
 
 class JSONParser(parsers.JSONParser):
@@ -27,6 +37,9 @@ class JSONParser(parsers.JSONParser):
             data = super().parse(stream, media_type, parser_context)
         except RecursionError as error:
             raise ParseError(refusal) from error
-        if _depth(data) > MAX_DEPTH:
+        depth, nul = _depth_and_nul(data)
+        if depth > MAX_DEPTH:
             raise ParseError(refusal)
+        if nul:
+            raise ParseError("JSON parse error - text may not hold the NUL character (\\u0000).")
         return data

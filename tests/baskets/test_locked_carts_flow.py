@@ -245,7 +245,7 @@ def test_results_for_reconciliation_are_listed_in_the_admin(api, staff, settings
         },
         format="json",
     )
-    page = staff.get("/admin/baskets/paymentresult/", {"outcome": "reconciliation"})
+    page = staff.get("/admin/baskets/paymentresult/", {"outcome__exact": "reconciliation"})
     assert page.status_code == 200
     body = page.content.decode()
     assert "PP-LATE" in body and str(basket.guid) in body and "PP-123" not in body

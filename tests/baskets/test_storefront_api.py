@@ -468,6 +468,35 @@ def test_a_body_nested_too_deep_is_a_clear_400_and_changes_nothing(api, method, 
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"delivery_address": {"line1\\u0000": "x"}}',
+        '{"delivery_address": {"line1": "Main\\u0000Street"}}',
+        '{"order_comment": "\\u0000"}',
+        '{"user_values": {"size": ["M", "L\\u0000"]}}',
+    ],
+    ids=["key", "address-value", "comment", "nested-list"],
+)
+def test_text_holding_a_nul_character_is_a_clear_400_and_changes_nothing(api, body):
+    """SPEC: API-3 section 7 — PostgreSQL stores no NUL character: a body holding one, as a
+    key or in a value at any depth, is refused with the error body instead of a 500."""
+    basket = BasketFactory()
+    before = list(Basket.objects.values())
+
+    response = api.generic(
+        "PATCH", f"/api/baskets/{basket.guid}/checkout/", body, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "JSON parse error - text may not hold the NUL character (\\u0000).",
+        "code": "parse_error",
+    }
+    assert list(Basket.objects.values()) == before
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("status", [Status.LOCKED, Status.AWAITING_COMPLETION, Status.COMPLETED])
 def test_a_basket_that_is_not_active_rejects_every_edit(api, catalogue, status):
     """SPEC: API-2 LC-1 — a Locked (or paid) basket rejects edits with 409."""
