@@ -31,6 +31,7 @@ ORDER_PROCESSOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "baskets.courseenrolment": ("view",),
     "baskets.product": ("view",),
     "baskets.variant": ("view",),
+    "baskets.price": ("view",),
     "baskets.coupon": ("view",),
     "baskets.giftcard": ("view",),
     "completion.completionfailedbasket": ("view", "change"),

@@ -270,7 +270,7 @@ def api_caller(role: str) -> APIClient:
 
 
 def api_basket(setup: str) -> Basket:
-    Product.objects.get_or_create(id="PRD-1", defaults={"name": "Shirt", "price": "19.90"})
+    ProductFactory(id="PRD-1", name="Shirt", price="19.90")
     Coupon.objects.get_or_create(code="TEN", defaults={"percent_off": Decimal("10")})
     GiftCard.objects.get_or_create(code="GIFT5", defaults={"balance": Decimal("5.00")})
     basket = BasketFactory(total=Decimal("19.90"))
@@ -344,7 +344,7 @@ def make_object(label: str):
         "axes.accessfailurelog": lambda: AccessFailureLog.objects.create(username="ada", **ACCESS),
         "auth.user": lambda: UserFactory(username="someone"),
         "authtoken.tokenproxy": lambda: Token.objects.create(user=UserFactory(username="t")),
-        "baskets.product": lambda: Product.objects.create(id="PRD-X", name="X", price=1),
+        "baskets.product": lambda: Product.objects.create(id="PRD-X", name="X"),
         "baskets.coupon": lambda: Coupon.objects.create(code="C1", percent_off=Decimal("5")),
         "baskets.giftcard": lambda: GiftCard.objects.create(code="G1", balance=Decimal("5")),
         "baskets.paymentresult": lambda: PaymentResult.objects.create(

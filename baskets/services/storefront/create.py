@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from ...currencies import shop_currencies
 from ...models import (
     AccountType,
     Basket,
@@ -82,15 +83,32 @@ def _guid_field(value: str, field: str) -> uuid.UUID:
         ) from error
 
 
+def basket_currency_check(currency: str | None) -> str:
+    """SH-2: ``currency`` when it is one of the shop's currencies, the shop's default when
+    none is given; anything else is ``unsupported_currency``."""
+    currencies = shop_currencies()
+    if currency is None:
+        return currencies[0]
+    if currency not in currencies:
+        raise StorefrontInputError(
+            f"“{str(currency)[:10]}” is not one of the shop's currencies "
+            f"({', '.join(currencies)}).",
+            code="unsupported_currency",
+        )
+    return currency
+
+
 def basket_create(
     *,
     owner: BasketOwner,
     actor: Actor,
-    currency: str = "EUR",
+    currency: str | None = None,
     location: str = "",
     language: str = "",
 ) -> Basket:
-    """A new Active basket at the Basket stage for ``owner`` (anonymous when empty)."""
+    """A new Active basket at the Basket stage for ``owner`` (anonymous when empty), in one
+    of the shop's currencies (the default when ``currency`` is None)."""
+    currency = basket_currency_check(currency)
     now = timezone.now()
     customer = owner.customer_account
     account = owner.shop_account
