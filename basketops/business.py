@@ -39,6 +39,7 @@ LIVE_SETTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "SHOP_CONTACT_PHONE": ("SHOP_CONTACT_PHONE", str),
 
     "SHOP_CURRENCIES": ("SHOP_CURRENCIES", str),
+    "COMPLETION_REQUEUE_ON_SYNC": ("COMPLETION_REQUEUE_ON_SYNC", bool),
 }
 
 

@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "recovery",
     "completion",
     "abandonment",
+    "shopdata",
     "tooling",
 ]
 # The benchmark ships only in a checkout, never in the wheel: installed when importable.
@@ -373,6 +374,9 @@ MULTIPLE_BASKETS = env_bool("MULTIPLE_BASKETS", False)
 # SH-2: the shop's currencies, ISO 4217 codes, the first the default (a system check refuses
 # anything else at startup; baskets.currencies).
 SHOP_CURRENCIES = env_list("SHOP_CURRENCIES", ["EUR"])
+# CB-4: a sync that makes a failed basket's withdrawn product available again requeues the
+# basket for completion on its own (off: staff requeue them from the triage list).
+COMPLETION_REQUEUE_ON_SYNC = env_bool("COMPLETION_REQUEUE_ON_SYNC", False)
 EMAIL_SYSTEM_MESSAGES = env_bool("EMAIL_SYSTEM_MESSAGES", True)
 # LC-1: a payment started with neither a result nor the shopper's return after this long
 # locks the basket.
@@ -449,6 +453,7 @@ BUSINESS_SETTINGS = (
     "RECOVERY_LINK_MAX_AGE",
 
     "SHOP_CURRENCIES",
+    "COMPLETION_REQUEUE_ON_SYNC",
 )
 
 CELERY_BEAT_SCHEDULE = {
@@ -570,6 +575,11 @@ CONSTANCE_CONFIG = {
         "(SH-2).",
         "currency_list",
     ),
+    "COMPLETION_REQUEUE_ON_SYNC": (
+        COMPLETION_REQUEUE_ON_SYNC,
+        "Requeue a Completion Failed basket as soon as the shop's data makes its withdrawn "
+        "product available again (CB-4).",
+    ),
 }
 CONSTANCE_CONFIG_FIELDSETS = (
     ("E-mails", ("EMAIL_SYSTEM_MESSAGES", "STAFF_NOTIFICATION_EMAILS")),
@@ -583,7 +593,7 @@ CONSTANCE_CONFIG_FIELDSETS = (
             "SHOP_TEXT_COLOUR", "SHOP_CONTACT_EMAIL", "SHOP_CONTACT_PHONE",
         ),
     ),
-    ("Shop data", ("SHOP_CURRENCIES",)),
+    ("Shop data", ("SHOP_CURRENCIES", "COMPLETION_REQUEUE_ON_SYNC")),
 )
 
 # --- REST API -------------------------------------------------------------------------

@@ -16,6 +16,9 @@ class Product(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PRODUCT)
     unit_of_measure_id = models.CharField(max_length=10, default="EA")
     available = models.BooleanField(default=True)
+    # SH-1: the shop's own ``updated_at`` of the last sync that wrote this row; a sync
+    # carrying an older one changes nothing.
+    shop_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["id"]
@@ -29,6 +32,9 @@ class Variant(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
     name = models.CharField(max_length=200)
     available = models.BooleanField(default=True)
+    # SH-1: the shop's own ``updated_at`` of the last sync that wrote this row; a sync
+    # carrying an older one changes nothing.
+    shop_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["id"]
@@ -78,6 +84,9 @@ class Coupon(models.Model):
     valid_from = models.DateTimeField(null=True, blank=True)
     valid_until = models.DateTimeField(null=True, blank=True)
     active = models.BooleanField(default=True)
+    # SH-1: the shop's own ``updated_at`` of the last sync that wrote this row; a sync
+    # carrying an older one changes nothing.
+    shop_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [
@@ -97,6 +106,9 @@ class GiftCard(models.Model):
     currency = models.CharField(max_length=3, default="EUR")
     valid_until = models.DateTimeField(null=True, blank=True)
     active = models.BooleanField(default=True)
+    # SH-1: the shop's own ``updated_at`` of the last sync that wrote this row; a sync
+    # carrying an older one changes nothing.
+    shop_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [

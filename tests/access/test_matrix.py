@@ -245,6 +245,25 @@ API_OPERATIONS = {
         "paying",
         200,
     ),
+    # SH-1: the shop's records; every kind has the same four operations on the same views.
+    "shop-item-put": (
+        "write",
+        "put",
+        "/api/products/PRD-SYNC/",
+        {"name": "Synced", "prices": {"EUR": "1.00"}},
+        "active",
+        201,
+    ),
+    "shop-items-post": (
+        "write",
+        "post",
+        "/api/customer-accounts/",
+        {"items": [{"id": "C-SYNC", "name": "Synced"}]},
+        "active",
+        200,
+    ),
+    "shop-item-get": ("personal", "get", "/api/products/PRD-1/", None, "active", 200),
+    "shop-items-get": ("personal", "get", "/api/shop-accounts/", None, "active", 200),
 }
 
 

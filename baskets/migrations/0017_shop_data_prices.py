@@ -1,3 +1,4 @@
+# SH-1: the shop's own updated_at on every synced row, and "active" on the parties.
 # SH-2: prices per currency. Each product's and variant's single price moves into the
 # shop's default currency (the first of SHOP_CURRENCIES when the migration runs); the roles
 # get the new model's permissions.
@@ -82,6 +83,56 @@ class Migration(migrations.Migration):
         migrations.RemoveField(
             model_name='variant',
             name='price',
+        ),
+        migrations.AddField(
+            model_name='coupon',
+            name='shop_updated_at',
+            field=models.DateTimeField(blank=True, editable=False, null=True),
+        ),
+        migrations.AddField(
+            model_name='customeraccount',
+            name='active',
+            field=models.BooleanField(default=True),
+        ),
+        migrations.AddField(
+            model_name='customeraccount',
+            name='shop_updated_at',
+            field=models.DateTimeField(blank=True, editable=False, null=True),
+        ),
+        migrations.AddField(
+            model_name='giftcard',
+            name='shop_updated_at',
+            field=models.DateTimeField(blank=True, editable=False, null=True),
+        ),
+        migrations.AddField(
+            model_name='product',
+            name='shop_updated_at',
+            field=models.DateTimeField(blank=True, editable=False, null=True),
+        ),
+        migrations.AddField(
+            model_name='salesperson',
+            name='active',
+            field=models.BooleanField(default=True),
+        ),
+        migrations.AddField(
+            model_name='salesperson',
+            name='shop_updated_at',
+            field=models.DateTimeField(blank=True, editable=False, null=True),
+        ),
+        migrations.AddField(
+            model_name='shopaccount',
+            name='active',
+            field=models.BooleanField(default=True),
+        ),
+        migrations.AddField(
+            model_name='shopaccount',
+            name='shop_updated_at',
+            field=models.DateTimeField(blank=True, editable=False, null=True),
+        ),
+        migrations.AddField(
+            model_name='variant',
+            name='shop_updated_at',
+            field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.RunPython(refresh_roles, migrations.RunPython.noop),
     ]
