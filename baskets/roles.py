@@ -15,7 +15,9 @@ STATUS_READER = "Status reader"
 CLIENT_GROUPS = (STOREFRONT, PAYMENT_PROVIDER, STATUS_READER)
 
 # "constance": the live business settings, which administrators change.
-ADMINISTRATOR_APPS = ("baskets", "completion", "abandonment", "recovery", "constance")
+ADMINISTRATOR_APPS = (
+    "baskets", "completion", "abandonment", "recovery", "constance", "shopdata",
+)
 
 # AC-1: baskets, locked carts, completion triage and orders; the catalogue, coupons, gift
 # cards and shopper-facing texts only to read; no shop accounts, customer accounts,
