@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.urls import reverse
 
-from ..currencies import amount_fits, shop_currencies
+from ..currencies import amount_fits, amount_format, shop_currencies
 from ..models import Coupon, GiftCard, Price, Product, Variant
 from ..selectors import gift_card_movement_list, gift_card_reserved_sum
 from ..services.gift_cards import gift_card_lock_for_change
@@ -71,7 +71,7 @@ class ProductAdmin(admin.ModelAdmin):
     @admin.display(description="prices")
     def prices_shown(self, product: Product) -> str:
         own = [price for price in product.prices.all() if price.variant_id is None]
-        return ", ".join(f"{price.amount} {price.currency}" for price in own) or "—"
+        return ", ".join(f"{amount_format(p.amount, p.currency)} {p.currency}" for p in own) or "—"
 
 
 @admin.register(Coupon)

@@ -45,6 +45,7 @@ from completion.models import WorkerHeartbeat
 from completion.services import completion_run
 from recovery.links import visitor_reference
 from recovery.models import ApplicationText, ShopperBasket
+from shopdata.models import ImportRun
 from tests.support.clients import api_client, staff_user
 from tests.support.factories import (
     BasketFactory,
@@ -78,6 +79,7 @@ TRACKED_APPS = (
     "auth",
     "authtoken",
     "constance",
+    "shopdata",
 )
 
 
@@ -382,6 +384,9 @@ def make_object(label: str):
         ),
         "recovery.applicationtext": lambda: ApplicationText.objects.order_by("pk").first(),
         "completion.completionfailedbasket": lambda: basket_in_status(Status.COMPLETION_FAILED),
+        "shopdata.importrun": lambda: ImportRun.objects.create(
+            kind="products", path="products.csv", started_at=now
+        ),
         "completion.basketincompletion": lambda: basket_in_status(Status.AWAITING_COMPLETION),
         "completion.unreconciledbasket": unreconciled_basket,
         "baskets.order": order_made,
@@ -501,6 +506,8 @@ ADMIN_PAGES = {
     # IN-1: endpoints hold signing secrets: System administrators only; deliveries read-only.
     "webhooks.webhookendpoint": ((403, 403, 403), (200, 200, 200)),
     "webhooks.webhookdelivery": ((403, 403, 403), (200, 403, 200)),
+    # SH-1: import runs name files and refused rows: System administrators only, read-only.
+    "shopdata.importrun": ((403, 403, 403), (200, 403, 200)),
 }
 PAGES = ("changelist", "add", "change")
 
@@ -679,6 +686,9 @@ ADMIN_ACTIONS = {
     ("baskets.basket", "delete_locked_carts"): ("done", "done"),
     ("completion.completionfailedbasket", "requeue"): ("done", "done"),
     ("completion.completionfailedbasket", "close"): ("done", "done"),
+    # CB-4: requeues only those the shop's data no longer stops (this one is refused in the
+    # message list; the answer is the list again).
+    ("completion.completionfailedbasket", "requeue_now_completable"): ("done", "done"),
     # Accounts receivable (AB-5): orders are the Order processor's.
     ("baskets.order", "record_payment_received"): ("done", "done"),
     ("baskets.order", "record_written_off"): ("done", "done"),
