@@ -28,6 +28,7 @@ from baskets.models import (
     Variant,
 )
 from baskets.services.actors import Actor
+from baskets.services.gift_cards import gift_cards_reserved
 from completion.services.triage import completion_requeue_now_completable
 from security.cards import card_numbers_refuse
 from security.exceptions import RequestTextRefused
@@ -283,6 +284,15 @@ def _gift_card_stored(card: GiftCard) -> dict:
 
 
 def _gift_card_write(card: GiftCard | None, key: str, record: dict, at) -> None:
+    if card is not None:
+        # SH-5: baskets in payment hold part of the balance (the card's row is locked).
+        reserved = gift_cards_reserved([card.code], excluding_basket_id=None).get(card.code, 0)
+        if record["balance"] < reserved:
+            raise ItemRefused(
+                "balance_below_reserved",
+                f"Baskets in payment hold {reserved} {card.currency} of gift card "
+                f"“{card.code}”; its balance cannot go below that.",
+            )
     card = card or GiftCard(code=key)
     for name in ("active", "balance", "currency", "valid_until"):
         setattr(card, name, record[name])

@@ -5,12 +5,14 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from baskets.models import (
     Basket,
     Coupon,
     CustomerAccount,
     GiftCard,
+    GiftCardReservation,
     Line,
     Price,
     Product,
@@ -20,6 +22,7 @@ from baskets.models import (
 )
 from shopdata.services.sync import KINDS, sync_decide
 from tests.support.clients import api_client
+from tests.support.factories import BasketFactory
 
 SELLER = "3f2c8a4e-5b1d-4c3e-9a7f-0d1e2f3a4b5c"
 LOGIN = "6a1e2f3a-0d1e-4c3e-9a7f-5b1d3f2c8a4e"
@@ -336,3 +339,22 @@ def test_a_new_id_in_a_put_is_the_shops_identifier(storefront):
     guid = uuid.uuid4()
     put(storefront, "shop-accounts", str(guid), {"name": "Bo", "email": "bo@example.com"})
     assert ShopAccount.objects.get().guid == guid
+
+
+@pytest.mark.django_db
+def test_a_gift_cards_balance_never_goes_below_what_baskets_in_payment_hold(storefront):
+    """SPEC: SH-1 SH-5 — refused with balance_below_reserved; the card unchanged."""
+    put(storefront, "gift-cards", "GIFT-1", {"balance": "50.00", "currency": "EUR"})
+    GiftCardReservation.objects.create(
+        card_id="GIFT-1",
+        basket=BasketFactory(),
+        amount=Decimal("30.00"),
+        reserved_at=timezone.now(),
+    )
+
+    refused = put(storefront, "gift-cards", "GIFT-1", {"balance": "20.00", "currency": "EUR"})
+    allowed = put(storefront, "gift-cards", "GIFT-1", {"balance": "30.00", "currency": "EUR"})
+
+    assert (refused.status_code, refused.json()["code"]) == (400, "balance_below_reserved")
+    assert allowed.json()["result"] == "updated"
+    assert GiftCard.objects.get().balance == Decimal("30.00")

@@ -51,10 +51,10 @@ def refresh_roles(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('baskets', '0016_roles_refresh'),
+        ('baskets', '0018_basket_language'),
         ("completion", "0006_abandonment_moves_out"),
         ("abandonment", "0005_default_reminder_sequence"),
-        ("recovery", "0005_unsubscribe_tokens_for_guests"),
+        ("recovery", "0006_shopper_handovers_and_text_languages"),
         ("webhooks", "0002_event_reference_only"),
         ("operations", "0001_initial"),
         ("constance", "0003_drop_pickle"),
