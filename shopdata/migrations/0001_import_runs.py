@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("baskets", "0019_shop_data_prices"),
+        ("baskets", "0020_shop_data_prices"),
     ]
 
     operations = [

@@ -51,9 +51,9 @@ def refresh_roles(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('baskets', '0018_basket_language'),
+        ('baskets', '0019_basket_lookups'),
         ("completion", "0006_abandonment_moves_out"),
-        ("abandonment", "0005_default_reminder_sequence"),
+        ("abandonment", "0006_abandonment_lookups"),
         ("recovery", "0006_shopper_handovers_and_text_languages"),
         ("webhooks", "0002_event_reference_only"),
         ("operations", "0001_initial"),
