@@ -37,6 +37,9 @@ LIVE_SETTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "SHOP_TEXT_COLOUR": ("SHOP_TEXT_COLOUR", str),
     "SHOP_CONTACT_EMAIL": ("SHOP_CONTACT_EMAIL", str),
     "SHOP_CONTACT_PHONE": ("SHOP_CONTACT_PHONE", str),
+
+    "SHOP_CURRENCIES": ("SHOP_CURRENCIES", str),
+    "COMPLETION_REQUEUE_ON_SYNC": ("COMPLETION_REQUEUE_ON_SYNC", bool),
 }
 
 

@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "recovery",
     "completion",
     "abandonment",
+    "shopdata",
     "tooling",
 ]
 # The benchmark ships only in a checkout, never in the wheel: installed when importable.
@@ -370,6 +371,12 @@ PENDING_PAYMENT_POLICY = env_str("PENDING_PAYMENT_POLICY", "lock")
 if PENDING_PAYMENT_POLICY not in {"lock", "wait"}:
     raise ImproperlyConfigured("PENDING_PAYMENT_POLICY must be 'lock' or 'wait'")
 MULTIPLE_BASKETS = env_bool("MULTIPLE_BASKETS", False)
+# SH-2: the shop's currencies, ISO 4217 codes, the first the default (a system check refuses
+# anything else at startup; baskets.currencies).
+SHOP_CURRENCIES = env_list("SHOP_CURRENCIES", ["EUR"])
+# CB-4: a sync that makes a failed basket's withdrawn product available again requeues the
+# basket for completion on its own (off: staff requeue them from the triage list).
+COMPLETION_REQUEUE_ON_SYNC = env_bool("COMPLETION_REQUEUE_ON_SYNC", False)
 EMAIL_SYSTEM_MESSAGES = env_bool("EMAIL_SYSTEM_MESSAGES", True)
 # LC-1: a payment started with neither a result nor the shopper's return after this long
 # locks the basket.
@@ -444,6 +451,9 @@ BUSINESS_SETTINGS = (
     "REMINDER_AFTER",
     "REMINDER_MAX_AGE",
     "RECOVERY_LINK_MAX_AGE",
+
+    "SHOP_CURRENCIES",
+    "COMPLETION_REQUEUE_ON_SYNC",
 )
 
 CELERY_BEAT_SCHEDULE = {
@@ -511,6 +521,8 @@ CONSTANCE_ADDITIONAL_FIELDS = {
     "optional_email": ["django.forms.fields.EmailField", {"required": False}],
     "optional_text": ["django.forms.fields.CharField", {"required": False, "max_length": 60}],
     "text": ["django.forms.fields.CharField", {"max_length": 100}],
+
+    "currency_list": ["baskets.currencies.CurrencyListField", {"widget": "django.forms.TextInput"}],
 }
 CONSTANCE_CONFIG = {
     "EMAIL_SYSTEM_MESSAGES": (
@@ -556,6 +568,18 @@ CONSTANCE_CONFIG = {
     "SHOP_TEXT_COLOUR": (SHOP_TEXT_COLOUR, "Text on the main colour (#rrggbb).", "colour"),
     "SHOP_CONTACT_EMAIL": (SHOP_CONTACT_EMAIL, "The shop's contact e-mail.", "optional_email"),
     "SHOP_CONTACT_PHONE": (SHOP_CONTACT_PHONE, "The shop's contact phone.", "optional_text"),
+
+    "SHOP_CURRENCIES": (
+        ", ".join(SHOP_CURRENCIES),
+        "The shop's currencies, ISO 4217 codes, comma-separated; the first is the default "
+        "(SH-2).",
+        "currency_list",
+    ),
+    "COMPLETION_REQUEUE_ON_SYNC": (
+        COMPLETION_REQUEUE_ON_SYNC,
+        "Requeue a Completion Failed basket as soon as the shop's data makes its withdrawn "
+        "product available again (CB-4).",
+    ),
 }
 CONSTANCE_CONFIG_FIELDSETS = (
     ("E-mails", ("EMAIL_SYSTEM_MESSAGES", "STAFF_NOTIFICATION_EMAILS")),
@@ -569,6 +593,7 @@ CONSTANCE_CONFIG_FIELDSETS = (
             "SHOP_TEXT_COLOUR", "SHOP_CONTACT_EMAIL", "SHOP_CONTACT_PHONE",
         ),
     ),
+    ("Shop data", ("SHOP_CURRENCIES", "COMPLETION_REQUEUE_ON_SYNC")),
 )
 
 # --- REST API -------------------------------------------------------------------------

@@ -13,6 +13,7 @@ urlpatterns = [
     # first or they would never be reached.
     path("api/", include("completion.urls")),
     path("api/", include("recovery.api_urls")),
+    path("api/", include("shopdata.urls")),
     path("api/", include("baskets.urls")),
     path("", include("operations.urls")),
     path("", include("recovery.urls")),

@@ -7,4 +7,6 @@ class BasketsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the schema extension of the staff session login (API-3).
+        # Registers the startup check of SHOP_CURRENCIES (SH-2).
+        from . import currencies  # noqa: F401
         from .api import schema  # noqa: F401

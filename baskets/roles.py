@@ -15,7 +15,9 @@ STATUS_READER = "Status reader"
 CLIENT_GROUPS = (STOREFRONT, PAYMENT_PROVIDER, STATUS_READER)
 
 # "constance": the live business settings, which administrators change.
-ADMINISTRATOR_APPS = ("baskets", "completion", "abandonment", "recovery", "constance")
+ADMINISTRATOR_APPS = (
+    "baskets", "completion", "abandonment", "recovery", "constance", "shopdata",
+)
 
 # AC-1: baskets, locked carts, completion triage and orders; the catalogue, coupons, gift
 # cards and shopper-facing texts only to read; no shop accounts, customer accounts,
@@ -31,6 +33,7 @@ ORDER_PROCESSOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "baskets.courseenrolment": ("view",),
     "baskets.product": ("view",),
     "baskets.variant": ("view",),
+    "baskets.price": ("view",),
     "baskets.coupon": ("view",),
     "baskets.giftcard": ("view",),
     "completion.completionfailedbasket": ("view", "change"),

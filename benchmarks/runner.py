@@ -3,7 +3,7 @@
 import time
 import traceback
 
-from . import abandon_report, admin_grid, completion, export, polling, sweep
+from . import abandon_report, admin_grid, completion, export, polling, shop_import, sweep
 from .results import WorkloadResult
 from .workload import BenchContext, Workload
 
@@ -39,4 +39,5 @@ def workloads_all() -> list[Workload]:
         completion.WORKLOAD,
         polling.WORKLOAD,
         abandon_report.WORKLOAD,
+        shop_import.WORKLOAD,
     ]

@@ -294,9 +294,11 @@ def bench_seed(*, baskets: int, lines: int, progress: Callable[[int], None] | No
     catalogue_ensure(random.Random(1))  # noqa: S311 - demo catalogue, not security
     # Only available products, so completion never refuses a bench basket.
     products = list(
-        Product.objects.filter(available=True)
+        Product.objects.filter(
+            available=True, prices__variant__isnull=True, prices__currency="EUR"
+        )
         .order_by("id")
-        .values_list("id", "kind", "price", "unit_of_measure_id")
+        .values_list("id", "kind", "prices__amount", "unit_of_measure_id")
     )
     params = {
         "now": now,

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from basketops.business import business_setting
+from baskets.currencies import amount_format
 from baskets.exceptions import BasketNotFound
 from baskets.models import (
     AccountType,
@@ -76,7 +77,7 @@ class Recovery:
 
 
 def _money(amount: Decimal, currency: str) -> str:
-    return f"{amount:.2f} {currency}"
+    return f"{amount_format(amount, currency)} {currency}"
 
 
 def _shopper_lock(shopper: Shopper) -> None:
@@ -234,7 +235,9 @@ def _lines_reprice(
         if line.variant_id:
             label = f"{label} ({line.variant_id})"
         try:
-            price = item_unit_price(product_id=line.product_id, variant_id=line.variant_id)
+            price = item_unit_price(
+                product_id=line.product_id, variant_id=line.variant_id, currency=basket.currency
+            )
         except StorefrontInputError as error:
             removed.append(
                 {

@@ -14,14 +14,14 @@ from tests.support.processes import ROOT
 
 APPS = (
     "basketops", "baskets", "recovery", "completion", "abandonment", "tooling", "benchmarks",
-    "webhooks", "operations", "security", "scheduling",
+    "webhooks", "operations", "security", "scheduling", "shopdata",
 )
 # The domain apps never know who reads their outbox (webhooks) or measures them
 # (operations); webhooks is measured by operations and never imports it.
 INTEGRATIONS = ("webhooks", "operations")
 NEVER = {
     "baskets": ("recovery", "completion", "abandonment", "tooling", "benchmarks",
-                "basketops.urls", *INTEGRATIONS),
+                "basketops.urls", "shopdata", *INTEGRATIONS),
     "recovery": ("completion", "benchmarks", *INTEGRATIONS),
     "completion": ("benchmarks", *INTEGRATIONS),
     "abandonment": ("benchmarks", *INTEGRATIONS),

@@ -33,6 +33,7 @@ from django.template import Context, Template
 from django.utils import timezone
 
 from basketops.business import business_setting
+from baskets.currencies import amount_format
 from baskets.models import EventAction, Product, ShopAccount, Status
 from baskets.services.actors import Actor
 from baskets.services.transitions import event_record
@@ -190,10 +191,19 @@ def _message(item: Claimed, names: dict[str, str], connection) -> EmailMultiAlte
         "Basket": basket_runtime_values(abandonment.basket),
         "name": abandonment.name,
         "lines": [
-            {**line, "name": names.get(line.get("product_id", ""), line.get("product_id", ""))}
+            {
+                **line,
+                "name": names.get(line.get("product_id", ""), line.get("product_id", "")),
+                # SH-2: with the basket currency's digits.
+                **(
+                    {"unit_price": amount_format(line["unit_price"], abandonment.currency)}
+                    if "unit_price" in line
+                    else {}
+                ),
+            }
             for line in abandonment.lines
         ],
-        "total": abandonment.total,
+        "total": amount_format(abandonment.total, abandonment.currency),
         "currency": abandonment.currency,
     }
     subject, body = reminder_render(item.step, context)

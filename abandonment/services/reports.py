@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from baskets.access import personal_data_visible
+from baskets.currencies import MINOR_UNITS
 from baskets.links import basket_url
 from baskets.models import Product
 from baskets.services.actors import Actor
@@ -181,7 +182,11 @@ def abandon_report_write(report: AbandonReport, path: Path, *, progress_every: i
     )
     bold = workbook.add_format({"bold": True})
     stamp = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
-    money = workbook.add_format({"num_format": "#,##0.00"})
+    # SH-2: each amount shown with its currency's digits (JPY none, EUR two).
+    money_formats = {
+        digits: workbook.add_format({"num_format": "#,##0." + "0" * digits if digits else "#,##0"})
+        for digits in (0, 1, 2)
+    }
     sheet = workbook.add_worksheet("Abandonments")
     sheet.write_row(0, 0, COLUMNS, bold)
     column = {name: index for index, name in enumerate(COLUMNS)}
@@ -210,6 +215,7 @@ def abandon_report_write(report: AbandonReport, path: Path, *, progress_every: i
         for item in chunk:
             captured, active, guid, name, email, address, coupons, total, currency = item[:9]
             recovered, lines = item[9:]
+            money = money_formats[min(MINOR_UNITS.get(currency, 2), 2)]
             address = address or {}
             texts = {
                 "Basket ID": str(guid),

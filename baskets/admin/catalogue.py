@@ -3,7 +3,8 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.urls import reverse
 
-from ..models import Coupon, GiftCard, Product, Variant
+from ..currencies import amount_fits, amount_format, shop_currencies
+from ..models import Coupon, GiftCard, Price, Product, Variant
 from ..selectors import gift_card_movement_list, gift_card_reserved_sum
 from ..services.gift_cards import gift_card_lock_for_change
 
@@ -16,12 +17,61 @@ class VariantInline(admin.TabularInline):
     extra = 0
 
 
+class PriceForm(forms.ModelForm):
+    """SH-2: a price is in one of the shop's currencies, to that currency's minor unit."""
+
+    class Meta:
+        model = Price
+        fields = ("variant", "currency", "amount")
+
+    def clean_currency(self):
+        currency = self.cleaned_data["currency"].strip().upper()
+        if currency not in shop_currencies():
+            raise forms.ValidationError(
+                f"“{currency[:10]}” is not one of the shop's currencies "
+                f"({', '.join(shop_currencies())}).",
+                code="unsupported_currency",
+            )
+        return currency
+
+    def clean(self):
+        cleaned = super().clean()
+        currency, amount = cleaned.get("currency"), cleaned.get("amount")
+        if currency and amount is not None and not amount_fits(amount, currency):
+            self.add_error("amount", f"{amount} has more decimals than {currency} has.")
+        return cleaned
+
+
+class PriceInline(admin.TabularInline):
+    """The product's prices per currency, its variants' own prices beside them."""
+
+    model = Price
+    form = PriceForm
+    extra = 0
+    verbose_name_plural = "prices per currency"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        variants = formset.form.base_fields["variant"]
+        variants.queryset = Variant.objects.filter(product=obj) if obj else Variant.objects.none()
+        variants.empty_label = "(the product itself)"
+        return formset
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ("id", "name", "kind", "price", "unit_of_measure_id", "available")
+    list_display = ("id", "name", "kind", "prices_shown", "unit_of_measure_id", "available")
     list_filter = ("kind", "available")
     search_fields = ("=id", "name")
-    inlines = (VariantInline,)
+    inlines = (PriceInline, VariantInline)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("prices")
+
+    @admin.display(description="prices")
+    def prices_shown(self, product: Product) -> str:
+        own = [price for price in product.prices.all() if price.variant_id is None]
+        return ", ".join(f"{amount_format(p.amount, p.currency)} {p.currency}" for p in own) or "—"
 
 
 @admin.register(Coupon)

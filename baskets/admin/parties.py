@@ -1,22 +1,32 @@
 from urllib.parse import urlencode
 
 from django.contrib import admin
+from django.db.models import Case, IntegerField, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from ..models import Basket, CustomerAccount, Salesperson, ShopAccount
+from ..models import Basket, CustomerAccount, Salesperson, ShopAccount, Status
 
 # The newest baskets a shop-account or customer-account page lists; the rest are one click
 # away in the grid, filtered to the account.
 PARTY_BASKETS_SHOWN = 20
 
 
-def party_baskets(baskets, grid_query: dict) -> str:
+def party_baskets(baskets, grid_query: dict, *, open_first: bool = False) -> str:
     """The newest of ``baskets`` (GUID link, status, created, total) and a link to all of
-    them in the grid."""
+    them in the grid; with ``open_first``, those with no order yet before the completed."""
+    if open_first:
+        closed = Case(
+            When(status=Status.COMPLETED, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+        baskets = baskets.alias(closed=closed).order_by("closed", "-created_at", "-id")
+    else:
+        baskets = baskets.order_by("-created_at", "-id")
     newest = list(
-        baskets.order_by("-created_at", "-id").only(
+        baskets.only(
             "id", "guid", "status", "created_at", "total", "currency"
         )[:PARTY_BASKETS_SHOWN]
     )
@@ -51,26 +61,54 @@ def party_baskets(baskets, grid_query: dict) -> str:
 class ShopAccountAdmin(admin.ModelAdmin):
     """BM-4: only roles with the shop account permissions (System administrator) see this."""
 
-    list_display = ("name", "email", "guid", "customer_account", "created_at")
+    list_display = ("name", "email", "guid", "customer_account", "active", "created_at")
     list_select_related = ("customer_account",)
+    list_filter = ("active",)
     search_fields = ("name", "=email", "=customer_account__erp_account_id")
     raw_id_fields = ("user", "customer_account")
-    readonly_fields = ("guid", "created_at", "baskets")
+    readonly_fields = ("guid", "created_at", "customer_accounts", "baskets")
 
-    @admin.display(description="baskets")
+    @admin.display(description="baskets (open first)")
     def baskets(self, account: ShopAccount) -> str:
-        """Seed 001: the caller's baskets from their account's page."""
+        """Seed 001, SH-1: the caller's baskets from their account's page, open ones first."""
         if account.pk is None:
             return ""
         return party_baskets(
-            Basket.objects.filter(shop_account=account), {"shop_account_id": account.guid}
+            Basket.objects.filter(shop_account=account),
+            {"shop_account_id": account.guid},
+            open_first=True,
+        )
+
+    @admin.display(description="customer accounts")
+    def customer_accounts(self, account: ShopAccount) -> str:
+        """SH-1: the customer account it belongs to and, for a salesperson, those it sells
+        for (the selected one marked)."""
+        rows = []
+        if account.customer_account_id:
+            rows.append((account.customer_account, "its customer account"))
+        salesperson = Salesperson.objects.filter(shop_account=account).first()
+        if salesperson is not None:
+            for customer in salesperson.related_customers.order_by("name"):
+                selected = customer.pk == salesperson.selected_customer_id
+                rows.append(
+                    (customer, "sells for it, selected now" if selected else "sells for it")
+                )
+        if not rows:
+            return "—"
+        return format_html_join(
+            "",
+            '<div><a href="{}">{}</a> ({})</div>',
+            (
+                (reverse("admin:baskets_customeraccount_change", args=[c.pk]), str(c), role)
+                for c, role in rows
+            ),
         )
 
 
 @admin.register(CustomerAccount)
 class CustomerAccountAdmin(admin.ModelAdmin):
-    list_display = ("erp_account_id", "name", "email", "purchaser_type", "is_prospect")
-    list_filter = ("purchaser_type", "is_prospect")
+    list_display = ("erp_account_id", "name", "email", "purchaser_type", "is_prospect", "active")
+    list_filter = ("purchaser_type", "is_prospect", "active")
     search_fields = ("=erp_account_id", "name")
     readonly_fields = ("baskets",)
 
@@ -87,7 +125,7 @@ class CustomerAccountAdmin(admin.ModelAdmin):
 
 @admin.register(Salesperson)
 class SalespersonAdmin(admin.ModelAdmin):
-    list_display = ("shop_account", "selected_customer")
+    list_display = ("shop_account", "selected_customer", "active")
     list_select_related = ("shop_account", "selected_customer")
     raw_id_fields = ("shop_account", "selected_customer")
     filter_horizontal = ("related_customers",)

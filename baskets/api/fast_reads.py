@@ -47,6 +47,7 @@ from .serializers import (
     FIELDS_BY_RIGHT,
     BasketSerializer,
     BasketStatusSerializer,
+    CurrencyAmountField,
     LineSerializer,
     basket_etag,
 )
@@ -189,12 +190,17 @@ def basket_read_row(guid) -> dict | None:
     return _fetch_one(read_sql(full=True, token=False), {"guid": guid})
 
 
-def _represent(fields: dict, row: dict) -> dict:
+def _represent(fields: dict, row: dict, currency: str = "") -> dict:
     # What ``Serializer.to_representation`` does for plain fields: None stays None.
-    return {
-        name: None if row[field.source] is None else field.to_representation(row[field.source])
-        for name, field in fields.items()
-    }
+    return {name: _value(field, row[field.source], currency) for name, field in fields.items()}
+
+
+def _value(field, value, currency: str):
+    if value is None:
+        return None
+    if isinstance(field, CurrencyAmountField):
+        return field.represent(value, currency)  # SH-2: the basket currency's digits
+    return field.to_representation(value)
 
 
 def basket_representation(row: dict, rights: frozenset[ApiRight]) -> dict:
@@ -208,12 +214,13 @@ def basket_representation(row: dict, rights: frozenset[ApiRight]) -> dict:
         if name in withheld:
             continue
         if name == "lines":
-            body[name] = [_represent(line_fields, line) for line in row["lines"] or ()]
+            body[name] = [
+                _represent(line_fields, line, row["currency"]) for line in row["lines"] or ()
+            ]
         elif name == "recovery_url":
             body[name] = basket_url(row["guid"])
         else:
-            value = row[field.source]
-            body[name] = None if value is None else field.to_representation(value)
+            body[name] = _value(field, row[field.source], row["currency"])
     return body
 
 

@@ -12,6 +12,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema_field, inline_
 from rest_framework import serializers
 
 from ..access import ApiRight, api_rights
+from ..currencies import amount_format
 from ..links import basket_url
 from ..models import Basket, Line, PaymentResult
 from ..personal_data import path_is_personal
@@ -19,7 +20,32 @@ from ..selectors import basket_addresses_for_shopper
 from ..services.storefront_errors import StorefrontInputError
 
 
+class CurrencyAmountField(serializers.DecimalField):
+    """SH-2: an amount with exactly its currency's digits ("174" JPY, "10.50" EUR). The
+    currency is the basket's; ``represent`` serves the API's fast reads the same way."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=12, decimal_places=2, read_only=True, **kwargs)
+
+    @staticmethod
+    def currency_of(instance) -> str:
+        return instance.basket.currency if isinstance(instance, Line) else instance.currency
+
+    def get_attribute(self, instance):
+        return super().get_attribute(instance), self.currency_of(instance)
+
+    def to_representation(self, value):
+        amount, currency = value
+        return self.represent(amount, currency)
+
+    @staticmethod
+    def represent(amount, currency: str) -> str:
+        return amount_format(amount, currency)
+
+
 class LineSerializer(serializers.ModelSerializer):
+    unit_price = CurrencyAmountField()
+
     class Meta:
         model = Line
         fields = (
@@ -35,6 +61,7 @@ class LineSerializer(serializers.ModelSerializer):
 
 
 class BasketSummarySerializer(serializers.ModelSerializer):
+    total = CurrencyAmountField()
     created_at = serializers.DateTimeField(read_only=True)
     modified_at = serializers.DateTimeField(read_only=True)
     recovery_url = serializers.SerializerMethodField()
@@ -189,7 +216,11 @@ class BasketCreateInput(serializers.Serializer):
     salesperson = serializers.CharField(
         required=False, help_text="the salesperson's shop account GUID"
     )
-    currency = serializers.RegexField(r"^[A-Z]{3}$", required=False, default="EUR")
+    currency = serializers.RegexField(
+        r"^[A-Z]{3}$",
+        required=False,
+        help_text="one of the shop's currencies (SHOP_CURRENCIES); the first when left out",
+    )
     location = serializers.CharField(required=False, max_length=60, allow_blank=True, default="")
     language = serializers.ChoiceField(
         choices=[code for code, _name in settings.LANGUAGES],

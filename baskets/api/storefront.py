@@ -79,7 +79,7 @@ class BasketCollectionView(StorefrontView, BasketListView):
         basket = storefront.basket_create(
             owner=owner,
             actor=self.actor(),
-            currency=data["currency"],
+            currency=data.get("currency"),
             location=data["location"],
             language=data["language"],
         )

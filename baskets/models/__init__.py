@@ -2,7 +2,7 @@
 
 from .basket import AccountType, Basket, ItemKind, Line, Stage, Status
 from .business_settings import BusinessSettingChange
-from .catalogue import Coupon, GiftCard, Product, Variant
+from .catalogue import Coupon, GiftCard, Price, Product, Variant
 from .events import BasketEvent, EventAction
 from .gift_cards import GiftCardMovement, GiftCardReservation
 from .orders import CourseEnrolment, Invoice, Order, OrderLine, ReceivableOutcome
@@ -30,6 +30,7 @@ __all__ = [
     "OrderLine",
     "OutboxEvent",
     "PaymentResult",
+    "Price",
     "Product",
     "PurchaserType",
     "ReceivableOutcome",

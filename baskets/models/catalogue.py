@@ -14,9 +14,11 @@ class Product(models.Model):
     id = models.CharField("product ID", max_length=40, primary_key=True)
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PRODUCT)
-    price = models.DecimalField(max_digits=12, decimal_places=2)
     unit_of_measure_id = models.CharField(max_length=10, default="EA")
     available = models.BooleanField(default=True)
+    # SH-1: the shop's own ``updated_at`` of the last sync that wrote this row; a sync
+    # carrying an older one changes nothing.
+    shop_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["id"]
@@ -29,9 +31,10 @@ class Variant(models.Model):
     id = models.CharField("variant ID", max_length=40, primary_key=True)
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
     name = models.CharField(max_length=200)
-    # None: the product's price applies.
-    price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     available = models.BooleanField(default=True)
+    # SH-1: the shop's own ``updated_at`` of the last sync that wrote this row; a sync
+    # carrying an older one changes nothing.
+    shop_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["id"]
@@ -40,12 +43,50 @@ class Variant(models.Model):
         return f"{self.id} {self.name}"
 
 
+class Price(models.Model):
+    """SH-2: what a product, or one of its variants, costs in one currency.
+
+    A variant without a price of its own in a currency sells at its product's price there;
+    an item with neither has no price in that currency and cannot enter such a basket.
+    The amount has no more digits than the currency's minor unit (``baskets.currencies``)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="prices")
+    # Empty: the product's own price.
+    variant = models.ForeignKey(
+        Variant, null=True, blank=True, on_delete=models.CASCADE, related_name="prices"
+    )
+    currency = models.CharField(max_length=3)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["product", "variant", "currency"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "currency"],
+                condition=models.Q(variant__isnull=True),
+                name="price_product_currency",
+            ),
+            models.UniqueConstraint(
+                fields=["variant", "currency"],
+                condition=models.Q(variant__isnull=False),
+                name="price_variant_currency",
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="price_amount_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.variant_id or self.product_id} {self.amount} {self.currency}"
+
+
 class Coupon(models.Model):
     code = models.CharField(max_length=40, primary_key=True)
     percent_off = models.DecimalField(max_digits=5, decimal_places=2)
     valid_from = models.DateTimeField(null=True, blank=True)
     valid_until = models.DateTimeField(null=True, blank=True)
     active = models.BooleanField(default=True)
+    # SH-1: the shop's own ``updated_at`` of the last sync that wrote this row; a sync
+    # carrying an older one changes nothing.
+    shop_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [
@@ -65,6 +106,9 @@ class GiftCard(models.Model):
     currency = models.CharField(max_length=3, default="EUR")
     valid_until = models.DateTimeField(null=True, blank=True)
     active = models.BooleanField(default=True)
+    # SH-1: the shop's own ``updated_at`` of the last sync that wrote this row; a sync
+    # carrying an older one changes nothing.
+    shop_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [

@@ -24,6 +24,12 @@ class CustomerAccount(models.Model):
     )
     # A prospect is a potential customer a sales agent acts for; its baskets show as Contact.
     is_prospect = models.BooleanField(default=False)
+    # SH-1: the shop deactivated it ("active": false): no new baskets; existing ones keep it.
+    # db_default: bulk loaders (demo data, benchmarks) insert rows naming their columns.
+    active = models.BooleanField(default=True, db_default=True)
+    # SH-1: the shop's own ``updated_at`` of the last sync that wrote this row; a sync
+    # carrying an older one changes nothing.
+    shop_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -54,6 +60,12 @@ class ShopAccount(models.Model):
     )
     reminder_opt_out_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # SH-1: the shop deactivated it ("active": false): no new baskets; existing ones keep it.
+    # db_default: bulk loaders (demo data, benchmarks) insert rows naming their columns.
+    active = models.BooleanField(default=True, db_default=True)
+    # SH-1: the shop's own ``updated_at`` of the last sync that wrote this row; a sync
+    # carrying an older one changes nothing.
+    shop_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -87,6 +99,12 @@ class Salesperson(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # SH-1: the shop deactivated it ("active": false): no new baskets; existing ones keep it.
+    # db_default: bulk loaders (demo data, benchmarks) insert rows naming their columns.
+    active = models.BooleanField(default=True, db_default=True)
+    # SH-1: the shop's own ``updated_at`` of the last sync that wrote this row; a sync
+    # carrying an older one changes nothing.
+    shop_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name_plural = "salespersons"

@@ -17,6 +17,7 @@ from scheduling.jobs import WEBHOOK_DISPATCH
 from scheduling.services import run_request_on_commit
 from security.cards import card_numbers_redact
 
+from ..currencies import amount_text_sql
 from ..models import Basket, EventType, OutboxEvent, Status
 
 
@@ -96,12 +97,15 @@ def outbox_record_transitions(
         outbox_dispatch_on_commit()
 
 
+# SH-2: an order's total as text with its currency's digits ("174" JPY, "10.50" EUR).
+ORDER_TOTAL = amount_text_sql("orders.total", "orders.currency")
+
 # basket.status_changed for each completed basket, then order.created for its order, in one
 # INSERT ... SELECT for a statement whose CTE ``{completed}`` returns the baskets the
 # transition completed (id, guid, from_status, to_status). The payloads are the ones
 # ``_status_events`` and ORDERS_CREATED_SQL write; rows go in basket by basket, so each
 # basket's events keep their order.
-COMPLETED_SQL = """
+COMPLETED_SQL = f"""
 INSERT INTO baskets_outboxevent (event_type, basket_id, basket_guid, payload, created_at)
 SELECT event.event_type, event.basket_id, event.basket_guid, event.payload, %(now)s
 FROM (
@@ -111,18 +115,18 @@ FROM (
                'basket_guid', completed.guid::text, 'from_status', completed.from_status,
                'to_status', completed.to_status, 'action', %(action)s,
                'changed_at', %(outbox_changed_at)s) AS payload
-    FROM {completed} AS completed
+    FROM {{completed}} AS completed
     UNION ALL
     SELECT 2, %(outbox_order_created)s, completed.id, completed.guid,
            jsonb_build_object(
                'basket_guid', completed.guid::text, 'order_number', orders.number,
-               'total', orders.total::text, 'currency', orders.currency,
+               'total', {ORDER_TOTAL}, 'currency', orders.currency,
                'created_at', orders.created_at)
-    FROM {completed} AS completed
+    FROM {{completed}} AS completed
     JOIN baskets_order AS orders ON orders.basket_id = completed.id
 ) AS event
 ORDER BY event.basket_id, event.seq
-"""
+"""  # noqa: S608 (ORDER_TOTAL is built from the ISO table)
 
 
 def outbox_completed_sql(completed: str, *, at: datetime) -> tuple[str, dict[str, Any]]:
@@ -138,18 +142,18 @@ def outbox_completed_sql(completed: str, *, at: datetime) -> tuple[str, dict[str
 
 # order.created for every order of the given baskets, set-based, on its own (the Completed
 # transition of a batch records its own with COMPLETED_SQL).
-ORDERS_CREATED_SQL = """
+ORDERS_CREATED_SQL = f"""
 INSERT INTO baskets_outboxevent (event_type, basket_id, basket_guid, payload, created_at)
 SELECT %(event_type)s, basket.id, basket.guid,
        jsonb_build_object(
            'basket_guid', basket.guid::text, 'order_number', orders.number,
-           'total', orders.total::text, 'currency', orders.currency,
+           'total', {ORDER_TOTAL}, 'currency', orders.currency,
            'created_at', orders.created_at),
        %(now)s
 FROM baskets_order AS orders JOIN baskets_basket AS basket ON basket.id = orders.basket_id
 WHERE orders.basket_id = ANY(%(basket_ids)s)
 ORDER BY basket.id
-"""
+"""  # noqa: S608 (ORDER_TOTAL is built from the ISO table)
 
 
 def outbox_record_orders_created(*, basket_ids: list[int], at: datetime | None = None) -> int:

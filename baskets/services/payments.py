@@ -26,6 +26,7 @@ from django.utils import timezone
 from basketops.business import business_setting
 from security.cards import card_numbers_refuse
 
+from ..currencies import amount_fits, amount_format
 from ..exceptions import BasketNotFound
 from ..locks import basket_lock_row
 from ..models import Basket, EventAction, PaymentResult, Stage, Status
@@ -396,10 +397,17 @@ def _refusal(basket: Basket, *, result: str, amount: Decimal, currency: str):
             f"A {result} result arrived for a basket with no payment started (not at the "
             "Payment stage, or its payment attempt ended); nothing changed."
         )
+    if currency == basket.currency and not amount_fits(amount, currency):
+        # SH-2: 174.43 JPY is no amount in a currency without a minor unit.
+        return "amount_mismatch", (
+            f"A {result} result for {amount} {currency} has more decimals than {currency} "
+            f"has; the basket's total is {amount_format(basket.total, basket.currency)} "
+            f"{basket.currency}; nothing changed."
+        )
     if (amount, currency) != (basket.total, basket.currency):
         return "amount_mismatch", (
             f"A {result} result for {amount} {currency} does not match the basket's total "
-            f"{basket.total} {basket.currency}; nothing changed."
+            f"{amount_format(basket.total, basket.currency)} {basket.currency}; nothing changed."
         )
     return None
 

@@ -11,6 +11,7 @@ from baskets.admin.actions import decide_with_reason
 from baskets.admin.paging import CappedCountPaginator
 from baskets.admin.privacy import PersonalDataAdminMixin, shown_fields
 from baskets.admin.read_only import ReadOnlyModelAdmin
+from baskets.exceptions import BasketError
 from baskets.models import Status
 
 from ..models import (
@@ -18,7 +19,27 @@ from ..models import (
     CompletionFailedBasket,
     UnreconciledBasket,
 )
-from ..services.triage import completion_failure_close, completion_requeue
+from ..selectors import now_completable
+from ..services.triage import (
+    completion_failure_close,
+    completion_requeue,
+    completion_requeue_now_completable,
+)
+
+
+class NowCompletableFilter(admin.SimpleListFilter):
+    """CB-4: failures the shop's data caused and has since undone."""
+
+    title = "would now succeed"
+    parameter_name = "now_completable"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "Yes: the withdrawn product is available again"), ("no", "No"))
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(now_completable=self.value() == "yes")
+        return queryset
 
 
 def basket_link(basket) -> str:
@@ -54,15 +75,16 @@ class CompletionFailedAdmin(ReadOnlyBasketView):
     list_display = (
         "basket",
         "last_error",
+        "would_now_succeed",
         "completion_attempts",
         "last_attempt_at",
         "total",
         "currency",
         "purchaser_label",
     )
-    list_filter = ("last_error",)
+    list_filter = (NowCompletableFilter, "last_error")
     search_fields = ("last_error",)
-    actions = ("requeue", "close")
+    actions = ("requeue", "requeue_now_completable", "close")
     change_list_template = "admin/completion/completionfailedbasket/change_list.html"
 
     def get_queryset(self, request):
@@ -70,8 +92,13 @@ class CompletionFailedAdmin(ReadOnlyBasketView):
             super()
             .get_queryset(request)
             .filter(status=Status.COMPLETION_FAILED, closure__isnull=True)
+            .annotate(now_completable=now_completable())
             .order_by("-last_attempt_at", "-id")
         )
+
+    @admin.display(description="would now succeed", boolean=True)
+    def would_now_succeed(self, basket) -> bool:
+        return basket.now_completable
 
     def changelist_view(self, request, extra_context=None):
         groups = (
@@ -97,6 +124,36 @@ class CompletionFailedAdmin(ReadOnlyBasketView):
             question="Give these baskets a fresh set of completion attempts?",
             verb="Requeued",
             call=completion_requeue,
+        )
+
+    @admin.action(
+        permissions=["change"],
+        description="Requeue those that would now succeed (withdrawn product available again)",
+    )
+    def requeue_now_completable(self, request, queryset):
+        """CB-4: of the selected baskets, those the shop's data no longer stops; the rest
+        are left as they are and counted."""
+
+        def requeue_if_ready(*, basket_id: int, actor, reason: str) -> None:
+            if not completion_requeue_now_completable(
+                actor=actor, reason=reason, basket_ids=[basket_id]
+            ):
+                raise BasketError(
+                    "not requeued: its failure was not a withdrawn product, or the product "
+                    "is still not available.",
+                    basket_id=basket_id,
+                )
+
+        return decide_with_reason(
+            self,
+            request,
+            queryset,
+            action="requeue_now_completable",
+            title="Requeue baskets that would now succeed",
+            question="Requeue the selected baskets whose withdrawn product is available again? "
+            "The others stay as they are.",
+            verb="Requeued",
+            call=requeue_if_ready,
         )
 
     @admin.action(permissions=["change"], description="Close (handled by hand)")

@@ -20,9 +20,11 @@ UNPAID_NOTE = (
     "Follow up with the customer to obtain valid card details."
 )
 
+# The end of the failure a withdrawn product causes (CB-4 waits for the shop to undo it).
+WITHDRAWN_SUFFIX = " was withdrawn before completion."
 # Why a basket cannot complete now (no lines, a product gone or withdrawn), as an expression
 # over ``basket`` for the statement that locks the batch; NULL when it can complete.
-PROBLEM_SQL = """
+PROBLEM_SQL = f"""
 CASE WHEN NOT EXISTS (SELECT 1 FROM baskets_line AS line WHERE line.basket_id = basket.id)
      THEN 'The basket has no lines.'
      ELSE 'Product ' || (
@@ -31,9 +33,9 @@ CASE WHEN NOT EXISTS (SELECT 1 FROM baskets_line AS line WHERE line.basket_id = 
         LEFT JOIN baskets_product AS product
                ON product.id = line.product_id AND product.available
         WHERE line.basket_id = basket.id AND product.id IS NULL
-     ) || ' was withdrawn before completion.'
+     ) || '{WITHDRAWN_SUFFIX}'
 END
-"""
+"""  # noqa: S608 (a constant of this module)
 
 COURSE = ItemKind.COURSE.value
 

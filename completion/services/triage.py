@@ -10,6 +10,7 @@ from baskets.services.actors import Actor
 from baskets.services.transitions import basket_requeue, event_record
 
 from ..models import CompletionFailureClosure
+from ..selectors import completion_failed_now_completable_ids
 
 
 def completion_requeue(*, basket_id: int, actor: Actor, reason: str) -> Basket:
@@ -39,3 +40,21 @@ def completion_failure_close(*, basket_id: int, actor: Actor, reason: str) -> bo
                 reason=reason,
             )
     return created
+
+
+def completion_requeue_now_completable(
+    *, actor: Actor, reason: str, basket_ids: list[int] | None = None
+) -> list[int]:
+    """CB-4: requeue every Completion Failed basket whose withdrawn product the shop made
+    available again (of ``basket_ids`` when given), the reason in each timeline; returns
+    the requeued ids. Each basket is locked and re-checked by ``basket_requeue``."""
+    if not reason.strip():
+        raise ValueError("A reason is required to requeue a basket.")
+    requeued = []
+    for basket_id in completion_failed_now_completable_ids(basket_ids):
+        try:
+            basket_requeue(basket_id=basket_id, actor=actor, reason=reason)
+        except TransitionNotAllowed:
+            continue  # staff or another run moved it meanwhile
+        requeued.append(basket_id)
+    return requeued

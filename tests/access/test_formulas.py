@@ -114,7 +114,7 @@ def test_xlsx_report_writes_every_client_text_as_plain_text_on_every_sheet(paylo
     """SPEC: AC-3 AB-3 — the Abandonments (lead list) and Summary sheets hold strings, no
     formula; the report is a System administrator's, so the personal columns are filled."""
     at = timezone.make_aware(datetime(2026, 3, 1, 10))
-    Product.objects.create(id=payload[:40], name=payload, price="1.00")
+    Product.objects.create(id=payload[:40], name=payload)
     Abandonment.objects.create(
         basket_guid="3f2c8a4e-5b1d-4c3e-9a7f-0d1e2f3a4b5c",
         captured_at=at,

@@ -7,11 +7,11 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Group, Permission
 
-from baskets.models import Basket, BasketEvent, Order, PaymentResult, Product, Status
+from baskets.models import Basket, BasketEvent, Order, PaymentResult, Status
 from baskets.roles import roles_ensure
 from completion.services import completion_run
 from tests.support.clients import api_client
-from tests.support.factories import UserFactory, basket_in_status
+from tests.support.factories import ProductFactory, UserFactory, basket_in_status
 
 CHANGELIST = "/admin/baskets/basket/"
 
@@ -31,8 +31,8 @@ def staff(client):
 def locked_basket(api, settings) -> Basket:
     """Create, fill, check out and pay "pending" over the API: the cart locks (LC-1)."""
     settings.PENDING_PAYMENT_POLICY = "lock"
-    Product.objects.create(id="CRS-1", name="Course", kind="course", price=Decimal("150.00"))
-    Product.objects.create(id="BOOK", name="Book", price=Decimal("25.00"))
+    ProductFactory(id="CRS-1", name="Course", kind="course", price=Decimal("150.00"))
+    ProductFactory(id="BOOK", name="Book", price=Decimal("25.00"))
     guid = api.post("/api/baskets/", {}, format="json").json()["guid"]
     for product, quantity in (("CRS-1", 1), ("BOOK", 2)):
         response = api.post(

@@ -17,7 +17,6 @@ from baskets.models import (
     Coupon,
     GiftCard,
     Line,
-    Product,
     Salesperson,
     Status,
     Variant,
@@ -27,8 +26,10 @@ from tests.support.factories import (
     BasketFactory,
     CustomerAccountFactory,
     LineFactory,
+    ProductFactory,
     ShopAccountFactory,
     basket_in_status,
+    price_set,
 )
 
 
@@ -39,11 +40,12 @@ def api():
 
 @pytest.fixture
 def catalogue():
-    shirt = Product.objects.create(id="SHIRT", name="Shirt", price=Decimal("20.00"))
-    Variant.objects.create(id="SHIRT-M", product=shirt, name="M", price=Decimal("25.00"))
+    shirt = ProductFactory(id="SHIRT", name="Shirt", price=Decimal("20.00"))
+    medium = Variant.objects.create(id="SHIRT-M", product=shirt, name="M")
+    price_set(shirt, "EUR", Decimal("25.00"), variant=medium)
     Variant.objects.create(id="SHIRT-XL", product=shirt, name="XL", available=False)
-    Product.objects.create(id="COURSE", name="Course", kind="course", price=Decimal("100.00"))
-    Product.objects.create(id="GONE", name="Gone", price=Decimal("1.00"), available=False)
+    ProductFactory(id="COURSE", name="Course", kind="course", price=Decimal("100.00"))
+    ProductFactory(id="GONE", name="Gone", price=Decimal("1.00"), available=False)
     Coupon.objects.create(code="TEN", percent_off=Decimal("10"))
     Coupon.objects.create(
         code="OLD", percent_off=Decimal("50"), valid_until=timezone.now() - timedelta(days=1)
@@ -155,8 +157,9 @@ def test_create_fill_and_check_out_a_basket(api, catalogue):
 
 
 @pytest.mark.django_db
-def test_create_for_shop_account_customer_account_and_salesperson(api):
+def test_create_for_shop_account_customer_account_and_salesperson(api, settings):
     """SPEC: API-2 — baskets for a login, an ERP account, and a salesperson's customer."""
+    settings.SHOP_CURRENCIES = ["EUR", "NOK"]
     login = ShopAccountFactory(name="Ola")
     prospect = CustomerAccountFactory(name="Prospect AS", is_prospect=True)
     seller = Salesperson.objects.create(

@@ -9,11 +9,16 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Group, Permission
 
-from baskets.models import Basket, ItemKind, Line, Order, Product, PurchaserType, Salesperson
+from baskets.models import Basket, ItemKind, Line, Order, PurchaserType, Salesperson
 from baskets.roles import roles_ensure
 from completion.services import completion_run
 from tests.support.clients import api_client
-from tests.support.factories import CustomerAccountFactory, ShopAccountFactory, UserFactory
+from tests.support.factories import (
+    CustomerAccountFactory,
+    ProductFactory,
+    ShopAccountFactory,
+    UserFactory,
+)
 
 GRID = "/admin/baskets/basket/"
 
@@ -71,8 +76,8 @@ def test_storefront_basket_completed_by_the_engine_has_its_booking_columns(
 ):
     """SPEC: CB-1 CB-3 BM-2 API-1 — booking ID = the order's number, billing object = the
     company, purchaser type "account" for a company login, the seat booked for the login."""
-    Product.objects.create(id="COURSE", name="Excel", kind=ItemKind.COURSE, price=Decimal("100"))
-    Product.objects.create(id="SHIRT", name="Shirt", price=Decimal("20"))
+    ProductFactory(id="COURSE", name="Excel", kind=ItemKind.COURSE, price=Decimal("100"))
+    ProductFactory(id="SHIRT", name="Shirt", price=Decimal("20"))
     company = CustomerAccountFactory(name="Northwind", erp_account_id="C0000042")
     login = ShopAccountFactory(name="Ola Nordmann", customer_account=company)
 

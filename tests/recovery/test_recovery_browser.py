@@ -9,6 +9,7 @@ from django.conf import settings as django_settings
 
 from baskets.models import BasketEvent, Product
 from tests.support.clients import api_client
+from tests.support.factories import price_set
 from tests.support.recovery import basket_with_line, login_shopper
 from tests.support.shop import ShopPages, shop_running
 
@@ -28,8 +29,7 @@ def test_the_owner_logs_in_at_the_shop_is_handed_over_and_lands_on_the_repriced_
     owner = login_shopper("ada")
     basket = basket_with_line(customer=True, shop_account=owner, price="10.00", quantity=2)
     product = Product.objects.get(pk=basket.lines.get().product_id)
-    product.price = Decimal("12.00")
-    product.save()
+    price_set(product, "EUR", Decimal("12.00"))
     page = browser_page
 
     with shop_running() as shop:

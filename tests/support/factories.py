@@ -14,6 +14,7 @@ from baskets.models import (
     CustomerAccount,
     ItemKind,
     Line,
+    Price,
     Product,
     ShopAccount,
     Status,
@@ -59,11 +60,32 @@ class ProductFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Product
         django_get_or_create = ("id",)
+        skip_postgeneration_save = True
 
     id = factory.Sequence(lambda n: f"PRD-{n:05d}")
     name = factory.Sequence(lambda n: f"Product {n}")
     kind = ItemKind.PRODUCT
-    price = Decimal("19.90")
+
+    @factory.post_generation
+    def price(product, create, extracted, **kwargs):
+        """SH-2: the product's price in EUR (``price=...``, 19.90 when not given)."""
+        if create:
+            amount = Decimal(str(extracted)) if extracted is not None else Decimal("19.90")
+            price_set(product, "EUR", amount)
+
+    @factory.post_generation
+    def prices(product, create, extracted, **kwargs):
+        """More prices: ``prices={"JPY": "1500"}``."""
+        for currency, amount in (extracted or {}).items():
+            price_set(product, currency, Decimal(str(amount)))
+
+
+def price_set(product, currency: str, amount, *, variant=None) -> Price:
+    """The price of ``product`` (or its ``variant``) in ``currency``, made or changed."""
+    price, _ = Price.objects.update_or_create(
+        product=product, variant=variant, currency=currency, defaults={"amount": Decimal(amount)}
+    )
+    return price
 
 
 class BasketFactory(factory.django.DjangoModelFactory):

@@ -8,11 +8,13 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from baskets.currencies import shop_default_currency
 from baskets.models import (
     Coupon,
     CustomerAccount,
     GiftCard,
     ItemKind,
+    Price,
     Product,
     PurchaserType,
     Salesperson,
@@ -96,8 +98,9 @@ class Parties:
 
 def catalogue_ensure(rng: random.Random) -> list[tuple[str, str, Decimal, str, list[str]]]:
     """Products (courses, products, services) with variants, coupons and gift cards."""
+    currency = shop_default_currency()
     if not Product.objects.exists():
-        products, variants = [], []
+        products, variants, prices = [], [], []
         for index in range(1, 61):
             kind, prefix, uom = rng.choice(
                 [
@@ -114,11 +117,11 @@ def catalogue_ensure(rng: random.Random) -> list[tuple[str, str, Decimal, str, l
                     id=product_id,
                     name=f"{prefix.title()} item {index}",
                     kind=kind,
-                    price=price,
                     unit_of_measure_id=uom,
                     available=index % 17 != 0,
                 )
             )
+            prices.append(Price(product_id=product_id, currency=currency, amount=price))
             if kind == ItemKind.PRODUCT and index % 3 == 0:
                 for size in ("S", "M", "L"):
                     variants.append(
@@ -131,6 +134,7 @@ def catalogue_ensure(rng: random.Random) -> list[tuple[str, str, Decimal, str, l
                     )
         Product.objects.bulk_create(products)
         Variant.objects.bulk_create(variants)
+        Price.objects.bulk_create(prices)
         now = timezone.now()
         Coupon.objects.bulk_create(
             [
@@ -153,12 +157,17 @@ def catalogue_ensure(rng: random.Random) -> list[tuple[str, str, Decimal, str, l
     variants_by_product: dict[str, list[str]] = {}
     for variant_id, product_id in Variant.objects.values_list("id", "product_id"):
         variants_by_product.setdefault(product_id, []).append(variant_id)
+    amounts = dict(
+        Price.objects.filter(variant__isnull=True, currency=currency).values_list(
+            "product_id", "amount"
+        )
+    )
     for product in Product.objects.order_by("id"):
         catalogue.append(
             (
                 product.id,
                 product.kind,
-                product.price,
+                amounts.get(product.id, Decimal("0")),
                 product.unit_of_measure_id,
                 variants_by_product.get(product.id, []),
             )

@@ -4,6 +4,7 @@ import uuid
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ...models import (
@@ -11,6 +12,7 @@ from ...models import (
     Coupon,
     GiftCard,
     Line,
+    Price,
     Product,
     Variant,
 )
@@ -50,16 +52,36 @@ def _priced_item(product_id: str, variant_id: str) -> tuple[Product, Variant | N
     return product, variant
 
 
-def item_unit_price(*, product_id: str, variant_id: str = "") -> Decimal:
-    """Today's unit price of a product (or variant); ``StorefrontInputError`` when it is
-    unknown or unavailable (recovery re-prices lines with it, RL-2)."""
+def item_unit_price(*, product_id: str, variant_id: str = "", currency: str) -> Decimal:
+    """Today's unit price of a product (or variant) in ``currency``; ``StorefrontInputError``
+    when it is unknown, unavailable or has no price there (recovery re-prices with it, RL-2)."""
     product, variant = _priced_item(product_id, variant_id)
-    return _unit_price(product, variant)
+    return _unit_price(product, variant, currency)
 
 
-def _unit_price(product: Product, variant: Variant | None) -> Decimal:
-    price = variant.price if variant is not None and variant.price is not None else None
-    return price if price is not None else product.price
+def _unit_price(
+    product: Product, variant: Variant | None, currency: str, *, basket_id: int | None = None
+) -> Decimal:
+    """SH-2: the variant's own price in ``currency``, else its product's; none is
+    ``no_price_in_currency``."""
+    own = Q(variant__isnull=True)
+    if variant is not None:
+        own |= Q(variant=variant)
+    amounts = dict(
+        Price.objects.filter(own, product=product, currency=currency).values_list(
+            "variant_id", "amount"
+        )
+    )
+    amount = amounts.get(variant.pk if variant is not None else None, amounts.get(None))
+    if amount is None:
+        item = variant.pk if variant is not None else product.pk
+        raise StorefrontInputError(
+            f"“{item}” has no price in {currency[:3]}; it cannot be added to a basket in "
+            f"{currency[:3]}.",
+            code="no_price_in_currency",
+            basket_id=basket_id,
+        )
+    return amount
 
 
 def line_add(
@@ -76,7 +98,7 @@ def line_add(
     with transaction.atomic():
         basket, lines = basket_lock_for_write(guid, with_lines=True)
         basket_editable_check(basket)
-        unit_price = _unit_price(product, variant)
+        unit_price = _unit_price(product, variant, basket.currency, basket_id=basket.pk)
         same = [
             line
             for line in lines

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from ...currencies import shop_currencies
 from ...models import (
     AccountType,
     Basket,
@@ -49,6 +50,7 @@ def basket_owner_resolve(
             raise StorefrontInputError(
                 f"No shop account with GUID {guid}.", code="unknown_shop_account"
             )
+        _active_check(account, "shop_account", f"Shop account {guid}")
         return BasketOwner(shop_account=account, customer_account=account.customer_account)
     if erp_account_id:
         customer = CustomerAccount.objects.filter(erp_account_id=erp_account_id).first()
@@ -57,6 +59,7 @@ def basket_owner_resolve(
                 f"No customer account with ERP account ID “{erp_account_id[:40]}”.",
                 code="unknown_customer_account",
             )
+        _active_check(customer, "customer_account", f"Customer account “{erp_account_id[:40]}”")
         return BasketOwner(customer_account=customer)
     if salesperson_guid:
         guid = _guid_field(salesperson_guid, "salesperson")
@@ -69,8 +72,18 @@ def basket_owner_resolve(
             raise StorefrontInputError(
                 f"No salesperson with shop account GUID {guid}.", code="unknown_salesperson"
             )
+        _active_check(salesperson, "salesperson", f"Salesperson {guid}")
         return BasketOwner(salesperson=salesperson, customer_account=salesperson.selected_customer)
     return BasketOwner()
+
+
+def _active_check(party, field: str, label: str) -> None:
+    """SH-1: a party the shop deactivated takes no new basket; existing ones keep it."""
+    if not party.active:
+        raise StorefrontInputError(
+            f"{label} was deactivated by the shop; it cannot start a new basket.",
+            code=f"{field}_inactive",
+        )
 
 
 def _guid_field(value: str, field: str) -> uuid.UUID:
@@ -82,15 +95,32 @@ def _guid_field(value: str, field: str) -> uuid.UUID:
         ) from error
 
 
+def basket_currency_check(currency: str | None) -> str:
+    """SH-2: ``currency`` when it is one of the shop's currencies, the shop's default when
+    none is given; anything else is ``unsupported_currency``."""
+    currencies = shop_currencies()
+    if currency is None:
+        return currencies[0]
+    if currency not in currencies:
+        raise StorefrontInputError(
+            f"“{str(currency)[:10]}” is not one of the shop's currencies "
+            f"({', '.join(currencies)}).",
+            code="unsupported_currency",
+        )
+    return currency
+
+
 def basket_create(
     *,
     owner: BasketOwner,
     actor: Actor,
-    currency: str = "EUR",
+    currency: str | None = None,
     location: str = "",
     language: str = "",
 ) -> Basket:
-    """A new Active basket at the Basket stage for ``owner`` (anonymous when empty)."""
+    """A new Active basket at the Basket stage for ``owner`` (anonymous when empty), in one
+    of the shop's currencies (the default when ``currency`` is None)."""
+    currency = basket_currency_check(currency)
     now = timezone.now()
     customer = owner.customer_account
     account = owner.shop_account

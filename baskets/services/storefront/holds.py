@@ -1,10 +1,11 @@
 """Finding a basket for a storefront write and checking the storefront still holds it."""
 
 import uuid
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.utils import timezone
 
+from ...currencies import amount_round
 from ...exceptions import BasketNotEditable, BasketNotFound
 from ...locks import basket_lock_row, basket_lock_with_lines
 from ...models import (
@@ -21,7 +22,6 @@ from ..storefront_errors import (
     HoldEnded,
 )
 
-CENT = Decimal("0.01")
 # Who re-priced, in the timeline, when the caller names nobody (a storefront edit).
 REPRICE = Actor.system("storefront")
 # Stages a storefront may move a basket to; Confirmation follows the payment result.
@@ -118,5 +118,6 @@ def basket_reprice(
     coupons = Coupon.objects.filter(code__in=basket.coupon_codes).order_by("code")
     for coupon in coupons:
         total = total * (Decimal("100") - coupon.percent_off) / Decimal("100")
-    total = total.quantize(CENT, rounding=ROUND_HALF_UP)
+    # SH-2: rounded to the basket currency's minor unit (JPY has none).
+    total = amount_round(total, basket.currency)
     basket.total = basket_gift_cards_deduct(basket, total, actor=actor, for_payment=for_payment)

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ShopDataConfig(AppConfig):
+    """SH-1: the shop's own data (parties, catalogue, prices, coupons, gift cards) flowing
+    in over the API and from files. The rows live in ``baskets``; this app writes them."""
+
+    name = "shopdata"
+    verbose_name = "Shop data"

@@ -1,0 +1,37 @@
+"""manage.py bench's import workload at a tiny size: it runs and reports (never how fast)."""
+
+import json
+import os
+import subprocess
+import sys
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.support.processes import ROOT
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="needs PostgreSQL"
+)
+def test_the_shop_import_workload_runs_and_compares_with_a_bare_copy(tmp_path):
+    """SPEC: SH-1 — shop_import of products in three currencies against COPY of the file."""
+    name = urlsplit(os.environ["DATABASE_URL"]).path.lstrip("/") + "_bench_import"
+    report_path = tmp_path / "bench.json"
+
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "bench", "--only", "shop_import",
+         "--baskets", "300", "--rounds", "2", "--bench-database", name,
+         "--json", str(report_path), "--markdown", str(tmp_path / "bench.md")],
+        cwd=ROOT, env=dict(os.environ), capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    (workload,) = json.loads(report_path.read_text())["workloads"]
+    assert (workload["name"], workload["status"]) == ("shop_import", "ok"), workload
+    (comparison,) = workload["comparisons"]
+    assert comparison["case"] == "300 products x 3 currencies"
+    assert len(comparison["product"]["samples"]) == 2
+    assert all(value > 0 for value in comparison["product"]["samples"])
+    assert comparison["against"][0]["ratio"] > 0
+    assert workload["targets"][0]["text"] == "shop_import >= 0.5x a bare COPY of the same rows"
