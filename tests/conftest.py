@@ -1,6 +1,7 @@
 import psycopg
 import pytest
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from playwright.sync_api import sync_playwright
 
@@ -48,6 +49,15 @@ def end_other_sessions_before_teardown(django_db_setup):
             "WHERE datname = %s AND pid <> pg_backend_pid()",
             (database["NAME"],),
         )
+
+
+@pytest.fixture(autouse=True)
+def content_types_read_afresh():
+    """Content types made on first use (the live settings' admin page has one) are deleted
+    when a transactional test empties the tables, while Django keeps their ids in a
+    per-process cache: a later test writing an admin log entry would name a row that no
+    longer exists. Each test reads them afresh."""
+    ContentType.objects.clear_cache()
 
 
 @pytest.fixture
