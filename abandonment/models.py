@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models.functions import Upper
+from django.db.models.functions import Lower, Upper
 
 from baskets.models import Basket
 
@@ -61,21 +61,80 @@ class Abandonment(models.Model):
 class ReminderStep(models.Model):
     """AB-4: one e-mail of the reminder sequence, sent ``delay`` after the capture.
 
-    Subject and body are Django templates with ``name``, ``Basket.BasketUrl``,
-    ``Basket.BasketGUID``, ``lines`` (quantity, name, product_id, variant_id, unit_price),
-    ``total`` and ``currency``; every mail gets the unsubscribe link appended."""
+    Subject and body (English; other languages in ``ReminderStepText``) are Django
+    templates with the variables of ``services.reminder_mail.VARIABLES``; every mail is
+    laid out with the shop's brand, the basket's lines and total, the recovery link and the
+    unsubscribe footer (``templates/abandonment/email/reminder.*``)."""
 
     delay = models.DurationField(help_text="after the abandonment was captured, e.g. 1:00:00")
     subject = models.CharField(max_length=200)
     body = models.TextField()
     active = models.BooleanField(default=True)
+    # Incentive: each recipient of this step gets a unique single-use coupon, a percentage
+    # or an amount (in the basket's currency) off, valid this many days; none when empty.
+    coupon_percent_off = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    coupon_amount_off = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    coupon_valid_days = models.PositiveSmallIntegerField(default=7)
 
     class Meta:
         ordering = ["delay", "id"]
         verbose_name = "reminder step"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(coupon_percent_off__isnull=True)
+                | models.Q(coupon_amount_off__isnull=True),
+                name="reminder_step_one_incentive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(coupon_percent_off__isnull=True)
+                | models.Q(coupon_percent_off__gt=0, coupon_percent_off__lte=100),
+                name="reminder_step_percent_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(coupon_amount_off__isnull=True)
+                | models.Q(coupon_amount_off__gt=0),
+                name="reminder_step_amount_positive",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.delay} after capture: {self.subject}"
+
+
+class MailLanguage(models.TextChoices):
+    """PV-5: the languages reminder e-mails are written in; English is the step's own text."""
+
+    ENGLISH = "en", "English"
+    DANISH = "da", "Danish"
+    DUTCH = "nl", "Dutch"
+    GERMAN = "de", "German"
+
+
+class ReminderStepText(models.Model):
+    """PV-5: a step's subject and body in another language; a basket in that language gets
+    it (others get the step's English text)."""
+
+    step = models.ForeignKey(ReminderStep, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(
+        max_length=8, choices=[c for c in MailLanguage.choices if c[0] != MailLanguage.ENGLISH]
+    )
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+
+    class Meta:
+        ordering = ["step", "language"]
+        verbose_name = "text in another language"
+        verbose_name_plural = "texts in other languages"
+        constraints = [
+            models.UniqueConstraint(fields=["step", "language"], name="reminder_step_text_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_language_display()}: {self.subject}"
 
 
 class ReminderSend(models.Model):
@@ -87,6 +146,8 @@ class ReminderSend(models.Model):
     step = models.ForeignKey(ReminderStep, null=True, on_delete=models.SET_NULL, related_name="+")
     email = models.EmailField()
     sent_at = models.DateTimeField()
+    # The single-use coupon the mail offered (the step's incentive), if any.
+    coupon_code = models.CharField(max_length=40, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["sent_at", "id"]
@@ -95,9 +156,60 @@ class ReminderSend(models.Model):
                 fields=["abandonment", "step_number"], name="reminder_send_once_per_step"
             )
         ]
+        indexes = [
+            # PV-2: the daily cap counts an address's mails of the last 24 hours.
+            models.Index(Upper("email"), "sent_at", name="reminder_send_email_upper"),
+        ]
 
     def __str__(self) -> str:
         return f"step {self.step_number} to {self.email}"
+
+
+class ReminderSuppression(models.Model):
+    """PV-2: an address no reminder goes to: the e-mail service reported a bounce or a
+    complaint (its tracking webhook, through django-anymail), or a System administrator
+    added it. Stored lower-case; deleting the row lifts it."""
+
+    class Reason(models.TextChoices):
+        BOUNCED = "bounced", "Bounced"
+        COMPLAINED = "complained", "Complained (marked as spam)"
+        MANUAL = "manual", "Added by staff"
+
+    email = models.EmailField(unique=True)
+    reason = models.CharField(max_length=12, choices=Reason.choices)
+    suppressed_at = models.DateTimeField()
+    # The e-mail service (e.g. "mailgun") or the staff member who added it.
+    source = models.CharField(max_length=100, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-suppressed_at", "id"]
+        verbose_name = "suppressed address"
+        verbose_name_plural = "suppressed addresses"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(email=Lower("email")),
+                name="reminder_suppression_lower_case",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.get_reason_display()})"
+
+
+class RecoveryDigest(models.Model):
+    """The daily digest of recovered baskets went out for ``day`` (once: the day is unique,
+    so a second scheduler's run finds it taken)."""
+
+    day = models.DateField(unique=True)
+    sent_at = models.DateTimeField()
+    recovered = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"Recovery digest {self.day:%Y-%m-%d}"
 
 
 class ReportStatus(models.TextChoices):

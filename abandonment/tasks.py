@@ -6,6 +6,7 @@ from celery import shared_task
 from basketops.celery import TRANSIENT_RETRY as RETRY
 
 from .services.capture import abandonment_purge, abandonment_sweep
+from .services.digest import recovery_digest_send
 from .services.reminders import basket_reminders_send
 from .services.reports import abandon_report_build, report_schedules_run
 
@@ -48,3 +49,9 @@ def basket_reminders_send_task(self) -> int:
     if has_more:
         basket_reminders_send_task.delay()
     return count
+
+
+@shared_task(bind=True, acks_late=True, **RETRY)
+def recovery_digest_task(self) -> int:
+    """AB-6: the daily digest of the day before's recovered baskets, once a day."""
+    return recovery_digest_send()

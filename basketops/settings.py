@@ -136,6 +136,8 @@ INSTALLED_APPS = [
     "abandonment",
     "shopdata",
     "tooling",
+    # PV-2: e-mail services' tracking webhooks (bounces, complaints) and e-mail backends.
+    "anymail",
 ]
 # The benchmark ships only in a checkout, never in the wheel: installed when importable.
 if importlib.util.find_spec("benchmarks") is not None:
@@ -429,6 +431,22 @@ SHOPPER_HANDOVER_MAX_AGE = timedelta(seconds=60)
 # SH-3 RL-3: the shop's own login, offered where a recovery link cannot be opened; {next}
 # becomes the link's path, for the shop's hand-over after the shopper logged in.
 SHOP_LOGIN_URL = env_str("SHOP_LOGIN_URL", SHOP_BASE_URL + "/login/?next={next}")
+# PV-2: at most this many reminder e-mails go to one address in any 24 hours (live).
+REMINDER_DAILY_CAP = env_int("REMINDER_DAILY_CAP", 1, 1)
+# PV-1: "any" (every reachable address) or "consented" (only baskets whose checkout details
+# said marketing_consent: true) (live).
+REMINDER_CONSENT_POLICY = env_str("REMINDER_CONSENT_POLICY", "any")
+if REMINDER_CONSENT_POLICY not in {"any", "consented"}:
+    raise ImproperlyConfigured("REMINDER_CONSENT_POLICY must be 'any' or 'consented'")
+
+# PV-5: UTM parameters on the recovery link in reminder e-mails (live); utm_content is the
+# step ("reminder-1", ...). An empty value leaves its parameter out.
+REMINDER_UTM_SOURCE = env_str("REMINDER_UTM_SOURCE", "basketops")
+REMINDER_UTM_MEDIUM = env_str("REMINDER_UTM_MEDIUM", "email")
+REMINDER_UTM_CAMPAIGN = env_str("REMINDER_UTM_CAMPAIGN", "basket-reminder")
+# Staff told once a day (at DAILY_NOTIFICATION_HOUR) which baskets were recovered the day
+# before; empty: no digest (live).
+RECOVERY_DIGEST_EMAILS = env_list("RECOVERY_DIGEST_EMAILS", [])
 
 BUSINESS_SETTINGS = (
     "BASKET_ABANDON_AFTER",
@@ -454,6 +472,8 @@ BUSINESS_SETTINGS = (
 
     "SHOP_CURRENCIES",
     "COMPLETION_REQUEUE_ON_SYNC",
+    "REMINDER_DAILY_CAP",
+    "REMINDER_CONSENT_POLICY",
 )
 
 CELERY_BEAT_SCHEDULE = {
@@ -472,6 +492,14 @@ CELERY_BEAT_SCHEDULE = {
     "locked-cart-sweep": {"task": "baskets.tasks.locked_cart_sweep_task", "schedule": 60.0},
     "locked-cart-alert": {"task": "baskets.tasks.locked_cart_alert_task", "schedule": 60.0},
     "basket-reminders": {"task": "abandonment.tasks.basket_reminders_send_task", "schedule": 300.0},
+    "coupons-expired-purge": {
+        "task": "baskets.tasks.coupons_expired_purge_task",
+        "schedule": 3600.0,
+    },
+    "recovery-digest": {
+        "task": "abandonment.tasks.recovery_digest_task",
+        "schedule": crontab(minute=5, hour=DAILY_NOTIFICATION_HOUR),
+    },
     "daily-staff-notification": {
         "task": "baskets.tasks.daily_notification_task",
         "schedule": crontab(minute=0, hour=DAILY_NOTIFICATION_HOUR),
@@ -491,6 +519,15 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "basketops@localhost")
 # Empty: the System administrators' e-mail addresses.
 STAFF_NOTIFICATION_EMAILS = env_list("STAFF_NOTIFICATION_EMAILS", [])
+# PV-2: an e-mail service through django-anymail (EMAIL_BACKEND=anymail.backends.<service>.
+# EmailBackend); every ANYMAIL_<NAME> variable becomes ANYMAIL["<NAME>"], e.g.
+# ANYMAIL_MAILGUN_API_KEY, ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY, ANYMAIL_WEBHOOK_SECRET (the
+# "user:password" the service's tracking webhook calls /anymail/<service>/tracking/ with).
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): value
+    for name, value in os.environ.items()
+    if name.startswith("ANYMAIL_") and value
+}
 
 # --- Live business settings (django-constance, database backend) -----------------------
 # Each holds the environment's value as its default; a value saved in the admin wins over
@@ -510,6 +547,19 @@ CONSTANCE_ADDITIONAL_FIELDS = {
         },
     ],
     "positive_integer": ["django.forms.fields.IntegerField", {"min_value": 1}],
+    "utm_value": [
+        "django.forms.fields.RegexField",
+        {"regex": r"^[A-Za-z0-9._-]{0,60}\Z", "required": False},
+    ],
+    "reminder_consent_policy": [
+        "django.forms.fields.ChoiceField",
+        {
+            "choices": (
+                ("any", "any: every reachable address that did not opt out"),
+                ("consented", "consented: only addresses that gave marketing consent"),
+            )
+        },
+    ],
     "email_list": [
         "basketops.business.EmailListField",
         {"required": False, "widget": "django.forms.TextInput"},
@@ -581,6 +631,30 @@ CONSTANCE_CONFIG = {
         "product available again (CB-4).",
     ),
 }
+CONSTANCE_CONFIG |= {
+    "REMINDER_DAILY_CAP": (
+        REMINDER_DAILY_CAP,
+        "Reminder e-mails to one address in any 24 hours, at most (PV-2).",
+        "positive_integer",
+    ),
+    "REMINDER_CONSENT_POLICY": (
+        REMINDER_CONSENT_POLICY,
+        "Who receives reminder e-mails (PV-1).",
+        "reminder_consent_policy",
+    ),
+}
+CONSTANCE_CONFIG |= {
+    "REMINDER_UTM_SOURCE": (REMINDER_UTM_SOURCE, "utm_source on reminder links.", "utm_value"),
+    "REMINDER_UTM_MEDIUM": (REMINDER_UTM_MEDIUM, "utm_medium on reminder links.", "utm_value"),
+    "REMINDER_UTM_CAMPAIGN": (
+        REMINDER_UTM_CAMPAIGN, "utm_campaign on reminder links.", "utm_value"
+    ),
+    "RECOVERY_DIGEST_EMAILS": (
+        ", ".join(RECOVERY_DIGEST_EMAILS),
+        "Staff who get the daily digest of recovered baskets (comma-separated); empty: none.",
+        "email_list",
+    ),
+}
 CONSTANCE_CONFIG_FIELDSETS = (
     ("E-mails", ("EMAIL_SYSTEM_MESSAGES", "STAFF_NOTIFICATION_EMAILS")),
     ("Baskets and payments", ("MULTIPLE_BASKETS", "PENDING_PAYMENT_POLICY")),
@@ -594,6 +668,13 @@ CONSTANCE_CONFIG_FIELDSETS = (
         ),
     ),
     ("Shop data", ("SHOP_CURRENCIES", "COMPLETION_REQUEUE_ON_SYNC")),
+    (
+        "Reminders",
+        (
+            "REMINDER_DAILY_CAP", "REMINDER_CONSENT_POLICY", "REMINDER_UTM_SOURCE",
+            "REMINDER_UTM_MEDIUM", "REMINDER_UTM_CAMPAIGN", "RECOVERY_DIGEST_EMAILS",
+        ),
+    ),
 )
 
 # --- REST API -------------------------------------------------------------------------

@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from abandonment.webhooks import anymail_urlpatterns
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
@@ -15,6 +17,8 @@ urlpatterns = [
     path("api/", include("recovery.api_urls")),
     path("api/", include("shopdata.urls")),
     path("api/", include("baskets.urls")),
+    # PV-2: the e-mail service's tracking webhook (bounces, complaints), signed per service.
+    path("anymail/", include(anymail_urlpatterns())),
     path("", include("operations.urls")),
     path("", include("recovery.urls")),
 ]

@@ -4,6 +4,7 @@ from celery import shared_task
 
 from basketops.celery import TRANSIENT_RETRY as RETRY
 
+from .services.coupons import coupons_expired_purge
 from .services.notifications import (
     daily_notification_send,
     locked_cart_alert_send,
@@ -33,3 +34,12 @@ def locked_cart_alert_task(self) -> int:
 def daily_notification_task(self) -> bool:
     """LC-5: the daily staff e-mail (only with EMAIL_SYSTEM_MESSAGES on)."""
     return daily_notification_send()
+
+
+@shared_task(bind=True, acks_late=True, **RETRY)
+def coupons_expired_purge_task(self) -> int:
+    """Delete issued single-use coupons past their validity, re-queued while more remain."""
+    count, has_more = coupons_expired_purge()
+    if has_more:
+        coupons_expired_purge_task.delay()
+    return count

@@ -6,16 +6,22 @@ from datetime import timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 
+from basketops.business import business_setting
 from baskets.access import personal_data_visible
+from baskets.admin.detail import CONSENT_POLICIES, marketing_consent_describe
 from baskets.admin.paging import CappedCountPaginator
 from baskets.admin.privacy import PersonalDataAdminMixin, shown_fields
+from baskets.models import Basket
 from baskets.search import SearchKind, basket_search_decide
 from baskets.services.actors import Actor
 
+from ..exceptions import RecoveryMailRefused
 from ..models import Abandonment
 from ..selectors import (
     abandonment_daily,
@@ -24,6 +30,11 @@ from ..selectors import (
     abandonments_between,
 )
 from ..services.reminders import abandonment_reminder_send_now
+from ..services.staff_mail import (
+    MESSAGE_MAX,
+    basket_recovery_mail_build,
+    basket_recovery_mail_send,
+)
 from .charts import daily_chart
 
 COLUMNS = (
@@ -32,6 +43,7 @@ COLUMNS = (
     "last_activity_at",
     "total",
     "currency",
+    "marketing_consent",
     "reminders_sent",
     "reminded_at",
     "recovered_at",
@@ -44,6 +56,15 @@ PERSONAL_COLUMNS = ("name", "email")
 # The analytics' default range, and the longest one a page draws.
 ANALYTICS_DEFAULT_DAYS = 30
 ANALYTICS_MAX_DAYS = 366
+
+
+class RecoveryMailForm(forms.Form):
+    message = forms.CharField(
+        label="Personal message (optional)",
+        required=False,
+        max_length=MESSAGE_MAX,
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
+    )
 
 
 class AnalyticsRangeForm(forms.Form):
@@ -81,6 +102,22 @@ class AbandonmentAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
     change_list_template = "admin/abandonment/abandonment/change_list.html"
     actions = ["reminder_send_now"]
+    list_select_related = ("basket",)
+    readonly_fields = ("marketing_consent_and_policy",)
+
+    @admin.display(description="marketing consent")
+    def marketing_consent(self, abandonment: Abandonment) -> str:
+        """PV-1: the basket's consent (the list shows the live policy once, above the rows)."""
+        if abandonment.basket is None:
+            return "(basket deleted)"
+        return marketing_consent_describe(abandonment.basket, with_policy=False)
+
+    @admin.display(description="marketing consent")
+    def marketing_consent_and_policy(self, abandonment: Abandonment) -> str:
+        """PV-1: the basket's consent and the live policy reminders follow."""
+        if abandonment.basket is None:
+            return "(basket deleted)"
+        return marketing_consent_describe(abandonment.basket)
 
     def get_exclude(self, request, obj=None):
         """AC-1: the shopper's name, e-mail and address only for users who may see them."""
@@ -102,6 +139,12 @@ class AbandonmentAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
         changelist = getattr(response, "context_data", {}).get("cl")
         if changelist is not None:
             response.context_data["stats"] = abandonment_stats(changelist.queryset)
+            policy = business_setting("REMINDER_CONSENT_POLICY")
+            response.context_data["reminder_policy"] = (
+                f"sent to {CONSENT_POLICIES.get(policy, policy)} (REMINDER_CONSENT_POLICY "
+                f"“{policy}”), at most {business_setting('REMINDER_DAILY_CAP')} per address "
+                "in 24 hours, the newest abandonment of each address only"
+            )
         return response
 
     @admin.action(permissions=["view"], description="Send the next reminder e-mail now")
@@ -130,7 +173,52 @@ class AbandonmentAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
             self.admin_site.admin_view(self.analytics_view),
             name="abandonment_abandonment_analytics",
         )
-        return [analytics, *super().get_urls()]
+        recovery_mail = path(
+            "recovery-mail/<int:basket_id>/",
+            self.admin_site.admin_view(self.recovery_mail_view),
+            name="abandonment_recovery_mail",
+        )
+        return [analytics, recovery_mail, *super().get_urls()]
+
+    def recovery_mail_view(self, request, basket_id: int):
+        """Staff send the shopper a recovery e-mail with an optional personal message,
+        after a preview (the "Preview" button sends nothing)."""
+        if not self.has_view_permission(request) or not personal_data_visible(request.user):
+            raise PermissionDenied
+        basket = get_object_or_404(Basket.objects.select_related("shop_account"), pk=basket_id)
+        basket_page = reverse("admin:baskets_basket_change", args=[basket.pk])
+        form = RecoveryMailForm(request.POST or None)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Send a recovery e-mail: basket {basket.guid}",
+            "basket": basket,
+            "basket_page": basket_page,
+            "form": form,
+        }
+        status = 200
+        if request.method == "POST" and form.is_valid():
+            message = form.cleaned_data["message"]
+            try:
+                if "send" in request.POST:
+                    recipient = basket_recovery_mail_send(
+                        basket_id=basket.pk, message=message, actor=Actor.staff(request.user)
+                    )
+                    self.message_user(
+                        request, f"Recovery e-mail sent to {recipient}.", messages.SUCCESS
+                    )
+                    return HttpResponseRedirect(basket_page)
+                context["preview"], context["recipient"] = basket_recovery_mail_build(
+                    basket=basket, message=message
+                )
+            except RecoveryMailRefused as refusal:
+                context["refusal"] = str(refusal)
+                status = 400
+        elif request.method == "POST":
+            status = 400
+        return TemplateResponse(
+            request, "admin/abandonment/abandonment/recovery_mail.html", context, status=status
+        )
 
     def analytics_view(self, request):
         """AB-6: per day of a chosen range, the abandonment rate, recovery rate and

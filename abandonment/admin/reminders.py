@@ -1,65 +1,167 @@
-"""AB-4: the reminder sequence's steps, edited by staff, with a preview."""
+"""AB-4 / PV-5: the reminder sequence's steps, edited by staff per language (English,
+Danish, Dutch, German), with a live preview of the mail before anything is saved."""
+
+import re
+from datetime import timedelta
 
 from django import forms
 from django.contrib import admin
-from django.template import Template, TemplateSyntaxError
-from django.utils.html import format_html
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.urls import path
+from django.views.decorators.http import require_POST
 
-from ..models import ReminderSend, ReminderStep
-from ..services.reminders import reminder_preview
+from ..models import MailLanguage, ReminderSend, ReminderStep, ReminderStepText
+from ..services.reminder_mail import VARIABLES, reminder_mail_preview, reminder_template_problems
+
+_UNITS = {"day": "days", "hour": "hours", "minute": "minutes"}
+_DELAY_PART = re.compile(r"(\d+)\s*(day|hour|minute)s?", re.IGNORECASE)
+# The longest delay a step may have (a reminder later than this is no reminder).
+MAX_DELAY = timedelta(days=30)
+
+
+class DelayField(forms.DurationField):
+    """"2 hours", "1 day 6 hours", "90 minutes", or the admin's "1:30:00"."""
+
+    def to_python(self, value):
+        text = (value or "").strip() if isinstance(value, str) else value
+        if isinstance(text, str) and text and _DELAY_PART.search(text):
+            if _DELAY_PART.sub("", text).replace(",", "").replace("and", "").strip():
+                raise forms.ValidationError("Write the delay as e.g. “2 hours” or “1:30:00”.")
+            parts: dict[str, int] = {}
+            for amount, unit in _DELAY_PART.findall(text):
+                key = _UNITS[unit.lower()]
+                parts[key] = parts.get(key, 0) + int(amount)
+            return timedelta(**parts)
+        return super().to_python(value)
+
+
+def _checked(value: str) -> str:
+    problems = reminder_template_problems(value or "")
+    if problems:
+        raise forms.ValidationError(problems)
+    return value
+
+
+HELP = (
+    "A Django template with these variables only: "
+    + "; ".join(f"{{{{ {name} }}}}: {meaning}" for name, meaning in VARIABLES.items())
+    + ". The basket's lines and total, the recovery link, the shop's contact and the "
+    "unsubscribe link are added to every mail."
+)
 
 
 class ReminderStepForm(forms.ModelForm):
+    delay = DelayField(help_text="after the abandonment was captured, e.g. “2 hours”")
+
     class Meta:
         model = ReminderStep
-        fields = ("delay", "subject", "body", "active")
+        fields = (
+            "delay", "subject", "body", "active", "coupon_percent_off", "coupon_amount_off",
+            "coupon_valid_days",
+        )
         help_texts = {
-            "body": (
-                "A Django template: {{ name }}, {{ Basket.BasketUrl }} (the recovery link), "
-                "{{ Basket.BasketGUID }}, {% for line in lines %}{{ line.quantity }} x "
-                "{{ line.name }} {{ line.unit_price }}{% endfor %}, {{ total }}, "
-                "{{ currency }}. The unsubscribe link is added to every mail."
-            ),
+            "body": HELP,
+            "coupon_percent_off": "Incentive: each recipient gets a unique single-use code "
+            "for this percentage off (empty: no coupon).",
+            "coupon_amount_off": "… or for this amount off, in the basket's currency.",
+            "coupon_valid_days": "Days the code is valid after the mail; expired codes are "
+            "deleted.",
         }
-
-    def _template_check(self, field: str) -> str:
-        value = self.cleaned_data[field]
-        try:
-            Template(value)
-        except TemplateSyntaxError as error:
-            raise forms.ValidationError(f"Not a valid template: {error}") from error
-        return value
+        labels = {"subject": "subject (English)", "body": "body (English)"}
 
     def clean_subject(self) -> str:
-        return self._template_check("subject")
+        return _checked(self.cleaned_data["subject"])
 
     def clean_body(self) -> str:
-        return self._template_check("body")
+        return _checked(self.cleaned_data["body"])
+
+    def clean(self):
+        cleaned = super().clean()
+        percent, amount = cleaned.get("coupon_percent_off"), cleaned.get("coupon_amount_off")
+        if percent is not None and amount is not None:
+            raise forms.ValidationError("Offer a percentage or an amount off, not both.")
+        if percent is not None and not 0 < percent <= 100:
+            self.add_error("coupon_percent_off", "Between 0 (excluded) and 100.")
+        if amount is not None and amount <= 0:
+            self.add_error("coupon_amount_off", "More than 0.")
+        if cleaned.get("coupon_valid_days") == 0:
+            self.add_error("coupon_valid_days", "At least 1 day.")
+        return cleaned
 
     def clean_delay(self):
         delay = self.cleaned_data["delay"]
         if delay is not None and delay.total_seconds() < 0:
             raise forms.ValidationError("The delay cannot be negative.")
+        if delay is not None and delay > MAX_DELAY:
+            raise forms.ValidationError("The delay can be at most 30 days.")
         return delay
+
+
+class ReminderStepTextForm(forms.ModelForm):
+    class Meta:
+        model = ReminderStepText
+        fields = ("language", "subject", "body")
+
+    def clean_subject(self) -> str:
+        return _checked(self.cleaned_data["subject"])
+
+    def clean_body(self) -> str:
+        return _checked(self.cleaned_data["body"])
+
+
+class ReminderStepTextInline(admin.StackedInline):
+    model = ReminderStepText
+    form = ReminderStepTextForm
+    extra = 0
+    max_num = len(MailLanguage.values) - 1
+
+
+class PreviewForm(forms.Form):
+    subject = forms.CharField(max_length=200)
+    body = forms.CharField(max_length=20_000)
+    language = forms.ChoiceField(choices=MailLanguage.choices)
+
+    def clean_subject(self) -> str:
+        return _checked(self.cleaned_data["subject"])
+
+    def clean_body(self) -> str:
+        return _checked(self.cleaned_data["body"])
 
 
 @admin.register(ReminderStep)
 class ReminderStepAdmin(admin.ModelAdmin):
     form = ReminderStepForm
+    inlines = (ReminderStepTextInline,)
     list_display = ("delay", "subject", "active")
     list_filter = ("active",)
-    readonly_fields = ("preview",)
+    change_form_template = "admin/abandonment/reminderstep/change_form.html"
 
-    @admin.display(description="preview (a sample basket)")
-    def preview(self, step) -> str:
-        if step is None or step.pk is None:
-            return "Save the step to see a preview."
-        subject, body = reminder_preview(step)
-        return format_html(
-            '<div id="reminder-preview"><p><strong>{}</strong></p>'
-            '<pre style="white-space: pre-wrap">{}</pre></div>',
-            subject,
-            body,
+    def get_urls(self):
+        preview = path(
+            "preview/",
+            self.admin_site.admin_view(require_POST(self.preview_view)),
+            name="abandonment_reminderstep_preview",
+        )
+        return [preview, *super().get_urls()]
+
+    def preview_view(self, request):
+        """PV-5: the mail the posted (unsaved) texts make for a sample basket; nothing is
+        saved. JSON: subject, html, text; or 400 with the problems."""
+        if not (self.has_change_permission(request) or self.has_add_permission(request)):
+            raise PermissionDenied
+        form = PreviewForm(request.POST)
+        if not form.is_valid():
+            errors = {field: [str(e) for e in problems] for field, problems in form.errors.items()}
+            return JsonResponse({"errors": errors}, status=400)
+        mail = reminder_mail_preview(
+            subject=form.cleaned_data["subject"],
+            body=form.cleaned_data["body"],
+            language=form.cleaned_data["language"],
+        )
+        return JsonResponse(
+            {"language": mail.language, "subject": mail.subject, "html": mail.html,
+             "text": mail.text}
         )
 
 

@@ -5,12 +5,11 @@ Django templates). Step *n* goes to the abandonment's e-mail (the login's, or th
 from the checkout details) once its delay has passed, when:
 
 - the gap between this step and the previous one has passed since the previous mail;
-- the basket is still Active, the shopper has not been back since (no activity after the
-  capture: coming back ends the sequence) and the abandonment is not recovered (ordered);
-- it had lines, and was captured less than REMINDER_MAX_AGE ago;
-- the address has not opted out: neither by a reminder's unsubscribe link
-  (``recovery.models.ReminderOptOut``) nor by any login with that address
-  (``ShopAccount.reminder_opt_out_at``).
+- the basket is still Active, with lines, and the abandonment is not recovered (ordered);
+- the rules of ``recipients`` allow it: the basket was last touched less than
+  REMINDER_MAX_AGE ago, it is the address's newest abandonment, the address has not
+  ordered or come back since, gave the consent the policy asks for, did not opt out, and
+  got fewer than REMINDER_DAILY_CAP reminders in the last 24 hours.
 
 Never twice for one step: a batch is claimed in a short transaction (``SELECT ... FOR
 UPDATE SKIP LOCKED``, so two workers never take the same row) by counting the step as sent
@@ -22,52 +21,39 @@ mail. Each mail sent is recorded in the basket's timeline.
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
-from django.db.models.functions import Lower
-from django.template import Context, Template
+from django.db.models import Q
 from django.utils import timezone
 
 from basketops.business import business_setting
-from baskets.currencies import amount_format
-from baskets.models import EventAction, Product, ShopAccount, Status
+from baskets.models import Coupon, EventAction, Product
 from baskets.services.actors import Actor
+from baskets.services.coupons import coupon_issue, coupon_withdraw
 from baskets.services.transitions import event_record
-from recovery.links import basket_runtime_values
-from recovery.models import ReminderOptOut
 from recovery.unsubscribe import unsubscribe_url
 
 from ..models import Abandonment, ReminderSend, ReminderStep
+from .recipients import recipient_cap_q, recipient_q
+from .reminder_mail import (
+    MailBasket,
+    coupon_offer,
+    greeting_name,
+    link_with_utm,
+    mail_language,
+    reminder_mail_render,
+    reminder_recovery_link,
+    step_texts,
+)
 
 logger = logging.getLogger(__name__)
 
 # Reminders one run claims and sends before re-queueing itself.
 BATCH_SIZE = 100
 REMINDERS = Actor.system("reminders")
-FOOTER = (
-    "\n\nYou receive this e-mail because you left a basket in our shop. To receive no more "
-    "reminders, open this link: {unsubscribe}\n"
-)
-# What a preview in the admin shows in place of a real basket (no shopper's data).
-SAMPLE = {
-    "name": "Ada Lovelace",
-    "Basket": {
-        "BasketGUID": "00000000-0000-4000-8000-000000000000",
-        "BasketUrl": "https://shop.example.com/basket/recover/00000000-0000-4000-8000-000000000000/",
-    },
-    "lines": [
-        {"quantity": 2, "name": "Kettle", "product_id": "PRD-1", "variant_id": "",
-         "unit_price": "10.00"},
-    ],
-    "total": "20.00",
-    "currency": "EUR",
-}
-
-
 @dataclass(frozen=True)
 class Claimed:
     abandonment: Abandonment
@@ -78,27 +64,6 @@ class Claimed:
 def reminder_steps() -> list[ReminderStep]:
     """The active steps of the sequence, in the order they go out."""
     return list(ReminderStep.objects.filter(active=True).order_by("delay", "id"))
-
-
-def _reachable_q(now: datetime) -> Q:
-    """Abandonments a reminder may still go to: stops on activity, order or opt-out."""
-    address_opted_out = ReminderOptOut.objects.filter(email=Lower(OuterRef("email")))
-    login_opted_out = ShopAccount.objects.filter(
-        email__iexact=OuterRef("email"), reminder_opt_out_at__isnull=False
-    )
-    return (
-        Q(
-            recovered_at__isnull=True,
-            captured_at__gte=now - business_setting("REMINDER_MAX_AGE"),
-            basket__status=Status.ACTIVE,
-            basket__last_activity_at__lte=F("captured_at"),
-        )
-        & ~Q(email="")
-        & ~Q(lines=[])
-        & ~Q(basket__shop_account__reminder_opt_out_at__isnull=False)
-        & ~Exists(address_opted_out)
-        & ~Exists(login_opted_out)
-    )
 
 
 def _due_q(now: datetime, steps: list[ReminderStep]) -> Q:
@@ -113,7 +78,7 @@ def _due_q(now: datetime, steps: list[ReminderStep]) -> Q:
             step_due &= Q(reminded_at__lte=now - (step.delay - previous.delay))
         due |= step_due
         previous = step
-    return _reachable_q(now) & due
+    return recipient_q(now) & recipient_cap_q(now) & due
 
 
 def reminders_due(*, now: datetime | None = None):
@@ -167,57 +132,66 @@ def _claim_release(item: Claimed, claimed_at: datetime) -> None:
         ).update(reminders_sent=item.step_number - 1, reminded_at=None)
 
 
-def reminder_render(step: ReminderStep, context: dict) -> tuple[str, str]:
-    """The step's subject (one line) and body for ``context``; plain text, not escaped."""
-    subject = Template(step.subject).render(Context(context, autoescape=False))
-    body = Template(step.body).render(Context(context, autoescape=False))
-    return " ".join(subject.split()), body
+def _incentive(item: Claimed, now: datetime) -> Coupon | None:
+    """The step's coupon for this recipient, made as the mail goes out (or None)."""
+    step = item.step
+    if step.coupon_percent_off is None and step.coupon_amount_off is None:
+        return None
+    return coupon_issue(
+        email=item.abandonment.email,
+        valid_for=timedelta(days=step.coupon_valid_days),
+        percent_off=step.coupon_percent_off,
+        amount_off=step.coupon_amount_off,
+        currency=item.abandonment.currency,
+        now=now,
+    )
 
 
-def reminder_preview(step: ReminderStep) -> tuple[str, str]:
-    """The step rendered for a sample basket, with the footer every mail gets."""
-    subject, body = reminder_render(step, SAMPLE)
-    return subject, body + FOOTER.format(unsubscribe="https://shop.example.com/…")
-
-
-def _message(item: Claimed, names: dict[str, str], connection) -> EmailMultiAlternatives:
+def _message(
+    item: Claimed, names: dict[str, str], connection, coupon: Coupon | None = None
+) -> EmailMultiAlternatives:
+    """PV-5: the step's mail in the basket's language, HTML with a text alternative."""
     abandonment = item.abandonment
-    account = abandonment.basket.shop_account
+    basket = abandonment.basket
+    account = basket.shop_account
     if account is not None and account.email.lower() == abandonment.email.lower():
         unsubscribe = unsubscribe_url(account.guid)
     else:
         unsubscribe = unsubscribe_url(email=abandonment.email)
-    context = {
-        "Basket": basket_runtime_values(abandonment.basket),
-        "name": abandonment.name,
-        "lines": [
-            {
-                **line,
-                "name": names.get(line.get("product_id", ""), line.get("product_id", "")),
-                # SH-2: with the basket currency's digits.
-                **(
-                    {"unit_price": amount_format(line["unit_price"], abandonment.currency)}
-                    if "unit_price" in line
-                    else {}
-                ),
-            }
-            for line in abandonment.lines
-        ],
-        "total": amount_format(abandonment.total, abandonment.currency),
-        "currency": abandonment.currency,
-    }
-    subject, body = reminder_render(item.step, context)
-    return EmailMultiAlternatives(
+    language, subject, body = step_texts(item.step, mail_language(basket))
+    link = reminder_recovery_link(basket, abandonment.email)
+    mail = reminder_mail_render(
         subject=subject,
-        body=body + FOOTER.format(unsubscribe=unsubscribe),
+        body=body,
+        language=language,
+        basket=MailBasket(
+            guid=str(abandonment.basket_guid),
+            link=link_with_utm(link, f"reminder-{item.step_number}"),
+            name=greeting_name(basket, abandonment.email),
+            lines=[
+                {**line, "name": names.get(line.get("product_id", ""), line.get("product_id", ""))}
+                for line in abandonment.lines
+            ],
+            total=abandonment.total,
+            currency=abandonment.currency,
+        ),
+        unsubscribe=unsubscribe,
+        coupon=coupon_offer(coupon, language) if coupon is not None else None,
+    )
+    message = EmailMultiAlternatives(
+        subject=mail.subject,
+        body=mail.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[abandonment.email],
         headers={
             "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Content-Language": mail.language,
         },
         connection=connection,
     )
+    message.attach_alternative(mail.html, "text/html")
+    return message
 
 
 def _sent_record(item: Claimed, actor: Actor, now: datetime) -> None:
@@ -249,10 +223,13 @@ def _send(claimed: list[Claimed], now: datetime, actor: Actor) -> int:
         raise
     try:
         for item in claimed:
+            coupon = _incentive(item, now)
             try:
-                _message(item, names, connection).send()
+                _message(item, names, connection, coupon).send()
             except OSError:
                 # SMTPException is an OSError: give the claim back for the next run.
+                if coupon is not None:
+                    coupon_withdraw(code=coupon.code)
                 _claim_release(item, now)
                 logger.exception(
                     "reminder %s for abandonment %s (basket %s) not sent; will retry",
@@ -261,6 +238,10 @@ def _send(claimed: list[Claimed], now: datetime, actor: Actor) -> int:
                     item.abandonment.basket_id,
                 )
                 continue
+            if coupon is not None:
+                ReminderSend.objects.filter(
+                    abandonment=item.abandonment, step_number=item.step_number
+                ).update(coupon_code=coupon.code)
             _sent_record(item, actor, now)
             sent += 1
     finally:
@@ -293,7 +274,7 @@ def abandonment_reminder_send_now(*, abandonment_id: int, actor: Actor) -> bool:
     now = timezone.now()
     steps = reminder_steps()
     reachable = Abandonment.objects.filter(
-        _reachable_q(now), pk=abandonment_id, reminders_sent__lt=len(steps)
+        recipient_q(now), pk=abandonment_id, reminders_sent__lt=len(steps)
     )
     claimed, _ = _claim(reachable, steps, now, 1)
     return bool(claimed) and _send(claimed, now, actor) == 1

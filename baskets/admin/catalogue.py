@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.urls import reverse
 
+from ..access import personal_data_visible
 from ..currencies import amount_fits, amount_format, shop_currencies
 from ..models import Coupon, GiftCard, Price, Product, Variant
 from ..selectors import gift_card_movement_list, gift_card_reserved_sum
@@ -76,9 +77,20 @@ class ProductAdmin(admin.ModelAdmin):
 
 @admin.register(Coupon)
 class CouponAdmin(admin.ModelAdmin):
-    list_display = ("code", "percent_off", "valid_from", "valid_until", "active")
-    list_filter = ("active",)
+    list_display = (
+        "code", "percent_off", "amount_off", "currency", "valid_from", "valid_until", "active",
+        "single_use",
+    )
+    list_filter = ("active", "single_use")
     search_fields = ("=code",)
+    # The basket holding a single-use code is set by the coupon path only.
+    readonly_fields = ("held_by", "issued_at")
+    raw_id_fields = ("held_by",)
+
+    def get_exclude(self, request, obj=None):
+        """AC-1: whom a code was issued to (an e-mail address) only for those who may see
+        shop-account personal data."""
+        return () if personal_data_visible(request.user) else ("issued_to",)
 
 
 class GiftCardForm(forms.ModelForm):

@@ -9,10 +9,14 @@ there is no Save button.
 from django.contrib import admin
 from django.db.models import OuterRef, Subquery
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+
+from basketops.business import business_setting
 
 from ..access import personal_data_visible
 from ..filters import additional_information_missing_q
+from ..links import basket_url
 from ..models import Basket, BasketEvent, Line, Order, Product, Status
 from ..personal_data import (
     actor_label_shown,
@@ -61,6 +65,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "gift_card_codes",
             "user_values",
             "order_comment",
+            "marketing_consent_display",
             "additional_information_supplied_at",
             "manage_booking_completed_at",
         ),
@@ -96,6 +101,31 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Timestamps", ("created_at", "modified_at", "last_activity_at", "abandoned_at")),
 )
 EMPTY = (None, "", [], {}, 0)
+
+
+CONSENT_POLICIES = {
+    "any": "every reachable address",
+    "consented": "consented addresses only",
+}
+
+
+def marketing_consent_describe(basket: Basket, *, with_policy: bool = True) -> str:
+    """PV-1: the shopper's consent as recorded (answer, time, source) and, unless a list
+    shows the policy once for all rows, the live reminder policy it is read under."""
+    policy_text = ""
+    if with_policy:
+        policy = business_setting("REMINDER_CONSENT_POLICY")
+        policy_text = f" (reminder policy: {CONSENT_POLICIES.get(policy, policy)})"
+    if basket.marketing_consent is None:
+        return f"Not asked{policy_text}"
+    answer = "Given" if basket.marketing_consent else "Refused"
+    at = (
+        f" {timezone.localtime(basket.marketing_consent_at):%Y-%m-%d %H:%M}"
+        if basket.marketing_consent_at
+        else ""
+    )
+    source = f" via {basket.marketing_consent_source}" if basket.marketing_consent_source else ""
+    return f"{answer}{at}{source}{policy_text}"
 
 
 def _admin_link(name: str, pk: int, text: str) -> str:
@@ -286,6 +316,10 @@ class BasketDetailMixin:
     def shop_account_email(self, basket: Basket) -> str:
         return basket.shop_account.email if basket.shop_account_id else ""
 
+    @admin.display(description="marketing consent")
+    def marketing_consent_display(self, basket: Basket) -> str:
+        return marketing_consent_describe(basket)
+
     @admin.display(description="customer account")
     @reads("customer_account__name", "customer_account__email")
     def customer_display(self, basket: Basket) -> str:
@@ -360,7 +394,22 @@ class BasketDetailMixin:
             "invoice": invoice,
             "invoice_url": self._url("admin:baskets_invoice_change", invoice),
             "actions": actions,
+            # RL-8: the link staff read out or paste on the phone; the recovery e-mail page
+            # (abandonment's) for those who may see the shopper's address.
+            "recovery_link": basket_url(basket.guid) if basket.status == Status.ACTIVE else "",
+            "recovery_mail_url": (
+                self._named_url("admin:abandonment_recovery_mail", basket.pk)
+                if basket.status == Status.ACTIVE and personal_data_visible(request.user)
+                else ""
+            ),
         }
+
+    @staticmethod
+    def _named_url(name: str, pk: int) -> str:
+        try:
+            return reverse(name, args=[pk])
+        except NoReverseMatch:
+            return ""
 
     @staticmethod
     def _url(name: str, obj) -> str:

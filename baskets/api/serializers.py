@@ -266,6 +266,16 @@ class CheckoutInput(serializers.Serializer):
         required=False,
         help_text="PV-5: the shopper's language (en, da, nl, de) for shopper pages and mails",
     )
+    marketing_consent = serializers.BooleanField(
+        required=False,
+        help_text="PV-1: the shopper's answer to the reminder/marketing e-mail consent question",
+    )
+    marketing_consent_source = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="where the consent was given (e.g. checkout-form); default: the API client",
+    )
 
 
 class StageInput(serializers.Serializer):

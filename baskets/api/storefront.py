@@ -143,6 +143,8 @@ class CheckoutView(StorefrontView):
     @extend_schema(request=CheckoutInput, responses={200: StorefrontBasketSerializer})
     def patch(self, request, guid: str):
         data = validated(CheckoutInput, request.data)
+        if "marketing_consent" in data and not data.get("marketing_consent_source"):
+            data["marketing_consent_source"] = f"api:{request.user.get_username()}"
         basket = storefront.basket_checkout_update(guid=guid, changes=data)
         return self.basket_response(basket.guid)
 

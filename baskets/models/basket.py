@@ -116,6 +116,15 @@ class Basket(models.Model):
     # PV-5: the shopper's language as the storefront sent it (one of settings.LANGUAGES);
     # empty: the browser's Accept-Language decides on the shopper pages.
     language = models.CharField(max_length=8, blank=True, default="", db_default="")
+    # PV-1: the shopper's answer to the marketing-consent question sent with the checkout
+    # details (None: never asked), when it was given and where (the storefront's label for
+    # the form or page, else the API client's name). Reminders read it under the live
+    # REMINDER_CONSENT_POLICY.
+    marketing_consent = models.BooleanField(null=True, blank=True)
+    marketing_consent_at = models.DateTimeField(null=True, blank=True)
+    marketing_consent_source = models.CharField(
+        max_length=100, blank=True, default="", db_default=""
+    )
 
     total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     currency = models.CharField(max_length=3, default="EUR")

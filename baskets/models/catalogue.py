@@ -79,20 +79,38 @@ class Price(models.Model):
 
 
 class Coupon(models.Model):
+    """A code off the basket's total: a percentage, or an amount in one currency.
+
+    A single-use code (a reminder's incentive, issued to one recipient) is held by one
+    basket at a time (``held_by``): another basket cannot apply it while that one has it."""
+
     code = models.CharField(max_length=40, primary_key=True)
-    percent_off = models.DecimalField(max_digits=5, decimal_places=2)
+    percent_off = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    amount_off = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True, default="", db_default="")
     valid_from = models.DateTimeField(null=True, blank=True)
     valid_until = models.DateTimeField(null=True, blank=True)
     active = models.BooleanField(default=True)
     # SH-1: the shop's own ``updated_at`` of the last sync that wrote this row; a sync
     # carrying an older one changes nothing.
     shop_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    single_use = models.BooleanField(default=False, db_default=False)
+    held_by = models.ForeignKey(
+        "baskets.Basket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Issued to one recipient (a reminder's incentive), when; purged once expired.
+    issued_to = models.EmailField(blank=True, default="", db_default="")
+    issued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(percent_off__gt=0, percent_off__lte=100),
-                name="coupon_percent_off_range",
+                condition=(
+                    models.Q(percent_off__gt=0, percent_off__lte=100, amount_off__isnull=True)
+                    | models.Q(percent_off__isnull=True, amount_off__gt=0)
+                    & ~models.Q(currency="")
+                ),
+                name="coupon_percent_or_amount_off",
             )
         ]
 

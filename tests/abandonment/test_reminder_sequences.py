@@ -36,7 +36,7 @@ def sequence():
         ReminderStep.objects.create(
             delay=delay,
             subject=f"Step {number}: {{{{ name }}}}, your basket",
-            body="Hi {{ name }}, {% for line in lines %}{{ line.quantity }} x {{ line.name }}"
+            body="{{ greeting }} {% for line in lines %}{{ line.quantity }} x {{ line.name }}"
                  "{% endfor %} for {{ total }} {{ currency }}: {{ Basket.BasketUrl }}",
         )
         for number, delay in enumerate(STEP_DELAYS, start=1)
@@ -80,20 +80,24 @@ def sends_at(*hours: float) -> list[int]:
 def test_a_three_step_sequence_sends_exactly_three_mails_over_time_to_a_guest(
     sequence, storefront, mailoutbox
 ):
-    """SPEC: AB-4 RL-8 — each step once, when its delay has passed; guests with an e-mail get
-    them; each mail is in the basket's timeline."""
+    """SPEC: AB-4 RL-8 PV-5 — each step once, when its delay has passed; guests with an e-mail
+    get them, greeted neutrally (the name they typed is not the shop's account data); each
+    mail is in the basket's timeline."""
     guid = guest_lead(storefront)
 
-    counts = sends_at(0.99, 1, 1.5, 23.99, 24, 71.99, 72, 200)
+    counts = sends_at(0.99, 1, 1.5, 23.99, 24, 24.99, 25, 72.99, 73, 200)
 
-    assert counts == [0, 1, 0, 0, 1, 0, 1, 0]
+    # Step 2 waits for the daily cap (PV-2: one mail in any 24 hours): 1 h + 24 h; step 3
+    # for the 48 h gap after it.
+    assert counts == [0, 1, 0, 0, 0, 0, 1, 0, 1, 0]
     assert [mail.subject for mail in mailoutbox] == [
-        "Step 1: Grace Hopper, your basket",
-        "Step 2: Grace Hopper, your basket",
-        "Step 3: Grace Hopper, your basket",
+        "Step 1: , your basket",
+        "Step 2: , your basket",
+        "Step 3: , your basket",
     ]
     assert {tuple(mail.to) for mail in mailoutbox} == {("guest@example.com",)}
-    assert "2 x Kettle for 20.00 EUR: http" in mailoutbox[0].body
+    assert "Hello, 2 x Kettle for 20.00 EUR: http" in mailoutbox[0].body
+    assert "Grace Hopper" not in mailoutbox[0].body
     assert f"/basket/recover/{guid}/" in mailoutbox[0].body
     assert "/basket/reminders/unsubscribe/" in mailoutbox[0].body
     events = BasketEvent.objects.filter(basket__guid=guid, action="reminder_sent")
@@ -124,9 +128,10 @@ def test_a_sender_that_was_down_never_sends_two_steps_together(sequence, storefr
     """SPEC: AB-4 — after an outage, the next step waits for the gap between the steps."""
     guest_lead(storefront)
 
-    counts = sends_at(30, 30.5, 52.99, 53, 100.99, 101)
+    counts = sends_at(30, 30.5, 53.99, 54, 101.99, 102)
 
-    assert counts == [1, 0, 0, 1, 0, 1]  # step 2: 30 h + 23 h; step 3: 53 h + 48 h
+    # Step 2: 30 h + 24 h (the daily cap outlasts the 23 h gap); step 3: 54 h + 48 h.
+    assert counts == [1, 0, 0, 1, 0, 1]
 
 
 @pytest.mark.parametrize(
@@ -189,27 +194,52 @@ def test_staff_send_the_next_reminder_by_hand_and_see_it_in_the_timeline(
 
 
 @pytest.mark.django_db
-def test_the_default_sequence_is_the_former_reminder_in_three_steps():
-    """SPEC: AB-4 — migrated: 1 h, 24 h and 72 h after the capture, with the link."""
+def test_the_default_sequence_is_the_former_reminder_in_three_steps_in_four_languages():
+    """SPEC: AB-4 PV-5 — migrated: 1 h, 24 h and 72 h after the capture, a neutral greeting,
+    with texts in Danish, Dutch and German; the layout adds the lines and the link."""
     steps = list(ReminderStep.objects.order_by("delay"))
 
     assert [step.delay for step in steps] == STEP_DELAYS
-    assert all("{{ Basket.BasketUrl }}" in step.body for step in steps)
+    assert all(step.body.startswith("{{ greeting }}") for step in steps)
+    for step in steps:
+        assert sorted(step.texts.values_list("language", flat=True)) == ["da", "de", "nl"]
+        assert all(text.body.startswith("{{ greeting }}") for text in step.texts.all())
 
 
 @pytest.mark.django_db
-def test_staff_preview_a_step_and_a_broken_template_is_refused(sequence, admin_client):
-    """SPEC: AB-4 — a preview with a sample basket; a template error is a form message."""
+def test_staff_preview_unsaved_texts_and_a_broken_template_is_refused(sequence, admin_client):
+    """SPEC: AB-4 PV-5 — the preview renders the posted texts for a sample basket without
+    saving them; a template error or an unknown variable is refused, on preview and save."""
     step = sequence[0]
     url = f"/admin/abandonment/reminderstep/{step.pk}/change/"
+    preview_url = "/admin/abandonment/reminderstep/preview/"
 
     page = admin_client.get(url).content.decode()
+    preview = admin_client.post(preview_url, {
+        "subject": "Unsaved: {{ name }}", "body": "{{ greeting }} new text", "language": "de"})
+    unknown = admin_client.post(preview_url, {
+        "subject": "Hi", "body": "Hi {{ nmae }}", "language": "en"})
     refused = admin_client.post(url, {"delay": "1:00:00", "subject": "Hi",
-                                      "body": "{% for line in lines %}", "active": "on"})
+                                      "body": "{% for line in lines %}", "active": "on",
+                                      "texts-TOTAL_FORMS": "0", "texts-INITIAL_FORMS": "0",
+                                      "coupon_valid_days": "7"})
+    unknown_saved = admin_client.post(url, {"delay": "1:00:00", "subject": "Hi {{ nmae }}",
+                                            "body": "Hi", "active": "on",
+                                            "texts-TOTAL_FORMS": "0", "texts-INITIAL_FORMS": "0",
+                                      "coupon_valid_days": "7"})
 
-    assert "Step 1: Ada Lovelace, your basket" in page
-    assert "2 x Kettle for 20.00 EUR" in page
+    assert 'id="reminder-preview"' in page
+    assert preview.status_code == 200
+    answer = preview.json()
+    assert answer["subject"] == "Unsaved: Ada Lovelace"
+    assert '<html lang="de">' in answer["html"] and "Hallo Ada Lovelace," in answer["html"]
+    assert "2 x Kettle" in answer["text"] and "10.00 EUR" not in answer["text"]
+    assert "10,00 EUR" in answer["text"]
+    assert unknown.status_code == 400
+    assert "Unknown variable(s): nmae." in unknown.json()["errors"]["body"][0]
     assert refused.status_code == 200
     assert "Not a valid template" in refused.content.decode()
+    assert unknown_saved.status_code == 200
+    assert "Unknown variable(s): nmae." in unknown_saved.content.decode()
     step.refresh_from_db()
     assert step.subject == "Step 1: {{ name }}, your basket"

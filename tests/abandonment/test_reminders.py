@@ -280,7 +280,8 @@ def test_two_processes_never_send_the_same_reminder_step(tmp_path):
         for index in range(24)
     ]
     assert abandonment_sweep(now=captured_at)[0] == 24
-    moments = [(captured_at + timedelta(hours=hours)).isoformat() for hours in (1, 24, 72)]
+    # 1 h, then 24 h after the first mail (the daily cap, PV-2), then the 48 h gap.
+    moments = [(captured_at + timedelta(hours=hours)).isoformat() for hours in (1, 25, 73)]
     start_at = f"{time.time() + 3:.3f}"
     processes = [
         subprocess.Popen(

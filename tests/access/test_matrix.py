@@ -24,7 +24,13 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from abandonment.models import Abandonment, ReminderSend, ReminderStep, ReportSchedule
+from abandonment.models import (
+    Abandonment,
+    ReminderSend,
+    ReminderStep,
+    ReminderSuppression,
+    ReportSchedule,
+)
 from abandonment.services.reports import abandon_report_request
 from baskets.admin.grid import MANAGE_BOOKING_PARAMETER
 from baskets.models import (
@@ -417,6 +423,9 @@ def make_object(label: str):
             email="ada@example.com",
             sent_at=now,
         ),
+        "abandonment.remindersuppression": lambda: ReminderSuppression.objects.create(
+            email="ada@example.com", reason="bounced", suppressed_at=now, source="mailgun"
+        ),
         "baskets.businesssettingchange": lambda: BusinessSettingChange.objects.create(
             name="MULTIPLE_BASKETS",
             old_value=False,
@@ -497,6 +506,8 @@ ADMIN_PAGES = {
     # sequence is the System administrators' (AC-1).
     "abandonment.reminderstep": ((403, 403, 403), (200, 200, 200)),
     "abandonment.remindersend": ((403, 403, 403), (200, 403, 200)),
+    # PV-2: bounced and complaining addresses, the System administrators' to edit.
+    "abandonment.remindersuppression": ((403, 403, 403), (200, 200, 200)),
     # The live business settings: Order processors view them (their "add" is not routed:
     # 404; a "change" URL redirects to the settings page: 302); the audit trail is the
     # System administrators'.
@@ -627,6 +638,13 @@ ADMIN_ENDPOINTS = {
         analytics_range,
         (403, 200),
     ),
+    # PV-5: the step editor's live preview renders posted texts and saves nothing.
+    "reminder-step-preview": (
+        "post",
+        "/admin/abandonment/reminderstep/preview/",
+        lambda: (None, {"subject": "Hi", "body": "{{ greeting }}", "language": "da"}),
+        (403, 200),
+    ),
     "manage-booking-row-button": (
         "post",
         "/admin/baskets/basket/manage-booking/",
@@ -710,6 +728,7 @@ ADMIN_ACTIONS = {
     ("abandonment.abandonment", "reminder_send_now"): (403, "done"),
     ("abandonment.reminderstep", "delete_selected"): (403, "done"),
     ("abandonment.remindersend", "delete_selected"): (403, "done"),
+    ("abandonment.remindersuppression", "delete_selected"): (403, "done"),
     ("abandonment.abandonreport", "delete_selected"): (403, "done"),
     ("abandonment.reportschedule", "delete_selected"): (403, "done"),
     ("webhooks.webhookendpoint", "delete_selected"): (403, "done"),

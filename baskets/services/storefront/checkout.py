@@ -47,6 +47,8 @@ CHECKOUT_FIELDS = (
     "order_comment",
     "email",
     "language",
+    "marketing_consent",
+    "marketing_consent_source",
 )
 
 
@@ -55,12 +57,21 @@ def basket_checkout_update(*, guid: uuid.UUID | str, changes: dict[str, Any]) ->
     unknown = sorted(set(changes) - set(CHECKOUT_FIELDS))
     if unknown:
         raise StorefrontInputError(f"Unknown field(s): {', '.join(unknown)}.", code="unknown_field")
+    if "marketing_consent_source" in changes and "marketing_consent" not in changes:
+        raise StorefrontInputError(
+            "marketing_consent_source goes with marketing_consent.", code="unknown_field"
+        )
     with transaction.atomic():
         basket, _ = basket_lock_for_write(guid)
         basket_editable_check(basket)
         for field, value in changes.items():
             setattr(basket, field, value)
         fields = list(changes)
+        if "marketing_consent" in changes:
+            # PV-1: the answer is recorded with its time and source.
+            basket.marketing_consent_at = timezone.now()
+            basket.marketing_consent_source = changes.get("marketing_consent_source", "")[:100]
+            fields = [*dict.fromkeys([*fields, "marketing_consent_at", "marketing_consent_source"])]
         if {"payment_address", "delivery_address"} & set(changes):
             # RL-1: the shopper entered addresses again; nothing is withheld any more.
             basket.addresses_withheld_at = None

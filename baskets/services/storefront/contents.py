@@ -206,13 +206,30 @@ def coupon_validate(code: str) -> Coupon:
 
 
 def coupon_apply(*, guid: uuid.UUID | str, code: str) -> Basket:
-    """Apply a coupon code that exists and is valid now."""
+    """Apply a coupon code that exists and is valid now; a single-use code only while no
+    other basket holds it. Locks the lines and basket, then the coupon."""
     coupon = coupon_validate(code)
-    return _codes_change(guid, field="coupon_codes", code=coupon.code, add=True)
+    with transaction.atomic():
+        basket = _codes_change(guid, field="coupon_codes", code=coupon.code, add=True)
+        if coupon.single_use:
+            locked = Coupon.objects.select_for_update().get(pk=coupon.pk)
+            if locked.held_by_id not in (None, basket.pk):
+                raise StorefrontInputError(
+                    f"Coupon code “{coupon.code}” has been used already.",
+                    code="coupon_used",
+                    basket_id=basket.pk,
+                )
+            locked.held_by = basket
+            locked.save(update_fields=["held_by"])
+    return basket
 
 
 def coupon_remove(*, guid: uuid.UUID | str, code: str) -> Basket:
-    return _codes_change(guid, field="coupon_codes", code=code, add=False)
+    """Take a code off the basket; a single-use code it held is free again."""
+    with transaction.atomic():
+        basket = _codes_change(guid, field="coupon_codes", code=code, add=False)
+        Coupon.objects.filter(pk=code, held_by=basket).update(held_by=None)
+    return basket
 
 
 def gift_card_validate(code: str, *, currency: str | None) -> GiftCard:

@@ -107,6 +107,14 @@ def basket_touch(basket: Basket, *fields: str) -> None:
     basket.save(update_fields=[*fields, "modified_at", "last_activity_at", "abandoned_at"])
 
 
+def coupon_deduct(coupon: Coupon, total: Decimal, currency: str) -> Decimal:
+    """``total`` less the coupon: its percentage, or its amount when in ``currency``
+    (never below zero)."""
+    if coupon.amount_off is not None:
+        return total - min(coupon.amount_off, total) if coupon.currency == currency else total
+    return total * (Decimal("100") - coupon.percent_off) / Decimal("100")
+
+
 def basket_reprice(
     basket: Basket, lines: list[Line], *, actor: Actor = REPRICE, for_payment: bool = False
 ) -> None:
@@ -117,7 +125,7 @@ def basket_reprice(
     total = sum((line.unit_price * line.quantity for line in lines), Decimal("0"))
     coupons = Coupon.objects.filter(code__in=basket.coupon_codes).order_by("code")
     for coupon in coupons:
-        total = total * (Decimal("100") - coupon.percent_off) / Decimal("100")
+        total = coupon_deduct(coupon, total, basket.currency)
     # SH-2: rounded to the basket currency's minor unit (JPY has none).
     total = amount_round(total, basket.currency)
     basket.total = basket_gift_cards_deduct(basket, total, actor=actor, for_payment=for_payment)
