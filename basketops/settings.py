@@ -787,3 +787,8 @@ if LOG_FORMAT == "json":
     LOGGING["handlers"]["console"]["formatter"] = "json"
     # Celery would otherwise replace the root logger's handlers with its own plain ones.
     CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+    # Celery gives a plain handler of its own to each of these loggers it finds without
+    # one: the pool's ("multiprocessing": a pool process that exits or is stopped) and the
+    # task loggers'. Ours come first, so their lines are JSON too.
+    for _logger_name in ("multiprocessing", "celery.task"):
+        LOGGING["loggers"][_logger_name] = {"handlers": ["console"], "propagate": False}

@@ -100,7 +100,7 @@ def test_a_worker_killed_mid_run_loses_and_doubles_nothing():
 
         restarted = worker_start("restarted", **env)
         try:
-            workers_ready(1)
+            workers_ready(1, [restarted])
             deadline = time.monotonic() + 180
             while waiting() and time.monotonic() < deadline:
                 completion_run_task.delay()
