@@ -358,6 +358,10 @@ COMPLETION_PARALLEL_RUNS = env_int("COMPLETION_PARALLEL_RUNS", 4, 1)
 RUN_MAX_REQUEUES = env_int("RUN_MAX_REQUEUES", 10, 0)
 # Downstream hooks called with each new order inside its transaction (dotted paths).
 COMPLETION_HOOKS = env_list("COMPLETION_HOOKS", [])
+# Statements run inside the one that makes orders, each a function (dotted path) given the
+# query of the new orders' basket ids: an app built on completion adds its part here rather
+# than completion importing it. AB-6: those baskets' abandonments count as recovered.
+COMPLETION_ORDERS_MADE_SQL = ["abandonment.services.capture.abandonments_recovered_sql"]
 # Paid baskets with no order after this long are listed for reconciliation.
 RECONCILE_AFTER = timedelta(minutes=env_int("RECONCILE_AFTER_MINUTES", 30, 1))
 # AB-5: an upsell offer is finalised as it stands after this long.
