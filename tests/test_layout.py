@@ -158,3 +158,18 @@ def test_the_wheel_leaves_the_benchmark_out():
     pyproject = (ROOT / "pyproject.toml").read_text()
     include = pyproject.split("[tool.setuptools.packages.find]")[1].split("\n\n")[0]
     assert "benchmarks" not in include and "baskets*" in include
+
+
+def test_no_test_module_imports_another():
+    """Shared test code lives in tests/support/; a test module imported by another would run
+    its tests' module-level code twice and tie the two files together."""
+    importing = sorted(
+        f"{path.relative_to(ROOT)} imports {target}"
+        for path in (ROOT / "tests").rglob("test_*.py")
+        for target in _imports(_module_name(path), path, _test_modules())
+    )
+    assert importing == []
+
+
+def _test_modules() -> set[str]:
+    return {_module_name(path) for path in (ROOT / "tests").rglob("test_*.py")}
