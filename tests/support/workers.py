@@ -30,6 +30,15 @@ def broker_flush() -> None:
         message.unlink(missing_ok=True)
 
 
+def broker_depth(queue: str = "celery") -> int:
+    """Task messages waiting in ``queue``, read from the broker's own storage (a Redis list,
+    or one file per message in the filesystem broker's folder)."""
+    if settings.CELERY_BROKER_URL.startswith("redis://"):
+        return redis.Redis.from_url(settings.CELERY_BROKER_URL).llen(queue)
+    folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
+    return len(list(folder.glob(f"*.{queue}.msg")))
+
+
 def worker_start(name: str, **env: str) -> subprocess.Popen:
     return subprocess.Popen(
         [
