@@ -215,7 +215,7 @@ WSGI_APPLICATION = "basketops.wsgi.application"
 # --- Database -------------------------------------------------------------------------
 # PostgreSQL only. With no DATABASE_URL the product runs its own embedded server (a
 # pip-installed PostgreSQL, data under var/postgres, reached over a Unix socket); the
-# runner and the test suite start it (tooling/embedded_postgres.py).
+# runner and the test suite start it (the tooling/embedded_postgres package).
 # Persistent connections matter: without them the status API runs about 6x slower.
 CONN_MAX_AGE = env_int("CONN_MAX_AGE", 600)
 DATABASE_URL = env_str("DATABASE_URL")
@@ -360,6 +360,10 @@ COMPLETION_PARALLEL_RUNS = env_int("COMPLETION_PARALLEL_RUNS", 4, 1)
 RUN_MAX_REQUEUES = env_int("RUN_MAX_REQUEUES", 10, 0)
 # Downstream hooks called with each new order inside its transaction (dotted paths).
 COMPLETION_HOOKS = env_list("COMPLETION_HOOKS", [])
+# Statements run inside the one that makes orders, each a function (dotted path) given the
+# query of the new orders' basket ids: an app built on completion adds its part here rather
+# than completion importing it. AB-6: those baskets' abandonments count as recovered.
+COMPLETION_ORDERS_MADE_SQL = ["abandonment.services.capture.abandonments_recovered_sql"]
 # Paid baskets with no order after this long are listed for reconciliation.
 RECONCILE_AFTER = timedelta(minutes=env_int("RECONCILE_AFTER_MINUTES", 30, 1))
 # AB-5: an upsell offer is finalised as it stands after this long.
@@ -868,3 +872,8 @@ if LOG_FORMAT == "json":
     LOGGING["handlers"]["console"]["formatter"] = "json"
     # Celery would otherwise replace the root logger's handlers with its own plain ones.
     CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+    # Celery gives a plain handler of its own to each of these loggers it finds without
+    # one: the pool's ("multiprocessing": a pool process that exits or is stopped) and the
+    # task loggers'. Ours come first, so their lines are JSON too.
+    for _logger_name in ("multiprocessing", "celery.task"):
+        LOGGING["loggers"][_logger_name] = {"handlers": ["console"], "propagate": False}

@@ -1,7 +1,8 @@
-"""Thin Celery tasks: take ids or nothing, call one service, log domain errors.
+"""Thin Celery tasks of completion: each calls one service (the completion run, the upsell
+timer, the worker heartbeat).
 
-Every task is acknowledged late and rejected when its worker is lost (settings), and every
-countdown stays far below the Redis visibility timeout.
+Every task is acknowledged late and rejected when its worker is lost (settings); the
+completion run and the upsell timer retry transient database errors (``TRANSIENT_RETRY``).
 """
 
 import logging

@@ -8,6 +8,8 @@ from playwright.sync_api import sync_playwright
 from tests.support.browser import CHROMIUM_ARGS, chromium_path
 from tooling import embedded_postgres
 
+pytest_plugins = ["tests.support.fixtures"]
+
 
 def pytest_sessionstart(session):
     """With no DATABASE_URL the suite runs on the embedded PostgreSQL, started here."""

@@ -116,7 +116,56 @@ def test_no_module_imports_one_that_imports_it_back(graph):
     assert cycles == []
 
 
+# basketops' settings, root URLconf and Celery app wire every app in: that is no dependency.
+WIRING = ("basketops.settings", "basketops.urls", "basketops.celery")
+
+
+def test_no_app_imports_one_that_imports_it_back(graph):
+    """Apps import each other one way (STYLE.md): no group of apps reaches itself again."""
+    edges: dict[str, set[str]] = {app: set() for app in APPS}
+    for module, targets in graph.items():
+        if module in WIRING:
+            continue
+        app = module.split(".")[0]
+        edges[app].update(target.split(".")[0] for target in targets)
+        edges[app].discard(app)
+
+    def reachable(start: str) -> set[str]:
+        seen, stack = set(), [start]
+        while stack:
+            for target in edges[stack.pop()]:
+                if target not in seen:
+                    seen.add(target)
+                    stack.append(target)
+        return seen
+
+    # Apps that reach each other form one cycle (a strongly connected group).
+    cycles = sorted(
+        {
+            tuple(sorted(app for app in reachable(start) if start in reachable(app)))
+            for start in APPS
+            if start in reachable(start)
+        }
+    )
+    assert cycles == []
+
+
 def test_the_wheel_leaves_the_benchmark_out():
     pyproject = (ROOT / "pyproject.toml").read_text()
     include = pyproject.split("[tool.setuptools.packages.find]")[1].split("\n\n")[0]
     assert "benchmarks" not in include and "baskets*" in include
+
+
+def test_no_test_module_imports_another():
+    """Shared test code lives in tests/support/; a test module imported by another would run
+    its tests' module-level code twice and tie the two files together."""
+    importing = sorted(
+        f"{path.relative_to(ROOT)} imports {target}"
+        for path in (ROOT / "tests").rglob("test_*.py")
+        for target in _imports(_module_name(path), path, _test_modules())
+    )
+    assert importing == []
+
+
+def _test_modules() -> set[str]:
+    return {_module_name(path) for path in (ROOT / "tests").rglob("test_*.py")}

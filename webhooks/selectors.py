@@ -1,9 +1,8 @@
 """Read queries about webhooks shared by the admin and the metrics."""
 
-import uuid
 from datetime import datetime
 
-from django.db.models import Min, QuerySet
+from django.db.models import Min
 
 from baskets.models import OutboxEvent
 
@@ -25,11 +24,6 @@ def delivery_attempt_list(*, delivery_id: int) -> list[WebhookAttempt]:
         .select_related("delivery")
         .order_by("number")
     )
-
-
-def basket_delivery_list(*, basket_guid: uuid.UUID) -> QuerySet[WebhookDelivery]:
-    """Every delivery about one basket (its timeline also holds one note per attempt)."""
-    return WebhookDelivery.objects.filter(basket_guid=basket_guid).select_related("endpoint")
 
 
 def outbox_backlog_get() -> dict[str, int | datetime | None]:

@@ -6,7 +6,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from basketops.business import business_setting
-from baskets.locks import ids_array
 from baskets.models import EventType, Status
 from baskets.services.outbox import outbox_dispatch_on_commit
 from completion.models import UpsellOffer
@@ -156,17 +155,3 @@ def abandonments_recovered_sql(baskets: str) -> str:
 UPDATE {Abandonment._meta.db_table} AS abandonment SET recovered_at = %(now)s
 WHERE abandonment.basket_id IN ({baskets}) AND abandonment.recovered_at IS NULL
 """  # noqa: S608 - table name from model metadata, the query from the caller's code, values bound
-
-
-def abandonments_mark_recovered(*, basket_ids: list[int], now: datetime) -> int:
-    """AB-6: the baskets became orders, so their open abandonments count as recovered.
-
-    Called inside the caller's transaction (order creation), so both commit together. The
-    completion batch does the same inside its orders statement (``abandonments_recovered_sql``).
-    """
-    if not basket_ids:
-        return 0
-    sql = abandonments_recovered_sql("SELECT unnest(%(ids)s::bigint[])")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {"ids": ids_array(basket_ids), "now": now})
-        return cursor.rowcount

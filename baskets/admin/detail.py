@@ -146,7 +146,13 @@ def address_format(address: dict) -> str:
 
 
 def basket_order(basket: Basket) -> Order | None:
-    return Order.objects.filter(basket=basket).select_related("invoice").first()
+    """The basket's order with its invoice, read once per basket object: it is kept where
+    Django keeps ``basket.order``, and the page shows it in several places."""
+    relation = Basket.order.related
+    if not relation.is_cached(basket):
+        order = Order.objects.filter(basket=basket).select_related("invoice").first()
+        relation.set_cached_value(basket, order)
+    return relation.get_cached_value(basket)
 
 
 class LineInline(admin.TabularInline):
@@ -364,13 +370,16 @@ class BasketDetailMixin:
 
     # --- the page -------------------------------------------------------------------------
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        basket = self.get_object(request, object_id)
         extra = dict(extra_context or {})
         # Nothing is edited in place: no Save buttons.
         extra.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
-        if basket is not None:
-            extra["basket_header"] = self._header(request, basket)
         return super().change_view(request, object_id, form_url, extra)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The header reads the basket the form shows (one object, so its order is read once).
+        if obj is not None:
+            context["basket_header"] = self._header(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _header(self, request, basket: Basket) -> dict:
         order = basket_order(basket)
@@ -419,4 +428,3 @@ class BasketDetailMixin:
             return reverse(name, args=[obj.pk])
         except NoReverseMatch:
             return ""
-

@@ -103,8 +103,8 @@ ORDER_TOTAL = amount_text_sql("orders.total", "orders.currency")
 # basket.status_changed for each completed basket, then order.created for its order, in one
 # INSERT ... SELECT for a statement whose CTE ``{completed}`` returns the baskets the
 # transition completed (id, guid, from_status, to_status). The payloads are the ones
-# ``_status_events`` and ORDERS_CREATED_SQL write; rows go in basket by basket, so each
-# basket's events keep their order.
+# ``_status_events`` writes; rows go in basket by basket, so each basket's events keep their
+# order.
 COMPLETED_SQL = f"""
 INSERT INTO baskets_outboxevent (event_type, basket_id, basket_guid, payload, created_at)
 SELECT event.event_type, event.basket_id, event.basket_guid, event.payload, %(now)s
@@ -138,39 +138,6 @@ def outbox_completed_sql(completed: str, *, at: datetime) -> tuple[str, dict[str
         "outbox_order_created": EventType.ORDER_CREATED.value,
         "outbox_changed_at": at.isoformat(),
     }
-
-
-# order.created for every order of the given baskets, set-based, on its own (the Completed
-# transition of a batch records its own with COMPLETED_SQL).
-ORDERS_CREATED_SQL = f"""
-INSERT INTO baskets_outboxevent (event_type, basket_id, basket_guid, payload, created_at)
-SELECT %(event_type)s, basket.id, basket.guid,
-       jsonb_build_object(
-           'basket_guid', basket.guid::text, 'order_number', orders.number,
-           'total', {ORDER_TOTAL}, 'currency', orders.currency,
-           'created_at', orders.created_at),
-       %(now)s
-FROM baskets_order AS orders JOIN baskets_basket AS basket ON basket.id = orders.basket_id
-WHERE orders.basket_id = ANY(%(basket_ids)s)
-ORDER BY basket.id
-"""  # noqa: S608 (ORDER_TOTAL is built from the ISO table)
-
-
-def outbox_record_orders_created(*, basket_ids: list[int], at: datetime | None = None) -> int:
-    """order.created for the orders of ``basket_ids``, one INSERT ... SELECT; returns the count."""
-    if not basket_ids:
-        return 0
-    outbox_dispatch_on_commit()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            ORDERS_CREATED_SQL,
-            {
-                "event_type": EventType.ORDER_CREATED.value,
-                "now": at or timezone.now(),
-                "basket_ids": list(basket_ids),
-            },
-        )
-        return cursor.rowcount
 
 
 # Dispatched events older than the cutoff, a batch at a time; undispatched ones are kept.

@@ -7,9 +7,10 @@ and its enrolments are made one way only. Order and invoice numbers are the ones
 ``UNPAID_NOTE``.
 """
 
+from django.conf import settings
 from django.db import connection
+from django.utils.module_loading import import_string
 
-from abandonment.services.capture import abandonments_recovered_sql
 from baskets.locks import ids_array, text_array
 from baskets.models import ItemKind
 from baskets.models.orders import invoice_number, order_number
@@ -39,6 +40,16 @@ END
 
 COURSE = ItemKind.COURSE.value
 
+
+def orders_made_sql(basket_ids: str) -> str:
+    """The statements of ``COMPLETION_ORDERS_MADE_SQL`` as data-modifying CTEs of the orders
+    statement, each given ``basket_ids`` (the query of the new orders' baskets)."""
+    return "".join(
+        f", orders_made_{index} AS (\n{import_string(path)(basket_ids)}\n)"
+        for index, path in enumerate(settings.COMPLETION_ORDERS_MADE_SQL)
+    )
+
+
 # One statement for everything the orders of a checked, locked batch need:
 # - ``lines``: each basket line as its order line will have it. A course seat nobody was
 #   named for is booked for the login that books: the basket's own login, else its
@@ -47,7 +58,8 @@ COURSE = ItemKind.COURSE.value
 # - ``seats``: those bookings written back to the basket lines;
 # - the orders (an upsell order whose card charge failed goes to accounts receivable, AB-5),
 #   their lines, invoices and course enrolments;
-# - ``recovered``: the baskets' open abandonments count as recovered (AB-6).
+# - ``orders_made_*``: what other apps do with the new orders (``COMPLETION_ORDERS_MADE_SQL``:
+#   the baskets' open abandonments count as recovered, AB-6).
 # The sub-statements share one snapshot, so each reads what the one before it returned,
 # never the tables it wrote.
 ORDERS_SQL = f"""
@@ -108,12 +120,10 @@ WITH batch AS (
            order_lines.booked_user_id, %(now)s
     FROM order_lines WHERE order_lines.kind = '{COURSE}'
     ORDER BY order_lines.id
-), recovered AS (
-    {{recovered}}
-)
+){{orders_made}}
 SELECT orders.id FROM orders ORDER BY orders.id
 """.replace(  # noqa: S608 - constants of this module, values bound
-    "{recovered}", abandonments_recovered_sql("SELECT orders.basket_id FROM orders")
+    "{orders_made}", orders_made_sql("SELECT orders.basket_id FROM orders")
 )
 
 # CB-1: no completed basket lacks a booking ID (the order's number unless one was given

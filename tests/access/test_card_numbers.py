@@ -7,6 +7,7 @@ import logging
 import re
 import socket
 import subprocess
+import sys
 import time
 import unicodedata
 import uuid
@@ -138,7 +139,10 @@ def gunicorn_answers(requests: list[tuple[str, dict]]) -> tuple[list[int], str, 
     port = free_port()
     process = subprocess.Popen(
         [
-            str(ROOT / ".venv/bin/gunicorn"),
+            # The gunicorn of the interpreter running the tests, wherever its environment is.
+            sys.executable,
+            "-m",
+            "gunicorn",
             "basketops.wsgi",
             "--bind",
             f"127.0.0.1:{port}",

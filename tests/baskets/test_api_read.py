@@ -26,11 +26,6 @@ from tests.support.factories import (
 )
 
 
-@pytest.fixture
-def api():
-    return api_client("storefront", "storefront")
-
-
 @pytest.mark.django_db
 def test_basket_by_guid_has_the_documented_fields(api):
     """SPEC: API-1 RL-8"""

@@ -6,6 +6,9 @@ import re
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from baskets.models import Basket, Order, Product, Stage, Status
 from baskets.roles import roles_ensure
@@ -14,6 +17,9 @@ from tests.support.completion import paid_basket
 from tests.support.factories import BasketFactory, UserFactory, basket_in_status
 
 GRID = "/admin/baskets/basket/"
+# The session, the user, the basket, the user's and the groups' permissions, the order with
+# its invoice, the lines, the timeline, the role check and the basket's content type.
+PAGE_QUERIES = 10
 
 
 def login(client, role: str):
@@ -108,3 +114,24 @@ def test_order_processor_sees_no_shop_account_personal_data_on_the_page(client):
 
     assert "Parties" not in sections(page) and "Addresses" not in sections(page)
     assert basket.shop_account.email not in page and "1 Secret Road" not in page
+
+
+@pytest.mark.django_db
+def test_the_page_of_a_completed_basket_reads_its_order_once(client):
+    """SPEC: CB-2 — header, order and invoice fields come from one read of the order (with
+    its invoice), whatever number of places show them."""
+    login(client, "System administrator")
+    basket = paid_basket(customer=True)
+    completion_run(worker="test")
+    ContentType.objects.clear_cache()  # counted whatever an earlier test left cached
+
+    with CaptureQueriesContext(connection) as queries:
+        page_of(client, basket)
+
+    order_reads = [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].startswith('SELECT "baskets_order"."id"')
+    ]
+    assert len(order_reads) == 1, order_reads
+    assert len(queries.captured_queries) == PAGE_QUERIES

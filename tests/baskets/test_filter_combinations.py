@@ -9,7 +9,6 @@ from django.contrib.auth.models import Group, Permission
 
 from baskets.models import Basket, PurchaserType, Stage, Status
 from baskets.roles import roles_ensure
-from tests.support.clients import api_client
 from tests.support.factories import BasketFactory, LineFactory, UserFactory, basket_in_status
 
 GRID = "/admin/baskets/basket/"
@@ -24,10 +23,7 @@ def administrator(client):
     return client
 
 
-@pytest.fixture
-def api():
-    """A Status reader: it lists baskets and uses none of the shop-account filters."""
-    return api_client("status", "poller")
+pytestmark = pytest.mark.api_as("status", "poller")  # lists baskets, no shop-account filter
 
 
 @pytest.fixture

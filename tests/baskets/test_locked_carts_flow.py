@@ -17,11 +17,6 @@ CHANGELIST = "/admin/baskets/basket/"
 
 
 @pytest.fixture
-def api():
-    return api_client("storefront", "storefront")
-
-
-@pytest.fixture
 def staff(client):
     user = UserFactory(username="alice", is_staff=True, is_superuser=True)
     client.force_login(user)

@@ -9,11 +9,12 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from baskets.models import Basket, BasketEvent, Line, PaymentResult, Stage, Status
+from baskets.models import Basket, PaymentResult, Stage, Status
 from baskets.services.actors import Actor
 from baskets.services.locked_carts import locked_cart_confirm, locked_cart_delete
 from tests.support.clients import api_client
 from tests.support.factories import BasketFactory, LineFactory
+from tests.support.snapshots import snapshot
 
 STAFF = Actor.system("tests-staff")
 # Luhn-valid test numbers (Visa, Mastercard, Amex, Discover) and how they may be typed.
@@ -21,10 +22,7 @@ CARDS = ["4111111111111111", "5555555555554444", "378282246310005", "60110009901
 TYPED = ["4111 1111 1111 1111", "5555-5555-5555-4444", "3782 822463 10005", "6011000990139424"]
 
 
-@pytest.fixture
-def api():
-    """The payment provider's client (AC-2: only it reports payment results)."""
-    return api_client("payments", "provider")
+pytestmark = pytest.mark.api_as("payments", "provider")  # AC-2: only it reports payments
 
 
 @pytest.fixture
@@ -54,15 +52,6 @@ def pay(api, basket, result, *, key=None, reference="PAY-1", masked="***********
         format="json",
         **headers,
     )
-
-
-def snapshot() -> list:
-    return [
-        list(Basket.objects.order_by("pk").values()),
-        list(Line.objects.order_by("pk").values()),
-        list(BasketEvent.objects.order_by("pk").values()),
-        list(PaymentResult.objects.order_by("pk").values()),
-    ]
 
 
 @pytest.mark.django_db

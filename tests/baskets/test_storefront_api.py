@@ -16,7 +16,6 @@ from baskets.models import (
     BasketEvent,
     Coupon,
     GiftCard,
-    Line,
     Salesperson,
     Status,
     Variant,
@@ -31,11 +30,7 @@ from tests.support.factories import (
     basket_in_status,
     price_set,
 )
-
-
-@pytest.fixture
-def api():
-    return api_client("storefront", "storefront")
+from tests.support.snapshots import snapshot
 
 
 @pytest.fixture
@@ -51,14 +46,6 @@ def catalogue():
         code="OLD", percent_off=Decimal("50"), valid_until=timezone.now() - timedelta(days=1)
     )
     GiftCard.objects.create(code="GIFT5", balance=Decimal("5.00"))
-
-
-def snapshot() -> list:
-    """Everything a storefront write could change, to prove a refusal changed nothing."""
-    baskets = list(Basket.objects.order_by("pk").values())
-    lines = list(Line.objects.order_by("pk").values())
-    events = list(BasketEvent.objects.order_by("pk").values())
-    return [baskets, lines, events]
 
 
 @pytest.mark.django_db

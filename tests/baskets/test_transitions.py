@@ -6,17 +6,8 @@ from baskets.exceptions import TransitionNotAllowed
 from baskets.models import Basket, BasketEvent, Status
 from baskets.services.transitions import RULES, TRANSITION_SERVICES, TRANSITIONS
 from tests.support.factories import SYSTEM, basket_in_status
+from tests.support.transitions import ARGUMENTS
 
-ARGUMENTS = {
-    "mark_paid": {"payment_reference": "PSP-1", "masked_card_number": "**** 4242"},
-    "lock": {"reason": "pending payment"},
-    "unlock": {"reason": "no payment found"},
-    "confirm": {"reason": "payment seen at provider"},
-    "complete": {},
-    "fail_completion": {"error": "boom"},
-    "requeue": {"reason": "fixed the product"},
-    "finalise_unpaid": {"reason": "upsell timer ran out; card declined"},
-}
 
 def cases(kind: str) -> list:
     """Every status x every transition service, sorted by what the service must do there:

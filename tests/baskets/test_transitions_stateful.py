@@ -8,8 +8,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from baskets.exceptions import TransitionNotAllowed
 from baskets.models import Basket, BasketEvent, Status
 from baskets.services.transitions import RULES, TRANSITION_SERVICES
-from tests.baskets.test_transitions import ARGUMENTS
 from tests.support.factories import SYSTEM, BasketFactory
+from tests.support.transitions import ARGUMENTS
 
 
 class BasketLifecycle(RuleBasedStateMachine):

@@ -24,11 +24,6 @@ GRID = "/admin/baskets/basket/"
 
 
 @pytest.fixture
-def api():
-    return api_client("storefront", "storefront")
-
-
-@pytest.fixture
 def payment_provider():
     return api_client("payments", "payment-provider")
 

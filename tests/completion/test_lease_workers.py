@@ -13,8 +13,7 @@ import pytest
 from basketops.celery import app
 from baskets.models import Basket, BasketEvent, Order, Product, Status
 from completion.tasks import completion_run_task
-from tests.completion.test_workers import assert_every_order_whole
-from tests.support.completion import paid_basket
+from tests.support.completion import assert_every_order_whole, paid_basket
 from tests.support.schedulers import beat_start
 from tests.support.workers import celery_workers, wait_until, worker_stop
 from tooling.demo import demo_load

@@ -13,8 +13,7 @@ from baskets.services.transitions import basket_mark_paid
 from operations.models import TaskRunCount
 from scheduling.jobs import COMPLETION_RUN
 from scheduling.models import RunRequest
-from tests.completion.test_workers import assert_every_order_whole
-from tests.support.completion import paid_basket
+from tests.support.completion import assert_every_order_whole, paid_basket
 from tests.support.factories import SYSTEM
 from tests.support.workers import celery_workers, wait_until
 from tooling.demo import demo_load

@@ -10,6 +10,7 @@ from baskets.roles import roles_ensure
 from completion.services import completion_run
 from tests.support.completion import paid_basket
 from tests.support.factories import UserFactory
+from tests.support.snapshots import snapshot
 
 ORDERS = "/admin/baskets/order/"
 
@@ -37,13 +38,6 @@ def order_in_accounts_receivable() -> Order:
 def in_accounts_receivable(client) -> list[str]:
     response = client.get(ORDERS, {"accounts_receivable": "yes"})
     return [order.number for order in response.context["cl"].result_list]
-
-
-def snapshot() -> list:
-    return [
-        list(Order.objects.order_by("pk").values()),
-        list(BasketEvent.objects.order_by("pk").values()),
-    ]
 
 
 @pytest.mark.parametrize(

@@ -4,10 +4,11 @@ import signal
 import time
 
 import pytest
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 
-from baskets.models import Basket, BasketEvent, Order, Product, Status
+from baskets.models import Basket, BasketEvent, Product, Status
 from completion.tasks import completion_run_task
+from tests.support.completion import assert_every_order_whole
 from tests.support.workers import (
     celery_workers,
     wait_until,
@@ -20,19 +21,6 @@ from tooling.demo import demo_load
 
 def waiting() -> int:
     return Basket.objects.filter(status=Status.AWAITING_COMPLETION).count()
-
-
-def assert_every_order_whole() -> None:
-    """One order per completed basket, none for any other; order lines equal basket lines."""
-    completed = Basket.objects.filter(status=Status.COMPLETED)
-    assert Order.objects.count() == completed.count()
-    assert not Order.objects.exclude(basket__status=Status.COMPLETED).exists()
-    assert not Basket.objects.annotate(orders=Count("order")).filter(orders__gt=1).exists()
-    mismatched = Order.objects.annotate(
-        order_lines=Count("lines", distinct=True),
-        basket_lines=Count("basket__lines", distinct=True),
-    ).exclude(order_lines=F("basket_lines"))
-    assert not mismatched.exists()
 
 
 @pytest.mark.worker
@@ -100,7 +88,7 @@ def test_a_worker_killed_mid_run_loses_and_doubles_nothing():
 
         restarted = worker_start("restarted", **env)
         try:
-            workers_ready(1)
+            workers_ready(1, [restarted])
             deadline = time.monotonic() + 180
             while waiting() and time.monotonic() < deadline:
                 completion_run_task.delay()

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,7 +17,7 @@ from tests.support.factories import SYSTEM, BasketFactory
 from tests.support.processes import ROOT, child_env
 from tests.support.servers import gunicorn_running
 from tests.support.webhooks import endpoint_for, receiver_running
-from tests.support.workers import broker_flush, wait_until, workers_ready
+from tests.support.workers import broker_flush, wait_until, worker_stop, workers_ready
 from webhooks.models import DeliveryStatus, WebhookDelivery
 from webhooks.tasks import webhook_dispatch_task
 
@@ -60,7 +61,8 @@ def test_web_lines_are_json_with_request_id_and_basket_guid(tmp_path):
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_worker_lines_are_json_with_task_id_and_basket_guid(tmp_path, settings):
-    """SPEC: IN-3 — a Celery worker's lines, with the task id and the basket in hand."""
+    """SPEC: IN-3 — a Celery worker's lines, with the task id and the basket in hand; every
+    line one JSON object, the pool's own ones too."""
     log = tmp_path / "worker.log"
     with receiver_running(tmp_path) as receiver:
         endpoint_for(receiver, EventType.BASKET_STATUS_CHANGED, settings=settings)
@@ -98,15 +100,20 @@ def test_worker_lines_are_json_with_task_id_and_basket_guid(tmp_path, settings):
                 start_new_session=True,
             )
         try:
-            workers_ready(1)
+            workers_ready(1, [worker])
             result = webhook_dispatch_task.delay()
             wait_until(
                 lambda: WebhookDelivery.objects.filter(status=DeliveryStatus.SUCCEEDED).exists(),
                 timeout=60,
             )
+            # A pool process stopped from outside: the worker logs it and starts another.
+            (pool_process,) = (
+                Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()
+            )
+            os.kill(int(pool_process), signal.SIGTERM)
+            wait_until(lambda: "ForkPoolWorker" in log.read_text(), timeout=60)
         finally:
-            os.killpg(worker.pid, signal.SIGTERM)
-            worker.wait(timeout=30)
+            worker_stop(worker)
 
     lines = json_lines(log)
     (sent,) = [line for line in lines if line["logger"] == "webhooks.services.delivery"]
@@ -114,4 +121,9 @@ def test_worker_lines_are_json_with_task_id_and_basket_guid(tmp_path, settings):
     assert sent["task_id"] == result.id
     assert any(
         line["logger"] == "celery.app.trace" and line["task_id"] == result.id for line in lines
+    )
+    # Celery's pool logs the stopped process through a logger of its own: JSON too.
+    assert any(
+        line["logger"] == "multiprocessing" and "ForkPoolWorker" in line["message"]
+        for line in lines
     )

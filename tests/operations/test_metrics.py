@@ -4,8 +4,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-import redis
-from django.conf import settings as django_settings
 from prometheus_client.parser import text_string_to_metric_families
 
 from baskets.models import Basket, OutboxEvent, Status
@@ -13,7 +11,7 @@ from completion.tasks import worker_heartbeat_task
 from operations.models import TaskRunCount
 from tests.support.factories import basket_in_status
 from tests.support.servers import gunicorn_running
-from tests.support.workers import broker_flush
+from tests.support.workers import broker_depth, broker_flush
 
 TOKEN = "metrics-token-for-tests"
 
@@ -47,7 +45,6 @@ def test_metrics_answer_only_the_bearer_of_the_token(
     assert client.get("/metrics", headers=headers).status_code == expected
 
 
-@pytest.mark.redis
 @pytest.mark.django_db
 def test_the_figures_equal_what_the_database_and_broker_hold(client, settings):
     """SPEC: IN-4 LC-2 CB-4 — baskets per status, locked carts, failed completions, tasks
@@ -82,7 +79,7 @@ def test_the_figures_equal_what_the_database_and_broker_hold(client, settings):
     assert figures[("basketops_task_run_duration_seconds_count", duration)] == 2
     seconds = TaskRunCount.objects.get(task=task).seconds
     assert figures[("basketops_task_run_duration_seconds_sum", duration)] == seconds > 0
-    depth = redis.Redis.from_url(django_settings.CELERY_BROKER_URL).llen("celery")
+    depth = broker_depth("celery")
     assert figures[("basketops_queue_depth", (("queue", "celery"),))] == depth == 1
     undispatched = OutboxEvent.objects.filter(dispatched_at__isnull=True).count()
     # Locked: 1 change each; Awaiting: 1; Completion Failed: 2 changes and completion.failed.

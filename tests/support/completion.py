@@ -1,6 +1,8 @@
 from decimal import Decimal
 
-from baskets.models import ItemKind, Status
+from django.db.models import Count, F
+
+from baskets.models import Basket, ItemKind, Order, Status
 from tests.support.factories import LineFactory, ProductFactory, basket_in_status
 
 
@@ -36,3 +38,16 @@ def paid_basket(*, lines: int = 2, course: bool = True, pay: bool = True, **kwar
     basket_mark_paid(basket_id=basket.pk, actor=SYSTEM, payment_reference="PSP-1")
     basket.refresh_from_db()
     return basket
+
+
+def assert_every_order_whole() -> None:
+    """One order per completed basket, none for any other; order lines equal basket lines."""
+    completed = Basket.objects.filter(status=Status.COMPLETED)
+    assert Order.objects.count() == completed.count()
+    assert not Order.objects.exclude(basket__status=Status.COMPLETED).exists()
+    assert not Basket.objects.annotate(orders=Count("order")).filter(orders__gt=1).exists()
+    mismatched = Order.objects.annotate(
+        order_lines=Count("lines", distinct=True),
+        basket_lines=Count("basket__lines", distinct=True),
+    ).exclude(order_lines=F("basket_lines"))
+    assert not mismatched.exists()

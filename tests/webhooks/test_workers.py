@@ -85,7 +85,7 @@ def test_a_worker_killed_mid_delivery_still_delivers_with_the_same_id(tmp_path, 
             worker_stop(worker, signal.SIGKILL)
             replacement = worker_start("replacement", **env)
             try:
-                workers_ready(1)
+                workers_ready(1, [replacement])
                 deadline = time.monotonic() + 60
                 while not all_delivered(1) and time.monotonic() < deadline:
                     webhook_dispatch_task.delay()
