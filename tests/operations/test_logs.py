@@ -106,6 +106,9 @@ def test_worker_lines_are_json_with_task_id_and_basket_guid(tmp_path, settings):
                 lambda: WebhookDelivery.objects.filter(status=DeliveryStatus.SUCCEEDED).exists(),
                 timeout=60,
             )
+            # The run lingers for more requests after its delivery (RUN_LINGER_MS): its
+            # end is the trace line, written before the pool process is stopped.
+            wait_until(lambda: "celery.app.trace" in log.read_text(), timeout=60)
             # A pool process stopped from outside: the worker logs it and starts another.
             (pool_process,) = (
                 Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()
