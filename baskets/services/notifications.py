@@ -92,8 +92,12 @@ def locked_cart_alert_send(*, now: datetime | None = None, batch_size: int = BAT
     """Alert staff once per lock about carts Locked longer than LOCKED_CART_ALERT_AFTER.
 
     Claims the baskets (marks them alerted, SKIP LOCKED) and commits before sending; if the
-    mail fails the claim is undone so the next run tries again. Returns (alerted, has_more).
+    mail fails the claim is undone so the next run tries again. Nothing is claimed or sent
+    while the live EMAIL_SYSTEM_MESSAGES is off. Returns (alerted, has_more).
     """
+    if not business_setting("EMAIL_SYSTEM_MESSAGES"):
+        logger.info("locked cart alert skipped: EMAIL_SYSTEM_MESSAGES is off")
+        return 0, False
     now = now or timezone.now()
     recipients = staff_notification_recipients()
     if not recipients:

@@ -106,6 +106,28 @@ def test_staff_are_alerted_once_per_lock_after_30_minutes(settings, mailoutbox):
     assert len(mailoutbox) == 2
 
 
+@pytest.mark.django_db
+def test_no_alert_while_the_live_system_messages_setting_is_off(settings, mailoutbox):
+    """SPEC: LC-2 — "Email system messages" off in the admin: no alert, nothing claimed; on
+    again: the cart is alerted once."""
+    from constance import config
+
+    settings.EMAIL_SYSTEM_MESSAGES = True  # the environment's default says on
+    settings.LOCKED_CART_ALERT_AFTER = timedelta(minutes=30)
+    settings.STAFF_NOTIFICATION_EMAILS = ["ops@example.com"]
+    with time_machine.travel(START, tick=False):
+        basket = basket_in_status(Status.LOCKED)
+    config.EMAIL_SYSTEM_MESSAGES = False
+    with time_machine.travel(START + timedelta(minutes=31), tick=False):
+        assert locked_cart_alert_send() == (0, False)
+    assert mailoutbox == []
+    assert Basket.objects.get(pk=basket.pk).lock_alerted_at is None
+    config.EMAIL_SYSTEM_MESSAGES = True
+    with time_machine.travel(START + timedelta(minutes=32), tick=False):
+        assert locked_cart_alert_send() == (1, False)
+    assert len(mailoutbox) == 1
+
+
 def stuck_baskets() -> dict[str, Basket]:
     """One basket of each kind the daily e-mail reports, and some it must leave out."""
     with time_machine.travel(START, tick=False):
