@@ -25,7 +25,11 @@ from ..personal_data import (
     reads,
     url_hosts_only,
 )
-from ..services.staff import UNDELETABLE, manage_booking_refusal
+from ..services.staff import (
+    UNDELETABLE,
+    additional_information_refusal,
+    manage_booking_refusal,
+)
 
 # Address keys in the order a postal address is written; others follow.
 ADDRESS_ORDER = ("name", "company", "line1", "line2", "postcode", "city", "region", "country")
@@ -389,7 +393,7 @@ class BasketDetailMixin:
         if may_change and not manage_booking_refusal(basket):
             actions.append(("complete_manage_booking", "Complete manage booking step"))
         missing = Basket.objects.filter(pk=basket.pk).filter(additional_information_missing_q())
-        if may_change and basket.status == Status.ACTIVE and missing.exists():
+        if may_change and not additional_information_refusal(basket) and missing.exists():
             actions.append(("flag_additional_information", "Flag additional information supplied"))
         if basket.status not in UNDELETABLE and self.has_delete_permission(request, basket):
             actions.append(("delete_baskets", "Delete basket"))
