@@ -383,6 +383,9 @@ class BasketDetailMixin:
         # The header reads the basket the form shows (one object, so its order is read once).
         if obj is not None:
             context["basket_header"] = self._header(request, obj)
+            if obj.status == Status.LOCKED:
+                # LC-4: a locked cart is deleted by the panel's decision, with a reason.
+                context["show_delete"] = False
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _header(self, request, basket: Basket) -> dict:
@@ -395,7 +398,8 @@ class BasketDetailMixin:
         missing = Basket.objects.filter(pk=basket.pk).filter(additional_information_missing_q())
         if may_change and not additional_information_refusal(basket) and missing.exists():
             actions.append(("flag_additional_information", "Flag additional information supplied"))
-        if basket.status not in UNDELETABLE and self.has_delete_permission(request, basket):
+        deletable = basket.status not in UNDELETABLE and basket.status != Status.LOCKED
+        if deletable and self.has_delete_permission(request, basket):
             actions.append(("delete_baskets", "Delete basket"))
         return {
             "status": basket.status,

@@ -25,7 +25,7 @@ from ..services.staff import (
     basket_flag_additional_information,
     manage_booking_refusal,
 )
-from .actions import decide_with_reason, run_for_each
+from .actions import decide_with_reason, return_to, run_for_each
 from .detail import BasketDetailMixin, TimelineDisplay
 from .export import basket_export_view
 from .filtering import BasketFilterSetFilter
@@ -226,6 +226,7 @@ class BasketAdmin(
             verb="Manage booking step completed",
             call=lambda pk: basket_complete_manage_booking(basket_id=pk, actor=actor)[1],
         )
+        return return_to(request, queryset)
 
     @admin.action(permissions=["change"], description="Flag additional information supplied")
     def flag_additional_information(self, request, queryset):
@@ -237,6 +238,7 @@ class BasketAdmin(
             verb="Flagged additional information supplied",
             call=lambda pk: basket_flag_additional_information(basket_id=pk, actor=actor)[1],
         )
+        return return_to(request, queryset)
 
     @admin.action(permissions=["delete"], description="Delete selected baskets")
     def delete_baskets(self, request, queryset):
