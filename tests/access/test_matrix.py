@@ -477,8 +477,9 @@ def order_in_accounts_receivable():
 # For each registered model: what the Order processor and the System administrator get on
 # its changelist, add and change pages. Everyone else is sent to the login page (302).
 ADMIN_PAGES = {
-    "auth.group": ((403, 403, 403), (403, 403, 403)),
-    "auth.user": ((403, 403, 403), (403, 403, 403)),
+    # BM-4: System administrators manage staff users and read the roles.
+    "auth.group": ((403, 403, 403), (200, 403, 200)),
+    "auth.user": ((403, 403, 403), (200, 200, 200)),
     "authtoken.tokenproxy": ((403, 403, 403), (403, 403, 403)),
     # django-axes' login failures: superusers only.
     "axes.accessattempt": ((403, 403, 403), (403, 403, 403)),
@@ -710,8 +711,9 @@ ADMIN_ACTIONS = {
     # Accounts receivable (AB-5): orders are the Order processor's.
     ("baskets.order", "record_payment_received"): ("done", "done"),
     ("baskets.order", "record_written_off"): ("done", "done"),
-    ("auth.group", "delete_selected"): (403, 403),
-    ("auth.user", "delete_selected"): (403, 403),
+    # BM-4: System administrators manage staff users; roles only to read.
+    ("auth.group", "delete_selected"): (403, "refused"),
+    ("auth.user", "delete_selected"): (403, "done"),
     ("axes.accessattempt", "delete_selected"): (403, 403),
     ("axes.accessattempt", "cleanup_expired_attempts"): (403, 403),
     ("axes.accesslog", "delete_selected"): (403, 403),
