@@ -20,6 +20,8 @@ from .search import TooManyAccounts, shop_account_ids_named
 
 # The admin's MM/DD/YYYY (AB-3) and ISO dates are both accepted.
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%m/%d/%Y"]
+# Every admin date form (the grid, the reports, the analytics) says the same.
+DATE_INVALID_MESSAGE = "Enter the date as MM/DD/YYYY or YYYY-MM-DD."
 
 
 class GuidField(forms.UUIDField):
