@@ -419,6 +419,7 @@ class BasketDetailMixin:
                 if basket.status == Status.ACTIVE and personal_data_visible(request.user)
                 else ""
             ),
+            "line_edits": self.line_edit_offer(request, basket),
         }
 
     @staticmethod

@@ -29,6 +29,7 @@ from .actions import decide_with_reason, return_to, run_for_each
 from .detail import BasketDetailMixin, TimelineDisplay
 from .export import basket_export_view
 from .filtering import BasketFilterSetFilter
+from .line_edits import LineEditAdminMixin
 from .locked import (
     LOCKED_CART_ACTIONS,
     LOCKED_CART_COLUMNS,
@@ -45,7 +46,11 @@ MANAGE_BOOKING_PARAMETER = "manage_booking_basket"
 
 @admin.register(Basket)
 class BasketAdmin(
-    PersonalDataAdminMixin, BasketDetailMixin, LockedCartAdminMixin, admin.ModelAdmin
+    PersonalDataAdminMixin,
+    BasketDetailMixin,
+    LockedCartAdminMixin,
+    LineEditAdminMixin,
+    admin.ModelAdmin,
 ):
     # Status and stage first, so they stay on screen at 1440 px (CB-1).
     list_display = (
@@ -272,7 +277,7 @@ class BasketAdmin(
             self.admin_site.admin_view(self.manage_booking_view),
             name="baskets_basket_manage_booking",
         )
-        return [export, manage_booking, *urls]
+        return [export, manage_booking, *self.line_edit_urls(), *urls]
 
     def manage_booking_view(self, request):
         """CB-5 from a row's button: the same action for that one basket, back to the grid."""

@@ -626,6 +626,12 @@ def analytics_range() -> tuple[None, dict]:
     return None, {}
 
 
+def line_edit_form() -> tuple[Basket, dict]:
+    basket = BasketFactory()
+    line = LineFactory(basket=basket, quantity=2)
+    return basket, {"line": line.pk, "quantity": "1", "reason": "matrix"}
+
+
 # The admin's own pages and buttons beside the model pages: method, URL, what the page
 # needs (a basket whose timeline is watched, and the data sent), and what the Order
 # processor and the System administrator get; everyone else is sent to the login page.
@@ -652,6 +658,8 @@ ADMIN_ENDPOINTS = {
         manage_booking_row,
         (302, 302),
     ),
+    # Staff line edits (BM-1): whoever may change baskets.
+    "line-edit": ("post", "/admin/baskets/basket/line-edit/", line_edit_form, (302, 302)),
     # Settings: Order processors view them, only System administrators save them.
     "business-settings-save": (
         "post",
