@@ -3,7 +3,9 @@
 import uuid
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
+from django.urls import path
 
 from baskets.admin.paging import CappedCountPaginator
 from baskets.admin.privacy import PersonalDataAdminMixin
@@ -13,6 +15,7 @@ from baskets.models import Invoice, Order, ReceivableOutcome
 from baskets.services.actors import Actor
 
 from ..models import WorkerHeartbeat
+from ..selectors import AGEING_LIST_LIMIT, receivables_ageing
 from ..services.receivables import accounts_receivable_open_q, order_receivable_settle
 from .triage import basket_link
 
@@ -115,6 +118,30 @@ class OrderAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     @admin.action(permissions=["change"], description="Accounts receivable: write off")
     def record_written_off(self, request, queryset):
         return self._settle(request, queryset, ReceivableOutcome.WRITTEN_OFF, "record_written_off")
+
+    def get_urls(self):
+        receivables = path(
+            "receivables/",
+            self.admin_site.admin_view(self.receivables_view),
+            name="baskets_order_receivables",
+        )
+        return [receivables, *super().get_urls()]
+
+    def receivables_view(self, request):
+        """Seed 004: unpaid orders in accounts receivable by age, totals per currency."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return TemplateResponse(
+            request,
+            "admin/completion/order/receivables.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Accounts receivable by age",
+                "ageing": receivables_ageing(),
+                "limit": AGEING_LIST_LIMIT,
+                "opts": self.model._meta,
+            },
+        )
 
     @admin.display(description="basket")
     def basket_guid(self, order) -> str:

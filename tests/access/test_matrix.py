@@ -658,6 +658,13 @@ ADMIN_ENDPOINTS = {
         manage_booking_row,
         (302, 302),
     ),
+    # Seed 004: accounts receivable by age, for whoever may see orders.
+    "receivables-ageing": (
+        "get",
+        "/admin/baskets/order/receivables/",
+        lambda: (None, {}),
+        (200, 200),
+    ),
     # Staff line edits (BM-1): whoever may change baskets.
     "line-edit": ("post", "/admin/baskets/basket/line-edit/", line_edit_form, (302, 302)),
     # Settings: Order processors view them, only System administrators save them.
