@@ -1,5 +1,5 @@
 """BM-4: System administrators manage staff users (auth permissions on their role); staff
-line edits in the timeline and the outbox (new actions and event type)."""
+line edits in the timeline and the outbox; the new-card request in the timeline."""
 
 from django.db import migrations, models
 
@@ -40,6 +40,7 @@ class Migration(migrations.Migration):
                     ("line_quantity_change", "Line quantity changed by staff"),
                     ("receivable_paid", "Accounts receivable: payment received"),
                     ("receivable_written_off", "Accounts receivable: written off"),
+                    ("receivable_card_request", "Accounts receivable: new card asked for"),
                     ("payment_started", "Payment started"),
                     ("payment_return", "Returned from the payment page"),
                     ("payment_paid", "Payment result: paid"),

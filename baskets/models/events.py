@@ -29,6 +29,7 @@ class EventAction(models.TextChoices):
     # Accounts receivable follow-up on the basket's order (AB-5).
     RECEIVABLE_PAID = "receivable_paid", "Accounts receivable: payment received"
     RECEIVABLE_WRITTEN_OFF = "receivable_written_off", "Accounts receivable: written off"
+    RECEIVABLE_CARD_REQUEST = "receivable_card_request", "Accounts receivable: new card asked for"
     # Storefront and payment provider.
     PAYMENT_STARTED = "payment_started", "Payment started"
     PAYMENT_RETURN = "payment_return", "Returned from the payment page"

@@ -16,6 +16,7 @@ from baskets.services.actors import Actor
 
 from ..models import WorkerHeartbeat
 from ..selectors import AGEING_LIST_LIMIT, receivables_ageing
+from ..services.card_requests import order_card_request_send
 from ..services.receivables import accounts_receivable_open_q, order_receivable_settle
 from .triage import basket_link
 
@@ -54,7 +55,7 @@ class OrderAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     list_select_related = ("basket",)
     search_fields = ("=number",)
     search_help_text = "An order number or a basket GUID (exact)."
-    actions = ("record_payment_received", "record_written_off")
+    actions = ("record_payment_received", "record_written_off", "request_new_card")
     paginator = CappedCountPaginator
     show_full_result_count = False
     readonly_fields = (
@@ -142,6 +143,21 @@ class OrderAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
                 "opts": self.model._meta,
             },
         )
+
+    @admin.action(permissions=["change"], description="Accounts receivable: ask for a new card")
+    def request_new_card(self, request, queryset):
+        """Seed 004: mail each selected order's customer for a new card (in the timeline)."""
+        actor = Actor.staff(request.user)
+        sent = 0
+        for order_id, number in queryset.values_list("pk", "number").order_by("pk"):
+            try:
+                order_card_request_send(order_id=order_id, actor=actor)
+            except BasketError as error:
+                self.message_user(request, f"Refused {number}: {error.message}", messages.ERROR)
+            else:
+                sent += 1
+        if sent:
+            self.message_user(request, f"New card asked for: {sent} order(s).", messages.SUCCESS)
 
     @admin.display(description="basket")
     def basket_guid(self, order) -> str:

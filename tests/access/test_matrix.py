@@ -726,6 +726,7 @@ ADMIN_ACTIONS = {
     # Accounts receivable (AB-5): orders are the Order processor's.
     ("baskets.order", "record_payment_received"): ("done", "done"),
     ("baskets.order", "record_written_off"): ("done", "done"),
+    ("baskets.order", "request_new_card"): ("done", "done"),
     # BM-4: System administrators manage staff users; roles only to read.
     ("auth.group", "delete_selected"): (403, "refused"),
     ("auth.user", "delete_selected"): (403, "done"),
