@@ -105,3 +105,11 @@ def test_refused_with_a_message_and_nothing_sent(processor, mailoutbox, case):
     assert [str(m) for m in response.context["messages"]] == [message]
     assert mailoutbox == []
     assert not BasketEvent.objects.filter(action="receivable_card_request").exists()
+
+
+@pytest.mark.django_db
+def test_a_language_without_an_edited_text_speaks_the_translated_default(processor, mailoutbox):
+    """SPEC: AB-5 PV-5 — no Danish row: the shipped Danish translation."""
+    order = unpaid_order(language="da", email="kunde@example.dk")
+    ask(processor, order)
+    assert mailoutbox[0].subject == f"Din ordre {order.number}: giv os venligst et nyt kort"
