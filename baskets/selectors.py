@@ -5,13 +5,13 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
-from django.db.models import DecimalField, QuerySet, Sum, Value
+from django.db.models import DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from basketops.business import business_setting
 
 from .exceptions import BasketNotFound, InvalidGuid
-from .models import Basket, BasketEvent, EventAction, GiftCardMovement, Status
+from .models import Basket, BasketEvent, EventAction, GiftCardMovement, Order, Status
 from .roles import ADMINISTRATOR
 
 
@@ -159,4 +159,18 @@ def gift_card_movement_list(code: str, *, limit: int) -> list[GiftCardMovement]:
     """A card's movements (reserve, debit, release), newest first, at most ``limit``."""
     return list(
         GiftCardMovement.objects.filter(card_id=code).order_by("-created_at", "-id")[:limit]
+    )
+
+
+def accounts_receivable_open_q() -> Q:
+    """Orders waiting in accounts receivable: sent there and not settled by staff."""
+    return Q(accounts_receivable_at__isnull=False, accounts_receivable_settled_at__isnull=True)
+
+
+def order_receivable_list() -> QuerySet[Order]:
+    """Open accounts-receivable orders, oldest first (the daily mail, the ageing page)."""
+    return (
+        Order.objects.filter(accounts_receivable_open_q())
+        .select_related("basket")
+        .order_by("accounts_receivable_at", "pk")
     )

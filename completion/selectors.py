@@ -10,10 +10,10 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from baskets.models import Basket, Order, Status
+from baskets.selectors import accounts_receivable_open_q
 
 from .models import CompletionFailureClosure
 from .services.orders_sql import PROBLEM_SQL, WITHDRAWN_SUFFIX
-from .services.receivables import accounts_receivable_open_q
 
 
 def now_completable() -> RawSQL:

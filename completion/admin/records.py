@@ -12,12 +12,13 @@ from baskets.admin.privacy import PersonalDataAdminMixin
 from baskets.admin.read_only import ReadOnlyModelAdmin
 from baskets.exceptions import BasketError
 from baskets.models import Invoice, Order, ReceivableOutcome
+from baskets.selectors import accounts_receivable_open_q
 from baskets.services.actors import Actor
 
 from ..models import WorkerHeartbeat
 from ..selectors import AGEING_LIST_LIMIT, receivables_ageing
 from ..services.card_requests import order_card_request_send
-from ..services.receivables import accounts_receivable_open_q, order_receivable_settle
+from ..services.receivables import order_receivable_settle
 from .triage import basket_link
 
 

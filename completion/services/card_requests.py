@@ -12,11 +12,10 @@ from django.utils import timezone, translation
 from baskets.exceptions import StepNotAllowed
 from baskets.locks import basket_lock_row
 from baskets.models import EventAction, Order
+from baskets.selectors import accounts_receivable_open_q
 from baskets.services.actors import Actor
 from baskets.services.transitions import event_record
 from recovery.texts import text_render
-
-from .receivables import accounts_receivable_open_q
 
 ORDER_NUMBER = re.compile(r"\[OrderNumber\]", re.IGNORECASE)
 CARD_LINK = re.compile(r"\[CardLink\]", re.IGNORECASE)
