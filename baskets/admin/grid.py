@@ -29,6 +29,7 @@ from .actions import decide_with_reason, return_to, run_for_each
 from .detail import BasketDetailMixin, TimelineDisplay
 from .export import basket_export_view
 from .filtering import BasketFilterSetFilter
+from .funnel import FunnelAdminMixin
 from .line_edits import LineEditAdminMixin
 from .locked import (
     LOCKED_CART_ACTIONS,
@@ -50,6 +51,7 @@ class BasketAdmin(
     BasketDetailMixin,
     LockedCartAdminMixin,
     LineEditAdminMixin,
+    FunnelAdminMixin,
     admin.ModelAdmin,
 ):
     # Status and stage first, so they stay on screen at 1440 px (CB-1).
@@ -277,7 +279,7 @@ class BasketAdmin(
             self.admin_site.admin_view(self.manage_booking_view),
             name="baskets_basket_manage_booking",
         )
-        return [export, manage_booking, *self.line_edit_urls(), *urls]
+        return [export, manage_booking, *self.line_edit_urls(), *self.funnel_urls(), *urls]
 
     def manage_booking_view(self, request):
         """CB-5 from a row's button: the same action for that one basket, back to the grid."""

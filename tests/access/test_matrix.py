@@ -658,6 +658,8 @@ ADMIN_ENDPOINTS = {
         manage_booking_row,
         (302, 302),
     ),
+    # Seed 000: the checkout funnel, for whoever may see baskets.
+    "checkout-funnel": ("get", "/admin/baskets/basket/funnel/", lambda: (None, {}), (200, 200)),
     # Seed 004: accounts receivable by age, for whoever may see orders.
     "receivables-ageing": (
         "get",
