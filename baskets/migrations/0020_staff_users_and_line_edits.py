@@ -12,7 +12,7 @@ def refresh_roles(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("baskets", "0018_basket_language"),
+        ("baskets", "0019_basket_lookups"),
         ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
