@@ -12,7 +12,7 @@ def refresh_roles(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("baskets", "0020_shop_data_prices"),
+        ("baskets", "0021_basket_consent_coupons"),
         ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
