@@ -409,6 +409,11 @@ SHOP_BASE_URL = env_str("SHOP_BASE_URL", BACKOFFICE_BASE_URL).rstrip("/")
 # for GET /api/visitors/<reference>/baskets/.
 # Empty (the default): the shop URL (SHOP_URL, live) with ?basket=<guid>.
 SHOP_CHECKOUT_URL = env_str("SHOP_CHECKOUT_URL", "")
+# Seed 004: the shop page where a customer whose card charge failed gives a new card;
+# {order} is the order number, {guid} the basket's GUID.
+CARD_REQUEST_URL = env_str(
+    "CARD_REQUEST_URL", SHOP_BASE_URL + "/orders/{order}/card/?basket={guid}"
+)
 # PV-5: the shop's brand on the shopper pages; live (admin → Config, "Shop"), these are the
 # defaults. Colours are #rrggbb; the text colour is for text on the main colour.
 SHOP_NAME = env_str("SHOP_NAME", "Shop")

@@ -10,16 +10,18 @@ import django_filters
 import django_filters.constants
 from django import forms
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from .access import personal_data_visible
-from .models import AccountType, Basket, PurchaserType, Stage, Status
+from .models import AccountType, Basket, Line, PurchaserType, Stage, Status
 from .models.basket import STAGE_ORDER
 from .search import TooManyAccounts, shop_account_ids_named
 
 # The admin's MM/DD/YYYY (AB-3) and ISO dates are both accepted.
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%m/%d/%Y"]
+# Every admin date form (the grid, the reports, the analytics) says the same.
+DATE_INVALID_MESSAGE = "Enter the date as MM/DD/YYYY or YYYY-MM-DD."
 
 
 class GuidField(forms.UUIDField):
@@ -79,6 +81,39 @@ def basket_open_q() -> Q:
     return ~Q(status=Status.COMPLETED)
 
 
+# Seed 000's checkout funnel: the furthest point a basket reached, in order. The first five
+# are checkout stages (a basket not paid yet); then paid, then completed (an order).
+class FunnelPoint(models.TextChoices):
+    BASKET = "basket", "Basket"
+    LOGIN_REGISTER = "login_register", "Login / register"
+    ADDITIONAL_INFORMATION = "additional_information", "Additional information"
+    MANAGE_BOOKING = "manage_booking", "Manage booking"
+    PAYMENT = "payment", "Payment"
+    PAID = "paid", "Paid"
+    COMPLETED = "completed", "Completed"
+
+
+FUNNEL_ORDER: tuple[str, ...] = tuple(FunnelPoint.values)
+
+
+def funnel_stopped_at_q(point: str) -> Q:
+    """Seed 000: baskets whose furthest point is ``point`` (they stopped there). An unpaid
+    basket at the confirmation stage counts as stopped at payment."""
+    if point == FunnelPoint.COMPLETED:
+        return Q(status=Status.COMPLETED)
+    unpaid = Q(paid_at__isnull=True) & ~Q(status=Status.COMPLETED)
+    if point == FunnelPoint.PAID:
+        return Q(paid_at__isnull=False) & ~Q(status=Status.COMPLETED)
+    if point == FunnelPoint.PAYMENT:
+        return unpaid & Q(stage__in=[Stage.PAYMENT, Stage.CONFIRMATION])
+    return unpaid & Q(stage=point)
+
+
+def basket_has_product_q(product_id: str) -> Q:
+    """Baskets with a line of ``product_id`` (EXISTS: no duplicate rows, no DISTINCT)."""
+    return Q(Exists(Line.objects.filter(basket_id=OuterRef("pk"), product_id=product_id)))
+
+
 class Scope(models.TextChoices):
     """Which part of the baskets' life the grid shows (seed 001 vs seed 000)."""
 
@@ -131,6 +166,20 @@ class BasketFilterSet(django_filters.FilterSet):
     additional_information_missing = django_filters.BooleanFilter(
         method="filter_additional_information_missing", label="Additional information missing"
     )
+    # Seed 000: what shoppers leave behind.
+    product = django_filters.CharFilter(method="filter_product", label="Product ID")
+    last_activity_after = DayBoundFilter(
+        field_name="last_activity_at", lookup_expr="gte", label="Last activity from"
+    )
+    last_activity_before = DayBoundFilter(
+        field_name="last_activity_at", lookup_expr="lte", label="Last activity to"
+    )
+    abandoned = django_filters.BooleanFilter(
+        field_name="abandoned_at", lookup_expr="isnull", exclude=True, label="Abandoned"
+    )
+    stopped_at = django_filters.ChoiceFilter(
+        choices=FunnelPoint.choices, method="filter_stopped_at", label="Stopped at (funnel)"
+    )
 
     class Meta:
         model = Basket
@@ -175,6 +224,12 @@ class BasketFilterSet(django_filters.FilterSet):
             self.form.add_error("shop_account_name", str(error))
             return False
         return True
+
+    def filter_product(self, queryset: QuerySet, name: str, value):
+        return queryset.filter(basket_has_product_q(value)) if value else queryset
+
+    def filter_stopped_at(self, queryset: QuerySet, name: str, value):
+        return queryset.filter(funnel_stopped_at_q(value)) if value else queryset
 
     def filter_additional_information_missing(self, queryset: QuerySet, name: str, value):
         if value is None:

@@ -19,6 +19,17 @@ ADMINISTRATOR_APPS = (
     "baskets", "completion", "abandonment", "recovery", "constance", "shopdata",
 )
 
+# BM-4: staff users and their roles, managed without superuser; the roles themselves (their
+# permissions) only read. ``baskets.admin.staff_users`` keeps a System administrator from
+# making anyone superuser or giving more than they hold.
+ADMINISTRATOR_STAFF_PERMISSIONS = (
+    ("auth", "user", "view_user"),
+    ("auth", "user", "add_user"),
+    ("auth", "user", "change_user"),
+    ("auth", "user", "delete_user"),
+    ("auth", "group", "view_group"),
+)
+
 # AC-1: baskets, locked carts, completion triage and orders; the catalogue, coupons, gift
 # cards and shopper-facing texts only to read; no shop accounts, customer accounts,
 # salespersons, abandonments or abandon reports (they hold shop-account personal data).
@@ -64,8 +75,16 @@ def _order_processor_codenames() -> list[tuple[str, str, str]]:
 def roles_ensure(group_model, permission_model) -> None:
     """Create or refresh the staff roles and the (permission-less) API client groups."""
     everything = permission_model.objects.filter(content_type__app_label__in=ADMINISTRATOR_APPS)
+    staff_management = [
+        permission.pk
+        for permission in permission_model.objects.filter(
+            content_type__app_label="auth"
+        ).select_related("content_type")
+        if (permission.content_type.app_label, permission.content_type.model, permission.codename)
+        in ADMINISTRATOR_STAFF_PERMISSIONS
+    ]
     administrator, _ = group_model.objects.get_or_create(name=ADMINISTRATOR)
-    administrator.permissions.set(everything)
+    administrator.permissions.set([*everything.values_list("pk", flat=True), *staff_management])
     allowed = [
         permission.pk
         for permission in everything.select_related("content_type")

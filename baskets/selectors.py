@@ -1,17 +1,19 @@
 """Read queries shared by the admin, the API, the export and the tasks."""
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
-from django.db.models import DecimalField, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from basketops.business import business_setting
 
 from .exceptions import BasketNotFound, InvalidGuid
-from .models import Basket, BasketEvent, EventAction, GiftCardMovement, Status
+from .filters import FUNNEL_ORDER, FunnelPoint, basket_has_product_q, funnel_stopped_at_q
+from .models import Basket, BasketEvent, EventAction, GiftCardMovement, Order, Status
 from .roles import ADMINISTRATOR
 
 
@@ -160,3 +162,45 @@ def gift_card_movement_list(code: str, *, limit: int) -> list[GiftCardMovement]:
     return list(
         GiftCardMovement.objects.filter(card_id=code).order_by("-created_at", "-id")[:limit]
     )
+
+
+def accounts_receivable_open_q() -> Q:
+    """Orders waiting in accounts receivable: sent there and not settled by staff."""
+    return Q(accounts_receivable_at__isnull=False, accounts_receivable_settled_at__isnull=True)
+
+
+def order_receivable_list() -> QuerySet[Order]:
+    """Open accounts-receivable orders, oldest first (the daily mail, the ageing page)."""
+    return (
+        Order.objects.filter(accounts_receivable_open_q())
+        .select_related("basket")
+        .order_by("accounts_receivable_at", "pk")
+    )
+
+
+class FunnelRow(NamedTuple):
+    point: str
+    label: str
+    reached: int  # baskets that got at least this far
+    stopped: int  # baskets whose furthest point this is
+    drop_off: float | None  # share of those reaching this point that went no further
+
+
+def basket_funnel(*, date_from: date, date_to: date, product: str = "") -> list[FunnelRow]:
+    """Seed 000: baskets created from ``date_from`` to ``date_to`` (whole days, anonymous
+    ones included), optionally only those with a line of ``product``, counted at the
+    furthest checkout point each reached; one aggregate query."""
+    start = timezone.make_aware(datetime.combine(date_from, time.min))
+    end = timezone.make_aware(datetime.combine(date_to + timedelta(days=1), time.min))
+    baskets = Basket.objects.filter(created_at__gte=start, created_at__lt=end)
+    if product:
+        baskets = baskets.filter(basket_has_product_q(product))
+    stopped = baskets.aggregate(
+        **{point: Count("pk", filter=funnel_stopped_at_q(point)) for point in FUNNEL_ORDER}
+    )
+    rows = []
+    for index, point in enumerate(FUNNEL_ORDER):
+        reached = sum(stopped[later] for later in FUNNEL_ORDER[index:])
+        drop_off = stopped[point] / reached if reached and index < len(FUNNEL_ORDER) - 1 else None
+        rows.append(FunnelRow(point, FunnelPoint(point).label, reached, stopped[point], drop_off))
+    return rows

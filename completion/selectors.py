@@ -1,9 +1,16 @@
-"""Reads of completion triage that more than one caller needs (CB-4)."""
+"""Reads of completion's records that more than one caller needs (CB-4 triage, seed 004
+receivables)."""
 
-from django.db.models import BooleanField, QuerySet
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import BooleanField, Case, CharField, Count, QuerySet, Sum, Value, When
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
-from baskets.models import Basket, Status
+from baskets.models import Basket, Order, Status
+from baskets.selectors import accounts_receivable_open_q
 
 from .models import CompletionFailureClosure
 from .services.orders_sql import PROBLEM_SQL, WITHDRAWN_SUFFIX
@@ -36,3 +43,55 @@ def completion_failed_now_completable_ids(basket_ids: list[int] | None = None) -
     if basket_ids is not None:
         baskets = baskets.filter(pk__in=basket_ids)
     return list(baskets.order_by("pk").values_list("pk", flat=True))
+
+
+# Seed 004's ageing of unpaid orders, by whole days since the order went to accounts
+# receivable: (label, first day, last day or None for "and older").
+AGEING_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("0-7", 0, 7),
+    ("8-30", 8, 30),
+    ("31+", 31, None),
+)
+# The list shows at most this many orders (oldest first); the totals count every one.
+AGEING_LIST_LIMIT = 500
+
+
+@dataclass
+class ReceivablesAgeing:
+    orders: list[Order]  # each with ``.bucket``, oldest first
+    count: int
+    # bucket label -> [(currency, orders, total)], currencies sorted
+    totals: dict[str, list[tuple[str, int, Decimal]]]
+
+
+def receivables_bucket_case(now: datetime) -> Case:
+    """The ageing bucket of an order as SQL: under 8 whole days "0-7", under 31 "8-30"."""
+    whens = [
+        When(accounts_receivable_at__gt=now - timedelta(days=last + 1), then=Value(label))
+        for label, _first, last in AGEING_BUCKETS
+        if last is not None
+    ]
+    return Case(*whens, default=Value(AGEING_BUCKETS[-1][0]), output_field=CharField())
+
+
+def receivables_ageing(*, now: datetime | None = None) -> ReceivablesAgeing:
+    """Open accounts-receivable orders by age, with count and sum per bucket and currency."""
+    now = now or timezone.now()
+    open_orders = Order.objects.filter(accounts_receivable_open_q()).annotate(
+        bucket=receivables_bucket_case(now)
+    )
+    totals: dict[str, list[tuple[str, int, Decimal]]] = {label: [] for label, *_ in AGEING_BUCKETS}
+    count = 0
+    for row in (
+        open_orders.values("bucket", "currency")
+        .annotate(orders=Count("pk"), total=Sum("total"))
+        .order_by("bucket", "currency")
+    ):
+        totals[row["bucket"]].append((row["currency"], row["orders"], row["total"]))
+        count += row["orders"]
+    orders = list(
+        open_orders.select_related("basket").order_by("accounts_receivable_at", "pk")[
+            :AGEING_LIST_LIMIT
+        ]
+    )
+    return ReceivablesAgeing(orders=orders, count=count, totals=totals)

@@ -14,7 +14,10 @@ class ApplicationTextForm(forms.ModelForm):
     class Meta:
         model = ApplicationText
         fields = ("key", "language", "text")
-        help_texts = {"text": "[BasketGuid] is replaced with the basket's GUID."}
+        help_texts = {
+            "text": "[BasketGuid] is replaced with the basket's GUID; in the new-card request "
+            "(receivable_CardRequest*) also [OrderNumber] and [CardLink]."
+        }
 
 
 @admin.register(ApplicationText)

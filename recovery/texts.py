@@ -48,6 +48,13 @@ DEFAULT_TEXTS: dict[str, StrPromise] = {
         "again."
     ),
     "basket_Unsubscribed": _("You will not receive basket reminder e-mails any more."),
+    # Seed 004: the mail asking a customer whose card charge failed for a new card
+    # ([OrderNumber], [CardLink] and [BasketGuid] are filled in).
+    "receivable_CardRequestSubject": _("Your order [OrderNumber]: please give us a new card"),
+    "receivable_CardRequestBody": _(
+        "We could not charge your card for order [OrderNumber]. Please give us a new card "
+        "here so that we can complete it: [CardLink]\n\nThank you."
+    ),
     "basket_UnsubscribeInvalid": _(
         "This unsubscribe link is not valid. Check that you copied the whole link."
     ),

@@ -3,6 +3,7 @@ before any view, form or log sees more than its redacted form; one with more of 
 the check reads is refused unread."""
 
 from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 
 from .cards import card_numbers_refuse
 from .exceptions import RequestTextRefused, TooMuchToCheck
@@ -19,6 +20,7 @@ UNCHECKED_HEADERS = frozenset(
 # headers (cookies and credentials are not read), a long admin filter URL a few KB.
 ADDRESS_LIMIT = 8 * 1024
 HEADERS_LIMIT = 16 * 1024
+ADMIN_PREFIX = "/admin/"
 
 
 class CardNumberRefusalMiddleware:
@@ -49,5 +51,23 @@ class CardNumberRefusalMiddleware:
                 return JsonResponse(
                     {"detail": error.message, "code": error.code}, status=error.http_status
                 )
+            if request.path_info.startswith(ADMIN_PREFIX):
+                return _admin_refusal(request, error)
             return HttpResponse(error.message, status=error.http_status, content_type="text/plain")
         return self.get_response(request)
+
+
+def _admin_refusal(request, error: RequestTextRefused) -> HttpResponse:
+    """Staff typing a card number into a search box see the admin's page with an error
+    message and a link back to the page without the query (the path when it holds no card
+    number, else the admin's home)."""
+    try:
+        card_numbers_refuse(request.path, where="address")
+        back = request.path
+    except RequestTextRefused:
+        back = ADMIN_PREFIX
+    body = render_to_string(
+        "admin/request_refused.html",
+        {"title": "Request refused", "message": error.message, "back": back},
+    )
+    return HttpResponse(body, status=error.http_status)

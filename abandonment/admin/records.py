@@ -17,6 +17,7 @@ from baskets.access import personal_data_visible
 from baskets.admin.detail import CONSENT_POLICIES, marketing_consent_describe
 from baskets.admin.paging import CappedCountPaginator
 from baskets.admin.privacy import PersonalDataAdminMixin, shown_fields
+from baskets.filters import DATE_INPUT_FORMATS, DATE_INVALID_MESSAGE
 from baskets.models import Basket
 from baskets.search import SearchKind, basket_search_decide
 from baskets.services.actors import Actor
@@ -70,13 +71,13 @@ class RecoveryMailForm(forms.Form):
 class AnalyticsRangeForm(forms.Form):
     date_from = forms.DateField(
         label="From",
-        input_formats=["%m/%d/%Y"],
-        error_messages={"invalid": "Enter the date as MM/DD/YYYY."},
+        input_formats=DATE_INPUT_FORMATS,
+        error_messages={"invalid": DATE_INVALID_MESSAGE},
     )
     date_to = forms.DateField(
         label="To",
-        input_formats=["%m/%d/%Y"],
-        error_messages={"invalid": "Enter the date as MM/DD/YYYY."},
+        input_formats=DATE_INPUT_FORMATS,
+        error_messages={"invalid": DATE_INVALID_MESSAGE},
     )
 
     def clean(self):

@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from baskets.access import personal_data_visible
+from baskets.filters import DATE_INPUT_FORMATS, DATE_INVALID_MESSAGE
 from baskets.services.actors import Actor
 
 from ..models import (
@@ -24,15 +25,15 @@ from ..services.reports import ReportRangeError, abandon_report_request, report_
 class AbandonReportForm(forms.ModelForm):
     date_from = forms.DateField(
         label="From",
-        input_formats=["%m/%d/%Y"],
+        input_formats=DATE_INPUT_FORMATS,
         widget=forms.TextInput(attrs={"placeholder": "MM/DD/YYYY"}),
-        error_messages={"invalid": "Enter the date as MM/DD/YYYY."},
+        error_messages={"invalid": DATE_INVALID_MESSAGE},
     )
     date_to = forms.DateField(
         label="To",
-        input_formats=["%m/%d/%Y"],
+        input_formats=DATE_INPUT_FORMATS,
         widget=forms.TextInput(attrs={"placeholder": "MM/DD/YYYY"}),
-        error_messages={"invalid": "Enter the date as MM/DD/YYYY."},
+        error_messages={"invalid": DATE_INVALID_MESSAGE},
     )
 
     class Meta:

@@ -4,12 +4,28 @@ that calls one service per basket and reports what was done and what was refused
 from collections.abc import Callable
 
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from ..exceptions import BasketError
 from ..services.actors import Actor
 
 MAX_REFUSALS_SHOWN = 20
+# A form on a basket's page names that page here, so the decision lands back on it.
+RETURN_PARAMETER = "_return_to"
+
+
+def return_to(request, queryset) -> HttpResponseRedirect | None:
+    """Back to the page the action was chosen on (a basket's page) when it names one on this
+    site and the basket still exists; None (the grid) otherwise, e.g. after a delete."""
+    target = request.POST.get(RETURN_PARAMETER, "")
+    safe = target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    if not safe or not queryset.exists():
+        return None
+    return HttpResponseRedirect(target)
 
 
 def run_for_each(modeladmin, request, queryset, *, verb: str, call: Callable[[int], object]):
@@ -74,6 +90,7 @@ def decide_with_reason(
                 "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
                 "select_across": request.POST.get("select_across", "0"),
                 "reason_required": reason_required,
+                "return_to": request.POST.get(RETURN_PARAMETER, ""),
                 "opts": modeladmin.model._meta,
             },
         )
@@ -85,4 +102,4 @@ def decide_with_reason(
         verb=verb,
         call=lambda pk: call(basket_id=pk, actor=actor, reason=reason),
     )
-    return None
+    return return_to(request, queryset)

@@ -25,7 +25,11 @@ from ..personal_data import (
     reads,
     url_hosts_only,
 )
-from ..services.staff import UNDELETABLE, manage_booking_refusal
+from ..services.staff import (
+    UNDELETABLE,
+    additional_information_refusal,
+    manage_booking_refusal,
+)
 
 # Address keys in the order a postal address is written; others follow.
 ADDRESS_ORDER = ("name", "company", "line1", "line2", "postcode", "city", "region", "country")
@@ -379,6 +383,9 @@ class BasketDetailMixin:
         # The header reads the basket the form shows (one object, so its order is read once).
         if obj is not None:
             context["basket_header"] = self._header(request, obj)
+            if obj.status == Status.LOCKED:
+                # LC-4: a locked cart is deleted by the panel's decision, with a reason.
+                context["show_delete"] = False
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _header(self, request, basket: Basket) -> dict:
@@ -389,9 +396,10 @@ class BasketDetailMixin:
         if may_change and not manage_booking_refusal(basket):
             actions.append(("complete_manage_booking", "Complete manage booking step"))
         missing = Basket.objects.filter(pk=basket.pk).filter(additional_information_missing_q())
-        if may_change and basket.status == Status.ACTIVE and missing.exists():
+        if may_change and not additional_information_refusal(basket) and missing.exists():
             actions.append(("flag_additional_information", "Flag additional information supplied"))
-        if basket.status not in UNDELETABLE and self.has_delete_permission(request, basket):
+        deletable = basket.status not in UNDELETABLE and basket.status != Status.LOCKED
+        if deletable and self.has_delete_permission(request, basket):
             actions.append(("delete_baskets", "Delete basket"))
         return {
             "status": basket.status,
@@ -411,6 +419,7 @@ class BasketDetailMixin:
                 if basket.status == Status.ACTIVE and personal_data_visible(request.user)
                 else ""
             ),
+            "line_edits": self.line_edit_offer(request, basket),
         }
 
     @staticmethod

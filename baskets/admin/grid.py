@@ -25,10 +25,12 @@ from ..services.staff import (
     basket_flag_additional_information,
     manage_booking_refusal,
 )
-from .actions import decide_with_reason, run_for_each
+from .actions import decide_with_reason, return_to, run_for_each
 from .detail import BasketDetailMixin, TimelineDisplay
 from .export import basket_export_view
 from .filtering import BasketFilterSetFilter
+from .funnel import FunnelAdminMixin
+from .line_edits import LineEditAdminMixin
 from .locked import (
     LOCKED_CART_ACTIONS,
     LOCKED_CART_COLUMNS,
@@ -45,7 +47,12 @@ MANAGE_BOOKING_PARAMETER = "manage_booking_basket"
 
 @admin.register(Basket)
 class BasketAdmin(
-    PersonalDataAdminMixin, BasketDetailMixin, LockedCartAdminMixin, admin.ModelAdmin
+    PersonalDataAdminMixin,
+    BasketDetailMixin,
+    LockedCartAdminMixin,
+    LineEditAdminMixin,
+    FunnelAdminMixin,
+    admin.ModelAdmin,
 ):
     # Status and stage first, so they stay on screen at 1440 px (CB-1).
     list_display = (
@@ -226,6 +233,7 @@ class BasketAdmin(
             verb="Manage booking step completed",
             call=lambda pk: basket_complete_manage_booking(basket_id=pk, actor=actor)[1],
         )
+        return return_to(request, queryset)
 
     @admin.action(permissions=["change"], description="Flag additional information supplied")
     def flag_additional_information(self, request, queryset):
@@ -237,6 +245,7 @@ class BasketAdmin(
             verb="Flagged additional information supplied",
             call=lambda pk: basket_flag_additional_information(basket_id=pk, actor=actor)[1],
         )
+        return return_to(request, queryset)
 
     @admin.action(permissions=["delete"], description="Delete selected baskets")
     def delete_baskets(self, request, queryset):
@@ -270,7 +279,7 @@ class BasketAdmin(
             self.admin_site.admin_view(self.manage_booking_view),
             name="baskets_basket_manage_booking",
         )
-        return [export, manage_booking, *urls]
+        return [export, manage_booking, *self.line_edit_urls(), *self.funnel_urls(), *urls]
 
     def manage_booking_view(self, request):
         """CB-5 from a row's button: the same action for that one basket, back to the grid."""

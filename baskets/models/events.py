@@ -24,9 +24,12 @@ class EventAction(models.TextChoices):
     COMPLETE_MANAGE_BOOKING = "complete_manage_booking", "Manage booking step completed"
     FLAG_ADDITIONAL_INFORMATION = "flag_additional_information", "Additional information supplied"
     DELETE = "delete", "Deleted"
+    LINE_REMOVE = "line_remove", "Line removed by staff"
+    LINE_QUANTITY_CHANGE = "line_quantity_change", "Line quantity changed by staff"
     # Accounts receivable follow-up on the basket's order (AB-5).
     RECEIVABLE_PAID = "receivable_paid", "Accounts receivable: payment received"
     RECEIVABLE_WRITTEN_OFF = "receivable_written_off", "Accounts receivable: written off"
+    RECEIVABLE_CARD_REQUEST = "receivable_card_request", "Accounts receivable: new card asked for"
     # Storefront and payment provider.
     PAYMENT_STARTED = "payment_started", "Payment started"
     PAYMENT_RETURN = "payment_return", "Returned from the payment page"

@@ -13,6 +13,8 @@ class EventType(models.TextChoices):
     BASKET_RECOVERED = "basket.recovered", "basket.recovered"
     ORDER_CREATED = "order.created", "order.created"
     COMPLETION_FAILED = "completion.failed", "completion.failed"
+    # Staff removed a line or changed its quantity (the basket re-priced).
+    BASKET_LINES_CHANGED = "basket.lines_changed", "basket.lines_changed"
 
 
 class OutboxEvent(models.Model):

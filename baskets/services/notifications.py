@@ -5,7 +5,7 @@ No e-mail is sent while a row lock is held: claim in a short transaction, commit
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -19,7 +19,11 @@ from django.utils import timezone
 from basketops.business import business_setting
 from baskets.locks import basket_lock_row
 from baskets.models import Basket, PaymentResult, Status
-from baskets.selectors import baskets_needing_staff, staff_notification_recipients
+from baskets.selectors import (
+    baskets_needing_staff,
+    order_receivable_list,
+    staff_notification_recipients,
+)
 from baskets.services.actors import Actor
 from baskets.services.transitions import basket_lock
 
@@ -92,8 +96,12 @@ def locked_cart_alert_send(*, now: datetime | None = None, batch_size: int = BAT
     """Alert staff once per lock about carts Locked longer than LOCKED_CART_ALERT_AFTER.
 
     Claims the baskets (marks them alerted, SKIP LOCKED) and commits before sending; if the
-    mail fails the claim is undone so the next run tries again. Returns (alerted, has_more).
+    mail fails the claim is undone so the next run tries again. Nothing is claimed or sent
+    while the live EMAIL_SYSTEM_MESSAGES is off. Returns (alerted, has_more).
     """
+    if not business_setting("EMAIL_SYSTEM_MESSAGES"):
+        logger.info("locked cart alert skipped: EMAIL_SYSTEM_MESSAGES is off")
+        return 0, False
     now = now or timezone.now()
     recipients = staff_notification_recipients()
     if not recipients:
@@ -139,11 +147,18 @@ class DailyReport:
     waiting_count: int
     late_results: list[PaymentResult]
     late_results_count: int
+    # Seed 004: unpaid orders in accounts receivable, oldest first.
+    receivables: list = field(default_factory=list)
+    receivables_count: int = 0
 
     @property
     def empty(self) -> bool:
         return not (
-            self.locked_count or self.failed_count or self.waiting_count or self.late_results_count
+            self.locked_count
+            or self.failed_count
+            or self.waiting_count
+            or self.late_results_count
+            or self.receivables_count
         )
 
 
@@ -167,7 +182,8 @@ def daily_report_build(*, now: datetime | None = None) -> DailyReport:
             created_at__gt=now - RECONCILIATION_WINDOW,
         ).order_by("created_at", "pk")
     )
-    return DailyReport(*locked, *failed, *waiting, *late_results)
+    receivables = _first(order_receivable_list())
+    return DailyReport(*locked, *failed, *waiting, *late_results, *receivables)
 
 
 def daily_notification_send(*, now: datetime | None = None) -> bool:
@@ -196,6 +212,11 @@ def daily_notification_send(*, now: datetime | None = None) -> bool:
             (result, admin_url(result.basket_id) if result.basket_id else "")
             for result in report.late_results
         ],
+        "receivables": [
+            (order, admin_url(order.basket_id)) for order in report.receivables
+        ],
+        "receivables_url": f"{settings.BACKOFFICE_BASE_URL}"
+        f"{reverse('admin:baskets_order_receivables')}",
         "waiting_minutes": int(settings.AWAITING_COMPLETION_REPORT_AFTER.total_seconds() // 60),
         "limit": DAILY_LIST_LIMIT,
         "grid_url": f"{settings.BACKOFFICE_BASE_URL}{reverse('admin:baskets_basket_changelist')}",
@@ -204,6 +225,7 @@ def daily_notification_send(*, now: datetime | None = None) -> bool:
         f"[Basket Ops] Daily basket report: {report.locked_count} locked, "
         f"{report.failed_count} completion failed, {report.waiting_count} waiting"
         + (f", {report.late_results_count} to reconcile" if report.late_results_count else "")
+        + (f", {report.receivables_count} unpaid order(s)" if report.receivables_count else "")
     )
     body = render_to_string("baskets/email/daily_notification.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)

@@ -57,12 +57,28 @@ def basket_complete_manage_booking(*, basket_id: int, actor: Actor) -> tuple[Bas
     return basket, True
 
 
+def additional_information_refusal(basket: Basket) -> str:
+    """CB-6: why additional information cannot be flagged on ``basket`` ("" when it can).
+
+    Only an Active basket: once paid, locked or completed the checkout is over and the flag
+    would rewrite what the shopper did."""
+    if basket.status != Status.ACTIVE:
+        return f"the basket is {Status(basket.status).label}, not Active."
+    return ""
+
+
 def basket_flag_additional_information(
     *, basket_id: int, actor: Actor, reason: str = ""
 ) -> tuple[Basket, bool]:
-    """CB-6: record that additional information was supplied outside the checkout."""
+    """CB-6: record that additional information was supplied outside the checkout, on an
+    Active basket, once; returns (basket, changed). Locks the basket."""
     with transaction.atomic():
         basket = basket_lock_row(basket_id)
+        refusal = additional_information_refusal(basket)
+        if refusal:
+            raise StepNotAllowed(
+                f"Cannot flag additional information: {refusal}", basket_id=basket_id
+            )
         if basket.additional_information_supplied_at is not None:
             return basket, False
         now = timezone.now()

@@ -3,17 +3,22 @@
 import uuid
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
+from django.urls import path
 
 from baskets.admin.paging import CappedCountPaginator
 from baskets.admin.privacy import PersonalDataAdminMixin
 from baskets.admin.read_only import ReadOnlyModelAdmin
 from baskets.exceptions import BasketError
 from baskets.models import Invoice, Order, ReceivableOutcome
+from baskets.selectors import accounts_receivable_open_q
 from baskets.services.actors import Actor
 
 from ..models import WorkerHeartbeat
-from ..services.receivables import accounts_receivable_open_q, order_receivable_settle
+from ..selectors import AGEING_LIST_LIMIT, receivables_ageing
+from ..services.card_requests import order_card_request_send
+from ..services.receivables import order_receivable_settle
 from .triage import basket_link
 
 
@@ -51,7 +56,7 @@ class OrderAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     list_select_related = ("basket",)
     search_fields = ("=number",)
     search_help_text = "An order number or a basket GUID (exact)."
-    actions = ("record_payment_received", "record_written_off")
+    actions = ("record_payment_received", "record_written_off", "request_new_card")
     paginator = CappedCountPaginator
     show_full_result_count = False
     readonly_fields = (
@@ -115,6 +120,45 @@ class OrderAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     @admin.action(permissions=["change"], description="Accounts receivable: write off")
     def record_written_off(self, request, queryset):
         return self._settle(request, queryset, ReceivableOutcome.WRITTEN_OFF, "record_written_off")
+
+    def get_urls(self):
+        receivables = path(
+            "receivables/",
+            self.admin_site.admin_view(self.receivables_view),
+            name="baskets_order_receivables",
+        )
+        return [receivables, *super().get_urls()]
+
+    def receivables_view(self, request):
+        """Seed 004: unpaid orders in accounts receivable by age, totals per currency."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return TemplateResponse(
+            request,
+            "admin/completion/order/receivables.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Accounts receivable by age",
+                "ageing": receivables_ageing(),
+                "limit": AGEING_LIST_LIMIT,
+                "opts": self.model._meta,
+            },
+        )
+
+    @admin.action(permissions=["change"], description="Accounts receivable: ask for a new card")
+    def request_new_card(self, request, queryset):
+        """Seed 004: mail each selected order's customer for a new card (in the timeline)."""
+        actor = Actor.staff(request.user)
+        sent = 0
+        for order_id, number in queryset.values_list("pk", "number").order_by("pk"):
+            try:
+                order_card_request_send(order_id=order_id, actor=actor)
+            except BasketError as error:
+                self.message_user(request, f"Refused {number}: {error.message}", messages.ERROR)
+            else:
+                sent += 1
+        if sent:
+            self.message_user(request, f"New card asked for: {sent} order(s).", messages.SUCCESS)
 
     @admin.display(description="basket")
     def basket_guid(self, order) -> str:

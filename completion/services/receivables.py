@@ -2,7 +2,6 @@
 or write it off, with a reason kept in the basket's timeline."""
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from baskets.exceptions import StepNotAllowed
@@ -15,11 +14,6 @@ EVENTS = {
     ReceivableOutcome.PAYMENT_RECEIVED: EventAction.RECEIVABLE_PAID,
     ReceivableOutcome.WRITTEN_OFF: EventAction.RECEIVABLE_WRITTEN_OFF,
 }
-
-
-def accounts_receivable_open_q() -> Q:
-    """Orders waiting in accounts receivable: sent there and not settled by staff."""
-    return Q(accounts_receivable_at__isnull=False, accounts_receivable_settled_at__isnull=True)
 
 
 def order_receivable_settle(

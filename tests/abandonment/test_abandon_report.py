@@ -14,6 +14,7 @@ from abandonment.services.reports import (
     abandon_report_request,
     report_schedules_run,
 )
+from baskets.filters import DATE_INVALID_MESSAGE
 from baskets.links import basket_url
 from baskets.services.actors import Actor
 from tests.support.factories import ProductFactory, UserFactory
@@ -69,11 +70,22 @@ def test_generate_form_accepts_mm_dd_yyyy_and_queues_a_report(
 
 
 @pytest.mark.django_db
+def test_generate_form_accepts_iso_dates_as_the_grid_does(staff_client):
+    """SPEC: AB-3 — YYYY-MM-DD, as the grid's filters take it, is a date here too."""
+    response = staff_client.post(
+        f"{REPORTS}add/", {"date_from": "2026-03-01", "date_to": "2026-03-31"}, follow=True
+    )
+    assert response.status_code == 200
+    report = AbandonReport.objects.get()
+    assert (report.date_from, report.date_to) == (date(2026, 3, 1), date(2026, 3, 31))
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"date_from": "2026-03-01", "date_to": "03/31/2026"}, "Enter the date as MM/DD/YYYY."),
-        ({"date_from": "13/45/2026", "date_to": "03/31/2026"}, "Enter the date as MM/DD/YYYY."),
+        ({"date_from": "2026-13-01", "date_to": "03/31/2026"}, DATE_INVALID_MESSAGE),
+        ({"date_from": "13/45/2026", "date_to": "03/31/2026"}, DATE_INVALID_MESSAGE),
         (
             {"date_from": "03/31/2026", "date_to": "03/01/2026"},
             "The From date must not be after the To date.",

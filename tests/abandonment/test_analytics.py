@@ -81,10 +81,21 @@ def test_the_admin_draws_the_range_as_an_svg_chart_with_the_top_products(
     assert "<td>Toaster</td>" in html
 
 
+@pytest.mark.django_db
+def test_iso_dates_the_grid_accepts_give_the_same_range(three_days, admin_client):
+    """SPEC: AB-6 — YYYY-MM-DD (as the grid takes it) or MM/DD/YYYY: the same figures."""
+    iso = admin_client.get(ANALYTICS, {"date_from": "2026-03-01", "date_to": "2026-03-03"})
+    us = admin_client.get(ANALYTICS, {"date_from": "03/01/2026", "date_to": "03/03/2026"})
+
+    assert iso.status_code == us.status_code == 200
+    assert [day.day for day in iso.context["days"]] == [day.day for day in us.context["days"]]
+    assert len(iso.context["days"]) == 3
+
+
 @pytest.mark.parametrize(
     "query",
     [
-        pytest.param({"date_from": "2026-03-01", "date_to": "03/03/2026"}, id="iso-date"),
+        pytest.param({"date_from": "2026-13-01", "date_to": "03/03/2026"}, id="no-such-date"),
         pytest.param({"date_from": "03/05/2026", "date_to": "03/03/2026"}, id="from-after-to"),
         pytest.param({"date_from": "01/01/2020", "date_to": "03/03/2026"}, id="too-long"),
         pytest.param({"date_from": "03/01/2026"}, id="missing-to"),

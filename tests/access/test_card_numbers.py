@@ -396,3 +396,21 @@ def test_the_access_log_reads_only_the_fields_it_prints():
     assert atoms["{x-reference}i"] == "ref [card number removed]\\x0aFORGED"
     assert atoms["{x-other}i"] == f"{CARD} {filler}"  # not printed: not read
     assert atoms["r"] == f"GET /nope/{CARD}x HTTP/1.1"
+
+
+@pytest.mark.parametrize("card", ["4111111111111111", "4111 1111 1111 1111", "6011000990139424"])
+@pytest.mark.django_db
+def test_a_card_number_typed_into_the_grid_search_is_an_admin_message(admin_client, caplog, card):
+    """SPEC: AC-4 section 7 — a 13-19 digit Luhn-valid search in the grid: 400 with the
+    admin's page and an error message (not a bare text page), no card digits in it, and a
+    link back to the grid without the search."""
+    caplog.set_level(logging.DEBUG)
+    response = admin_client.get("/admin/baskets/basket/", {"q": card})
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    assert '<ul class="messagelist"><li class="error" id="request-refused">' in html
+    assert 'id="site-name"' in html  # the admin's header
+    assert '<a href="/admin/baskets/basket/" id="request-refused-back">' in html
+    assert not digits_seen(html) and not digits_seen(caplog.text)

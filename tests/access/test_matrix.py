@@ -477,8 +477,9 @@ def order_in_accounts_receivable():
 # For each registered model: what the Order processor and the System administrator get on
 # its changelist, add and change pages. Everyone else is sent to the login page (302).
 ADMIN_PAGES = {
-    "auth.group": ((403, 403, 403), (403, 403, 403)),
-    "auth.user": ((403, 403, 403), (403, 403, 403)),
+    # BM-4: System administrators manage staff users and read the roles.
+    "auth.group": ((403, 403, 403), (200, 403, 200)),
+    "auth.user": ((403, 403, 403), (200, 200, 200)),
     "authtoken.tokenproxy": ((403, 403, 403), (403, 403, 403)),
     # django-axes' login failures: superusers only.
     "axes.accessattempt": ((403, 403, 403), (403, 403, 403)),
@@ -625,6 +626,12 @@ def analytics_range() -> tuple[None, dict]:
     return None, {}
 
 
+def line_edit_form() -> tuple[Basket, dict]:
+    basket = BasketFactory()
+    line = LineFactory(basket=basket, quantity=2)
+    return basket, {"line": line.pk, "quantity": "1", "reason": "matrix"}
+
+
 # The admin's own pages and buttons beside the model pages: method, URL, what the page
 # needs (a basket whose timeline is watched, and the data sent), and what the Order
 # processor and the System administrator get; everyone else is sent to the login page.
@@ -651,6 +658,17 @@ ADMIN_ENDPOINTS = {
         manage_booking_row,
         (302, 302),
     ),
+    # Seed 000: the checkout funnel, for whoever may see baskets.
+    "checkout-funnel": ("get", "/admin/baskets/basket/funnel/", lambda: (None, {}), (200, 200)),
+    # Seed 004: accounts receivable by age, for whoever may see orders.
+    "receivables-ageing": (
+        "get",
+        "/admin/baskets/order/receivables/",
+        lambda: (None, {}),
+        (200, 200),
+    ),
+    # Staff line edits (BM-1): whoever may change baskets.
+    "line-edit": ("post", "/admin/baskets/basket/line-edit/", line_edit_form, (302, 302)),
     # Settings: Order processors view them, only System administrators save them.
     "business-settings-save": (
         "post",
@@ -710,8 +728,10 @@ ADMIN_ACTIONS = {
     # Accounts receivable (AB-5): orders are the Order processor's.
     ("baskets.order", "record_payment_received"): ("done", "done"),
     ("baskets.order", "record_written_off"): ("done", "done"),
-    ("auth.group", "delete_selected"): (403, 403),
-    ("auth.user", "delete_selected"): (403, 403),
+    ("baskets.order", "request_new_card"): ("done", "done"),
+    # BM-4: System administrators manage staff users; roles only to read.
+    ("auth.group", "delete_selected"): (403, "refused"),
+    ("auth.user", "delete_selected"): (403, "done"),
     ("axes.accessattempt", "delete_selected"): (403, 403),
     ("axes.accessattempt", "cleanup_expired_attempts"): (403, 403),
     ("axes.accesslog", "delete_selected"): (403, 403),

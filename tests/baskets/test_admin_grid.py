@@ -313,6 +313,28 @@ def test_flag_additional_information(administrator):
     assert event.actor_label == "staff:system_administrator"
 
 
+@pytest.mark.parametrize(
+    "status",
+    [Status.LOCKED, Status.AWAITING_COMPLETION, Status.COMPLETED, Status.COMPLETION_FAILED],
+    ids=lambda status: status.value,
+)
+@pytest.mark.django_db
+def test_flag_additional_information_is_refused_unless_active(administrator, status):
+    """SPEC: CB-6 — only an Active basket can be flagged; a Completed (or other) basket is
+    refused with a message and nothing changes."""
+    basket = basket_in_status(status, stage=Stage.PAYMENT)
+    before = basket_rows_snapshot()
+
+    response = post_action(administrator, "flag_additional_information", [basket])
+
+    assert [str(m) for m in response.context["messages"]] == [
+        f"Refused {basket.guid}: Cannot flag additional information: the basket is "
+        f"{status.label}, not Active."
+    ]
+    assert basket_rows_snapshot() == before
+    assert not BasketEvent.objects.filter(action="flag_additional_information").exists()
+
+
 @pytest.mark.django_db
 def test_delete_action_confirms_deletes_and_keeps_the_timeline(administrator):
     """SPEC: BM-1 — delete asks first, refuses paid baskets, records every deletion."""

@@ -86,7 +86,8 @@ def test_completed_basket_page_shows_header_order_invoice_lines_and_timeline(cli
             ["complete_manage_booking", "flag_additional_information", "delete_baskets"],
         ),
         (Status.ACTIVE, Stage.BASKET, ["delete_baskets"]),
-        (Status.LOCKED, Stage.PAYMENT, ["delete_baskets"]),
+        # A locked cart's Delete is the locked-cart panel's decision (with a reason).
+        (Status.LOCKED, Stage.PAYMENT, []),
         (Status.AWAITING_COMPLETION, Stage.PAYMENT, []),
         (Status.COMPLETION_FAILED, Stage.PAYMENT, []),
     ],

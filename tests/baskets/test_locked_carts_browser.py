@@ -1,6 +1,7 @@
 """Locked carts in a real browser (SPEC LC-2, LC-3, LC-4): widget, filter, detail, decide."""
 
 import os
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -51,6 +52,8 @@ def test_staff_confirm_a_locked_cart_from_the_dashboard(live_server):
         page.fill("#id_reason", "PP-555 received at PayPal")
         page.click('input[value="Yes, I\'m sure"]')
         assert "Confirmed as paid: 1 basket(s)." in page.inner_text("ul.messagelist")
+        landed = urlsplit(page.url).path
+        assert landed == f"/admin/baskets/basket/{basket.pk}/change/"  # back on the cart
         browser.close()
 
     assert Basket.objects.get(pk=basket.pk).status == Status.AWAITING_COMPLETION

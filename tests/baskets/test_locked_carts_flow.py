@@ -273,3 +273,65 @@ def test_locked_cart_list_shows_masked_card_number_and_payment_reference(api, st
         '<td class="field-total">200.00</td>',
     ):
         assert cell in page, cell
+
+
+@pytest.mark.django_db
+def test_locked_cart_page_has_one_delete_and_a_decision_lands_back_on_the_cart(
+    api, staff, settings
+):
+    """SPEC: LC-3 LC-4 — the locked cart's page offers Delete once (the panel's decision,
+    with a reason); Unlock chosen there asks for a reason, then lands back on the cart's page
+    with its message; Delete chosen there lands on the grid (the cart is gone)."""
+    basket = locked_basket(api, settings)
+    page = f"{CHANGELIST}{basket.pk}/change/"
+
+    detail = staff.get(page).content.decode()
+    assert detail.count('value="Delete') == 1 and 'class="deletelink"' not in detail
+    assert 'id="locked-cart-delete_locked_carts"' in detail
+    assert f'name="_return_to" value="{page}"' in detail
+
+    selected = {
+        "action": "unlock_locked_carts",
+        "_selected_action": [basket.pk],
+        "_return_to": page,
+    }
+    asked = staff.post(CHANGELIST, selected)
+    assert f'name="_return_to" value="{page}"'.encode() in asked.content
+    done = staff.post(CHANGELIST, {**selected, "confirmed": "yes", "reason": "No payment seen"})
+    assert done.status_code == 302 and done["Location"] == page
+    landed = staff.get(page)
+    assert [str(m) for m in landed.context["messages"]] == ["Unlocked: 1 basket(s)."]
+    assert Basket.objects.get(pk=basket.pk).status == Status.ACTIVE
+
+    other = basket_in_status(Status.LOCKED)
+    other_page = f"{CHANGELIST}{other.pk}/change/"
+    gone = staff.post(
+        CHANGELIST,
+        {
+            "action": "delete_locked_carts",
+            "_selected_action": [other.pk],
+            "_return_to": other_page,
+            "confirmed": "yes",
+            "reason": "Customer cancelled",
+        },
+    )
+    assert gone.status_code == 302 and gone["Location"] == CHANGELIST
+    assert not Basket.objects.filter(pk=other.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_return_address_off_this_site_is_ignored(staff):
+    """SPEC: LC-4 — the return address is a path on this site, else the decision lands on the
+    grid (no open redirect)."""
+    basket = basket_in_status(Status.LOCKED)
+    done = staff.post(
+        CHANGELIST,
+        {
+            "action": "unlock_locked_carts",
+            "_selected_action": [basket.pk],
+            "_return_to": "https://evil.example/x",
+            "confirmed": "yes",
+            "reason": "checked",
+        },
+    )
+    assert done.status_code == 302 and done["Location"] == CHANGELIST

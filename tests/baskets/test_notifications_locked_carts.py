@@ -106,6 +106,28 @@ def test_staff_are_alerted_once_per_lock_after_30_minutes(settings, mailoutbox):
     assert len(mailoutbox) == 2
 
 
+@pytest.mark.django_db
+def test_no_alert_while_the_live_system_messages_setting_is_off(settings, mailoutbox):
+    """SPEC: LC-2 — "Email system messages" off in the admin: no alert, nothing claimed; on
+    again: the cart is alerted once."""
+    from constance import config
+
+    settings.EMAIL_SYSTEM_MESSAGES = True  # the environment's default says on
+    settings.LOCKED_CART_ALERT_AFTER = timedelta(minutes=30)
+    settings.STAFF_NOTIFICATION_EMAILS = ["ops@example.com"]
+    with time_machine.travel(START, tick=False):
+        basket = basket_in_status(Status.LOCKED)
+    config.EMAIL_SYSTEM_MESSAGES = False
+    with time_machine.travel(START + timedelta(minutes=31), tick=False):
+        assert locked_cart_alert_send() == (0, False)
+    assert mailoutbox == []
+    assert Basket.objects.get(pk=basket.pk).lock_alerted_at is None
+    config.EMAIL_SYSTEM_MESSAGES = True
+    with time_machine.travel(START + timedelta(minutes=32), tick=False):
+        assert locked_cart_alert_send() == (1, False)
+    assert len(mailoutbox) == 1
+
+
 def stuck_baskets() -> dict[str, Basket]:
     """One basket of each kind the daily e-mail reports, and some it must leave out."""
     with time_machine.travel(START, tick=False):
@@ -213,3 +235,43 @@ def test_the_daily_email_is_scheduled_at_the_configured_hour(settings):
     assert daily["schedule"].minute == {0}
     assert schedule["locked-cart-sweep"]["task"] == "baskets.tasks.locked_cart_sweep_task"
     assert schedule["locked-cart-alert"]["task"] == "baskets.tasks.locked_cart_alert_task"
+
+
+@pytest.mark.django_db
+def test_daily_email_lists_unpaid_orders_in_accounts_receivable(settings, mailoutbox):
+    """SPEC: LC-5 AB-5 (seed 004) — open accounts-receivable orders are listed with a link
+    to the list by age; settled ones are not."""
+    from baskets.models import Order
+    from baskets.models.orders import order_number
+
+    settings.EMAIL_SYSTEM_MESSAGES = True
+    settings.STAFF_NOTIFICATION_EMAILS = ["ops@example.com"]
+    settings.BACKOFFICE_BASE_URL = "https://backoffice.example"
+
+    def order(**fields) -> Order:
+        basket = BasketFactory()
+        return Order.objects.create(
+            basket=basket,
+            number=order_number(basket.pk),
+            total=Decimal("49.00"),
+            currency="USD",
+            accounts_receivable_at=START,
+            accounts_receivable_note="Card declined.",
+            **fields,
+        )
+
+    unpaid = order()
+    settled = order(accounts_receivable_settled_at=START, accounts_receivable_outcome="written_off")
+
+    with time_machine.travel(START + timedelta(days=1), tick=False):
+        assert daily_notification_task() is True
+
+    mail = mailoutbox[0]
+    assert mail.subject == (
+        "[Basket Ops] Daily basket report: 0 locked, 0 completion failed, 0 waiting, "
+        "1 unpaid order(s)"
+    )
+    assert "Unpaid orders in accounts receivable (1)" in mail.body
+    assert "https://backoffice.example/admin/baskets/order/receivables/" in mail.body
+    assert f"- {unpaid.number}: 49.00 USD, since " in mail.body
+    assert "Card declined." in mail.body and settled.number not in mail.body
