@@ -328,7 +328,10 @@ class BasketDetailMixin:
 
     @admin.display(description="marketing consent")
     def marketing_consent_display(self, basket: Basket) -> str:
-        return marketing_consent_describe(basket)
+        # The page shows the field in two places; the live policy is read once per page.
+        if not hasattr(basket, "_marketing_consent_text"):
+            basket._marketing_consent_text = marketing_consent_describe(basket)
+        return basket._marketing_consent_text
 
     @admin.display(description="customer account")
     @reads("customer_account__name", "customer_account__email")

@@ -18,8 +18,9 @@ from tests.support.factories import BasketFactory, UserFactory, basket_in_status
 
 GRID = "/admin/baskets/basket/"
 # The session, the user, the basket, the user's and the groups' permissions, the order with
-# its invoice, the lines, the timeline, the role check and the basket's content type.
-PAGE_QUERIES = 10
+# its invoice, the lines, the timeline, the role check, the basket's content type and the
+# live reminder consent policy (PV-1).
+PAGE_QUERIES = 11
 
 
 def login(client, role: str):
@@ -135,4 +136,6 @@ def test_the_page_of_a_completed_basket_reads_its_order_once(client):
         if query["sql"].startswith('SELECT "baskets_order"."id"')
     ]
     assert len(order_reads) == 1, order_reads
-    assert len(queries.captured_queries) == PAGE_QUERIES
+    assert len(queries.captured_queries) == PAGE_QUERIES, [
+        query["sql"][:120] for query in queries.captured_queries
+    ]
