@@ -11,7 +11,15 @@ from django.db.models.functions import Coalesce
 from basketops.business import business_setting
 
 from .exceptions import BasketNotFound, InvalidGuid
-from .models import Basket, BasketEvent, EventAction, GiftCardMovement, Status
+from .models import (
+    Basket,
+    BasketEvent,
+    BasketLifetimeRun,
+    EventAction,
+    GiftCardMovement,
+    LifetimeRule,
+    Status,
+)
 from .roles import ADMINISTRATOR
 
 
@@ -160,3 +168,16 @@ def gift_card_movement_list(code: str, *, limit: int) -> list[GiftCardMovement]:
     return list(
         GiftCardMovement.objects.filter(card_id=code).order_by("-created_at", "-id")[:limit]
     )
+
+
+def basket_lifetime_run_latest() -> BasketLifetimeRun | None:
+    """PV-4: the newest run of the lifetime job (its progress while it works)."""
+    return BasketLifetimeRun.objects.order_by("-started_at", "-id").first()
+
+
+def basket_lifetime_deleted_totals() -> dict[str, int]:
+    """PV-4: baskets the lifetime job has deleted over all its runs, by rule."""
+    totals = BasketLifetimeRun.objects.aggregate(
+        empty=Sum("deleted_empty"), anonymous=Sum("deleted_anonymous"), login=Sum("deleted_login")
+    )
+    return {rule: totals[rule] or 0 for rule in LifetimeRule.values}

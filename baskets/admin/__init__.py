@@ -2,7 +2,7 @@
 
 from django.contrib import admin  # noqa: E402
 
-from . import business_settings, catalogue, grid, parties  # noqa: F401  (registers the model admins)
+from . import business_settings, catalogue, grid, lifetimes, parties  # noqa: F401  (registers the model admins)
 
 admin.site.site_header = "Basket Ops"
 admin.site.site_title = "Basket Ops"

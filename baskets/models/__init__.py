@@ -5,6 +5,7 @@ from .business_settings import BusinessSettingChange
 from .catalogue import Coupon, GiftCard, Price, Product, Variant
 from .events import BasketEvent, EventAction
 from .gift_cards import GiftCardMovement, GiftCardReservation
+from .lifetimes import BasketLifetimeRun, LifetimeRule
 from .orders import CourseEnrolment, Invoice, Order, OrderLine, ReceivableOutcome
 from .outbox import EventType, OutboxEvent
 from .parties import CustomerAccount, PurchaserType, Salesperson, ShopAccount
@@ -14,6 +15,7 @@ __all__ = [
     "AccountType",
     "Basket",
     "BasketEvent",
+    "BasketLifetimeRun",
     "BusinessSettingChange",
     "Coupon",
     "CourseEnrolment",
@@ -25,6 +27,7 @@ __all__ = [
     "GiftCardReservation",
     "Invoice",
     "ItemKind",
+    "LifetimeRule",
     "Line",
     "Order",
     "OrderLine",

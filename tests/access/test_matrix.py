@@ -36,6 +36,7 @@ from baskets.admin.grid import MANAGE_BOOKING_PARAMETER
 from baskets.models import (
     Basket,
     BasketEvent,
+    BasketLifetimeRun,
     BusinessSettingChange,
     Coupon,
     GiftCard,
@@ -441,6 +442,9 @@ def make_object(label: str):
         "webhooks.webhookdelivery": lambda: webhook_test_send(
             endpoint_id=webhook_endpoint_made().pk
         ),
+        "baskets.basketlifetimerun": lambda: BasketLifetimeRun.objects.create(
+            started_at=now, updated_at=now
+        ),
     }
     return makers[label]()
 
@@ -519,6 +523,8 @@ ADMIN_PAGES = {
     "webhooks.webhookdelivery": ((403, 403, 403), (200, 403, 200)),
     # SH-1: import runs name files and refused rows: System administrators only, read-only.
     "shopdata.importrun": ((403, 403, 403), (200, 403, 200)),
+    # PV-4: the lifetime job's runs, read-only, System administrators only.
+    "baskets.basketlifetimerun": ((403, 403, 403), (200, 403, 200)),
 }
 PAGES = ("changelist", "add", "change")
 
