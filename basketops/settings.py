@@ -828,6 +828,8 @@ LOGGING = {
 
 # --- Integrations and operations (SPEC section 10) ---------------------------------------
 INSTALLED_APPS += ["webhooks", "operations", "scheduling"]
+# PV-3: erasure and export of one shopper's data (reads every other app's tables).
+INSTALLED_APPS += ["shopper_data"]
 # First, so every later middleware and view logs with the request id.
 MIDDLEWARE.insert(0, "operations.middleware.RequestContextMiddleware")
 

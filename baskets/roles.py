@@ -18,6 +18,8 @@ CLIENT_GROUPS = (STOREFRONT, PAYMENT_PROVIDER, STATUS_READER)
 ADMINISTRATOR_APPS = (
     "baskets", "completion", "abandonment", "recovery", "constance", "shopdata",
 )
+# PV-3: erasures and exports of one shopper's data.
+ADMINISTRATOR_APPS += ("shopper_data",)
 
 # AC-1: baskets, locked carts, completion triage and orders; the catalogue, coupons, gift
 # cards and shopper-facing texts only to read; no shop accounts, customer accounts,

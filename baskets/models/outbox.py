@@ -13,6 +13,8 @@ class EventType(models.TextChoices):
     BASKET_RECOVERED = "basket.recovered", "basket.recovered"
     ORDER_CREATED = "order.created", "order.created"
     COMPLETION_FAILED = "completion.failed", "completion.failed"
+    # PV-3: a shopper was erased; the payload names the erasure and the baskets' GUIDs only.
+    SHOPPER_ERASED = "shopper.erased", "shopper.erased"
 
 
 class OutboxEvent(models.Model):

@@ -53,6 +53,7 @@ from completion.services import completion_run
 from recovery.links import visitor_reference
 from recovery.models import ApplicationText, ShopperBasket
 from shopdata.models import ImportRun
+from shopper_data.models import ShopperErasure
 from tests.support.clients import api_client, staff_user
 from tests.support.factories import (
     BasketFactory,
@@ -87,6 +88,7 @@ TRACKED_APPS = (
     "authtoken",
     "constance",
     "shopdata",
+    "shopper_data",
 )
 
 
@@ -273,6 +275,23 @@ API_OPERATIONS = {
     ),
     "shop-item-get": ("personal", "get", "/api/products/PRD-1/", None, "active", 200),
     "shop-items-get": ("personal", "get", "/api/shop-accounts/", None, "active", 200),
+    # PV-3: erase a shopper (the shop), export what is kept about them (personal data).
+    "privacy-erasure": (
+        "write",
+        "post",
+        "/api/privacy/erasures/",
+        {"shop_account": "{account}"},
+        "listed",
+        201,
+    ),
+    "privacy-export": (
+        "personal",
+        "get",
+        "/api/privacy/exports/?shop_account={account}",
+        None,
+        "listed",
+        200,
+    ),
 }
 
 
@@ -445,6 +464,9 @@ def make_object(label: str):
         "baskets.basketlifetimerun": lambda: BasketLifetimeRun.objects.create(
             started_at=now, updated_at=now
         ),
+        "shopper_data.shoppererasure": lambda: ShopperErasure.objects.create(
+            erased_at=now, actor_label="staff:sam", kind="email"
+        ),
     }
     return makers[label]()
 
@@ -525,6 +547,8 @@ ADMIN_PAGES = {
     "shopdata.importrun": ((403, 403, 403), (200, 403, 200)),
     # PV-4: the lifetime job's runs, read-only, System administrators only.
     "baskets.basketlifetimerun": ((403, 403, 403), (200, 403, 200)),
+    # PV-3: erasures are listed read-only; "add" is the erasure form (System administrators).
+    "shopper_data.shoppererasure": ((403, 403, 403), (200, 200, 200)),
 }
 PAGES = ("changelist", "add", "change")
 

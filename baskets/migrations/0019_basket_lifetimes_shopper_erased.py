@@ -38,5 +38,10 @@ class Migration(migrations.Migration):
             model_name='basket',
             index=models.Index(condition=models.Q(('paid_at__isnull', True), ('status', 'active')), fields=['last_activity_at'], name='basket_lifetime_candidates'),
         ),
+        migrations.AlterField(
+            model_name='outboxevent',
+            name='event_type',
+            field=models.CharField(choices=[('basket.status_changed', 'basket.status_changed'), ('basket.abandoned', 'basket.abandoned'), ('basket.recovered', 'basket.recovered'), ('order.created', 'order.created'), ('completion.failed', 'completion.failed'), ('shopper.erased', 'shopper.erased')], max_length=40),
+        ),
         migrations.RunPython(refresh_roles, migrations.RunPython.noop),
     ]
