@@ -461,6 +461,10 @@ BASKET_LIFETIME_LOGIN_DAYS = env_int("BASKET_LIFETIME_LOGIN_DAYS", 90, 0)
 BASKET_LIFETIME_BATCH_SIZE = env_int("BASKET_LIFETIME_BATCH_SIZE", 1000, 1)
 # A run stops after this long and re-queues itself; far below the visibility timeout.
 BASKET_LIFETIME_RUN_BUDGET = timedelta(seconds=env_int("BASKET_LIFETIME_RUN_BUDGET_SECONDS", 50, 1))
+# Retention (live; 0 keeps forever): the timeline of a deleted basket, and payment results
+# (kept after basket deletion for reconciliation), go this many days after they were written.
+TIMELINE_RETENTION_DAYS = env_int("TIMELINE_RETENTION_DAYS", 365, 0)
+PAYMENT_RESULT_RETENTION_DAYS = env_int("PAYMENT_RESULT_RETENTION_DAYS", 730, 0)
 
 BUSINESS_SETTINGS = (
     "BASKET_ABANDON_AFTER",
@@ -491,6 +495,8 @@ BUSINESS_SETTINGS = (
     "BASKET_LIFETIME_ANONYMOUS_DAYS",
     "BASKET_LIFETIME_EMPTY_DAYS",
     "BASKET_LIFETIME_LOGIN_DAYS",
+    "TIMELINE_RETENTION_DAYS",
+    "PAYMENT_RESULT_RETENTION_DAYS",
 )
 
 CELERY_BEAT_SCHEDULE = {
@@ -524,6 +530,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 CELERY_BEAT_SCHEDULE["basket-lifetimes"] = {
     "task": "baskets.tasks.basket_lifetime_purge_task",
+    "schedule": 3600.0,
+}
+CELERY_BEAT_SCHEDULE["basket-retention"] = {
+    "task": "baskets.tasks.retention_purge_task",
     "schedule": 3600.0,
 }
 
@@ -685,6 +695,16 @@ CONSTANCE_CONFIG |= {
         "Days after the last activity a basket without lines is deleted (PV-4); 0 keeps them.",
         "days_or_keep",
     ),
+    "TIMELINE_RETENTION_DAYS": (
+        TIMELINE_RETENTION_DAYS,
+        "Days the timeline of a deleted basket is kept; 0 keeps it forever.",
+        "days_or_keep",
+    ),
+    "PAYMENT_RESULT_RETENTION_DAYS": (
+        PAYMENT_RESULT_RETENTION_DAYS,
+        "Days payment results are kept; 0 keeps them forever.",
+        "days_or_keep",
+    ),
     "BASKET_LIFETIME_LOGIN_DAYS": (
         BASKET_LIFETIME_LOGIN_DAYS,
         "Days after the last activity a basket with a login, customer or contact is deleted "
@@ -713,7 +733,8 @@ CONSTANCE_CONFIG_FIELDSETS = (
         "Basket lifetimes",
         (
             "BASKET_LIFETIME_ANONYMOUS_DAYS", "BASKET_LIFETIME_EMPTY_DAYS",
-            "BASKET_LIFETIME_LOGIN_DAYS",
+            "BASKET_LIFETIME_LOGIN_DAYS", "TIMELINE_RETENTION_DAYS",
+            "PAYMENT_RESULT_RETENTION_DAYS",
         ),
     ),
 )

@@ -11,6 +11,7 @@ from .services.notifications import (
     locked_cart_alert_send,
     locked_cart_sweep,
 )
+from .services.retention import retention_purge
 
 
 @shared_task(bind=True, acks_late=True, **RETRY)
@@ -59,3 +60,13 @@ def basket_lifetime_purge_task(self, run_id: int | None = None) -> int:
     if has_more:
         basket_lifetime_purge_task.delay(run_id)
     return run.deleted_total
+
+
+@shared_task(bind=True, acks_late=True, **RETRY)
+def retention_purge_task(self) -> int:
+    """Delete timelines of deleted baskets and payment results past their live retention,
+    in batches; re-queued while more remain."""
+    deleted, has_more = retention_purge()
+    if has_more:
+        retention_purge_task.delay()
+    return sum(deleted.values())
