@@ -4,6 +4,7 @@ from celery import shared_task
 
 from basketops.celery import TRANSIENT_RETRY as RETRY
 
+from .services.bulk_jobs import basket_bulk_job_run
 from .services.coupons import coupons_expired_purge
 from .services.lifetimes import basket_lifetime_run_continue, basket_lifetime_run_start
 from .services.notifications import (
@@ -70,3 +71,13 @@ def retention_purge_task(self) -> int:
     if has_more:
         retention_purge_task.delay()
     return sum(deleted.values())
+
+
+@shared_task(bind=True, acks_late=True, **RETRY)
+def basket_bulk_job_run_task(self, job_id: int) -> int:
+    """BM-1: work through a staff bulk job for one budget; re-queued while baskets remain.
+    Returns how many the job has done so far."""
+    job, has_more = basket_bulk_job_run(job_id=job_id)
+    if has_more:
+        basket_bulk_job_run_task.delay(job_id)
+    return job.done

@@ -1,6 +1,7 @@
 """The basket domain (SPEC section 1): parties, catalogue, baskets, orders, events."""
 
 from .basket import AccountType, Basket, ItemKind, Line, Stage, Status
+from .bulk_jobs import BasketBulkJob, BulkJobAction, BulkJobStatus
 from .business_settings import BusinessSettingChange
 from .catalogue import Coupon, GiftCard, Price, Product, Variant
 from .events import BasketEvent, EventAction
@@ -14,8 +15,11 @@ from .payments import PaymentResult
 __all__ = [
     "AccountType",
     "Basket",
+    "BasketBulkJob",
     "BasketEvent",
     "BasketLifetimeRun",
+    "BulkJobAction",
+    "BulkJobStatus",
     "BusinessSettingChange",
     "Coupon",
     "CourseEnrolment",

@@ -35,6 +35,7 @@ from baskets.services.lifetimes import (
 from baskets.services.storefront import line_add
 from completion.models import UpsellOffer
 from recovery.models import ShopperBasket
+from tests.support.bulk_baskets import baskets_insert
 from tests.support.factories import (
     BasketFactory,
     LineFactory,
@@ -335,36 +336,6 @@ def _metrics(client) -> dict:
 STALE_BASKETS = 20_000
 
 
-def _stale_baskets_insert(count: int, at: datetime) -> list[str]:
-    """``count`` anonymous baskets with one line each, last active at ``at`` (set-based)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO baskets_basket (guid, account_type, status, stage, booking_id,
-                billing_object, purchaser_label, purchaser_type, purchaser_id, booked_user_id,
-                coupon_codes, gift_card_codes, user_values, payment_address, delivery_address,
-                delivery_method, payment_method, location, order_comment, total, currency,
-                created_at, modified_at, last_activity_at, payment_reference,
-                masked_card_number, lock_reason, completion_attempts, last_error)
-            SELECT gen_random_uuid(), 'anonymous', 'active', 'basket', '', '', '', '', '', '',
-                '[]', '[]', '{}', '{}', '{}', '', '', '', '', 19.90, 'EUR', %(at)s, %(at)s,
-                %(at)s, '', '', '', 0, ''
-            FROM generate_series(1, %(count)s)
-            RETURNING guid::text
-            """,
-            {"at": at, "count": count},
-        )
-        guids = [row[0] for row in cursor.fetchall()]
-        cursor.execute(
-            """
-            INSERT INTO baskets_line (basket_id, kind, product_id, variant_id, quantity,
-                unit_of_measure_id, unit_price, booked_user_id)
-            SELECT id, 'product', 'PRD-LIFE', '', 1, 'EA', 19.90, '' FROM baskets_basket
-            """
-        )
-    return guids
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_run_over_20000_baskets_never_blocks_a_storefront_write_past_a_second(settings):
     """SPEC: PV-4 — a run over 20,000 stale baskets holds no lock longer than one batch: a
@@ -374,8 +345,8 @@ def test_a_run_over_20000_baskets_never_blocks_a_storefront_write_past_a_second(
     settings.BASKET_LIFETIME_EMPTY_DAYS = 0
     settings.BASKET_LIFETIME_ANONYMOUS_DAYS = 30
     settings.BASKET_LIFETIME_LOGIN_DAYS = 0
-    ProductFactory(id="PRD-LIFE", price=Decimal("19.90"))
-    guids = _stale_baskets_insert(STALE_BASKETS, timezone.now() - timedelta(days=100))
+    ProductFactory(id="PRD-BULK", price=Decimal("19.90"))
+    guids = baskets_insert(STALE_BASKETS, timezone.now() - timedelta(days=100))
     outcome: dict = {}
 
     def purge() -> None:
@@ -394,7 +365,7 @@ def test_a_run_over_20000_baskets_never_blocks_a_storefront_write_past_a_second(
         step += 1
         started = time.monotonic()
         try:
-            line_add(guid=guid, product_id="PRD-LIFE", quantity=1)
+            line_add(guid=guid, product_id="PRD-BULK", quantity=1)
             kept += 1
         except BasketError:
             pass  # the run deleted it first: the storefront is told so at once
