@@ -16,7 +16,7 @@ def refresh_roles(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('baskets', '0018_basket_language'),
+        ('baskets', '0019_basket_lookups'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
