@@ -685,6 +685,9 @@ CONSTANCE_CONFIG |= {
         ", ".join(RECOVERY_DIGEST_EMAILS),
         "Staff who get the daily digest of recovered baskets (comma-separated); empty: none.",
         "email_list",
+    ),
+}
+CONSTANCE_CONFIG |= {
     "BASKET_LIFETIME_ANONYMOUS_DAYS": (
         BASKET_LIFETIME_ANONYMOUS_DAYS,
         "Days after the last activity an anonymous basket is deleted (PV-4); 0 keeps them.",
@@ -730,6 +733,9 @@ CONSTANCE_CONFIG_FIELDSETS = (
         (
             "REMINDER_DAILY_CAP", "REMINDER_CONSENT_POLICY", "REMINDER_UTM_SOURCE",
             "REMINDER_UTM_MEDIUM", "REMINDER_UTM_CAMPAIGN", "RECOVERY_DIGEST_EMAILS",
+        ),
+    ),
+    (
         "Basket lifetimes",
         (
             "BASKET_LIFETIME_ANONYMOUS_DAYS", "BASKET_LIFETIME_EMPTY_DAYS",

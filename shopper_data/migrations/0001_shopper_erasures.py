@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('baskets', '0021_lifetimes_bulk_jobs_shopper_erased'),
+        ('baskets', '0022_lifetimes_bulk_jobs_shopper_erased'),
         ('webhooks', '0003_shopper_erased_event'),
         # Every app whose tables an erasure touches, so the roles see all their models.
         ('abandonment', '0005_default_reminder_sequence'),

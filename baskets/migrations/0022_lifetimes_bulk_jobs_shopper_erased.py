@@ -16,7 +16,7 @@ def refresh_roles(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('baskets', '0020_shop_data_prices'),
+        ('baskets', '0021_basket_consent_coupons'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
