@@ -456,6 +456,20 @@ REMINDER_UTM_CAMPAIGN = env_str("REMINDER_UTM_CAMPAIGN", "basket-reminder")
 # Staff told once a day (at DAILY_NOTIFICATION_HOUR) which baskets were recovered the day
 # before; empty: no digest (live).
 RECOVERY_DIGEST_EMAILS = env_list("RECOVERY_DIGEST_EMAILS", [])
+# PV-4: Active baskets never paid are deleted this many days after their last activity;
+# live (admin → Config, "Basket lifetimes"); 0 keeps that kind. Empty: no lines; anonymous:
+# no login, customer or contact; login: any other.
+BASKET_LIFETIME_ANONYMOUS_DAYS = env_int("BASKET_LIFETIME_ANONYMOUS_DAYS", 30, 0)
+BASKET_LIFETIME_EMPTY_DAYS = env_int("BASKET_LIFETIME_EMPTY_DAYS", 7, 0)
+BASKET_LIFETIME_LOGIN_DAYS = env_int("BASKET_LIFETIME_LOGIN_DAYS", 90, 0)
+# Baskets deleted per statement: a storefront write on one of them waits at most this long.
+BASKET_LIFETIME_BATCH_SIZE = env_int("BASKET_LIFETIME_BATCH_SIZE", 1000, 1)
+# A run stops after this long and re-queues itself; far below the visibility timeout.
+BASKET_LIFETIME_RUN_BUDGET = timedelta(seconds=env_int("BASKET_LIFETIME_RUN_BUDGET_SECONDS", 50, 1))
+# Retention (live; 0 keeps forever): the timeline of a deleted basket, and payment results
+# (kept after basket deletion for reconciliation), go this many days after they were written.
+TIMELINE_RETENTION_DAYS = env_int("TIMELINE_RETENTION_DAYS", 365, 0)
+PAYMENT_RESULT_RETENTION_DAYS = env_int("PAYMENT_RESULT_RETENTION_DAYS", 730, 0)
 
 BUSINESS_SETTINGS = (
     "BASKET_ABANDON_AFTER",
@@ -483,6 +497,11 @@ BUSINESS_SETTINGS = (
     "COMPLETION_REQUEUE_ON_SYNC",
     "REMINDER_DAILY_CAP",
     "REMINDER_CONSENT_POLICY",
+    "BASKET_LIFETIME_ANONYMOUS_DAYS",
+    "BASKET_LIFETIME_EMPTY_DAYS",
+    "BASKET_LIFETIME_LOGIN_DAYS",
+    "TIMELINE_RETENTION_DAYS",
+    "PAYMENT_RESULT_RETENTION_DAYS",
 )
 
 CELERY_BEAT_SCHEDULE = {
@@ -513,6 +532,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "baskets.tasks.daily_notification_task",
         "schedule": crontab(minute=0, hour=DAILY_NOTIFICATION_HOUR),
     },
+}
+CELERY_BEAT_SCHEDULE["basket-lifetimes"] = {
+    "task": "baskets.tasks.basket_lifetime_purge_task",
+    "schedule": 3600.0,
+}
+CELERY_BEAT_SCHEDULE["basket-retention"] = {
+    "task": "baskets.tasks.retention_purge_task",
+    "schedule": 3600.0,
 }
 
 # --- E-mail ---------------------------------------------------------------------------
@@ -582,6 +609,7 @@ CONSTANCE_ADDITIONAL_FIELDS = {
     "text": ["django.forms.fields.CharField", {"max_length": 100}],
 
     "currency_list": ["baskets.currencies.CurrencyListField", {"widget": "django.forms.TextInput"}],
+    "days_or_keep": ["django.forms.fields.IntegerField", {"min_value": 0}],
 }
 CONSTANCE_CONFIG = {
     "EMAIL_SYSTEM_MESSAGES": (
@@ -664,6 +692,34 @@ CONSTANCE_CONFIG |= {
         "email_list",
     ),
 }
+CONSTANCE_CONFIG |= {
+    "BASKET_LIFETIME_ANONYMOUS_DAYS": (
+        BASKET_LIFETIME_ANONYMOUS_DAYS,
+        "Days after the last activity an anonymous basket is deleted (PV-4); 0 keeps them.",
+        "days_or_keep",
+    ),
+    "BASKET_LIFETIME_EMPTY_DAYS": (
+        BASKET_LIFETIME_EMPTY_DAYS,
+        "Days after the last activity a basket without lines is deleted (PV-4); 0 keeps them.",
+        "days_or_keep",
+    ),
+    "TIMELINE_RETENTION_DAYS": (
+        TIMELINE_RETENTION_DAYS,
+        "Days the timeline of a deleted basket is kept; 0 keeps it forever.",
+        "days_or_keep",
+    ),
+    "PAYMENT_RESULT_RETENTION_DAYS": (
+        PAYMENT_RESULT_RETENTION_DAYS,
+        "Days payment results are kept; 0 keeps them forever.",
+        "days_or_keep",
+    ),
+    "BASKET_LIFETIME_LOGIN_DAYS": (
+        BASKET_LIFETIME_LOGIN_DAYS,
+        "Days after the last activity a basket with a login, customer or contact is deleted "
+        "(PV-4); 0 keeps them.",
+        "days_or_keep",
+    ),
+}
 CONSTANCE_CONFIG_FIELDSETS = (
     ("E-mails", ("EMAIL_SYSTEM_MESSAGES", "STAFF_NOTIFICATION_EMAILS")),
     ("Baskets and payments", ("MULTIPLE_BASKETS", "PENDING_PAYMENT_POLICY")),
@@ -682,6 +738,14 @@ CONSTANCE_CONFIG_FIELDSETS = (
         (
             "REMINDER_DAILY_CAP", "REMINDER_CONSENT_POLICY", "REMINDER_UTM_SOURCE",
             "REMINDER_UTM_MEDIUM", "REMINDER_UTM_CAMPAIGN", "RECOVERY_DIGEST_EMAILS",
+        ),
+    ),
+    (
+        "Basket lifetimes",
+        (
+            "BASKET_LIFETIME_ANONYMOUS_DAYS", "BASKET_LIFETIME_EMPTY_DAYS",
+            "BASKET_LIFETIME_LOGIN_DAYS", "TIMELINE_RETENTION_DAYS",
+            "PAYMENT_RESULT_RETENTION_DAYS",
         ),
     ),
 )
@@ -796,6 +860,8 @@ LOGGING = {
 
 # --- Integrations and operations (SPEC section 10) ---------------------------------------
 INSTALLED_APPS += ["webhooks", "operations", "scheduling"]
+# PV-3: erasure and export of one shopper's data (reads every other app's tables).
+INSTALLED_APPS += ["shopper_data"]
 # First, so every later middleware and view logs with the request id.
 MIDDLEWARE.insert(0, "operations.middleware.RequestContextMiddleware")
 

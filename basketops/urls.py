@@ -14,6 +14,7 @@ urlpatterns = [
     # baskets.urls ends with API-3's catch-all JSON 404, so the other apps' API routes come
     # first or they would never be reached.
     path("api/", include("completion.urls")),
+    path("api/", include("shopper_data.urls")),
     path("api/", include("recovery.api_urls")),
     path("api/", include("shopdata.urls")),
     path("api/", include("baskets.urls")),

@@ -62,3 +62,10 @@ class UnknownFilter(BasketError):
 
     code = "unknown_filter"
     http_status = 400
+
+
+class BulkJobOverlap(BasketError):
+    """BM-1: an unfinished bulk job already works on some of the selected baskets."""
+
+    code = "bulk_job_overlap"
+    http_status = 409

@@ -18,6 +18,8 @@ CLIENT_GROUPS = (STOREFRONT, PAYMENT_PROVIDER, STATUS_READER)
 ADMINISTRATOR_APPS = (
     "baskets", "completion", "abandonment", "recovery", "constance", "shopdata",
 )
+# PV-3: erasures and exports of one shopper's data.
+ADMINISTRATOR_APPS += ("shopper_data",)
 
 # BM-4: staff users and their roles, managed without superuser; the roles themselves (their
 # permissions) only read. ``baskets.admin.staff_users`` keeps a System administrator from

@@ -13,7 +13,16 @@ from basketops.business import business_setting
 
 from .exceptions import BasketNotFound, InvalidGuid
 from .filters import FUNNEL_ORDER, FunnelPoint, basket_has_product_q, funnel_stopped_at_q
-from .models import Basket, BasketEvent, EventAction, GiftCardMovement, Order, Status
+from .models import (
+    Basket,
+    BasketEvent,
+    BasketLifetimeRun,
+    EventAction,
+    GiftCardMovement,
+    LifetimeRule,
+    Order,
+    Status,
+)
 from .roles import ADMINISTRATOR
 
 
@@ -204,3 +213,14 @@ def basket_funnel(*, date_from: date, date_to: date, product: str = "") -> list[
         drop_off = stopped[point] / reached if reached and index < len(FUNNEL_ORDER) - 1 else None
         rows.append(FunnelRow(point, FunnelPoint(point).label, reached, stopped[point], drop_off))
     return rows
+def basket_lifetime_run_latest() -> BasketLifetimeRun | None:
+    """PV-4: the newest run of the lifetime job (its progress while it works)."""
+    return BasketLifetimeRun.objects.order_by("-started_at", "-id").first()
+
+
+def basket_lifetime_deleted_totals() -> dict[str, int]:
+    """PV-4: baskets the lifetime job has deleted over all its runs, by rule."""
+    totals = BasketLifetimeRun.objects.aggregate(
+        empty=Sum("deleted_empty"), anonymous=Sum("deleted_anonymous"), login=Sum("deleted_login")
+    )
+    return {rule: totals[rule] or 0 for rule in LifetimeRule.values}

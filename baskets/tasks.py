@@ -4,12 +4,15 @@ from celery import shared_task
 
 from basketops.celery import TRANSIENT_RETRY as RETRY
 
+from .services.bulk_jobs import basket_bulk_job_run
 from .services.coupons import coupons_expired_purge
+from .services.lifetimes import basket_lifetime_run_continue, basket_lifetime_run_start
 from .services.notifications import (
     daily_notification_send,
     locked_cart_alert_send,
     locked_cart_sweep,
 )
+from .services.retention import retention_purge
 
 
 @shared_task(bind=True, acks_late=True, **RETRY)
@@ -43,3 +46,38 @@ def coupons_expired_purge_task(self) -> int:
     if has_more:
         coupons_expired_purge_task.delay()
     return count
+
+
+@shared_task(bind=True, acks_late=True, **RETRY)
+def basket_lifetime_purge_task(self, run_id: int | None = None) -> int:
+    """PV-4: delete stale baskets in batches for one budget; re-queued with the same run
+    while more remain. Returns how many the run has deleted so far."""
+    if run_id is None:
+        run = basket_lifetime_run_start()
+        if run is None:
+            return 0
+        run_id = run.pk
+    run, has_more = basket_lifetime_run_continue(run_id=run_id)
+    if has_more:
+        basket_lifetime_purge_task.delay(run_id)
+    return run.deleted_total
+
+
+@shared_task(bind=True, acks_late=True, **RETRY)
+def retention_purge_task(self) -> int:
+    """Delete timelines of deleted baskets and payment results past their live retention,
+    in batches; re-queued while more remain."""
+    deleted, has_more = retention_purge()
+    if has_more:
+        retention_purge_task.delay()
+    return sum(deleted.values())
+
+
+@shared_task(bind=True, acks_late=True, **RETRY)
+def basket_bulk_job_run_task(self, job_id: int) -> int:
+    """BM-1: work through a staff bulk job for one budget; re-queued while baskets remain.
+    Returns how many the job has done so far."""
+    job, has_more = basket_bulk_job_run(job_id=job_id)
+    if has_more:
+        basket_bulk_job_run_task.delay(job_id)
+    return job.done

@@ -3,7 +3,16 @@
 import time
 import traceback
 
-from . import abandon_report, admin_grid, completion, export, polling, shop_import, sweep
+from . import (
+    abandon_report,
+    admin_grid,
+    completion,
+    export,
+    lifetimes,
+    polling,
+    shop_import,
+    sweep,
+)
 from .results import WorkloadResult
 from .workload import BenchContext, Workload
 
@@ -40,4 +49,5 @@ def workloads_all() -> list[Workload]:
         polling.WORKLOAD,
         abandon_report.WORKLOAD,
         shop_import.WORKLOAD,
+        lifetimes.WORKLOAD,
     ]

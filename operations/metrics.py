@@ -16,6 +16,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Summa
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from basketops.celery import app
+from baskets.selectors import basket_lifetime_deleted_totals, basket_lifetime_run_latest
 from webhooks.selectors import outbox_backlog_get
 
 from .selectors import basket_status_counts, queue_depth_get, task_run_list
@@ -91,12 +92,49 @@ class DatabaseCollector:
             "Webhook deliveries waiting for a (next) attempt.",
             value=backlog["pending"],
         )
+        yield from _lifetime_figures()
         oldest = backlog["oldest_undelivered_at"]
         yield GaugeMetricFamily(
             "basketops_outbox_oldest_undelivered_age_seconds",
             "Age of the oldest event not yet delivered to every endpoint (0 when none).",
             value=(timezone.now() - oldest).total_seconds() if oldest else 0,
         )
+
+
+def _lifetime_figures():
+    """PV-4: what the basket lifetime job deleted, and how far its newest run has come."""
+    totals = basket_lifetime_deleted_totals()
+    deleted = CounterMetricFamily(
+        "basketops_basket_lifetime_deleted",
+        "Stale baskets the lifetime job deleted, by rule (every run).",
+        labels=["rule"],
+    )
+    for rule, count in totals.items():
+        deleted.add_metric([rule], count)
+    yield deleted
+    latest = basket_lifetime_run_latest()
+    progress = GaugeMetricFamily(
+        "basketops_basket_lifetime_run_deleted",
+        "Baskets the newest lifetime run has deleted so far, by rule.",
+        labels=["rule"],
+    )
+    for rule, count in (
+        ("empty", latest.deleted_empty if latest else 0),
+        ("anonymous", latest.deleted_anonymous if latest else 0),
+        ("login", latest.deleted_login if latest else 0),
+    ):
+        progress.add_metric([rule], count)
+    yield progress
+    yield GaugeMetricFamily(
+        "basketops_basket_lifetime_run_batches",
+        "Batches (one statement each) the newest lifetime run has done so far.",
+        value=latest.batches if latest else 0,
+    )
+    yield GaugeMetricFamily(
+        "basketops_basket_lifetime_running",
+        "1 while a lifetime run is at work, else 0.",
+        value=1 if latest and latest.finished_at is None else 0,
+    )
 
 
 def metrics_render() -> bytes:

@@ -16,6 +16,9 @@ from baskets.models import Basket, ShopAccount
 class ShopperBasket(models.Model):
     """One basket in one shopper's list; the row with no ``deactivated_at`` is current."""
 
+    # PV-4: the entry goes with its basket when the basket's lifetime runs out.
+    DELETED_WITH_BASKET = True
+
     shop_account = models.ForeignKey(
         ShopAccount, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )

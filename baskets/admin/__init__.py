@@ -2,7 +2,14 @@
 
 from django.contrib import admin  # noqa: E402
 
-from . import business_settings, catalogue, grid, parties, staff_users  # noqa: F401  (registers the model admins)
+from . import (  # noqa: F401  (registers the model admins)
+    business_settings,
+    catalogue,
+    grid,
+    lifetimes,
+    parties,
+    staff_users,
+)
 
 admin.site.site_header = "Basket Ops"
 admin.site.site_title = "Basket Ops"

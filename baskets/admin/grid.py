@@ -26,6 +26,7 @@ from ..services.staff import (
     manage_booking_refusal,
 )
 from .actions import decide_with_reason, return_to, run_for_each
+from .bulk_jobs import bulk_delete_start, bulk_job_view
 from .detail import BasketDetailMixin, TimelineDisplay
 from .export import basket_export_view
 from .filtering import BasketFilterSetFilter
@@ -249,6 +250,11 @@ class BasketAdmin(
 
     @admin.action(permissions=["delete"], description="Delete selected baskets")
     def delete_baskets(self, request, queryset):
+        # BM-1: confirmed, the deletion runs as a background job (bulk_jobs.py).
+        if request.POST.get("confirmed") == "yes":
+            reason = request.POST.get("reason", "").strip() or "Deleted in admin"
+            return bulk_delete_start(self, request, queryset, reason=reason)
+
         def delete(*, basket_id: int, actor: Actor, reason: str) -> bool:
             basket_delete(basket_id=basket_id, actor=actor, reason=reason)
             return True
@@ -279,7 +285,16 @@ class BasketAdmin(
             self.admin_site.admin_view(self.manage_booking_view),
             name="baskets_basket_manage_booking",
         )
-        return [export, manage_booking, *self.line_edit_urls(), *self.funnel_urls(), *urls]
+        bulk_job = path(
+            "jobs/<int:job_id>/",
+            self.admin_site.admin_view(
+                lambda request, job_id: bulk_job_view(self, request, job_id)
+            ),
+            name="baskets_basket_bulk_job",
+        )
+        return [
+            export, manage_booking, bulk_job, *self.line_edit_urls(), *self.funnel_urls(), *urls
+        ]
 
     def manage_booking_view(self, request):
         """CB-5 from a row's button: the same action for that one basket, back to the grid."""

@@ -1,10 +1,12 @@
 """The basket domain (SPEC section 1): parties, catalogue, baskets, orders, events."""
 
 from .basket import AccountType, Basket, ItemKind, Line, Stage, Status
+from .bulk_jobs import BasketBulkJob, BulkJobAction, BulkJobStatus
 from .business_settings import BusinessSettingChange
 from .catalogue import Coupon, GiftCard, Price, Product, Variant
 from .events import BasketEvent, EventAction
 from .gift_cards import GiftCardMovement, GiftCardReservation
+from .lifetimes import BasketLifetimeRun, LifetimeRule
 from .orders import CourseEnrolment, Invoice, Order, OrderLine, ReceivableOutcome
 from .outbox import EventType, OutboxEvent
 from .parties import CustomerAccount, PurchaserType, Salesperson, ShopAccount
@@ -13,7 +15,11 @@ from .payments import PaymentResult
 __all__ = [
     "AccountType",
     "Basket",
+    "BasketBulkJob",
     "BasketEvent",
+    "BasketLifetimeRun",
+    "BulkJobAction",
+    "BulkJobStatus",
     "BusinessSettingChange",
     "Coupon",
     "CourseEnrolment",
@@ -25,6 +31,7 @@ __all__ = [
     "GiftCardReservation",
     "Invoice",
     "ItemKind",
+    "LifetimeRule",
     "Line",
     "Order",
     "OrderLine",

@@ -203,6 +203,12 @@ class Basket(models.Model):
             ),
             # A guest's baskets by the e-mail the caller gives (``baskets.search``).
             models.Index(Upper("email"), name="basket_email_upper"),
+            # PV-4: the lifetime job's candidates (abandoned or not).
+            models.Index(
+                fields=["last_activity_at"],
+                name="basket_lifetime_candidates",
+                condition=models.Q(status="active", paid_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

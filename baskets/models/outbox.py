@@ -15,6 +15,8 @@ class EventType(models.TextChoices):
     COMPLETION_FAILED = "completion.failed", "completion.failed"
     # Staff removed a line or changed its quantity (the basket re-priced).
     BASKET_LINES_CHANGED = "basket.lines_changed", "basket.lines_changed"
+    # PV-3: a shopper was erased; the payload names the erasure and the baskets' GUIDs only.
+    SHOPPER_ERASED = "shopper.erased", "shopper.erased"
 
 
 class OutboxEvent(models.Model):

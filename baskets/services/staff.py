@@ -4,8 +4,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..exceptions import BasketHasOrder, StepNotAllowed, TransitionNotAllowed
-from ..locks import basket_lock_row, basket_lock_with_lines
-from ..models import Basket, EventAction, Order, Stage, Status
+from ..locks import basket_lock_row, basket_lock_with_lines, baskets_lock_with_lines
+from ..models import (
+    Basket,
+    BasketEvent,
+    EventAction,
+    GiftCardReservation,
+    Order,
+    Stage,
+    Status,
+)
 from ..models.basket import STAGE_ORDER
 from .actors import Actor
 from .gift_cards import basket_gift_cards_release
@@ -113,20 +121,88 @@ def basket_delete(*, basket_id: int, actor: Actor, reason: str = "") -> None:
             action=EventAction.DELETE,
             actor=actor,
             reason=reason,
-            payload={
-                "total": str(basket.total),
-                "currency": basket.currency,
-                "lines": [
-                    {
-                        "product_id": line.product_id,
-                        "variant_id": line.variant_id,
-                        "quantity": line.quantity,
-                        "unit_price": str(line.unit_price),
-                    }
-                    for line in lines
-                ],
-            },
+            payload=_delete_snapshot(basket, lines),
         )
         # SH-5: a deleted basket holds no gift card money (released with a movement).
         basket_gift_cards_release(basket, actor=actor, reason=reason)
         basket.delete()
+
+
+def delete_refusal(status: str, has_order: bool) -> str:
+    """BM-1 / LC-4: why a basket cannot be deleted ("" when it can): paid baskets and
+    baskets with an order are kept."""
+    if status in UNDELETABLE:
+        return f"the basket is {Status(status).label}; paid and completed baskets are kept."
+    if has_order:
+        return "the basket has an order and cannot be deleted."
+    return ""
+
+
+def baskets_delete(
+    *, basket_ids: list[int], actor: Actor, reason: str = ""
+) -> tuple[int, list[tuple[str, str]]]:
+    """BM-1: delete a batch of baskets at once, each with its timeline snapshot, as
+    ``basket_delete`` does one; returns (deleted, [(guid or id, refusal), ...]).
+
+    Locks the batch's lines, then its baskets (one statement), in one transaction; the
+    dependants go in one statement per table."""
+    refused: list[tuple[str, str]] = []
+    with transaction.atomic():
+        rows = baskets_lock_with_lines(basket_ids, columns="basket.id, basket.guid, basket.status")
+        found = {row[0] for row in rows}
+        refused += [
+            (str(pk), "the basket no longer exists.") for pk in basket_ids if pk not in found
+        ]
+        with_orders = set(
+            Order.objects.filter(basket_id__in=found).values_list("basket_id", flat=True)
+        )
+        deletable = []
+        for basket_id, guid, status in rows:
+            refusal = delete_refusal(status, basket_id in with_orders)
+            if refusal:
+                refused.append((str(guid), refusal))
+            else:
+                deletable.append(basket_id)
+        baskets = list(Basket.objects.filter(pk__in=deletable).prefetch_related("lines"))
+        now = timezone.now()
+        BasketEvent.objects.bulk_create(
+            BasketEvent(
+                basket=basket,
+                basket_guid=basket.guid,
+                action=EventAction.DELETE,
+                from_status=basket.status,
+                to_status=basket.status,
+                actor=actor.user,
+                actor_label=actor.label[:150],
+                reason=reason,
+                payload=_delete_snapshot(basket, basket.lines.all()),
+                created_at=now,
+            )
+            for basket in baskets
+        )
+        holding = set(
+            GiftCardReservation.objects.filter(basket_id__in=deletable).values_list(
+                "basket_id", flat=True
+            )
+        )
+        for basket in baskets:
+            if basket.pk in holding:
+                basket_gift_cards_release(basket, actor=actor, reason=reason)
+        Basket.objects.filter(pk__in=deletable).delete()
+    return len(deletable), refused
+
+
+def _delete_snapshot(basket: Basket, lines) -> dict:
+    return {
+        "total": str(basket.total),
+        "currency": basket.currency,
+        "lines": [
+            {
+                "product_id": line.product_id,
+                "variant_id": line.variant_id,
+                "quantity": line.quantity,
+                "unit_price": str(line.unit_price),
+            }
+            for line in lines
+        ],
+    }

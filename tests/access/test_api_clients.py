@@ -79,6 +79,9 @@ OPERATIONS = {
     ("get", "/api/shoppers/{key}/baskets/"),
     ("get", "/api/visitors/{key}/baskets/"),
     ("post", "/api/shoppers/handover/"),
+    # PV-3: erasure and export of one shopper.
+    ("post", "/api/privacy/erasures/"),
+    ("get", "/api/privacy/exports/"),
 }
 WRITES = {"post", "patch", "delete"}
 
@@ -96,7 +99,7 @@ def test_the_schema_documents_each_operations_errors_and_clients(client):
         for method, operation in methods.items()
     ]
     assert {(method, path) for path, method, _operation in operations} == OPERATIONS
-    assert len(operations) == len(OPERATIONS) == 20
+    assert len(operations) == len(OPERATIONS) == 22
     for path, method, operation in operations:
         codes = {"400", "401", "403", "429"}
         codes |= {"404"} if "{" in path else set()
@@ -118,6 +121,13 @@ def test_the_schema_documents_each_operations_errors_and_clients(client):
     # SH-3: the hand-over signs a shopper in: the shop itself, nobody else.
     handover = schema["paths"]["/api/shoppers/handover/"]["post"]
     assert handover["description"].endswith("Allowed clients: Storefront.")
+    # PV-3: only the shop erases; the export is personal data.
+    erasure = schema["paths"]["/api/privacy/erasures/"]["post"]
+    assert erasure["description"].endswith("Allowed clients: Storefront.")
+    export = schema["paths"]["/api/privacy/exports/"]["get"]
+    assert export["description"].endswith(
+        "Allowed clients: Storefront, staff (System administrator)."
+    )
     for path in ("/api/shoppers/{key}/baskets/", "/api/visitors/{key}/baskets/"):
         # IN-5: the answer holds personal data (AC-1): no Status reader, no Order processor.
         description = schema["paths"][path]["get"]["description"]

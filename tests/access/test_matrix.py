@@ -36,6 +36,7 @@ from baskets.admin.grid import MANAGE_BOOKING_PARAMETER
 from baskets.models import (
     Basket,
     BasketEvent,
+    BasketLifetimeRun,
     BusinessSettingChange,
     Coupon,
     GiftCard,
@@ -52,6 +53,7 @@ from completion.services import completion_run
 from recovery.links import visitor_reference
 from recovery.models import ApplicationText, ShopperBasket
 from shopdata.models import ImportRun
+from shopper_data.models import ShopperErasure
 from tests.support.clients import api_client, staff_user
 from tests.support.factories import (
     BasketFactory,
@@ -86,6 +88,7 @@ TRACKED_APPS = (
     "authtoken",
     "constance",
     "shopdata",
+    "shopper_data",
 )
 
 
@@ -272,6 +275,23 @@ API_OPERATIONS = {
     ),
     "shop-item-get": ("personal", "get", "/api/products/PRD-1/", None, "active", 200),
     "shop-items-get": ("personal", "get", "/api/shop-accounts/", None, "active", 200),
+    # PV-3: erase a shopper (the shop), export what is kept about them (personal data).
+    "privacy-erasure": (
+        "write",
+        "post",
+        "/api/privacy/erasures/",
+        {"shop_account": "{account}"},
+        "listed",
+        201,
+    ),
+    "privacy-export": (
+        "personal",
+        "get",
+        "/api/privacy/exports/?shop_account={account}",
+        None,
+        "listed",
+        200,
+    ),
 }
 
 
@@ -441,6 +461,12 @@ def make_object(label: str):
         "webhooks.webhookdelivery": lambda: webhook_test_send(
             endpoint_id=webhook_endpoint_made().pk
         ),
+        "baskets.basketlifetimerun": lambda: BasketLifetimeRun.objects.create(
+            started_at=now, updated_at=now
+        ),
+        "shopper_data.shoppererasure": lambda: ShopperErasure.objects.create(
+            erased_at=now, actor_label="staff:sam", kind="email"
+        ),
     }
     return makers[label]()
 
@@ -520,6 +546,10 @@ ADMIN_PAGES = {
     "webhooks.webhookdelivery": ((403, 403, 403), (200, 403, 200)),
     # SH-1: import runs name files and refused rows: System administrators only, read-only.
     "shopdata.importrun": ((403, 403, 403), (200, 403, 200)),
+    # PV-4: the lifetime job's runs, read-only, System administrators only.
+    "baskets.basketlifetimerun": ((403, 403, 403), (200, 403, 200)),
+    # PV-3: erasures are listed read-only; "add" is the erasure form (System administrators).
+    "shopper_data.shoppererasure": ((403, 403, 403), (200, 200, 200)),
 }
 PAGES = ("changelist", "add", "change")
 

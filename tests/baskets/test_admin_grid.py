@@ -8,8 +8,9 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
-from baskets.models import Basket, BasketEvent, Salesperson, Stage, Status
+from baskets.models import Basket, BasketBulkJob, BasketEvent, Salesperson, Stage, Status
 from baskets.roles import roles_ensure
+from baskets.services.bulk_jobs import basket_bulk_job_run
 from tests.support.factories import (
     BasketFactory,
     LineFactory,
@@ -349,9 +350,15 @@ def test_delete_action_confirms_deletes_and_keeps_the_timeline(administrator):
     response = post_action(
         administrator, "delete_baskets", [old, completed], confirmed="yes", reason="broken basket"
     )
-    messages = [str(m) for m in response.context["messages"]]
-    assert "Deleted: 1 basket(s)." in messages
-    assert any(str(completed.guid) in m and m.startswith("Refused") for m in messages)
+    # BM-1: the deletion is a background job; its page shows it queued, then its result
+    job = BasketBulkJob.objects.get()
+    assert response.redirect_chain[-1][0] == f"/admin/baskets/basket/jobs/{job.pk}/"
+    assert "Deleting 2 basket(s) in the background" in response.content.decode()
+    assert Basket.objects.filter(pk=old.pk).exists()
+    basket_bulk_job_run(job_id=job.pk)
+    page = administrator.get(f"/admin/baskets/basket/jobs/{job.pk}/").content.decode()
+    assert "1 deleted, 1 refused" in page and str(completed.guid) in page
+    assert 'http-equiv="refresh"' not in page
     assert not Basket.objects.filter(pk=old.pk).exists()
     assert Basket.objects.filter(pk=completed.pk).exists()
     event = BasketEvent.objects.get(basket_guid=old.guid, action="delete")

@@ -114,6 +114,39 @@ def test_bench_smoke_run_reports_every_workload(tmp_path):
     assert not _exists(name)
 
 
+def test_bench_lifetimes_deletes_the_stale_baskets_against_a_single_delete(tmp_path):
+    """SPEC: PV-4 — the lifetime workload (tiny size here; the target is for 1,000,000 stale
+    among 3,000,000) deletes the stale baskets in batches and compares with one DELETE."""
+    # given a tiny bench of the lifetime workload, batches smaller than the stale set
+    name = f"{_source_name()}_bench_lifetimes"
+    report_path, markdown_path = tmp_path / "bench.json", tmp_path / "bench.md"
+    env = {**os.environ, "BASKET_LIFETIME_BATCH_SIZE": "50"}
+
+    # when
+    result = _bench(
+        "--baskets", "600", "--only", "lifetimes", "--rounds", "2",
+        "--bench-database", name, "--json", str(report_path), "--markdown", str(markdown_path),
+        env=env,
+    )  # fmt: skip
+
+    # then both variants deleted the same 30% each round, the job in several batches
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    report = json.loads(report_path.read_text())
+    (workload,) = report["workloads"]
+    assert (workload["name"], workload["status"]) == ("lifetimes", "ok")
+    (comparison,) = workload["comparisons"]
+    assert comparison["case"] == "180 stale of 600 baskets"
+    assert comparison["extra"] == {"batch size": 50}
+    assert len(comparison["product"]["samples"]) == 2
+    assert all(value > 0 for value in _numbers(comparison["product"]))
+    assert all(value > 0 for value in _numbers(comparison["against"][0]))
+    assert result.stdout.count("job: 4 batches") == 2
+    (target,) = workload["targets"]
+    assert target["text"] == "basket lifetimes >= 0.5x a single DELETE of the same rows"
+    assert "| Basket lifetimes |" in markdown_path.read_text()
+    assert not _exists(name)
+
+
 def test_bench_at_several_sizes_reports_how_cost_grows(tmp_path):
     # given two tiny sizes of the export and the sweep, each in a database of its own
     name = f"{_source_name()}_bench_sizes"

@@ -1,0 +1,21 @@
+"""PV-4: the lifetime job's runs, one row each: what it deleted, by which rule."""
+
+from django.contrib import admin
+
+from ..models import BasketLifetimeRun
+from .read_only import ReadOnlyModelAdmin
+
+
+@admin.register(BasketLifetimeRun)
+class BasketLifetimeRunAdmin(ReadOnlyModelAdmin):
+    list_display = (
+        "started_at",
+        "finished_at",
+        "deleted_empty",
+        "deleted_anonymous",
+        "deleted_login",
+        "batches",
+        "lifetimes",
+    )
+    date_hierarchy = "started_at"
+    show_full_result_count = False

@@ -1,0 +1,210 @@
+"""PV-3: every table that holds a shopper's personal data, and what an erasure does to it.
+
+One entry per table: which rows belong to the shopper, and per column how the value is
+erased. An app that adds a table with names, e-mails, phones, addresses, user values,
+comments or IP addresses adds its entry here; the erasure applies every entry in one
+transaction and the test scans every text column of every table for what it left.
+
+Treatments:
+- ``marker``: a non-empty value becomes ``MARKER``;
+- ``blank``: the empty string (e-mail columns, so nothing can be sent there);
+- ``empty``: an empty JSON object;
+- ``country``: a JSON address keeps only its country (for tax on orders), nothing else;
+- ``scrub``: text or JSON keeps its shape; every string holding one of the shopper's
+  values has that value replaced by ``MARKER`` (timeline notes, webhook bodies, payloads);
+- ``delete=True``: the rows go (tokens, opt-outs, login-failure logs with IP addresses).
+
+Orders and invoices keep what accounting needs: numbers, amounts, currency, dates, order
+lines and the basket's GUID; the basket keeps its totals, lines, statuses and the country
+of its billing address.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet
+
+from abandonment.models import Abandonment, ReminderSend
+from baskets.models import (
+    Basket,
+    BasketEvent,
+    CustomerAccount,
+    Order,
+    OutboxEvent,
+    PaymentResult,
+    ShopAccount,
+)
+from completion.models import CompletionFailureClosure, UpsellOffer
+from recovery.models import ReminderOptOut, ShopperHandover, UnsubscribeToken
+from webhooks.models import WebhookAttempt, WebhookDelivery
+
+from .selectors import Shopper
+
+MARKER = "[erased]"
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """Where one table holds a shopper's personal data and how an erasure treats it."""
+
+    label: str
+    rows: Callable[[Shopper, frozenset[str]], QuerySet]
+    fields: dict[str, str] = field(default_factory=dict)
+    delete: bool = False
+
+
+def _any_iexact(column: str, values) -> Q:
+    query = Q(pk__in=[])
+    for value in values:
+        query |= Q(**{f"{column}__iexact": value})
+    return query
+
+
+def _usernames(shopper: Shopper, values: frozenset[str]) -> frozenset[str]:
+    users = get_user_model().objects.filter(pk__in=shopper.user_ids)
+    return frozenset(users.values_list("username", flat=True)) | shopper.emails
+
+
+def _admin_log_rows(shopper: Shopper) -> QuerySet:
+    """The admin's change history of the shopper's accounts and baskets (names in it)."""
+    query = Q(pk__in=[])
+    for model, ids in (
+        (ShopAccount, shopper.shop_account_ids),
+        (CustomerAccount, shopper.customer_account_ids),
+        (Basket, shopper.basket_ids),
+    ):
+        content_type = ContentType.objects.get_for_model(model)
+        query |= Q(content_type=content_type, object_id__in=[str(pk) for pk in ids])
+    return LogEntry.objects.filter(query)
+
+
+REGISTRY: list[PersonalData] = [
+    PersonalData(
+        "baskets.Basket",
+        lambda s, v: Basket.objects.filter(pk__in=s.basket_ids),
+        {
+            "email": "blank",
+            "purchaser_label": "marker",
+            "billing_object": "marker",
+            "order_comment": "marker",
+            "user_values": "empty",
+            "payment_address": "country",
+            "delivery_address": "empty",
+            "lock_reason": "scrub",
+            "last_error": "scrub",
+        },
+    ),
+    PersonalData(
+        "baskets.BasketEvent",
+        lambda s, v: BasketEvent.objects.filter(basket_guid__in=s.basket_guids),
+        {"reason": "scrub", "payload": "scrub"},
+    ),
+    PersonalData(
+        "baskets.PaymentResult",
+        lambda s, v: PaymentResult.objects.filter(basket_guid__in=s.basket_guids),
+        {"note": "scrub", "response_body": "scrub"},
+    ),
+    PersonalData(
+        "baskets.OutboxEvent",
+        lambda s, v: OutboxEvent.objects.filter(basket_guid__in=s.basket_guids),
+        {"payload": "scrub"},
+    ),
+    PersonalData(
+        "baskets.Order",
+        lambda s, v: Order.objects.filter(basket_id__in=s.basket_ids),
+        {"accounts_receivable_note": "scrub"},
+    ),
+    PersonalData(
+        "baskets.ShopAccount",
+        lambda s, v: ShopAccount.objects.filter(pk__in=s.shop_account_ids),
+        {"name": "marker", "email": "blank"},
+    ),
+    PersonalData(
+        "baskets.CustomerAccount",
+        lambda s, v: CustomerAccount.objects.filter(pk__in=s.customer_account_ids),
+        {"name": "marker", "email": "blank"},
+    ),
+    PersonalData(
+        "auth.User",
+        lambda s, v: get_user_model().objects.filter(pk__in=s.user_ids),
+        {"username": "username", "first_name": "blank", "last_name": "blank", "email": "blank"},
+    ),
+    PersonalData(
+        "completion.UpsellOffer",
+        lambda s, v: UpsellOffer.objects.filter(basket_id__in=s.basket_ids),
+        {"charge_error": "scrub"},
+    ),
+    PersonalData(
+        "completion.CompletionFailureClosure",
+        lambda s, v: CompletionFailureClosure.objects.filter(basket_id__in=s.basket_ids),
+        {"reason": "scrub"},
+    ),
+    PersonalData(
+        "abandonment.Abandonment",
+        lambda s, v: Abandonment.objects.filter(pk__in=s.abandonment_ids),
+        {
+            "email": "blank",
+            "name": "marker",
+            "shop_account_email": "blank",
+            "reminder_email": "blank",
+            "payment_address": "empty",
+        },
+    ),
+    PersonalData(
+        "abandonment.ReminderSend",
+        lambda s, v: ReminderSend.objects.filter(
+            Q(abandonment_id__in=s.abandonment_ids) | _any_iexact("email", s.emails)
+        ),
+        {"email": "blank"},
+    ),
+    PersonalData(
+        "recovery.ReminderOptOut",
+        lambda s, v: ReminderOptOut.objects.filter(_any_iexact("email", s.emails)),
+        delete=True,
+    ),
+    PersonalData(
+        "recovery.UnsubscribeToken",
+        lambda s, v: UnsubscribeToken.objects.filter(
+            Q(shop_account_id__in=s.shop_account_ids) | _any_iexact("email", s.emails)
+        ),
+        delete=True,
+    ),
+    PersonalData(
+        "recovery.ShopperHandover",
+        lambda s, v: ShopperHandover.objects.filter(
+            Q(shop_account_id__in=s.shop_account_ids)
+            | Q(customer_account_id__in=s.customer_account_ids)
+        ),
+        delete=True,
+    ),
+    PersonalData(
+        "webhooks.WebhookDelivery",
+        lambda s, v: WebhookDelivery.objects.filter(basket_guid__in=s.basket_guids),
+        {"payload": "scrub"},
+    ),
+    PersonalData(
+        "webhooks.WebhookAttempt",
+        lambda s, v: WebhookAttempt.objects.filter(delivery__basket_guid__in=s.basket_guids),
+        {"response_excerpt": "scrub", "error": "scrub"},
+    ),
+    PersonalData(
+        "admin.LogEntry",
+        lambda s, v: _admin_log_rows(s),
+        {"object_repr": "scrub", "change_message": "scrub"},
+    ),
+    # Login failures and successes keep the login name and the IP address.
+    *(
+        PersonalData(
+            f"axes.{model.__name__}",
+            lambda s, v, model=model: model.objects.filter(
+                _any_iexact("username", _usernames(s, v))
+            ),
+            delete=True,
+        )
+        for model in (AccessAttempt, AccessLog, AccessFailureLog)
+    ),
+]
