@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("baskets", "0020_shop_data_prices"),
+        ("baskets", "0021_basket_consent_coupons"),
     ]
 
     operations = [
