@@ -15,7 +15,12 @@ class Product(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PRODUCT)
     unit_of_measure_id = models.CharField(max_length=10, default="EA")
+    # Two flags, one rule each. ``available`` off means withdrawn (staff, admin): no new
+    # lines, and a paid basket holding it cannot complete (CB-4). ``active`` is the shop's
+    # own flag over the sync (SH-1): off stops new lines only; existing baskets keep their
+    # lines and complete. The shop sending ``active: true`` also undoes a withdrawal.
     available = models.BooleanField(default=True)
+    active = models.BooleanField(default=True)
     # SH-1: the shop's own ``updated_at`` of the last sync that wrote this row; a sync
     # carrying an older one changes nothing.
     shop_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -31,7 +36,8 @@ class Variant(models.Model):
     id = models.CharField("variant ID", max_length=40, primary_key=True)
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
     name = models.CharField(max_length=200)
-    available = models.BooleanField(default=True)
+    available = models.BooleanField(default=True)  # withdrawn when off, as on the product
+    active = models.BooleanField(default=True)  # the shop's flag, as on the product
     # SH-1: the shop's own ``updated_at`` of the last sync that wrote this row; a sync
     # carrying an older one changes nothing.
     shop_updated_at = models.DateTimeField(null=True, blank=True, editable=False)

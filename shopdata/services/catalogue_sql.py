@@ -23,14 +23,14 @@ CREATE TEMP TABLE shop_import_item (
     name text NOT NULL,
     kind text,
     unit_of_measure_id text,
-    available boolean NOT NULL,
+    active boolean NOT NULL,
     shop_updated_at timestamptz,
     currencies text[] NOT NULL,
     amounts numeric(12, 2)[] NOT NULL
 ) ON COMMIT DROP;
 """
 COPY_ITEMS = (
-    "COPY shop_import_item (line, id, product_id, name, kind, unit_of_measure_id, available, "
+    "COPY shop_import_item (line, id, product_id, name, kind, unit_of_measure_id, active, "
     "shop_updated_at, currencies, amounts) FROM STDIN"
 )
 DUPLICATE_SQL = """
@@ -58,7 +58,11 @@ def _stored_prices(condition: str) -> str:
 
 
 def _decision_sql(table: str, fields: tuple[str, ...], prices_of: str) -> str:
-    stored_fields = ", ".join(f"stored.{name}" for name in fields)
+    # A withdrawn row reads as inactive, so the shop's ``active: true`` undoes it (CB-4).
+    stored_fields = ", ".join(
+        "(stored.active AND stored.available)" if name == "active" else f"stored.{name}"
+        for name in fields
+    )
     staged = ", ".join(f"item.{name}" for name in fields)
     return f"""
 DROP TABLE IF EXISTS shop_import_decision;
@@ -78,14 +82,16 @@ ANALYZE shop_import_decision;
 
 def _upsert_sql(table: str, fields: tuple[str, ...]) -> str:
     columns = ("id", *fields, "shop_updated_at")
+    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in columns[1:])
+    # SH-1: ``active`` off stops new lines only; on, it also ends a withdrawal (CB-4).
     return f"""
-INSERT INTO {table} ({", ".join(columns)})
-SELECT {", ".join(f"item.{name}" for name in columns)}
+INSERT INTO {table} ({", ".join(columns)}, available)
+SELECT {", ".join(f"item.{name}" for name in columns)}, true
 FROM shop_import_item AS item
 JOIN shop_import_decision AS decision
   ON decision.id = item.id AND decision.result IN ('created', 'updated')
 ORDER BY item.line
-ON CONFLICT (id) DO UPDATE SET {", ".join(f"{name} = EXCLUDED.{name}" for name in columns[1:])}
+ON CONFLICT (id) DO UPDATE SET {updates}, available = {table}.available OR EXCLUDED.active
 """  # noqa: S608 (table and column names from this module)
 
 
@@ -107,8 +113,8 @@ ORDER BY item.line, staged.currency
     return delete, insert
 
 
-PRODUCT_FIELDS = ("name", "kind", "unit_of_measure_id", "available")
-VARIANT_FIELDS = ("product_id", "name", "available")
+PRODUCT_FIELDS = ("name", "kind", "unit_of_measure_id", "active")
+VARIANT_FIELDS = ("product_id", "name", "active")
 
 
 def apply_sql(kind: str) -> list[str]:

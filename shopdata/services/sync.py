@@ -146,7 +146,8 @@ def _customer(erp_account_id: str | None) -> CustomerAccount | None:
 
 def _product_stored(product: Product) -> dict:
     return {
-        "active": product.available,
+        # A withdrawn product reads as inactive, so the shop's ``active: true`` undoes it.
+        "active": product.active and product.available,
         "name": product.name,
         "kind": product.kind,
         "unit_of_measure_id": product.unit_of_measure_id,
@@ -158,14 +159,16 @@ def _product_write(product: Product | None, key: str, record: dict, at) -> None:
     product = product or Product(id=key)
     product.name, product.kind = record["name"], record["kind"]
     product.unit_of_measure_id = record["unit_of_measure_id"]
-    product.available, product.shop_updated_at = record["active"], at
+    # SH-1: ``active`` off stops new lines only; on, it also ends a withdrawal (CB-4).
+    product.active, product.shop_updated_at = record["active"], at
+    product.available = product.available or record["active"]
     product.save()
     _prices_replace(product.pk, None, record["prices"])
 
 
 def _variant_stored(variant: Variant) -> dict:
     return {
-        "active": variant.available,
+        "active": variant.active and variant.available,
         "product_id": variant.product_id,
         "name": variant.name,
         "prices": _prices_of(variant.product_id, variant.pk),
@@ -179,7 +182,8 @@ def _variant_write(variant: Variant | None, key: str, record: dict, at) -> None:
         )
     variant = variant or Variant(id=key)
     variant.product_id, variant.name = record["product_id"], record["name"]
-    variant.available, variant.shop_updated_at = record["active"], at
+    variant.active, variant.shop_updated_at = record["active"], at
+    variant.available = variant.available or record["active"]
     variant.save()
     # A variant moved to another product takes its prices along.
     Price.objects.filter(variant=variant).exclude(product_id=variant.product_id).update(

@@ -1,6 +1,8 @@
 """Completion waits for its cause (SPEC CB-4 with SH-1): a basket that failed because its
 product was withdrawn shows "would now succeed" once the shop syncs the product back; staff
-requeue all such baskets at once (or the live setting does), and a real worker completes."""
+requeue all such baskets at once (or the live setting does), and a real worker completes.
+The shop's own deactivation (``"active": false``) only stops new lines: a paid basket holding
+the product still completes."""
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -28,9 +30,9 @@ def processor(client):
 
 
 def failed_for_a_withdrawn_product(storefront) -> Basket:
-    """A paid basket whose product PRD-000 the shop withdrew: three failed attempts."""
+    """A paid basket whose product PRD-000 staff withdrew: three failed attempts."""
     basket = paid_basket(lines=1, course=False)
-    storefront.put("/api/products/PRD-000/", {**KETTLE, "active": False}, format="json")
+    Product.objects.filter(pk="PRD-000").update(available=False)
     for _ in range(3):
         completion_run(worker="test")
     basket.refresh_from_db()
@@ -114,3 +116,33 @@ def test_without_the_live_setting_the_sync_leaves_the_basket_to_staff():
 
     assert Basket.objects.get(pk=basket.pk).status == Status.COMPLETION_FAILED
     assert Product.objects.get(pk="PRD-000").available is True
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_product_the_shop_deactivates_still_completes_its_paid_basket_but_takes_no_new_line():
+    """SPEC: SH-1 CB-4 — "active": false over the sync API is not a withdrawal: the paid
+    basket holding the product completes with a real worker; a new line is refused."""
+    storefront = api_client("storefront", "storefront")
+    paid = paid_basket(lines=1, course=False)
+    open_basket = storefront.post("/api/baskets/", {}, format="json").json()
+
+    synced = storefront.put("/api/products/PRD-000/", {**KETTLE, "active": False}, format="json")
+
+    assert synced.json()["result"] == "updated"
+    assert storefront.get("/api/products/PRD-000/").json()["active"] is False
+    refused = storefront.post(
+        f"/api/baskets/{open_basket['guid']}/lines/",
+        {"product_id": "PRD-000", "quantity": 1},
+        format="json",
+    )
+    assert (refused.status_code, refused.json()["code"]) == (400, "product_unavailable")
+    assert not Basket.objects.get(guid=open_basket["guid"]).lines.exists()
+    with celery_workers(1):
+        completion_run_task.delay()
+        wait_until(
+            lambda: Basket.objects.get(pk=paid.pk).status == Status.COMPLETED,
+            timeout=120,
+            message="the worker did not complete the basket of a deactivated product",
+        )
+    assert Order.objects.get(basket=paid).lines.get().product_id == "PRD-000"

@@ -102,7 +102,7 @@ def test_csv_and_json_lines_of_the_same_data_give_identical_tables(tmp_path):
 
     assert from_csv == from_jsonl
     assert len(from_csv["prices"]) == 5
-    assert Product.objects.get(pk="PRD-3").available is False
+    assert Product.objects.get(pk="PRD-3").active is False
     assert [run.status for run in ImportRun.objects.order_by("id")] == ["done"] * 6
 
 

@@ -33,7 +33,7 @@ def _priced_item(product_id: str, variant_id: str) -> tuple[Product, Variant | N
     product = Product.objects.filter(pk=product_id).first()
     if product is None:
         raise StorefrontInputError(f"Unknown product “{product_id[:40]}”.", code="unknown_product")
-    if not product.available:
+    if not (product.available and product.active):
         raise StorefrontInputError(
             f"Product “{product.pk}” is not available.", code="product_unavailable"
         )
@@ -44,7 +44,7 @@ def _priced_item(product_id: str, variant_id: str) -> tuple[Product, Variant | N
         raise StorefrontInputError(
             f"Product “{product.pk}” has no variant “{variant_id[:40]}”.", code="unknown_variant"
         )
-    if not variant.available:
+    if not (variant.available and variant.active):
         raise StorefrontInputError(
             f"Variant “{variant.pk}” of product “{product.pk}” is not available.",
             code="variant_unavailable",
