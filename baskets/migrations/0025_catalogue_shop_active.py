@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("baskets", "0021_basket_consent_coupons"),
+        ("baskets", "0024_event_types_lines_changed_and_shopper_erased"),
     ]
 
     operations = [
