@@ -81,6 +81,12 @@ def _due_q(now: datetime, steps: list[ReminderStep]) -> Q:
     return recipient_q(now) & recipient_cap_q(now) & due
 
 
+def reminders_due(*, now: datetime | None = None):
+    """Abandonments a reminder step is due for at ``now`` (no lock): what the next run
+    would send, under the same rules."""
+    return Abandonment.objects.filter(_due_q(now or timezone.now(), reminder_steps()))
+
+
 def _claim(
     queryset, steps: list[ReminderStep], now: datetime, batch_size: int
 ) -> tuple[list[Claimed], bool]:
