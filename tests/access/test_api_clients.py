@@ -83,6 +83,21 @@ OPERATIONS = {
     ("post", "/api/privacy/erasures/"),
     ("get", "/api/privacy/exports/"),
 }
+# SH-1: the shop's records, each kind read and written the same four ways.
+SYNC_KINDS = (
+    "products", "variants", "shop-accounts", "customer-accounts", "salespersons", "coupons",
+    "gift-cards",
+)
+OPERATIONS |= {
+    (method, path.format(kind=kind))
+    for kind in SYNC_KINDS
+    for method, path in (
+        ("get", "/api/{kind}/"),
+        ("post", "/api/{kind}/"),
+        ("get", "/api/{kind}/{{shop_id}}/"),
+        ("put", "/api/{kind}/{{shop_id}}/"),
+    )
+}
 WRITES = {"post", "patch", "delete"}
 
 
@@ -99,7 +114,7 @@ def test_the_schema_documents_each_operations_errors_and_clients(client):
         for method, operation in methods.items()
     ]
     assert {(method, path) for path, method, _operation in operations} == OPERATIONS
-    assert len(operations) == len(OPERATIONS) == 22
+    assert len(operations) == len(OPERATIONS) == 22 + 4 * len(SYNC_KINDS)
     for path, method, operation in operations:
         codes = {"400", "401", "403", "429"}
         codes |= {"404"} if "{" in path else set()
