@@ -882,3 +882,24 @@ if LOG_FORMAT == "json":
     # task loggers'. Ours come first, so their lines are JSON too.
     for _logger_name in ("multiprocessing", "celery.task"):
         LOGGING["loggers"][_logger_name] = {"handlers": ["console"], "propagate": False}
+
+# --- Payment providers (SH-4) --------------------------------------------------------------
+INSTALLED_APPS += ["payments"]
+# The provider adapters (payments/providers/); each is on only when its settings are set,
+# otherwise its notification URL /hooks/<name>/ answers 404.
+PAYMENT_PROVIDERS = [
+    "payments.providers.stripe.StripeProvider",
+    "payments.providers.paypal.PayPalProvider",
+]
+STRIPE_API_KEY = env_str("STRIPE_API_KEY", "")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
+# Where the Stripe library sends API calls: Stripe's, or a local stand-in (stripe-mock).
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
+PAYPAL_CLIENT_ID = env_str("PAYPAL_CLIENT_ID", "")
+PAYPAL_CLIENT_SECRET = env_str("PAYPAL_CLIENT_SECRET", "")
+PAYPAL_WEBHOOK_ID = env_str("PAYPAL_WEBHOOK_ID", "")
+PAYPAL_ENVIRONMENT = env_str("PAYPAL_ENVIRONMENT", "sandbox")
+if PAYPAL_ENVIRONMENT not in {"sandbox", "live"}:
+    raise ImproperlyConfigured("PAYPAL_ENVIRONMENT must be 'sandbox' or 'live'")
+# Empty: PayPal's API for PAYPAL_ENVIRONMENT; otherwise a local stand-in.
+PAYPAL_API_BASE = env_str("PAYPAL_API_BASE", "")

@@ -822,3 +822,43 @@ def test_admin_action_matrix(role, label, action):
         assert response["Location"].startswith(f"/admin/{app_label}/{model_name}/")
     if outcome != "done":
         assert world(basket) == before
+
+
+# SH-4: payment provider notifications. No role opens them: only the provider's signature
+# does (400 without it, nothing changed); a provider not configured is not there (404).
+PROVIDER_HOOKS = {
+    "stripe": ("/hooks/stripe/", {"STRIPE_WEBHOOK_SECRET": "whsec_matrix"}),
+    "paypal": (
+        "/hooks/paypal/",
+        {
+            "PAYPAL_CLIENT_ID": "matrix",
+            "PAYPAL_CLIENT_SECRET": "matrix",
+            "PAYPAL_WEBHOOK_ID": "matrix",
+        },
+    ),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "hook", "configured"),
+    [
+        pytest.param(role, hook, configured, id=f"hook-{hook}-{role}-{configured}")
+        for hook in PROVIDER_HOOKS
+        for role in ROLES
+        for configured in ("on", "off")
+    ],
+)
+def test_provider_hook_matrix(role, hook, configured, settings):
+    """SPEC: SH-4 AC-1 — a notification without the provider's signature is 400 for every
+    caller, a provider not configured is 404, and neither changes anything."""
+    url, provider_settings = PROVIDER_HOOKS[hook]
+    if configured == "on":
+        for name, value in provider_settings.items():
+            setattr(settings, name, value)
+    basket = BasketFactory()
+    client = admin_caller(role)
+    before = world(basket)
+    response = client.post(url, data=b'{"id": "evt_1"}', content_type="application/json")
+    assert response.status_code == (400 if configured == "on" else 404)
+    assert world(basket) == before

@@ -1,0 +1,144 @@
+"""Local stand-ins for the payment providers' HTTP APIs, and their notification signing.
+
+Each fake is a real HTTP server (a thread in the test process) that the official SDK is
+pointed at through its base URL setting; it records every request it answers.
+
+Stripe signs a notification as ``Stripe-Signature: t=<unix time>,v1=<HMAC-SHA256 of
+"<t>.<body>" with the endpoint's secret>``. PayPal signs
+``<transmission id>|<transmission time>|<webhook id>|<CRC32 of the body>`` with its
+certificate's key and checks it in its verify-webhook-signature call; the fake signs that
+same message with an HMAC key of its own (the message, the headers and the call are
+PayPal's; only the primitive differs, the check being PayPal's side)."""
+
+import base64
+import hashlib
+import hmac
+import json
+import threading
+import time
+import uuid
+import zlib
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+def stripe_signature(body: bytes, secret: str, *, at: float | None = None) -> str:
+    timestamp = int(at if at is not None else time.time())
+    signed = f"{timestamp}.".encode() + body
+    digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+@dataclass
+class FakeProvider:
+    """A running fake: its base URL, the requests it got, and the answers it will give."""
+
+    base_url: str = ""
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeProvider
+    routes: dict
+
+    def log_message(self, *args):  # quiet
+        pass
+
+    def _answer(self, method: str):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        self.fake.requests.append(
+            {"method": method, "path": self.path, "headers": dict(self.headers), "body": body}
+        )
+        route = self.routes.get((method, self.path.split("?")[0]))
+        if route is None:
+            for (route_method, prefix), handler in self.routes.items():
+                if route_method == method and prefix.endswith("/") and self.path.startswith(prefix):
+                    route = handler
+                    break
+        status, payload = route(self, body) if route else (404, {"error": "not found"})
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):  # noqa: N802
+        self._answer("GET")
+
+    def do_POST(self):  # noqa: N802
+        self._answer("POST")
+
+
+@contextmanager
+def _serving(routes: dict, fake: FakeProvider):
+    handler = type("Handler", (_Handler,), {"fake": fake, "routes": routes})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    fake.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# --- PayPal ---------------------------------------------------------------------------
+
+PAYPAL_CLIENT_ID = "fake-client-id"
+PAYPAL_CLIENT_SECRET = "fake-client-secret"
+_PAYPAL_KEY = b"fake-paypal-certificate-key"
+
+
+def paypal_headers(body: bytes, webhook_id: str, *, at: datetime | None = None) -> dict:
+    """The headers PayPal sends with a notification for ``webhook_id``."""
+    transmission_id = str(uuid.uuid4())
+    sent = (at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    message = f"{transmission_id}|{sent}|{webhook_id}|{zlib.crc32(body)}".encode()
+    signature = base64.b64encode(hmac.new(_PAYPAL_KEY, message, hashlib.sha256).digest())
+    return {
+        "PAYPAL-AUTH-ALGO": "SHA256withRSA",
+        "PAYPAL-CERT-URL": "https://api.sandbox.paypal.com/v1/notifications/certs/CERT-fake",
+        "PAYPAL-TRANSMISSION-ID": transmission_id,
+        "PAYPAL-TRANSMISSION-SIG": signature.decode(),
+        "PAYPAL-TRANSMISSION-TIME": sent,
+    }
+
+
+def _paypal_token(handler, body):
+    expected = base64.b64encode(f"{PAYPAL_CLIENT_ID}:{PAYPAL_CLIENT_SECRET}".encode()).decode()
+    if handler.headers.get("Authorization") != f"Basic {expected}":
+        return 401, {"error": "invalid_client"}
+    return 200, {"access_token": "A21-fake-token", "token_type": "Bearer", "expires_in": 32400}
+
+
+def _paypal_verify(handler, body):
+    if handler.headers.get("Authorization") != "Bearer A21-fake-token":
+        return 401, {"name": "AUTHENTICATION_FAILURE"}
+    request = json.loads(body)
+    # The event exactly as sent back (PayPal's CRC covers these bytes).
+    marker = b'"webhook_event": '
+    event_bytes = body[body.index(marker) + len(marker) : -1]
+    message = (
+        f"{request['transmission_id']}|{request['transmission_time']}|"
+        f"{request['webhook_id']}|{zlib.crc32(event_bytes)}"
+    ).encode()
+    expected = base64.b64encode(hmac.new(_PAYPAL_KEY, message, hashlib.sha256).digest()).decode()
+    ok = hmac.compare_digest(expected, request["transmission_sig"])
+    return 200, {"verification_status": "SUCCESS" if ok else "FAILURE"}
+
+
+@contextmanager
+def paypal_fake():
+    routes = {
+        ("POST", "/v1/oauth2/token"): _paypal_token,
+        ("POST", "/v1/notifications/verify-webhook-signature"): _paypal_verify,
+    }
+    with _serving(routes, FakeProvider()) as fake:
+        yield fake
