@@ -895,6 +895,9 @@ STRIPE_API_KEY = env_str("STRIPE_API_KEY", "")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
 # Where the Stripe library sends API calls: Stripe's, or a local stand-in (stripe-mock).
 STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
+# One Stripe API request's timeout; the library retries a timed-out request twice with the
+# same idempotency key.
+STRIPE_TIMEOUT_SECONDS = env_int("STRIPE_TIMEOUT_SECONDS", 30, 1)
 PAYPAL_CLIENT_ID = env_str("PAYPAL_CLIENT_ID", "")
 PAYPAL_CLIENT_SECRET = env_str("PAYPAL_CLIENT_SECRET", "")
 PAYPAL_WEBHOOK_ID = env_str("PAYPAL_WEBHOOK_ID", "")

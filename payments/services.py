@@ -42,7 +42,7 @@ def notification_receive(
     through ``payment_result_record``). Raises ``ProviderOff`` or ``NotificationRefused``
     (nothing written) and ``ProviderUnavailable`` when the check needs the provider."""
     provider = provider_get(provider_name)
-    if provider is None:
+    if provider is None or not provider.notifications_on:
         raise ProviderOff(provider_name)
     notification = provider.notification_verify(body=body, headers=headers)
     if not notification.result:

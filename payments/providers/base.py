@@ -35,6 +35,9 @@ class Provider(Protocol):
     def from_settings(cls) -> "Provider | None":
         """The adapter built from settings, or None when the provider is not configured."""
 
+    # False when the provider is configured for calls but not for notifications.
+    notifications_on: bool
+
     def notification_verify(self, *, body: bytes, headers: Mapping[str, str]) -> Notification:
         """Verify ``body`` by the provider's signature scheme and map it; raises
         ``NotificationRefused`` when it is not the provider's, ``ProviderUnavailable`` when

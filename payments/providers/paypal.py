@@ -92,6 +92,8 @@ class PayPalProvider:
             api_base=settings.PAYPAL_API_BASE or API_BASES[settings.PAYPAL_ENVIRONMENT],
         )
 
+    notifications_on = True
+
     def notification_verify(self, *, body: bytes, headers: Mapping[str, str]) -> Notification:
         signed = {field: headers.get(header, "") for field, header in _HEADERS.items()}
         if not all(signed.values()):

@@ -2,10 +2,16 @@
 
 Notifications: the ``Stripe-Signature`` header is checked by the library against
 ``STRIPE_WEBHOOK_SECRET`` (5 minutes' tolerance, against replays). The storefront puts the
-basket's GUID in the PaymentIntent's (or Checkout Session's) ``metadata.basket_guid``."""
+basket's GUID in the PaymentIntent's (or Checkout Session's) ``metadata.basket_guid``.
+
+Off-session charges (the upsell order, AB-5): a PaymentIntent confirmed at once with the
+saved payment method, under an idempotency key, so a retry after a timeout (the library's
+own, then a later run's) is the same charge, taken once."""
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, ClassVar
 
 import stripe
@@ -13,8 +19,8 @@ from django.conf import settings
 
 from baskets.models import PaymentResult
 
-from ..exceptions import NotificationRefused
-from ..money import amount_from_minor
+from ..exceptions import NotificationRefused, ProviderUnavailable
+from ..money import amount_from_minor, amount_to_minor
 from .base import Notification
 
 Result = PaymentResult.Result
@@ -33,23 +39,96 @@ _SESSION_RESULTS = {
 }
 
 
+# The library retries a request that timed out or lost its connection this many times,
+# with the same idempotency key, before the caller sees the provider as unavailable.
+NETWORK_RETRIES = 2
+
+
+@dataclass(frozen=True)
+class Charge:
+    """An off-session charge's outcome: taken (``reference``) or declined (``message``)."""
+
+    ok: bool
+    reference: str = ""
+    message: str = ""
+
+
 class StripeProvider:
     name: ClassVar[str] = "stripe"
 
-    def __init__(self, *, api_key: str, webhook_secret: str, api_base: str):
+    def __init__(self, *, api_key: str, webhook_secret: str, api_base: str, timeout: float = 30):
         self.api_key = api_key
         self.webhook_secret = webhook_secret
         self.api_base = api_base
+        self.timeout = timeout
 
     @classmethod
     def from_settings(cls) -> "StripeProvider | None":
-        if not settings.STRIPE_WEBHOOK_SECRET:
+        if not (settings.STRIPE_WEBHOOK_SECRET or settings.STRIPE_API_KEY):
             return None
         return cls(
             api_key=settings.STRIPE_API_KEY,
             webhook_secret=settings.STRIPE_WEBHOOK_SECRET,
             api_base=settings.STRIPE_API_BASE,
+            timeout=settings.STRIPE_TIMEOUT_SECONDS,
         )
+
+    def client(self) -> stripe.StripeClient:
+        return stripe.StripeClient(
+            self.api_key,
+            base_addresses={"api": self.api_base},
+            max_network_retries=NETWORK_RETRIES,
+            http_client=stripe.RequestsClient(timeout=self.timeout),
+        )
+
+    def charge_off_session(
+        self,
+        *,
+        amount: Decimal,
+        currency: str,
+        payment_method: str,
+        idempotency_key: str,
+        description: str,
+        metadata: dict[str, str],
+    ) -> Charge:
+        """Charge a saved payment method without the customer (``cus_...`` and ``pm_...``
+        joined by ``/``, or a ``pm_...`` alone); raises ``ProviderUnavailable``."""
+        customer, _, method = payment_method.rpartition("/")
+        params: dict[str, Any] = {
+            "amount": amount_to_minor(amount, currency),
+            "currency": currency.lower(),
+            "payment_method": method,
+            "confirm": True,
+            "off_session": True,
+            "description": description,
+            "metadata": metadata,
+        }
+        if customer:
+            params["customer"] = customer
+        try:
+            intent = self.client().v1.payment_intents.create(
+                params=params, options={"idempotency_key": idempotency_key}
+            )
+        except stripe.CardError as error:
+            return Charge(ok=False, message=_decline_note(error))
+        except (stripe.APIConnectionError, stripe.RateLimitError) as error:
+            raise ProviderUnavailable(f"Stripe: {error.user_message or error}") from error
+        except stripe.StripeError as error:
+            if error.http_status is None or error.http_status >= 500:
+                raise ProviderUnavailable(f"Stripe: {error}") from error
+            return Charge(ok=False, message=f"Stripe refused the charge: {error.user_message}")
+        if intent.status == "succeeded":
+            return Charge(ok=True, reference=intent.id)
+        if intent.status == "requires_action":
+            return Charge(ok=False, message=_SCA_NOTE)
+        return Charge(
+            ok=False,
+            message=f"Stripe left the charge {intent.id} {intent.status}; it was not taken.",
+        )
+
+    @property
+    def notifications_on(self) -> bool:
+        return bool(self.webhook_secret)
 
     def notification_verify(self, *, body: bytes, headers: Mapping[str, str]) -> Notification:
         try:
@@ -103,3 +182,18 @@ def _notification(event_id: str, event_type: str, payment: Any) -> Notification:
         currency=currency,
         reference=str(reference or ""),
     )
+
+
+_SCA_NOTE = (
+    "Declined: the bank asks the customer to authenticate this payment (Strong Customer "
+    "Authentication), which an off-session charge cannot do; ask the customer to pay."
+)
+
+
+def _decline_note(error: "stripe.CardError") -> str:
+    """The provider's decline code in the note staff read in accounts receivable."""
+    if error.code == "authentication_required":
+        return _SCA_NOTE
+    decline = getattr(error.error, "decline_code", None) if error.error else None
+    code = decline or error.code or "card_declined"
+    return f"Card declined by Stripe (decline code {code}): {error.user_message or error}"

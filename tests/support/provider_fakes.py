@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs
 
 
 def stripe_signature(body: bytes, secret: str, *, at: float | None = None) -> str:
@@ -139,6 +140,94 @@ def paypal_fake():
     routes = {
         ("POST", "/v1/oauth2/token"): _paypal_token,
         ("POST", "/v1/notifications/verify-webhook-signature"): _paypal_verify,
+    }
+    with _serving(routes, FakeProvider()) as fake:
+        yield fake
+
+
+# --- Stripe ---------------------------------------------------------------------------
+
+STRIPE_API_KEY = "sk_test_fake"
+
+
+def _stripe_decline(code, message, *, decline_code=None, intent=None):
+    error = {"type": "card_error", "code": code, "message": message}
+    if decline_code:
+        error["decline_code"] = decline_code
+    if intent:
+        error["payment_intent"] = intent
+    return 402, {"error": error}
+
+
+def _stripe_intent_create(handler, body):
+    """A PaymentIntent confirmed at once. Like Stripe, a request repeating an idempotency
+    key gets the first answer again; the fake's test payment methods decide the outcome as
+    Stripe's do (``pm_card_visa`` succeeds, ``pm_card_chargeDeclinedInsufficientFunds`` is
+    declined, ``pm_card_authenticationRequired`` needs the customer)."""
+    fake = handler.fake
+    if handler.headers.get("Authorization") != f"Bearer {STRIPE_API_KEY}":
+        return 401, {"error": {"type": "invalid_request_error", "message": "Invalid API Key"}}
+    key = handler.headers.get("Idempotency-Key", "")
+    with fake.state.setdefault("lock", threading.Lock()):
+        answer = fake.state.setdefault("answers", {}).get(key)
+        if answer is None:
+            params = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+            intent_id = f"pi_fake{len(fake.state['answers']) + 1:04d}"
+            intent = {
+                "id": intent_id,
+                "object": "payment_intent",
+                "amount": int(params["amount"]),
+                "currency": params["currency"],
+                "customer": params.get("customer"),
+                "payment_method": params["payment_method"],
+                "metadata": {
+                    k[len("metadata[") : -1]: v
+                    for k, v in params.items()
+                    if k.startswith("metadata[")
+                },
+            }
+            method = params["payment_method"]
+            if method == "pm_card_chargeDeclinedInsufficientFunds":
+                answer = _stripe_decline(
+                    "card_declined",
+                    "Your card has insufficient funds.",
+                    decline_code="insufficient_funds",
+                    intent={**intent, "status": "requires_payment_method"},
+                )
+            elif method == "pm_card_authenticationRequired":
+                answer = _stripe_decline(
+                    "authentication_required",
+                    "Your card was declined. This transaction requires authentication.",
+                    decline_code="authentication_required",
+                    intent={**intent, "status": "requires_payment_method"},
+                )
+            else:
+                answer = (
+                    200,
+                    {**intent, "status": "succeeded", "amount_received": intent["amount"]},
+                )
+                fake.state.setdefault("charges", []).append(answer[1])
+            fake.state["answers"][key] = answer
+    # A slow network: the charge is taken, but the answer comes after the client gave up.
+    if fake.state.get("slow_answers", 0) > 0:
+        fake.state["slow_answers"] -= 1
+        time.sleep(fake.state["slow_seconds"])
+    return answer
+
+
+def _stripe_intent_get(handler, body):
+    intent_id = handler.path.split("?")[0].rsplit("/", 1)[-1]
+    intent = handler.fake.state.get("intents", {}).get(intent_id)
+    if intent is None:
+        return 404, {"error": {"type": "invalid_request_error", "code": "resource_missing"}}
+    return 200, intent
+
+
+@contextmanager
+def stripe_fake():
+    routes = {
+        ("POST", "/v1/payment_intents"): _stripe_intent_create,
+        ("GET", "/v1/payment_intents/"): _stripe_intent_get,
     }
     with _serving(routes, FakeProvider()) as fake:
         yield fake
