@@ -46,6 +46,11 @@ LIVE_SETTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
 
     "SHOP_CURRENCIES": ("SHOP_CURRENCIES", str),
     "COMPLETION_REQUEUE_ON_SYNC": ("COMPLETION_REQUEUE_ON_SYNC", bool),
+    "LOCKED_CART_PROVIDER_DECISION": ("LOCKED_CART_PROVIDER_DECISION", str),
+    "LOCKED_CART_UNLOCK_AFTER": (
+        "LOCKED_CART_UNLOCK_AFTER_HOURS",
+        lambda v: timedelta(hours=v),
+    ),
 }
 
 

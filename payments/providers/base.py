@@ -7,6 +7,7 @@ converted from the provider's units. Adding a provider is one new module with a 
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar, Protocol
 
@@ -28,6 +29,19 @@ class Notification:
     reference: str = ""
 
 
+@dataclass(frozen=True)
+class ProviderPayment:
+    """What the provider says about one payment. ``status`` is a ``ProviderCheck.Status``
+    value; ``provider_status`` the provider's own word."""
+
+    status: str
+    provider_status: str = ""
+    amount: Decimal | None = None
+    currency: str = ""
+    at: datetime | None = None
+    link: str = ""
+
+
 class Provider(Protocol):
     name: ClassVar[str]
 
@@ -42,3 +56,9 @@ class Provider(Protocol):
         """Verify ``body`` by the provider's signature scheme and map it; raises
         ``NotificationRefused`` when it is not the provider's, ``ProviderUnavailable`` when
         the check needs the provider and it cannot be reached."""
+
+    def owns_reference(self, reference: str) -> bool:
+        """Whether ``reference`` (a basket's payment reference) is one of this provider's."""
+
+    def payment_check(self, reference: str) -> ProviderPayment:
+        """Ask the provider about a payment; ``ProviderUnavailable`` when it cannot be asked."""

@@ -13,10 +13,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 import httpx
+from apimatic_core.exceptions.auth_validation_exception import AuthValidationException
 from django.conf import settings
 from django.utils import timezone
 from paypalserversdk.configuration import Configuration, Environment
 from paypalserversdk.exceptions.api_exception import ApiException
+from paypalserversdk.exceptions.error_exception import ErrorException
 from paypalserversdk.http.auth.o_auth_2 import ClientCredentialsAuthCredentials
 from paypalserversdk.paypal_serversdk_client import PaypalServersdkClient
 from requests import RequestException
@@ -24,7 +26,7 @@ from requests import RequestException
 from baskets.models import PaymentResult
 
 from ..exceptions import NotificationRefused, ProviderUnavailable
-from .base import Notification
+from .base import Notification, ProviderPayment
 
 Result = PaymentResult.Result
 TRANSMISSION_TOLERANCE = timedelta(minutes=5)
@@ -45,6 +47,22 @@ _RESULTS = {
     # Money given back: a basket still waiting is not paid; one already paid goes to
     # reconciliation (the payment service's rule for late results).
     "PAYMENT.CAPTURE.REFUNDED": Result.CANCELLED,
+}
+# An order or capture's status as a locked cart's evidence (ProviderCheck.Status).
+_ORDER_STATUSES = {
+    "CREATED": "expired",
+    "SAVED": "expired",
+    "APPROVED": "expired",
+    "PAYER_ACTION_REQUIRED": "expired",
+    "VOIDED": "cancelled",
+}
+_CAPTURE_STATUSES = {
+    "COMPLETED": "captured",
+    "PENDING": "pending",
+    "DECLINED": "failed",
+    "FAILED": "failed",
+    "REFUNDED": "cancelled",
+    "PARTIALLY_REFUNDED": "cancelled",
 }
 _HEADERS = {
     "auth_algo": "PAYPAL-AUTH-ALGO",
@@ -112,6 +130,70 @@ class PayPalProvider:
             raise NotificationRefused("PayPal did not verify the signature")
         return _notification(event)
 
+    def owns_reference(self, reference: str) -> bool:
+        # PayPal's order and capture ids: 17 upper-case letters and digits.
+        return len(reference) == 17 and reference.isalnum() and reference.isupper()
+
+    def payment_check(self, reference: str) -> ProviderPayment:
+        """The order (its last capture), or the capture when the reference is one."""
+        order = self._get(self.client.orders.get_order, {"id": reference})
+        if order is not None:
+            return self._order_payment(order)
+        capture = self._get(self.client.payments.get_captured_payment, {"capture_id": reference})
+        if capture is None:
+            return ProviderPayment(status="unknown", provider_status="not found")
+        return self._capture_payment(capture, order_status="")
+
+    def _get(self, call, options) -> dict[str, Any] | None:
+        try:
+            response = call(options)
+        except ErrorException as error:
+            if error.response_code == 404:
+                return None
+            raise ProviderUnavailable(f"PayPal: {error}") from error
+        except (ApiException, AuthValidationException, RequestException) as error:
+            raise ProviderUnavailable(f"PayPal: {error}") from error
+        try:
+            answer = json.loads(response.text)
+        except ValueError as error:
+            raise ProviderUnavailable("PayPal answered no JSON") from error
+        return answer if isinstance(answer, dict) else None
+
+    def _link(self, payment_id: str) -> str:
+        live = self.api_base == API_BASES["live"]
+        host = "www.paypal.com" if live else "www.sandbox.paypal.com"
+        return f"https://{host}/activity/payment/{payment_id}"
+
+    def _order_payment(self, order: dict[str, Any]) -> ProviderPayment:
+        status = str(order.get("status") or "")
+        units = order.get("purchase_units") or [{}]
+        unit = units[0] if isinstance(units[0], dict) else {}
+        captures = (unit.get("payments") or {}).get("captures") or []
+        if captures and isinstance(captures[-1], dict):
+            return self._capture_payment(captures[-1], order_status=status)
+        money = unit.get("amount") or {}
+        return ProviderPayment(
+            status=_ORDER_STATUSES.get(status, "pending"),
+            provider_status=f"order {status}",
+            amount=_decimal(money.get("value")),
+            currency=str(money.get("currency_code") or "").upper(),
+            at=_parse_time(str(order.get("update_time") or order.get("create_time") or "")),
+            link=self._link(str(order.get("id") or "")),
+        )
+
+    def _capture_payment(self, capture: dict[str, Any], *, order_status: str) -> ProviderPayment:
+        status = str(capture.get("status") or "")
+        money = capture.get("amount") or {}
+        prefix = f"order {order_status}, " if order_status else ""
+        return ProviderPayment(
+            status=_CAPTURE_STATUSES.get(status, "pending"),
+            provider_status=f"{prefix}capture {status}",
+            amount=_decimal(money.get("value")),
+            currency=str(money.get("currency_code") or "").upper(),
+            at=_parse_time(str(capture.get("update_time") or capture.get("create_time") or "")),
+            link=self._link(str(capture.get("id") or "")),
+        )
+
     def _access_token(self) -> str:
         try:
             return self.client.oauth_2.fetch_token().access_token
@@ -151,6 +233,13 @@ def _parse_time(text: str) -> datetime | None:
     except ValueError:
         return None
     return sent_at if sent_at.tzinfo else None
+
+
+def _decimal(value) -> Decimal | None:
+    try:
+        return Decimal(str(value)) if value is not None else None
+    except InvalidOperation:
+        return None
 
 
 def _notification(event: dict[str, Any]) -> Notification:

@@ -11,6 +11,7 @@ own, then a later run's) is the same charge, taken once."""
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -21,7 +22,7 @@ from baskets.models import PaymentResult
 
 from ..exceptions import NotificationRefused, ProviderUnavailable
 from ..money import amount_from_minor, amount_to_minor
-from .base import Notification
+from .base import Notification, ProviderPayment
 
 Result = PaymentResult.Result
 # Stripe's own check refuses a signature older than this (its default is also 300 s).
@@ -38,6 +39,17 @@ _SESSION_RESULTS = {
     "checkout.session.async_payment_failed": Result.FAILED,
 }
 
+
+# A PaymentIntent's status as a locked cart's evidence (ProviderCheck.Status).
+_CHECK_STATUSES = {
+    "succeeded": "captured",
+    "processing": "pending",
+    "requires_capture": "pending",
+    "requires_payment_method": "expired",
+    "requires_confirmation": "expired",
+    "requires_action": "expired",
+    "canceled": "cancelled",
+}
 
 # The library retries a request that timed out or lost its connection this many times,
 # with the same idempotency key, before the caller sees the provider as unavailable.
@@ -79,6 +91,35 @@ class StripeProvider:
             base_addresses={"api": self.api_base},
             max_network_retries=NETWORK_RETRIES,
             http_client=stripe.RequestsClient(timeout=self.timeout),
+        )
+
+    def owns_reference(self, reference: str) -> bool:
+        return bool(self.api_key) and reference.startswith("pi_")
+
+    def payment_check(self, reference: str) -> ProviderPayment:
+        try:
+            intent = self.client().v1.payment_intents.retrieve(reference)
+        except stripe.InvalidRequestError as error:
+            if error.http_status == 404:
+                return ProviderPayment(status="unknown", provider_status="not found")
+            raise ProviderUnavailable(f"Stripe: {error}") from error
+        except stripe.StripeError as error:
+            raise ProviderUnavailable(f"Stripe: {error}") from error
+        data = intent.to_dict()
+        status = _CHECK_STATUSES.get(data.get("status"), "pending")
+        if status == "expired" and data.get("last_payment_error"):
+            status = "failed"
+        currency = str(data.get("currency") or "").upper()
+        minor = data.get("amount_received") if status == "captured" else data.get("amount")
+        created = data.get("created")
+        mode = "" if data.get("livemode") else "test/"
+        return ProviderPayment(
+            status=status,
+            provider_status=str(data.get("status") or ""),
+            amount=amount_from_minor(minor, currency) if minor is not None else None,
+            currency=currency,
+            at=datetime.fromtimestamp(int(created), tz=UTC) if created else None,
+            link=f"https://dashboard.stripe.com/{mode}payments/{reference}",
         )
 
     def charge_off_session(

@@ -49,6 +49,7 @@ from baskets.models import (
 from baskets.services.actors import Actor
 from completion.models import WorkerHeartbeat
 from completion.services import completion_run
+from payments.models import ProviderCheck
 from recovery.links import visitor_reference
 from recovery.models import ApplicationText, ShopperBasket
 from shopdata.models import ImportRun
@@ -441,6 +442,14 @@ def make_object(label: str):
         "webhooks.webhookdelivery": lambda: webhook_test_send(
             endpoint_id=webhook_endpoint_made().pk
         ),
+        "payments.providercheck": lambda: ProviderCheck.objects.create(
+            basket_guid=uuid.uuid4(),
+            provider="stripe",
+            reference="pi_matrix",
+            status="captured",
+            decision="staff",
+            checked_at=now,
+        ),
     }
     return makers[label]()
 
@@ -520,6 +529,8 @@ ADMIN_PAGES = {
     "webhooks.webhookdelivery": ((403, 403, 403), (200, 403, 200)),
     # SH-1: import runs name files and refused rows: System administrators only, read-only.
     "shopdata.importrun": ((403, 403, 403), (200, 403, 200)),
+    # SH-4: the provider's answers about locked carts, read-only, for whoever sees baskets.
+    "payments.providercheck": ((200, 403, 200), (200, 403, 200)),
 }
 PAGES = ("changelist", "add", "change")
 

@@ -135,11 +135,25 @@ def _paypal_verify(handler, body):
     return 200, {"verification_status": "SUCCESS" if ok else "FAILURE"}
 
 
+def _paypal_lookup(kind: str):
+    """GET an order or a capture the test put in ``state[kind]`` (404 otherwise)."""
+
+    def answer(handler, body):
+        if handler.headers.get("Authorization") != "Bearer A21-fake-token":
+            return 401, {"name": "AUTHENTICATION_FAILURE"}
+        found = handler.fake.state.get(kind, {}).get(handler.path.split("?")[0].rsplit("/", 1)[-1])
+        return (200, found) if found else (404, {"name": "RESOURCE_NOT_FOUND"})
+
+    return answer
+
+
 @contextmanager
 def paypal_fake():
     routes = {
         ("POST", "/v1/oauth2/token"): _paypal_token,
         ("POST", "/v1/notifications/verify-webhook-signature"): _paypal_verify,
+        ("GET", "/v2/checkout/orders/"): _paypal_lookup("orders"),
+        ("GET", "/v2/payments/captures/"): _paypal_lookup("captures"),
     }
     with _serving(routes, FakeProvider()) as fake:
         yield fake
@@ -216,6 +230,8 @@ def _stripe_intent_create(handler, body):
 
 
 def _stripe_intent_get(handler, body):
+    if handler.headers.get("Authorization") != f"Bearer {STRIPE_API_KEY}":
+        return 401, {"error": {"type": "invalid_request_error", "message": "Invalid API Key"}}
     intent_id = handler.path.split("?")[0].rsplit("/", 1)[-1]
     intent = handler.fake.state.get("intents", {}).get(intent_id)
     if intent is None:

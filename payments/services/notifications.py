@@ -17,8 +17,8 @@ from baskets.services.actors import Actor
 from baskets.services.payments import payment_reconciliation_record, payment_result_record
 from baskets.services.storefront_errors import StorefrontInputError
 
-from .exceptions import NotificationRefused
-from .providers import Notification, provider_get
+from ..exceptions import NotificationRefused
+from ..providers import Notification, provider_get
 
 logger = logging.getLogger(__name__)
 
