@@ -6,6 +6,7 @@ who may change them (confirm, unlock) may ask."""
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
@@ -15,6 +16,14 @@ from baskets.services.actors import Actor
 
 from .models import ProviderCheck
 from .services import locked_carts_check
+from .services.settlements import (
+    SettlementReportInvalid,
+    settlement_decide,
+    settlement_proposals,
+)
+
+# A settlement CSV larger than this is refused (a month of a busy shop is far below it).
+SETTLEMENT_MAX_BYTES = 20 * 1024 * 1024
 
 
 @admin.register(ProviderCheck)
@@ -65,8 +74,12 @@ class ProviderCheckAdmin(ReadOnlyModelAdmin):
 
     def get_urls(self):
         check_now = self.admin_site.admin_view(require_POST(self.check_now_view))
+        settlement = self.admin_site.admin_view(self.settlement_view)
+        decide = self.admin_site.admin_view(require_POST(self.settlement_decide_view))
         return [
             path("check-now/", check_now, name="payments_providercheck_check_now"),
+            path("settlement/", settlement, name="payments_providercheck_settlement"),
+            path("settlement/decide/", decide, name="payments_providercheck_settlement_decide"),
             *super().get_urls(),
         ]
 
@@ -85,5 +98,55 @@ class ProviderCheckAdmin(ReadOnlyModelAdmin):
             request,
             f"The provider answered for {answered} locked cart(s).",
             messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:payments_providercheck_changelist"))
+
+    def settlement_view(self, request):
+        """Upload a provider's settlement CSV: one proposal per locked cart."""
+        if not self._may_check(request):
+            raise PermissionDenied
+        proposals = None
+        if request.method == "POST":
+            upload = request.FILES.get("report")
+            provider = request.POST.get("provider", "")
+            try:
+                if upload is None or upload.size > SETTLEMENT_MAX_BYTES:
+                    raise SettlementReportInvalid("Choose a CSV file of at most 20 MB.")
+                text = upload.read().decode("utf-8-sig")
+                proposals = settlement_proposals(provider=provider, text=text)
+            except (SettlementReportInvalid, UnicodeDecodeError) as error:
+                self.message_user(request, f"Not read: {error}", messages.ERROR)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Settlement report",
+            "opts": self.model._meta,
+            "proposals": proposals,
+        }
+        return TemplateResponse(request, "admin/payments/providercheck/settlement.html", context)
+
+    def settlement_decide_view(self, request):
+        """Confirm and unlock the carts staff selected, with one reason."""
+        if not self._may_check(request):
+            raise PermissionDenied
+        reason = request.POST.get("reason", "").strip()[:500]
+        try:
+            confirm = [int(value) for value in request.POST.getlist("confirm")]
+            unlock = [int(value) for value in request.POST.getlist("unlock")]
+        except ValueError:
+            confirm = unlock = []
+        if not reason or not (confirm or unlock) or set(confirm) & set(unlock):
+            self.message_user(
+                request,
+                "Select carts to confirm or unlock (not both for one cart) and give a reason.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(reverse("admin:payments_providercheck_settlement"))
+        done, refused = settlement_decide(
+            confirm_ids=confirm, unlock_ids=unlock, actor=Actor.staff(request.user), reason=reason
+        )
+        self.message_user(
+            request,
+            f"Decided {done} locked cart(s); {refused} refused (no longer Locked).",
+            messages.SUCCESS if not refused else messages.WARNING,
         )
         return HttpResponseRedirect(reverse("admin:payments_providercheck_changelist"))
