@@ -687,6 +687,13 @@ ADMIN_ENDPOINTS = {
         business_settings_form,
         (403, 302),
     ),
+    # SH-4: the settlement report page, for staff who may decide locked carts.
+    "settlement-report-page": (
+        "get",
+        "/admin/payments/providercheck/settlement/",
+        lambda: (None, {}),
+        (200, 200),
+    ),
 }
 
 
