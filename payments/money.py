@@ -1,7 +1,7 @@
 """Amounts in a currency's minor units (cents), as Stripe sends and takes them.
 
 Stripe's own table, not ISO 4217's (``baskets.currencies``): Stripe counts a few
-currencies differently (ISK and UGX in hundredths, for instance), and its amounts are
+currencies differently (ISK in hundredths, for instance), and its amounts are
 only read right with its table."""
 
 from decimal import Decimal
