@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from baskets.models import Basket, BasketEvent, PaymentResult, Stage
+from baskets.models import Basket, Stage
 from tests.support.factories import BasketFactory, LineFactory
 
 
@@ -20,11 +20,3 @@ def at_payment():
         return basket
 
     return make
-
-
-def snapshot() -> list:
-    return [
-        list(Basket.objects.order_by("pk").values()),
-        list(BasketEvent.objects.order_by("pk").values()),
-        list(PaymentResult.objects.order_by("pk").values()),
-    ]

@@ -8,19 +8,18 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.utils import timezone
 
-from baskets.models import Basket, BasketEvent, Stage, Status
+from baskets.models import Basket, BasketEvent, Status
 from baskets.roles import ORDER_PROCESSOR, roles_ensure
 from baskets.services.actors import Actor
-from baskets.services.transitions import basket_lock
 from completion.tasks import completion_run_task
 from payments.models import ProviderCheck
 from payments.providers import ProviderPayment
 from payments.services import locked_cart_check
 from payments.services.checks import check_decide
 from payments.tasks import locked_carts_check_task
-from tests.support.factories import BasketFactory, LineFactory, ProductFactory, UserFactory
+from tests.support.factories import UserFactory
+from tests.support.payments import intent, locked_cart
 from tests.support.provider_fakes import (
     PAYPAL_CLIENT_ID,
     PAYPAL_CLIENT_SECRET,
@@ -34,40 +33,12 @@ STAFF = Actor.system("tests-staff")
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 
 
-def intent(intent_id, status, *, amount=4900, currency="eur", **extra):
-    return {
-        "id": intent_id,
-        "object": "payment_intent",
-        "status": status,
-        "amount": amount,
-        "amount_received": amount if status == "succeeded" else 0,
-        "currency": currency,
-        "created": 1764849600,
-        "livemode": False,
-        **extra,
-    }
-
-
 @pytest.fixture
 def stripe_api(settings):
     with stripe_fake() as fake:
         settings.STRIPE_API_KEY = STRIPE_API_KEY
         settings.STRIPE_API_BASE = fake.base_url
         yield fake
-
-
-def locked_cart(reference: str, *, locked_hours_ago: float = 0) -> Basket:
-    """A Locked cart of 49.00 EUR whose payment reference is ``reference``."""
-    basket = BasketFactory(
-        stage=Stage.PAYMENT, total=Decimal("49.00"), currency="EUR", payment_reference=reference
-    )
-    LineFactory(basket=basket, product_id=ProductFactory().id, unit_price="49.00")
-    basket_lock(basket_id=basket.pk, actor=STAFF, reason="Payment pending")
-    Basket.objects.filter(pk=basket.pk).update(
-        locked_at=timezone.now() - timedelta(hours=locked_hours_ago)
-    )
-    basket.refresh_from_db()
-    return basket
 
 
 def cart(**fields) -> Basket:

@@ -6,9 +6,9 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from baskets.models import Basket, Status
-from tests.payments.test_locked_cart_checks import intent, locked_cart
 from tests.support.browser import CHROMIUM_ARGS, chromium_path
 from tests.support.factories import UserFactory
+from tests.support.payments import intent, locked_cart
 from tests.support.provider_fakes import STRIPE_API_KEY, stripe_fake
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from baskets.models import PaymentResult, Status
-from tests.payments.conftest import snapshot
+from tests.support.payments import snapshot
 from tests.support.provider_fakes import (
     PAYPAL_CLIENT_ID,
     PAYPAL_CLIENT_SECRET,

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from baskets.models import PaymentResult, Status
-from tests.payments.conftest import snapshot
+from tests.support.payments import snapshot
 from tests.support.provider_fakes import stripe_signature
 
 SECRET = "whsec_test_secret"
