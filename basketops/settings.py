@@ -948,3 +948,61 @@ if LOG_FORMAT == "json":
     # task loggers'. Ours come first, so their lines are JSON too.
     for _logger_name in ("multiprocessing", "celery.task"):
         LOGGING["loggers"][_logger_name] = {"handlers": ["console"], "propagate": False}
+
+# --- Payment providers (SH-4) --------------------------------------------------------------
+INSTALLED_APPS += ["payments"]
+# The provider adapters (payments/providers/); each is on only when its settings are set,
+# otherwise its notification URL /hooks/<name>/ answers 404.
+PAYMENT_PROVIDERS = [
+    "payments.providers.stripe.StripeProvider",
+    "payments.providers.paypal.PayPalProvider",
+]
+STRIPE_API_KEY = env_str("STRIPE_API_KEY", "")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
+# Where the Stripe library sends API calls: Stripe's, or a local stand-in (stripe-mock).
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
+# One Stripe API request's timeout; the library retries a timed-out request twice with the
+# same idempotency key.
+STRIPE_TIMEOUT_SECONDS = env_int("STRIPE_TIMEOUT_SECONDS", 30, 1)
+PAYPAL_CLIENT_ID = env_str("PAYPAL_CLIENT_ID", "")
+PAYPAL_CLIENT_SECRET = env_str("PAYPAL_CLIENT_SECRET", "")
+PAYPAL_WEBHOOK_ID = env_str("PAYPAL_WEBHOOK_ID", "")
+PAYPAL_ENVIRONMENT = env_str("PAYPAL_ENVIRONMENT", "sandbox")
+if PAYPAL_ENVIRONMENT not in {"sandbox", "live"}:
+    raise ImproperlyConfigured("PAYPAL_ENVIRONMENT must be 'sandbox' or 'live'")
+# Empty: PayPal's API for PAYPAL_ENVIRONMENT; otherwise a local stand-in.
+PAYPAL_API_BASE = env_str("PAYPAL_API_BASE", "")
+# Locked carts checked at the provider (live settings): "staff" shows the provider's
+# answer and staff decide; "auto" also confirms a cart captured for its total and unlocks
+# one whose payment failed, was cancelled or never completed, once Locked this long.
+LOCKED_CART_PROVIDER_DECISION = env_str("LOCKED_CART_PROVIDER_DECISION", "staff")
+if LOCKED_CART_PROVIDER_DECISION not in {"staff", "auto"}:
+    raise ImproperlyConfigured("LOCKED_CART_PROVIDER_DECISION must be 'staff' or 'auto'")
+LOCKED_CART_UNLOCK_AFTER = timedelta(hours=env_int("LOCKED_CART_UNLOCK_AFTER_HOURS", 24, 1))
+LOCKED_CART_CHECK_INTERVAL = timedelta(minutes=env_int("LOCKED_CART_CHECK_INTERVAL_MINUTES", 15, 1))
+CELERY_BEAT_SCHEDULE["locked-cart-provider-check"] = {
+    "task": "payments.tasks.locked_carts_check_task",
+    "schedule": LOCKED_CART_CHECK_INTERVAL.total_seconds(),
+}
+CONSTANCE_ADDITIONAL_FIELDS["locked_cart_provider_decision"] = [
+    "django.forms.fields.ChoiceField",
+    {
+        "choices": (
+            ("staff", "staff: show the provider's answer, staff decide"),
+            ("auto", "auto: confirm captured carts, unlock failed ones after the delay"),
+        )
+    },
+]
+CONSTANCE_CONFIG["LOCKED_CART_PROVIDER_DECISION"] = (
+    LOCKED_CART_PROVIDER_DECISION,
+    "What a locked cart's answer from the payment provider does (SH-4).",
+    "locked_cart_provider_decision",
+)
+CONSTANCE_CONFIG["LOCKED_CART_UNLOCK_AFTER_HOURS"] = (
+    int(LOCKED_CART_UNLOCK_AFTER.total_seconds() // 3600),
+    "Under auto: hours a cart whose payment failed stays Locked before it is unlocked.",
+    "positive_integer",
+)
+CONSTANCE_CONFIG_FIELDSETS += (
+    ("Payment providers", ("LOCKED_CART_PROVIDER_DECISION", "LOCKED_CART_UNLOCK_AFTER_HOURS")),
+)

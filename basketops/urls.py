@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/", include("baskets.urls")),
     # PV-2: the e-mail service's tracking webhook (bounces, complaints), signed per service.
     path("anymail/", include(anymail_urlpatterns())),
+    path("", include("payments.urls")),
     path("", include("operations.urls")),
     path("", include("recovery.urls")),
 ]

@@ -39,6 +39,8 @@ class EventAction(models.TextChoices):
     PAYMENT_CANCELLED = "payment_cancelled", "Payment result: cancelled"
     PAYMENT_RECONCILIATION = "payment_reconciliation", "Payment result kept for reconciliation"
     STOREFRONT_RESUME = "storefront_resume", "Taken up again by the storefront"
+    # SH-4: what the payment provider said about a locked cart's payment when asked.
+    PROVIDER_CHECK = "provider_check", "Checked at the payment provider"
     ENTER_UPSELL = "enter_upsell", "Upsell offer entered"
     FINISH_UPSELL = "finish_upsell", "Upsell offer finished"
     # AB-5: written before the card is charged, so a worker lost mid-charge leaves a trace.

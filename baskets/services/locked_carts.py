@@ -8,12 +8,12 @@ Each returns True when it changed the basket, False when it was already done.
 from django.db import transaction
 from django.utils import timezone
 
-from ..exceptions import TransitionNotAllowed
+from ..exceptions import BasketNotFound, TransitionNotAllowed
 from ..locks import basket_lock_row, basket_lock_with_lines
-from ..models import Basket, Status
+from ..models import Basket, EventAction, Status
 from .actors import Actor
 from .staff import basket_delete
-from .transitions import basket_confirm, basket_unlock
+from .transitions import basket_confirm, basket_unlock, event_record
 
 
 def _hold_end(basket_id: int) -> None:
@@ -55,3 +55,25 @@ def locked_cart_delete(*, basket_id: int, actor: Actor, reason: str = "") -> boo
             )
         basket_delete(basket_id=basket_id, actor=actor, reason=reason)
     return True
+
+
+def locked_cart_provider_answer_record(
+    *, basket_id: int, reference: str, actor: Actor, answer: dict, note: str
+) -> Basket | None:
+    """SH-4: keep what the payment provider said about a locked cart's payment (``reference``)
+    in its timeline. Call inside a transaction: locks the basket and returns it, or None
+    (nothing written) when it is no longer Locked with that payment reference."""
+    try:
+        basket = basket_lock_row(basket_id)
+    except BasketNotFound:
+        return None
+    if basket.status != Status.LOCKED or basket.payment_reference != reference:
+        return None
+    event_record(
+        basket=basket,
+        action=EventAction.PROVIDER_CHECK,
+        actor=actor,
+        reason=note,
+        payload={"payment_reference": reference, **answer},
+    )
+    return basket

@@ -242,6 +242,7 @@ def payment_reconciliation_record(
     currency: str,
     provider_reference: str,
     note: str,
+    idempotency_key: str = "",
 ) -> PaymentResult:
     """Keep a payment that changed no basket for staff to match at the provider (listed
     with the late payment results, in the daily report, and in the basket's timeline while
@@ -266,6 +267,8 @@ def payment_reconciliation_record(
         basket=basket,
         basket_guid=guid,
         client=actor.user,
+        # A provider's event id: its repeat replays this row and changes nothing.
+        idempotency_key=idempotency_key,
         result=result,
         provider_reference=provider_reference[:100],
         amount=amount,

@@ -50,6 +50,7 @@ from baskets.models import (
 from baskets.services.actors import Actor
 from completion.models import WorkerHeartbeat
 from completion.services import completion_run
+from payments.models import ProviderCheck
 from recovery.links import visitor_reference
 from recovery.models import ApplicationText, ShopperBasket
 from shopdata.models import ImportRun
@@ -467,6 +468,14 @@ def make_object(label: str):
         "shopper_data.shoppererasure": lambda: ShopperErasure.objects.create(
             erased_at=now, actor_label="staff:sam", kind="email"
         ),
+        "payments.providercheck": lambda: ProviderCheck.objects.create(
+            basket_guid=uuid.uuid4(),
+            provider="stripe",
+            reference="pi_matrix",
+            status="captured",
+            decision="staff",
+            checked_at=now,
+        ),
     }
     return makers[label]()
 
@@ -550,6 +559,8 @@ ADMIN_PAGES = {
     "baskets.basketlifetimerun": ((403, 403, 403), (200, 403, 200)),
     # PV-3: erasures are listed read-only; "add" is the erasure form (System administrators).
     "shopper_data.shoppererasure": ((403, 403, 403), (200, 200, 200)),
+    # SH-4: the provider's answers about locked carts, read-only, for whoever sees baskets.
+    "payments.providercheck": ((200, 403, 200), (200, 403, 200)),
 }
 PAGES = ("changelist", "add", "change")
 
@@ -706,6 +717,13 @@ ADMIN_ENDPOINTS = {
         business_settings_form,
         (403, 302),
     ),
+    # SH-4: the settlement report page, for staff who may decide locked carts.
+    "settlement-report-page": (
+        "get",
+        "/admin/payments/providercheck/settlement/",
+        lambda: (None, {}),
+        (200, 200),
+    ),
 }
 
 
@@ -852,3 +870,43 @@ def test_admin_action_matrix(role, label, action):
         assert response["Location"].startswith(f"/admin/{app_label}/{model_name}/")
     if outcome != "done":
         assert world(basket) == before
+
+
+# SH-4: payment provider notifications. No role opens them: only the provider's signature
+# does (400 without it, nothing changed); a provider not configured is not there (404).
+PROVIDER_HOOKS = {
+    "stripe": ("/hooks/stripe/", {"STRIPE_WEBHOOK_SECRET": "whsec_matrix"}),
+    "paypal": (
+        "/hooks/paypal/",
+        {
+            "PAYPAL_CLIENT_ID": "matrix",
+            "PAYPAL_CLIENT_SECRET": "matrix",
+            "PAYPAL_WEBHOOK_ID": "matrix",
+        },
+    ),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "hook", "configured"),
+    [
+        pytest.param(role, hook, configured, id=f"hook-{hook}-{role}-{configured}")
+        for hook in PROVIDER_HOOKS
+        for role in ROLES
+        for configured in ("on", "off")
+    ],
+)
+def test_provider_hook_matrix(role, hook, configured, settings):
+    """SPEC: SH-4 AC-1 — a notification without the provider's signature is 400 for every
+    caller, a provider not configured is 404, and neither changes anything."""
+    url, provider_settings = PROVIDER_HOOKS[hook]
+    if configured == "on":
+        for name, value in provider_settings.items():
+            setattr(settings, name, value)
+    basket = BasketFactory()
+    client = admin_caller(role)
+    before = world(basket)
+    response = client.post(url, data=b'{"id": "evt_1"}', content_type="application/json")
+    assert response.status_code == (400 if configured == "on" else 404)
+    assert world(basket) == before
