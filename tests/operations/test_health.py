@@ -140,7 +140,9 @@ def test_readyz_keeps_a_worker_pings_answer_for_the_check_period(client, setting
     worker_heartbeat_record(name="scheduler")
     with celery_workers(1):
         workers_ready(1)
-        assert client.get("/readyz").json() == {"status": "ok", "failing": [], "checks": ALL_OK}
+        assert client.get("/readyz").json() == {
+            "status": "ok", "failing": [], "checks": ALL_OK, "replica": {"configured": False}
+        }
     # the worker is gone: within the period the answer it gave stands
     assert client.get("/readyz").status_code == 200
     with time_machine.travel(timezone.now() + timedelta(seconds=31)):
