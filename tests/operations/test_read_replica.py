@@ -21,7 +21,7 @@ from basketops import reads
 from baskets.models import Basket
 from baskets.roles import roles_ensure
 from tests.support.factories import BasketFactory, UserFactory
-from tests.support.replica import replicated_server
+from tests.support.replica import free_port, replicated_server
 
 GRID = "/admin/baskets/basket/"
 ANALYTICS = "/admin/abandonment/abandonment/analytics/"
@@ -211,3 +211,28 @@ def test_the_lag_is_zero_when_the_replica_has_replayed_everything(replicated, se
     wait_for(lambda: reads.replica_lag_measure() == 0.0, "the replica to catch up")
     reads.lag_forget()
     assert reads.reading_alias() == reads.REPLICA
+
+
+def test_a_replica_that_does_not_answer_sends_the_reads_to_the_primary(staff, replicated):
+    """SPEC: SC-5 — a replica that is away has no lag: the grid reads the primary, and
+    /readyz says the replica is not in use (the product stays ready)."""
+    replica = connections["replica"]
+    port = replica.settings_dict["PORT"]
+    replica.close()
+    replica.settings_dict["PORT"] = str(free_port())
+    reads.lag_forget()
+    try:
+        written = str(BasketFactory().guid)
+        assert reads.replica_lag_measure() is None
+        assert reads.reading_alias() == reads.PRIMARY
+        assert written in grid_guids(staff)
+        assert staff.get("/readyz").json()["replica"] == {
+            "configured": True,
+            "lag_seconds": None,
+            "max_lag_seconds": settings.REPLICA_MAX_LAG_SECONDS,
+            "in_use": False,
+        }
+    finally:
+        replica.close()
+        replica.settings_dict["PORT"] = port
+        reads.lag_forget()

@@ -65,7 +65,7 @@ def _run_as() -> tuple[list[str], int | None, int | None]:
     return ["runuser", "-u", entry.pw_name, "--"], entry.pw_uid, entry.pw_gid
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -115,7 +115,7 @@ def replicated_server(database: str) -> Iterator[ReplicatedServer]:
     folder = Path(tempfile.mkdtemp(prefix="bo-replica-"))
     if uid is not None:
         os.chown(folder, uid, gid)
-    server = ReplicatedServer(folder, _free_port(), _free_port(), _bin_dir(), prefix)
+    server = ReplicatedServer(folder, free_port(), free_port(), _bin_dir(), prefix)
     try:
         server._run(
             str(server._bin / "initdb"), "-D", str(folder / "primary"), "-U", "postgres",
