@@ -9,6 +9,8 @@ tests write is what the replica replays.
 import csv
 import io
 import time
+import uuid
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.conf import settings
@@ -16,10 +18,14 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from abandonment.models import Abandonment, AbandonReport, ReportStatus
+from abandonment.services.reports import abandon_report_build, abandon_report_request
 from basketops import reads
 from baskets.models import Basket
 from baskets.roles import roles_ensure
+from baskets.services.actors import Actor
 from tests.support.factories import BasketFactory, UserFactory
 from tests.support.replica import free_port, replicated_server
 
@@ -201,6 +207,39 @@ def test_a_grid_action_reads_and_writes_the_primary_while_the_grid_reads_the_rep
     assert response.status_code == 302
     assert not Basket.objects.filter(pk=only_on_primary.pk).exists()
     assert captured.captured_queries == []
+
+
+def abandonment_on(day: date, product_id: str) -> None:
+    at = timezone.make_aware(datetime.combine(day, datetime.min.time())) + timedelta(hours=10)
+    Abandonment.objects.create(
+        basket_guid=uuid.uuid4(),
+        captured_at=at,
+        last_activity_at=at,
+        total="10.00",
+        currency="EUR",
+        lines=[{"product_id": product_id, "variant_id": "", "quantity": 1, "unit_price": "10"}],
+    )
+
+
+def test_an_abandon_report_reads_its_rows_from_the_replica_and_records_on_the_primary(
+    replay, settings
+):
+    """SPEC: SC-5 AB-3 — the report's rows come from the (recent) replica: an abandonment
+    captured after the replay paused is not in it; the report's own row is claimed and
+    finished on the primary."""
+    settings.REPLICA_MAX_LAG_SECONDS = 3600
+    day = date(2026, 3, 10)
+    abandonment_on(day, "REPLAYED")
+    replay.pause()
+    abandonment_on(day, "NOT-YET-REPLAYED")
+    reads.lag_forget()
+    report = abandon_report_request(actor=Actor.system("test"), date_from=day, date_to=day)
+
+    built = abandon_report_build(report_id=report.pk)
+
+    assert built.status == ReportStatus.DONE
+    assert (built.baskets_total, built.rows_written) == (2, 1)
+    assert not AbandonReport.objects.using("replica").filter(pk=report.pk).exists()
 
 
 def test_the_lag_is_zero_when_the_replica_has_replayed_everything(replicated, settings):
