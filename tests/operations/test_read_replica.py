@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.db import connections
+from django.db.backends.postgresql.base import DatabaseWrapper
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -36,21 +37,19 @@ TOKEN = "metrics-token-for-replica-tests"
 
 @pytest.fixture(scope="module")
 def replicated(django_db_blocker):
-    """Django's ``default`` on a primary made for this module, ``replica`` on its standby."""
+    """Django's ``default`` on a primary made for this module, ``replica`` on its standby
+    (new connection objects: nothing cached about the suite's own server carries over)."""
     with replicated_server("basketops") as server, django_db_blocker.unblock():
-        default = connections["default"]
-        saved = dict(default.settings_dict)
-        default.close()
-        default.settings_dict.update(
-            NAME="basketops", HOST="127.0.0.1", PORT=str(server.primary_port), USER="postgres",
-            PASSWORD="",
-        )  # fmt: skip
-        settings.DATABASES["replica"] = {
-            **default.settings_dict,
-            "PORT": str(server.replica_port),
-            "TEST": {"MIRROR": "default"},
-        }
-        connections.settings["replica"] = settings.DATABASES["replica"]
+        original = connections["default"]
+        primary = {
+            **original.settings_dict,
+            "NAME": "basketops", "HOST": "127.0.0.1", "PORT": str(server.primary_port),
+            "USER": "postgres", "PASSWORD": "",
+        }  # fmt: skip
+        replica = {**primary, "PORT": str(server.replica_port), "TEST": {"MIRROR": "default"}}
+        connections["default"] = DatabaseWrapper(primary, "default")
+        connections["replica"] = DatabaseWrapper(replica, "replica")
+        settings.DATABASES["replica"] = replica
         try:
             call_command("migrate", verbosity=0, interactive=False)
             roles_ensure(Group, Permission)
@@ -59,10 +58,8 @@ def replicated(django_db_blocker):
             for alias in ("replica", "default"):
                 connections[alias].close()
             del connections["replica"]
-            connections.settings.pop("replica", None)
             settings.DATABASES.pop("replica", None)
-            default.settings_dict.clear()
-            default.settings_dict.update(saved)
+            connections["default"] = original
             reads.lag_forget()
 
 
