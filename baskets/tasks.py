@@ -41,11 +41,11 @@ def daily_notification_task(self) -> bool:
 
 
 @shared_task(bind=True, acks_late=True, **RETRY)
-def coupons_expired_purge_task(self) -> int:
+def coupons_expired_purge_task(self, requeues: int = 0) -> int:
     """Delete issued single-use coupons past their validity, re-queued while more remain."""
     count, has_more = coupons_expired_purge()
     if has_more:
-        coupons_expired_purge_task.delay()
+        successor_send(coupons_expired_purge_task, requeues=requeues)
     return count
 
 

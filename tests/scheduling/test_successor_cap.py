@@ -17,6 +17,7 @@ from baskets import tasks as basket_tasks
 from baskets.models import AccountType, Basket, Stage, Status
 from baskets.services.notifications import BATCH_SIZE
 from tests.support.workers import broker_flush
+from webhooks import tasks as webhook_tasks
 
 
 def queued() -> list[tuple[str, dict]]:
@@ -79,6 +80,8 @@ def test_a_sweep_with_more_to_do_sends_its_next_batch_up_to_the_cap(
         abandonment_tasks.basket_reminders_send_task,
         basket_tasks.locked_cart_sweep_task,
         basket_tasks.locked_cart_alert_task,
+        basket_tasks.coupons_expired_purge_task,
+        webhook_tasks.webhook_purge_task,
     ],
     ids=lambda task: task.name.rsplit(".", 1)[-1],
 )
