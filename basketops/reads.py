@@ -2,8 +2,9 @@
 
 Nothing is routed behind the code's back: Django reads and writes the primary ("default")
 everywhere, and only the read paths that name ``reading_alias()`` (the grid's pages, the
-CSV export, the abandon reports, the analytics) read from the replica, and only while its
-replay lag is under ``REPLICA_MAX_LAG_SECONDS``. A read that decides a write never asks.
+CSV export, the funnel, the abandon reports, the analytics) read from the replica, and only
+while its replay lag is under ``REPLICA_MAX_LAG_SECONDS``. A read that decides a write never
+asks.
 
 The lag: 0 when the replica has replayed everything the primary has written (its replay
 position is at or past the primary's current WAL write position; with

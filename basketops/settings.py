@@ -249,10 +249,11 @@ else:
 # own queries bind on the client side and are never prepared.
 DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 
-# SC-5: an optional streaming replica. The grid's pages, the CSV export, the abandon reports
-# and the analytics read from it while its replay lag is under REPLICA_MAX_LAG_SECONDS (the
-# lag is measured at most every REPLICA_LAG_CHECK_SECONDS per process); everything else,
-# every write and every read that decides a write, uses the primary (basketops/reads.py).
+# SC-5: an optional streaming replica. The grid's pages, the CSV export, the funnel, the
+# abandon reports and the analytics read from it while its replay lag is under
+# REPLICA_MAX_LAG_SECONDS (the lag is measured at most every REPLICA_LAG_CHECK_SECONDS per
+# process); everything else, every write and every read that decides a write, uses the
+# primary (basketops/reads.py).
 DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(

@@ -32,6 +32,7 @@ from tests.support.replica import free_port, replicated_server
 
 GRID = "/admin/baskets/basket/"
 ANALYTICS = "/admin/abandonment/abandonment/analytics/"
+FUNNEL = "/admin/baskets/basket/funnel/"
 TOKEN = "metrics-token-for-replica-tests"
 
 
@@ -131,7 +132,7 @@ def test_grid_and_export_read_the_replica_while_its_lag_is_under_the_limit(
 ):
     """SPEC: SC-5 — with the replay paused but the replica recent enough, a basket written
     since is in neither the grid nor the export: both read the replica (and only read), as
-    do the abandonment analytics."""
+    do the checkout funnel and the abandonment analytics."""
     settings.REPLICA_MAX_LAG_SECONDS = 3600
     replicated_before = str(BasketFactory().guid)
     replay.pause()
@@ -145,6 +146,9 @@ def test_grid_and_export_read_the_replica_while_its_lag_is_under_the_limit(
     statements = replica_statements(staff, f"{GRID}?scope=all")
     assert statements, "the grid sent nothing to the replica"
     assert all(sql.lstrip().upper().startswith("SELECT") for sql in statements), statements
+    funnel = replica_statements(staff, FUNNEL)
+    assert any("baskets_basket" in sql for sql in funnel), funnel
+    assert all(sql.lstrip().upper().startswith("SELECT") for sql in funnel), funnel
     analytics = replica_statements(staff, ANALYTICS)
     assert any("completion_abandonment" in sql for sql in analytics), analytics
     assert all(sql.lstrip().upper().startswith(("SELECT", "WITH")) for sql in analytics)
