@@ -65,12 +65,12 @@ def basket_lifetime_purge_task(self, run_id: int | None = None) -> int:
 
 
 @shared_task(bind=True, acks_late=True, **RETRY)
-def retention_purge_task(self) -> int:
+def retention_purge_task(self, requeues: int = 0) -> int:
     """Delete timelines of deleted baskets and payment results past their live retention,
     in batches; re-queued while more remain."""
     deleted, has_more = retention_purge()
     if has_more:
-        retention_purge_task.delay()
+        successor_send(retention_purge_task, requeues=requeues)
     return sum(deleted.values())
 
 

@@ -81,6 +81,7 @@ def test_a_sweep_with_more_to_do_sends_its_next_batch_up_to_the_cap(
         basket_tasks.locked_cart_sweep_task,
         basket_tasks.locked_cart_alert_task,
         basket_tasks.coupons_expired_purge_task,
+        basket_tasks.retention_purge_task,
         webhook_tasks.webhook_purge_task,
     ],
     ids=lambda task: task.name.rsplit(".", 1)[-1],
