@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -31,10 +31,13 @@ def day_range(date_from: date, date_to: date) -> tuple[datetime, datetime]:
     return start, end
 
 
-def abandonments_between(date_from: date, date_to: date) -> QuerySet[Abandonment]:
-    """Abandonments captured from ``date_from`` to ``date_to``, both days included."""
+def abandonments_between(
+    date_from: date, date_to: date, *, using: str = DEFAULT_DB_ALIAS
+) -> QuerySet[Abandonment]:
+    """Abandonments captured from ``date_from`` to ``date_to``, both days included (read
+    from the database ``using`` names)."""
     start, end = day_range(date_from, date_to)
-    return Abandonment.objects.filter(captured_at__gte=start, captured_at__lt=end)
+    return Abandonment.objects.using(using).filter(captured_at__gte=start, captured_at__lt=end)
 
 
 # One row per day of the range: baskets created, abandonments captured, how many of those
@@ -91,11 +94,13 @@ class DayFigures:
         return self.recovered / self.abandoned if self.abandoned else 0.0
 
 
-def abandonment_daily(date_from: date, date_to: date) -> list[DayFigures]:
+def abandonment_daily(
+    date_from: date, date_to: date, *, using: str = DEFAULT_DB_ALIAS
+) -> list[DayFigures]:
     """AB-6: abandonment rate, recovery rate and recovered revenue for each day of the
     range, both ends included, days without any activity too."""
     start, end = day_range(date_from, date_to)
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         cursor.execute(
             DAILY_SQL,
             {
@@ -126,13 +131,13 @@ def _top_products(abandonments: QuerySet) -> list[tuple[str, str, int]]:
     # The inner query is the ORM's own SQL for the queryset, its values still bound.
     sql, params = abandonments.order_by().values("lines").query.sql_with_params()
     statement = TOP_PRODUCTS_SQL.format(picked=sql)
-    with connection.cursor() as cursor:
+    with connections[abandonments.db].cursor() as cursor:
         cursor.execute(statement, (*params, TOP_PRODUCTS))
         counted = cursor.fetchall()
     names = dict(
-        Product.objects.filter(pk__in=[product for product, _ in counted]).values_list(
-            "pk", "name"
-        )
+        Product.objects.using(abandonments.db)
+        .filter(pk__in=[product for product, _ in counted])
+        .values_list("pk", "name")
     )
     return [(product, names.get(product, ""), count) for product, count in counted]
 

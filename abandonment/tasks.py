@@ -4,6 +4,7 @@
 from celery import shared_task
 
 from basketops.celery import TRANSIENT_RETRY as RETRY
+from scheduling.services import successor_send
 
 from .services.capture import abandonment_purge, abandonment_sweep
 from .services.digest import recovery_digest_send
@@ -12,20 +13,20 @@ from .services.reports import abandon_report_build, report_schedules_run
 
 
 @shared_task(bind=True, acks_late=True, **RETRY)
-def abandonment_sweep_task(self) -> int:
+def abandonment_sweep_task(self, requeues: int = 0) -> int:
     """AB-1: capture idle lead baskets, a batch per task, re-queued while more remain."""
     count, has_more = abandonment_sweep()
     if has_more:
-        abandonment_sweep_task.delay()
+        successor_send(abandonment_sweep_task, requeues=requeues)
     return count
 
 
 @shared_task(bind=True, acks_late=True, **RETRY)
-def abandonment_purge_task(self) -> int:
+def abandonment_purge_task(self, requeues: int = 0) -> int:
     """AB-2: delete abandonments past the retention, a batch per task, re-queued."""
     count, has_more = abandonment_purge()
     if has_more:
-        abandonment_purge_task.delay()
+        successor_send(abandonment_purge_task, requeues=requeues)
     return count
 
 
@@ -43,11 +44,11 @@ def report_schedules_task(self) -> int:
 
 
 @shared_task(bind=True, acks_late=True, **RETRY)
-def basket_reminders_send_task(self) -> int:
+def basket_reminders_send_task(self, requeues: int = 0) -> int:
     """AB-4: send due reminder steps, each step at most once; re-queued while more remain."""
     count, has_more = basket_reminders_send()
     if has_more:
-        basket_reminders_send_task.delay()
+        successor_send(basket_reminders_send_task, requeues=requeues)
     return count
 
 

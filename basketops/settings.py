@@ -249,6 +249,32 @@ else:
 # own queries bind on the client side and are never prepared.
 DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 
+# SC-5: an optional streaming replica. The grid's pages, the CSV export, the funnel, the
+# abandon reports and the analytics read from it while its replay lag is under
+# REPLICA_MAX_LAG_SECONDS (the lag is measured at most every REPLICA_LAG_CHECK_SECONDS per
+# process); everything else, every write and every read that decides a write, uses the
+# primary (basketops/reads.py).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=CONN_MAX_AGE,
+        conn_health_checks=env_bool("CONN_HEALTH_CHECKS", False),
+    )
+    # A replica that is away costs a page two seconds once per check, never a hang.
+    DATABASES["replica"].setdefault("OPTIONS", {}).update(
+        prepare_threshold=2**31 - 1, connect_timeout=2
+    )
+    # Tests never create a database of their own on the replica: it replicates the primary's.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+try:
+    REPLICA_MAX_LAG_SECONDS = float(env_str("REPLICA_MAX_LAG_SECONDS") or 5)
+    REPLICA_LAG_CHECK_SECONDS = float(env_str("REPLICA_LAG_CHECK_SECONDS") or 2)
+except ValueError:
+    raise ImproperlyConfigured(
+        "REPLICA_MAX_LAG_SECONDS and REPLICA_LAG_CHECK_SECONDS must be numbers of seconds"
+    ) from None
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -355,8 +381,9 @@ COMPLETION_BATCH_SIZE = env_int("COMPLETION_BATCH_SIZE", 500, 1)
 COMPLETION_RUN_BUDGET = timedelta(seconds=env_int("COMPLETION_RUN_BUDGET_SECONDS", 50, 1))
 # With a backlog, one scheduled run brings up to this many workers into the work.
 COMPLETION_PARALLEL_RUNS = env_int("COMPLETION_PARALLEL_RUNS", 4, 1)
-# A completion or dispatch run out of time sends its successor at most this many times in a
-# row; after that the periodic run and the next commit's request take over.
+# A completion or dispatch run out of time, or a sweep, purge or send with more to do, sends
+# its successor at most this many times in a row; after that the periodic run (and for
+# completion and dispatch the next commit's request) takes over.
 RUN_MAX_REQUEUES = env_int("RUN_MAX_REQUEUES", 10, 0)
 # Downstream hooks called with each new order inside its transaction (dotted paths).
 COMPLETION_HOOKS = env_list("COMPLETION_HOOKS", [])

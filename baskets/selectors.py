@@ -195,13 +195,15 @@ class FunnelRow(NamedTuple):
     drop_off: float | None  # share of those reaching this point that went no further
 
 
-def basket_funnel(*, date_from: date, date_to: date, product: str = "") -> list[FunnelRow]:
+def basket_funnel(
+    *, date_from: date, date_to: date, product: str = "", using: str = "default"
+) -> list[FunnelRow]:
     """Seed 000: baskets created from ``date_from`` to ``date_to`` (whole days, anonymous
     ones included), optionally only those with a line of ``product``, counted at the
-    furthest checkout point each reached; one aggregate query."""
+    furthest checkout point each reached; one aggregate query (on the database ``using``)."""
     start = timezone.make_aware(datetime.combine(date_from, time.min))
     end = timezone.make_aware(datetime.combine(date_to + timedelta(days=1), time.min))
-    baskets = Basket.objects.filter(created_at__gte=start, created_at__lt=end)
+    baskets = Basket.objects.using(using).filter(created_at__gte=start, created_at__lt=end)
     if product:
         baskets = baskets.filter(basket_has_product_q(product))
     stopped = baskets.aggregate(

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from basketops.celery import TRANSIENT_RETRY as RETRY
+from scheduling.services import successor_send
 
 from .services.bulk_jobs import basket_bulk_job_run
 from .services.coupons import coupons_expired_purge
@@ -16,20 +17,20 @@ from .services.retention import retention_purge
 
 
 @shared_task(bind=True, acks_late=True, **RETRY)
-def locked_cart_sweep_task(self) -> int:
+def locked_cart_sweep_task(self, requeues: int = 0) -> int:
     """LC-1: lock baskets whose shopper never came back from payment, re-queued while more."""
     count, has_more = locked_cart_sweep()
     if has_more:
-        locked_cart_sweep_task.delay()
+        successor_send(locked_cart_sweep_task, requeues=requeues)
     return count
 
 
 @shared_task(bind=True, acks_late=True, **RETRY)
-def locked_cart_alert_task(self) -> int:
+def locked_cart_alert_task(self, requeues: int = 0) -> int:
     """Alert staff once per lock about carts Locked longer than LOCKED_CART_ALERT_AFTER."""
     count, has_more = locked_cart_alert_send()
     if has_more:
-        locked_cart_alert_task.delay()
+        successor_send(locked_cart_alert_task, requeues=requeues)
     return count
 
 
@@ -40,11 +41,11 @@ def daily_notification_task(self) -> bool:
 
 
 @shared_task(bind=True, acks_late=True, **RETRY)
-def coupons_expired_purge_task(self) -> int:
+def coupons_expired_purge_task(self, requeues: int = 0) -> int:
     """Delete issued single-use coupons past their validity, re-queued while more remain."""
     count, has_more = coupons_expired_purge()
     if has_more:
-        coupons_expired_purge_task.delay()
+        successor_send(coupons_expired_purge_task, requeues=requeues)
     return count
 
 
@@ -64,12 +65,12 @@ def basket_lifetime_purge_task(self, run_id: int | None = None) -> int:
 
 
 @shared_task(bind=True, acks_late=True, **RETRY)
-def retention_purge_task(self) -> int:
+def retention_purge_task(self, requeues: int = 0) -> int:
     """Delete timelines of deleted baskets and payment results past their live retention,
     in batches; re-queued while more remain."""
     deleted, has_more = retention_purge()
     if has_more:
-        retention_purge_task.delay()
+        successor_send(retention_purge_task, requeues=requeues)
     return sum(deleted.values())
 
 

@@ -16,6 +16,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Summa
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from basketops.celery import app
+from basketops.reads import REPLICA, reading_alias, replica_configured, replica_lag
 from baskets.selectors import basket_lifetime_deleted_totals, basket_lifetime_run_latest
 from webhooks.selectors import outbox_backlog_get
 
@@ -81,6 +82,18 @@ class DatabaseCollector:
             )
             queue_depth.add_metric([app.conf.task_default_queue], depth)
             yield queue_depth
+        if replica_configured():
+            lag = replica_lag()
+            yield GaugeMetricFamily(
+                "basketops_replica_lag_seconds",
+                "Replay lag of the read replica (-1 when it does not answer or replay).",
+                value=-1 if lag is None else lag,
+            )
+            yield GaugeMetricFamily(
+                "basketops_replica_in_use",
+                "1 when the read-only pages read from the replica, 0 when from the primary.",
+                value=int(reading_alias() == REPLICA),
+            )
         backlog = outbox_backlog_get()
         yield GaugeMetricFamily(
             "basketops_outbox_undispatched_events",

@@ -8,6 +8,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from basketops.reads import replica_status
+
 from .metrics import metrics_render
 from .selectors import readiness_list
 
@@ -30,6 +32,8 @@ def readyz(request: HttpRequest) -> JsonResponse:
             "status": "unavailable" if failing else "ok",
             "failing": failing,
             "checks": {name: problem or "ok" for name, problem in results.items()},
+            # SC-5: informative only; a late or absent replica sends reads to the primary.
+            "replica": replica_status(),
         },
         status=503 if failing else 200,
     )

@@ -149,3 +149,19 @@ def periodic_claim(*, job: str, period: int, claimed_by: str | None = None) -> b
             },
         )
         return cursor.fetchone() is not None
+
+
+def successor_send(task, *, requeues: int, name: str = "") -> bool:
+    """Send the next batch of a self re-queuing task (a sweep, a purge, a send) unless
+    RUN_MAX_REQUEUES successors in a row already ran: a task that always finds more (a
+    fault, a flood) then stops until its next period instead of filling the queue. True
+    when the successor was sent."""
+    if requeues >= settings.RUN_MAX_REQUEUES:
+        logger.warning(
+            "%s: %s successors in a row, no more until its next period",
+            name or task.name,
+            requeues,
+        )
+        return False
+    task.delay(requeues=requeues + 1)
+    return True

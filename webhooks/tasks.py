@@ -14,6 +14,7 @@ from scheduling.services import (
     run_request_look,
     run_request_look_again,
     run_request_release,
+    successor_send,
 )
 
 from .services import webhooks_dispatch
@@ -53,11 +54,11 @@ def webhook_dispatch_task(self, helpers: int | None = None, requeues: int = 0) -
 
 
 @shared_task(bind=True, acks_late=True, **RETRY)
-def webhook_purge_task(self) -> int:
+def webhook_purge_task(self, requeues: int = 0) -> int:
     """Delete finished deliveries and dispatched outbox events past WEBHOOK_RETENTION."""
     before = timezone.now() - settings.WEBHOOK_RETENTION
     deliveries, more_deliveries = webhook_deliveries_purge(before=before)
     events, more_events = outbox_purge(before=before)
     if more_deliveries or more_events:
-        webhook_purge_task.delay()
+        successor_send(webhook_purge_task, requeues=requeues)
     return deliveries + events

@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from basketops.reads import reading_alias
 from baskets.access import personal_data_visible
 from baskets.currencies import MINOR_UNITS
 from baskets.links import basket_url
@@ -173,7 +174,8 @@ def _chunks(items, size: int):
 
 def abandon_report_write(report: AbandonReport, path: Path, *, progress_every: int = 5_000) -> int:
     """Write the spreadsheet for ``report`` to ``path``; returns the data rows written."""
-    abandonments = abandonments_between(report.date_from, report.date_to)
+    # SC-5: the rows are read from the replica while it is recent; progress goes to the primary.
+    abandonments = abandonments_between(report.date_from, report.date_to, using=reading_alias())
     # AC-3: no string becomes a formula or a link, whatever it starts with; cell_text also
     # marks formula-like text for the spreadsheet programs that evaluate it on editing.
     workbook = xlsxwriter.Workbook(

@@ -11,6 +11,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
+from basketops.reads import reading_alias
+
 from ..filters import DATE_INPUT_FORMATS, DATE_INVALID_MESSAGE, DayBoundField, Scope
 from ..selectors import basket_funnel
 
@@ -77,7 +79,10 @@ class FunnelAdminMixin:
             )
         date_from, date_to = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
         product = form.cleaned_data["product"].strip()
-        rows = basket_funnel(date_from=date_from, date_to=date_to, product=product)
+        # SC-5: the funnel decides nothing; it reads the replica while that is recent.
+        rows = basket_funnel(
+            date_from=date_from, date_to=date_to, product=product, using=reading_alias()
+        )
         grid = reverse("admin:baskets_basket_changelist")
         query = {
             "scope": Scope.ALL,

@@ -13,6 +13,8 @@ from django.utils.html import escape, format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 
+from basketops.reads import reading_alias
+
 from ..access import personal_data_visible
 from ..models import Basket, BasketEvent, Status
 from ..personal_data import names_shown, reads
@@ -108,6 +110,9 @@ class BasketAdmin(
     def get_queryset(self, request: HttpRequest) -> QuerySet[Basket]:
         match = getattr(request, "resolver_match", None)
         if match is not None and match.url_name == "baskets_basket_changelist":
+            if request.method in ("GET", "HEAD"):
+                # SC-5: showing the grid decides nothing; its actions (POST) use the primary.
+                return basket_grid_list().using(reading_alias())
             return basket_grid_list()
         return basket_list()
 
