@@ -57,11 +57,13 @@ class BasketAdmin(
     FunnelAdminMixin,
     admin.ModelAdmin,
 ):
-    # Status and stage first, so they stay on screen at 1440 px (CB-1).
+    # Status, stage and total (with its currency) first, so they stay on screen at 1440 px
+    # (CB-1); the rest scroll inside the table's box and are all on the basket page.
     list_display = (
         "guid",
         "status",
         "stage",
+        "total",
         "manage_booking",
         "creator",
         "booking_id",
@@ -73,7 +75,6 @@ class BasketAdmin(
         "account_type",
         "created_at",
         "modified_at",
-        "total",
     )
     # Seed 001's identity columns; AC-1 (``baskets.personal_data``) decides who sees each.
     identity_columns = ("shop_account_email", "account_id", "customer_name", "customer_email")
@@ -120,7 +121,7 @@ class BasketAdmin(
         columns = list(self.list_display)
         if request.GET.get(LockedCartFilter.parameter_name) == "locked":
             # LC-3: what staff match against the payment provider, beside the status.
-            at = columns.index("stage") + 1
+            at = columns.index("total") + 1
             columns[at:at] = LOCKED_CART_COLUMNS
         at = columns.index("creator") + 1
         columns[at:at] = self.identity_columns

@@ -37,6 +37,10 @@ COPY_BUTTON = (
 )
 
 
+# A cell whose HTML is at least this long carries its text as a title (hover to read it all).
+TITLE_FROM = 24
+
+
 def _text(value) -> str:
     return escape(str(value), quote=True)
 
@@ -101,22 +105,32 @@ def _formatter(changelist, name: str) -> tuple[Callable[[object], str], str]:
         grouping = get_format("NUMBER_GROUPING", language, use_l10n=True)
         thousands = get_format("THOUSAND_SEPARATOR", language, use_l10n=True)
         places = field.decimal_places
+        # An amount shows its currency where the row has one (the basket's total).
+        has_currency = hasattr(changelist.model, "currency")
+        currency = "currency" if field.name == "total" and has_currency else ""
 
         def number(row):
             value = getattr(row, attname)
             if value is None:
                 return empty
-            return numberformat.format(
+            amount = numberformat.format(
                 Decimal(value), separator, places, grouping, thousands, use_l10n=True
             )
+            return f"{amount} {_text(getattr(row, currency))}" if currency else amount
 
-        return number, ""
+        return number, " nowrap"
+
+    return _plain_formatter(attname, empty), ""
+
+
+def _plain_formatter(attname: str, empty: str) -> Callable[[object], str]:
+    """Text as it is; CSS cuts a long value short, so the whole of it is the title."""
 
     def plain(row):
         value = getattr(row, attname)
         return _text(value) if value not in (None, "") else empty
 
-    return plain, ""
+    return plain
 
 
 def _display_formatter(model_admin, name: str, empty: str) -> Callable[[object], str]:
@@ -178,8 +192,11 @@ def basket_rows(changelist) -> list[SafeString]:
                 cells.append(
                     f'<th class="field-{name}{css}"><a href="{link(row)}">{value}</a>{copy}</th>'
                 )
-            else:
+            elif css or len(value) < TITLE_FROM or "<" in value:
                 cells.append(f'<td class="field-{name}{css}">{value}</td>')
+            else:
+                # Long enough to be cut short by the grid's CSS: the whole value on hover.
+                cells.append(f'<td class="field-{name}" title="{value}">{value}</td>')
         # Every piece above was escaped where it was made.
         rows.append(mark_safe(f"<tr>{''.join(cells)}</tr>"))  # noqa: S308
     return rows

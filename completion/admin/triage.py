@@ -74,12 +74,13 @@ class CompletionFailedAdmin(ReadOnlyBasketView):
 
     list_display = (
         "basket",
+        # The amount and the error first, so they are on screen at 1440 px.
+        "total",
+        "currency",
         "last_error",
         "would_now_succeed",
         "completion_attempts",
         "last_attempt_at",
-        "total",
-        "currency",
         "purchaser_label",
     )
     list_filter = (NowCompletableFilter, "last_error")

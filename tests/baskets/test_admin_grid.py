@@ -410,7 +410,7 @@ def test_grid_rows_carry_the_admin_markup_and_readable_values(administrator):
     ) in page
     assert '<td class="field-account_type">Anonymous</td>' in page
     assert '<td class="field-booking_id">BK&lt;1&gt;</td>' in page
-    assert '<td class="field-total">1234.50</td>' in page
+    assert '<td class="field-total nowrap">1234.50 EUR</td>' in page
     created = timezone.localtime(locked.created_at).strftime("%Y-%m-%d %H:%M")
     assert f'<td class="field-created_at nowrap">{created}</td>' in page
 

@@ -270,7 +270,7 @@ def test_locked_cart_list_shows_masked_card_number_and_payment_reference(api, st
     for cell in (
         '<td class="field-masked_card_number">****4242</td>',
         '<td class="field-payment_reference">PP-123</td>',
-        '<td class="field-total">200.00</td>',
+        '<td class="field-total nowrap">200.00 EUR</td>',
     ):
         assert cell in page, cell
 

@@ -1,0 +1,165 @@
+"""Every admin page fits a 1440 x 900 screen: no page scrolls sideways and the columns staff
+work from (status, total with its currency, each list's key column) are on screen.
+
+Screenshots of every page are kept under ``tmp/artifacts/admin-fit/`` (gitignored)."""
+
+import datetime
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group, Permission
+from django.test import RequestFactory
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from abandonment.models import Abandonment, AbandonReport
+from baskets.models import Basket, Status
+from baskets.roles import roles_ensure
+from baskets.services.staff import basket_flag_additional_information
+from tests.support.factories import (
+    SYSTEM,
+    BasketFactory,
+    LineFactory,
+    UserFactory,
+    basket_in_status,
+)
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+PASSWORD = "correct horse battery staple"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "tmp" / "artifacts" / "admin-fit"
+LONG = "Northwind Traders International Holdings — Procurement Department, Building 7 " * 2
+
+# (list URL, column classes that must be on screen, a text the list must show).
+KEY_COLUMNS = {
+    "baskets_basket": ("status", "stage", "total", "creator"),
+    "completion_completionfailedbasket": ("basket", "last_error", "total"),
+    "abandonment_abandonreport": ("status", "download"),
+}
+LOCKED_CART_LIST = ("/admin/baskets/basket/?cart=locked", ("status", "total", "payment_reference"))
+
+
+def _data(user) -> None:
+    for index in range(30):
+        basket = BasketFactory(
+            customer=True, purchaser_label=f"{LONG} {index}", booking_id=f"BK-{index:05d}"
+        )
+        LineFactory(basket=basket, product_id=f"CRS-{index:04d}")
+    for status in (Status.LOCKED, Status.AWAITING_COMPLETION, Status.COMPLETED):
+        basket_in_status(status, customer=True, purchaser_label=LONG, total="1234.50")
+    failed = basket_in_status(Status.COMPLETION_FAILED, customer=True, purchaser_label=LONG)
+    Basket.objects.filter(pk=failed.pk).update(last_error=LONG)
+    basket_flag_additional_information(basket_id=failed.pk, actor=SYSTEM)
+    now = timezone.now()
+    Abandonment.objects.create(
+        basket=failed,
+        basket_guid=failed.guid,
+        captured_at=now,
+        last_activity_at=now - datetime.timedelta(days=1),
+        email="chloe@example.com",
+        name=LONG,
+        total="99.00",
+        currency="EUR",
+        lines=[{"product_id": "CRS-0001", "quantity": 1, "unit_price": "99.00"}],
+    )
+    AbandonReport.objects.create(
+        date_from=now.date() - datetime.timedelta(days=7),
+        date_to=now.date(),
+        requested_by=user,
+        requested_at=now,
+        status="done",
+        rows_written=12,
+    )
+
+
+def _pages(user) -> list[tuple[str, str, tuple[str, ...]]]:
+    """Every registered model's list, and the change page of its first row (if any)."""
+    request = RequestFactory().get("/admin/")
+    request.user = user
+    pages = []
+    for model, model_admin in admin.site._registry.items():
+        key = f"{model._meta.app_label}_{model._meta.model_name}"
+        try:
+            changelist = reverse(f"admin:{key}_changelist")
+        except NoReverseMatch:
+            continue
+        pages.append((key, changelist, KEY_COLUMNS.get(key, ())))
+        if not model_admin.has_view_or_change_permission(request):
+            continue  # refused to this role: its page is a 403
+        if not hasattr(model, "_default_manager"):  # a settings page, not a table
+            continue
+        first = model_admin.get_queryset(request).order_by("pk").first()
+        if first is not None:
+            pages.append((f"{key}-change", reverse(f"admin:{key}_change", args=[first.pk]), ()))
+    pages.append(("baskets_basket-locked", *LOCKED_CART_LIST))
+    return pages
+
+
+OVERFLOW = """() => {
+  const root = document.scrollingElement;
+  return {scrollWidth: root.scrollWidth, clientWidth: root.clientWidth};
+}"""
+
+# A column is on screen when its header lies inside the window and inside the visible
+# part of the box the table scrolls in.
+COLUMN_VISIBLE = """(name) => {
+  const header = document.querySelector('#result_list thead th.column-' + name);
+  if (!header) return 'missing';
+  const cell = header.getBoundingClientRect();
+  const box = (header.closest('.results') || document.body).getBoundingClientRect();
+  const right = Math.min(box.right, window.innerWidth);
+  if (cell.left < box.left - 1 || cell.right > right + 1) return 'off screen';
+  return 'visible';
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_every_admin_page_fits_1440_px(live_server, browser_page):
+    """SPEC: CB-1 LC-3 AB-3 CB-4 — every admin list and change page at 1440 x 900 as a System
+    administrator: no sideways scrolling; status, total (with currency) and each list's key
+    columns on screen; long values cut short with the whole value on hover."""
+    user = UserFactory(username="alice", is_staff=True)
+    user.set_password(PASSWORD)
+    user.save()
+    roles_ensure(Group, Permission)
+    user.groups.add(Group.objects.get(name="System administrator"))
+    _data(user)
+    page = browser_page
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_selector("#site-name")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    problems = []
+    pages = _pages(user)
+    assert len(pages) > 20
+    for name, url, columns in pages:
+        response = page.goto(f"{live_server.url}{url}")
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+        if response.status == 403:
+            continue  # pages kept from every staff role (accounts, sign-in records)
+        if response.status != 200:
+            problems.append(f"{url}: HTTP {response.status}")
+            continue
+        width = page.evaluate(OVERFLOW)
+        if width["scrollWidth"] > width["clientWidth"]:
+            problems.append(f"{url}: {width['scrollWidth']} px wide in {width['clientWidth']}")
+        for column in columns:
+            state = page.evaluate(COLUMN_VISIBLE, column)
+            if state != "visible":
+                problems.append(f"{url}: column {column} {state}")
+    assert not problems, "\n".join(problems)
+
+    # Totals carry their currency; a long value is cut short, the whole of it on hover.
+    page.goto(f"{live_server.url}/admin/baskets/basket/?cart=locked")
+    total = page.locator("#result_list tbody td.field-total").first.inner_text()
+    assert re.fullmatch(r"1[,.]?234[.,]50 EUR", total), total
+    label = page.locator("#result_list tbody td.field-purchaser_label").first
+    assert label.get_attribute("title") == LONG
+    assert label.evaluate("cell => cell.scrollWidth > cell.clientWidth")
