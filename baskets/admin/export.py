@@ -26,13 +26,22 @@ from basketops.reads import PRIMARY, reading_alias
 
 from ..access import personal_data_visible
 from ..filters import BasketFilterSet
-from ..models import AccountType, Basket
+from ..models import AccountType, Basket, Stage, Status
 from ..personal_data import expression_paths, path_is_personal
 from ..spreadsheets import NeutralisedText
 
 
 def _text(field: str) -> NeutralisedText:
     return NeutralisedText(Coalesce(F(field), Value("")))
+
+
+def _label(field: str, choices) -> Case:
+    """A choice's label, not its code."""
+    return Case(
+        *[When(**{field: value}, then=Value(label)) for value, label in choices],
+        default=Value(""),
+        output_field=CharField(),
+    )
 
 
 # BM-2's columns, in its order.
@@ -42,11 +51,7 @@ EXPORT_COLUMNS: dict[str, object] = {
     "Account name": _text("customer_account__name"),
     "Account e-mail": _text("customer_account__email"),
     "Account ID": _text("customer_account__erp_account_id"),
-    "Account type": Case(
-        *[When(account_type=value, then=Value(label)) for value, label in AccountType.choices],
-        default=Value(""),
-        output_field=CharField(),
-    ),
+    "Account type": _label("account_type", AccountType.choices),
     "Basket ID": F("guid"),
     # Rows come from the baskets LEFT JOINed to their lines: NULL (an empty cell) for a
     # basket with no lines.
@@ -54,6 +59,13 @@ EXPORT_COLUMNS: dict[str, object] = {
     "Variant ID": NeutralisedText(F("lines__variant_id")),
     "Quantity": F("lines__quantity"),
     "Unit of measure ID": NeutralisedText(F("lines__unit_of_measure_id")),
+    # After BM-2's own columns: what staff sort and total by in a spreadsheet.
+    "Status": _label("status", Status.choices),
+    "Stage": _label("stage", Stage.choices),
+    "Created": F("created_at"),
+    "Modified": F("modified_at"),
+    "Total": F("total"),
+    "Currency": F("currency"),
 }
 
 
@@ -95,14 +107,21 @@ def _header(headers: list[str]) -> str:
     return writer.writerow(headers)
 
 
+# Excel reads a UTF-8 file as UTF-8 only when it starts with the byte order mark.
+BOM = "\ufeff".encode()
+
+
 def stream_csv(rows: QuerySet, headers: list[str]) -> Iterator[bytes]:
+    """UTF-8 with a BOM and CRLF after every line (RFC 4180), also inside quoted values:
+    PostgreSQL's COPY ends rows with LF, one row per chunk, so each chunk is normalised."""
     sql, params = rows.query.get_compiler(rows.db).as_sql()
-    yield _header(headers).encode()
+    yield BOM + _header(headers).encode()
     with (
         connections[rows.db].cursor() as cursor,
         cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy,
     ):
-        yield from copy
+        for chunk in copy:
+            yield bytes(chunk).replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
 
 def basket_export_view(model_admin, request):

@@ -76,7 +76,7 @@ def test_csv_export_writes_every_client_text_as_plain_text(client, payload):
     )
     client.force_login(staff_user("System administrator"))
     response = client.get("/admin/baskets/basket/export/")
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert len(rows) == 2
     texts = dict(zip(rows[0], rows[1], strict=True))
     expected = {

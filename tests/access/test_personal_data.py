@@ -39,7 +39,7 @@ def test_grid_detail_and_export_show_personal_data_only_to_those_allowed(
     client.force_login(staff_user(role))
     grid = client.get(GRID).content.decode()
     detail = client.get(f"{GRID}{basket.pk}/change/").content.decode()
-    export = b"".join(client.get(f"{GRID}export/").streaming_content).decode()
+    export = b"".join(client.get(f"{GRID}export/").streaming_content).decode("utf-8-sig")
     header = next(csv.reader(io.StringIO(export)))
     assert str(basket.guid) in grid and str(basket.guid) in detail and str(basket.guid) in export
     for page in (grid, detail, export):

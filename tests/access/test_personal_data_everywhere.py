@@ -102,7 +102,7 @@ def personal_basket(state: str) -> Basket:
 
 
 def export_text(response) -> str:
-    return b"".join(response.streaming_content).decode()
+    return b"".join(response.streaming_content).decode("utf-8-sig")
 
 
 @pytest.mark.django_db

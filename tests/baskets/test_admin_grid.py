@@ -1,5 +1,6 @@
 """The staff grid (CB-1, BM-3), detail (CB-2), actions (CB-5, CB-6, BM-1), export (BM-2)."""
 
+import codecs
 import csv
 import io
 from datetime import timedelta
@@ -163,7 +164,7 @@ def test_export_holds_exactly_the_filtered_baskets_lines(administrator):
     response = administrator.get(f"{GRID}export/", {"account_type": "customer"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    content = b"".join(response.streaming_content).decode()
+    content = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(content)))
     assert rows[0] == [
         "Shop account name",
@@ -177,6 +178,12 @@ def test_export_holds_exactly_the_filtered_baskets_lines(administrator):
         "Variant ID",
         "Quantity",
         "Unit of measure ID",
+        "Status",
+        "Stage",
+        "Created",
+        "Modified",
+        "Total",
+        "Currency",
     ]
     account, customer = wanted.shop_account, wanted.customer_account
     prefix = [
@@ -188,10 +195,33 @@ def test_export_holds_exactly_the_filtered_baskets_lines(administrator):
         "Customer",
         str(wanted.guid),
     ]
-    assert rows[1:] == [
+    assert [row[:11] for row in rows[1:]] == [
         prefix + ["CRS-1", "", "1", "SEAT"],
         prefix + ["PRD-2", "PRD-2-M", "3", "EA"],
     ]
+    assert [row[11:13] for row in rows[1:]] == [["Active", wanted.get_stage_display()]] * 2
+    assert [row[15:] for row in rows[1:]] == [[str(wanted.total), wanted.currency]] * 2
+
+
+@pytest.mark.django_db
+def test_export_opens_in_excel_with_a_bom_and_crlf_throughout(administrator):
+    """SPEC: BM-2 — UTF-8 with a byte order mark (Excel reads "Chloé"), every line ended
+    by CRLF, a line break inside a value too."""
+    basket = BasketFactory(customer=True, purchaser_label="x")
+    basket.customer_account.name = "Chloé\nDupont"
+    basket.customer_account.save()
+    LineFactory(basket=basket, product_id="CRS-1")
+    LineFactory(basket=basket, product_id="CRS-2")
+
+    content = b"".join(administrator.get(f"{GRID}export/").streaming_content)
+
+    assert content.startswith(codecs.BOM_UTF8)
+    assert content.count(b"\n") == content.count(b"\r\n") == 5  # 3 rows, 2 inside values
+    assert b"\r\r" not in content
+    with io.StringIO(content.decode("utf-8-sig"), newline="") as text:
+        rows = list(csv.reader(text))
+    assert len(rows) == 3
+    assert rows[1][2] == rows[2][2] == "Chloé\r\nDupont"
 
 
 @pytest.mark.django_db

@@ -121,12 +121,15 @@ def test_basket_without_lines_is_one_export_row_with_empty_line_columns(administ
     rows = list(
         csv.reader(
             io.StringIO(
-                b"".join(administrator.get(f"{GRID}export/").streaming_content).decode()
+                b"".join(administrator.get(f"{GRID}export/").streaming_content).decode(
+                    "utf-8-sig"
+                )
             )
         )
     )
 
-    assert rows[1:] == [
+    # BM-2's own columns; status, stage, dates and total follow them.
+    assert [row[:11] for row in rows[1:]] == [
         [
             empty.shop_account.name,
             empty.shop_account.email,
