@@ -47,11 +47,11 @@ def _data(user) -> None:
             customer=True, purchaser_label=f"{LONG} {index}", booking_id=f"BK-{index:05d}"
         )
         LineFactory(basket=basket, product_id=f"CRS-{index:04d}")
+    basket_flag_additional_information(basket_id=basket.pk, actor=SYSTEM)
     for status in (Status.LOCKED, Status.AWAITING_COMPLETION, Status.COMPLETED):
         basket_in_status(status, customer=True, purchaser_label=LONG, total="1234.50")
     failed = basket_in_status(Status.COMPLETION_FAILED, customer=True, purchaser_label=LONG)
     Basket.objects.filter(pk=failed.pk).update(last_error=LONG)
-    basket_flag_additional_information(basket_id=failed.pk, actor=SYSTEM)
     now = timezone.now()
     Abandonment.objects.create(
         basket=failed,
