@@ -24,6 +24,24 @@ DATE_INPUT_FORMATS = ["%Y-%m-%d", "%m/%d/%Y"]
 DATE_INVALID_MESSAGE = "Enter the date as MM/DD/YYYY or YYYY-MM-DD."
 
 
+class DateRangeForm(forms.Form):
+    """A From / To range of whole days (its fields are the subclass's ``date_from`` and
+    ``date_to``): From not after To, and at most ``max_days`` days, for every staff page
+    that counts over a range."""
+
+    max_days = 366
+
+    def clean(self):
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to:
+            if date_from > date_to:
+                raise forms.ValidationError("The From date must not be after the To date.")
+            if (date_to - date_from).days >= self.max_days:
+                raise forms.ValidationError(f"Choose at most {self.max_days} days.")
+        return cleaned
+
+
 class GuidField(forms.UUIDField):
     default_error_messages = {
         "invalid": "Enter a valid GUID, like 3f2c8a4e-5b1d-4c3e-9a7f-0d1e2f3a4b5c."

@@ -18,7 +18,7 @@ from baskets.access import personal_data_visible
 from baskets.admin.detail import CONSENT_POLICIES, marketing_consent_describe
 from baskets.admin.paging import CappedCountPaginator
 from baskets.admin.privacy import PersonalDataAdminMixin, shown_fields
-from baskets.filters import DATE_INPUT_FORMATS, DATE_INVALID_MESSAGE
+from baskets.filters import DATE_INPUT_FORMATS, DATE_INVALID_MESSAGE, DateRangeForm
 from baskets.models import Basket
 from baskets.search import SearchKind, basket_search_decide
 from baskets.services.actors import Actor
@@ -69,7 +69,9 @@ class RecoveryMailForm(forms.Form):
     )
 
 
-class AnalyticsRangeForm(forms.Form):
+class AnalyticsRangeForm(DateRangeForm):
+    max_days = ANALYTICS_MAX_DAYS
+
     date_from = forms.DateField(
         label="From",
         input_formats=DATE_INPUT_FORMATS,
@@ -80,16 +82,6 @@ class AnalyticsRangeForm(forms.Form):
         input_formats=DATE_INPUT_FORMATS,
         error_messages={"invalid": DATE_INVALID_MESSAGE},
     )
-
-    def clean(self):
-        cleaned = super().clean()
-        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
-        if date_from and date_to:
-            if date_from > date_to:
-                raise forms.ValidationError("The From date must not be after the To date.")
-            if (date_to - date_from).days >= ANALYTICS_MAX_DAYS:
-                raise forms.ValidationError(f"Choose at most {ANALYTICS_MAX_DAYS} days.")
-        return cleaned
 
 
 @admin.register(Abandonment)

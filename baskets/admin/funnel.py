@@ -13,7 +13,13 @@ from django.utils import timezone
 
 from basketops.reads import reading_alias
 
-from ..filters import DATE_INPUT_FORMATS, DATE_INVALID_MESSAGE, DayBoundField, Scope
+from ..filters import (
+    DATE_INPUT_FORMATS,
+    DATE_INVALID_MESSAGE,
+    DateRangeForm,
+    DayBoundField,
+    Scope,
+)
 from ..selectors import basket_funnel
 
 # The funnel's default range, and the longest one it counts.
@@ -23,7 +29,9 @@ FUNNEL_MAX_DAYS = 366
 CHART_WIDTH, BAR_HEIGHT, LABEL_WIDTH = 600, 22, 170
 
 
-class FunnelForm(forms.Form):
+class FunnelForm(DateRangeForm):
+    max_days = FUNNEL_MAX_DAYS
+
     date_from = DayBoundField(
         label="Created from",
         input_formats=DATE_INPUT_FORMATS,
@@ -35,16 +43,6 @@ class FunnelForm(forms.Form):
         error_messages={"invalid": DATE_INVALID_MESSAGE},
     )
     product = forms.CharField(label="Product ID", required=False, max_length=60)
-
-    def clean(self):
-        cleaned = super().clean()
-        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
-        if date_from and date_to:
-            if date_from > date_to:
-                raise forms.ValidationError("The From date must not be after the To date.")
-            if (date_to - date_from).days >= FUNNEL_MAX_DAYS:
-                raise forms.ValidationError(f"Choose at most {FUNNEL_MAX_DAYS} days.")
-        return cleaned
 
 
 class FunnelAdminMixin:
