@@ -169,3 +169,37 @@ def test_with_debug_the_secret_key_is_this_installations_own(tmp_path):
     assert len(keys[0]) >= 50
     assert stat.S_IMODE((tmp_path / "one" / "secret_key").stat().st_mode) == 0o600
     assert keys[0] not in (ROOT / "basketops" / "settings.py").read_text()
+
+
+def test_the_image_s_static_files_are_readable_by_the_user_it_runs_as(tmp_path):
+    """SPEC: AC-8 — the build collects static files as root under the settings' umask 077;
+    the app runs as another user, so the image's own build steps must leave every collected
+    file readable (and every folder enterable) by others, and nothing writable by them."""
+    build = next(
+        argument for name, argument in dockerfile() if name == "RUN" and "collectstatic" in argument
+    )
+    steps = [step.strip() for step in build.split("&&")]
+    static_steps = [step for step in steps if "collectstatic" in step or "STATIC_ROOT" in step]
+    assert len(static_steps) >= 2, "the image must open its collected static files to the app user"
+    script = " && ".join(static_steps).replace("/tmp/build", str(tmp_path / "build"))
+    script = script.replace("python manage.py", f"{sys.executable} manage.py")
+    static_root = tmp_path / "static"
+    result = subprocess.run(
+        ["/bin/sh", "-c", script],
+        cwd=ROOT,
+        env=settings_env(STATIC_ROOT=str(static_root)),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    entries = [static_root, *static_root.rglob("*")]
+    assert any(path.name == "base.css" for path in entries)
+    unreadable = [
+        path
+        for path in entries
+        if not stat.S_IMODE(path.stat().st_mode) & stat.S_IROTH
+        or (path.is_dir() and not stat.S_IMODE(path.stat().st_mode) & stat.S_IXOTH)
+        or stat.S_IMODE(path.stat().st_mode) & stat.S_IWOTH
+    ]
+    assert unreadable == []
