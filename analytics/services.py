@@ -309,15 +309,21 @@ def ga4_send(*, time_budget: float | None = None) -> SendSummary:
                 )
                 summary.too_old += len(too_old)
             fresh = [event for event in events if event not in too_old]
-            for chunk, body in ga4_requests_build(fresh) if fresh else []:
+            requests = ga4_requests_build(fresh) if fresh else []
+            for number, (chunk, body) in enumerate(requests):
                 error = ga4_post(client, body)
-                _record(chunk, error, timezone.now())
                 summary.requests += 1
-                if error:
-                    summary.failed_requests += 1
-                    logger.warning("GA4: %s events not taken: %s", len(chunk), error)
-                else:
+                if not error:
+                    _record(chunk, "", timezone.now())
                     summary.sent += len(chunk)
+                    continue
+                # GA4 is away: the rest of the batch waits its retry too, unsent, so a batch
+                # never outlasts its lease one timeout after another; the run ends here.
+                unsent = [event for rest, _body in requests[number:] for event in rest]
+                _record(unsent, error, timezone.now())
+                summary.failed_requests += 1
+                logger.warning("GA4: %s events not taken: %s", len(unsent), error)
+                return summary
 
 
 def ga4_events_purge(*, before: datetime, batch_size: int = 5_000) -> int:

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from basketops.celery import TRANSIENT_RETRY as RETRY
+from scheduling.services import successor_send
 
 from .services import ga4_enabled, ga4_events_purge, ga4_send
 
@@ -19,8 +20,8 @@ def ga4_send_task(self, requeues: int = 0) -> dict:
     if not ga4_enabled():
         return {}
     summary = ga4_send(time_budget=settings.GA4_RUN_BUDGET.total_seconds())
-    if summary.out_of_time and requeues < settings.RUN_MAX_REQUEUES:
-        ga4_send_task.delay(requeues=requeues + 1)
+    if summary.out_of_time:
+        successor_send(ga4_send_task, requeues=requeues)
     ga4_events_purge(before=timezone.now() - settings.WEBHOOK_RETENTION)
     if summary.events:
         logger.info("GA4 send: %s", summary)

@@ -174,6 +174,26 @@ def test_a_refused_request_is_retried_later_with_the_same_events(tmp_path, setti
 
 
 @pytest.mark.django_db
+def test_while_ga4_fails_the_rest_of_the_batch_waits_unsent(tmp_path, settings):
+    """Two shoppers' events, GA4 answering 503: one request, then both wait their retry."""
+    with receiver_running(tmp_path, "--answers", "503") as receiver:
+        ga4_on(settings, receiver)
+        ProductFactory(id="PRD-GA4", price="5.00")
+        for basket in (BasketFactory(), BasketFactory()):
+            line_add(guid=basket.guid, product_id="PRD-GA4", quantity=1)
+        webhooks_dispatch()
+        summary = ga4_send()
+
+    assert (summary.requests, summary.failed_requests, summary.sent) == (1, 1, 0)
+    assert len(receiver.requests()) == 1
+    events = GA4Event.objects.all()
+    assert {(event.status, event.attempts, event.last_error) for event in events} == {
+        (GA4Status.PENDING, 1, "HTTP 503")
+    }
+    assert all(event.next_attempt_at > timezone.now() for event in events)
+
+
+@pytest.mark.django_db
 def test_off_without_measurement_id_and_secret(tmp_path, settings):
     """Unset settings: nothing is queued or sent; the outbox still serves webhooks."""
     with receiver_running(tmp_path) as receiver:
