@@ -10,7 +10,7 @@ class GA4Status(models.TextChoices):
 
 
 class GA4Event(models.Model):
-    """One outbox event for GA4: queued by the outbox fan-out in the statement that marks the
+    """One outbox event for GA4: queued by the outbox fan-out in the transaction that marks the
     event dispatched (so none is lost or queued twice), built into a Measurement Protocol
     event when it is sent."""
 

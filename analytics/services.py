@@ -1,7 +1,7 @@
 """Outbox events sent to Google Analytics 4 through the Measurement Protocol.
 
-Off unless ``GA4_MEASUREMENT_ID`` and ``GA4_API_SECRET`` are both set. The webhook fan-out
-queues the events GA4 wants (``GA4_QUEUE_SQL``, in the statement that marks them
+Off unless ``GA4_MEASUREMENT_ID`` and ``GA4_API_SECRET`` are both set. The outbox fan-out
+queues the events GA4 wants (``ga4_events_queue``, in the transaction that marks them
 dispatched); a Celery task claims due events with ``SKIP LOCKED`` and a lease, builds each
 into a Measurement Protocol event, and posts them, up to 25 per request (GA4's limit, one
 ``client_id`` per request). A failed request is retried with backoff; no request of a
@@ -25,12 +25,12 @@ from typing import Any
 
 import httpx
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from baskets.models import Basket, EventType, Line, Order, OrderLine, Product
+from baskets.models import Basket, EventType, Line, Order, OrderLine, OutboxEvent, Product
 
 from .models import GA4Event, GA4Status
 
@@ -60,30 +60,37 @@ def ga4_event_names() -> dict[str, str]:
     }
 
 
-def ga4_queued_types() -> list[str]:
-    """The outbox event types the fan-out queues for GA4: none while GA4 is off."""
-    return list(ga4_event_names()) if ga4_enabled() else []
+# The outbox events of the given ids that GA4 wants, queued once each (the fan-out passes
+# the events it has just marked dispatched, in its transaction).
+QUEUE_SQL = f"""
+INSERT INTO {GA4Event._meta.db_table}
+    (outbox_event_id, event_type, basket_id, basket_guid, payload, occurred_at, status,
+     attempts, next_attempt_at, last_error, created_at)
+SELECT event.id, event.event_type, event.basket_id, event.basket_guid, event.payload,
+       event.created_at, %(pending)s, 0, %(now)s, '', %(now)s
+FROM {OutboxEvent._meta.db_table} AS event
+WHERE event.id = ANY(%(ids)s) AND event.event_type = ANY(%(types)s)
+ORDER BY event.id
+ON CONFLICT (outbox_event_id) DO NOTHING
+"""  # noqa: S608 (table names from model metadata, values bound)
 
 
-# A CTE for the outbox fan-out statement, after its CTE ``marked`` (the events it marks
-# dispatched): queue those GA4 wants. Binds %(now)s, %(ga4_pending)s and %(ga4_types)s.
-GA4_QUEUE_SQL = """
-ga4_queued AS (
-    INSERT INTO analytics_ga4event
-        (outbox_event_id, event_type, basket_id, basket_guid, payload, occurred_at, status,
-         attempts, next_attempt_at, last_error, created_at)
-    SELECT marked.id, marked.event_type, marked.basket_id, marked.basket_guid, marked.payload,
-           marked.created_at, %(ga4_pending)s, 0, %(now)s, '', %(now)s
-    FROM marked
-    WHERE marked.event_type = ANY(%(ga4_types)s)
-    ORDER BY marked.id
-    ON CONFLICT (outbox_event_id) DO NOTHING
-    RETURNING 1
-)"""
-
-
-def ga4_queue_parameters() -> dict[str, Any]:
-    return {"ga4_pending": GA4Status.PENDING.value, "ga4_types": ga4_queued_types()}
+def ga4_events_queue(*, outbox_event_ids: list[int]) -> int:
+    """Queue for GA4 those of the outbox events (just handed on) it wants; nothing while GA4
+    is off. Call in the transaction that marks them dispatched, so each is queued once."""
+    if not ga4_enabled() or not outbox_event_ids:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            QUEUE_SQL,
+            {
+                "ids": list(outbox_event_ids),
+                "types": list(ga4_event_names()),
+                "pending": GA4Status.PENDING.value,
+                "now": timezone.now(),
+            },
+        )
+        return cursor.rowcount
 
 
 def ga4_client_id(identity: str) -> str:
