@@ -929,6 +929,29 @@ CELERY_BEAT_SCHEDULE["webhook-dispatch"] = {
     "schedule": WEBHOOK_DISPATCH_INTERVAL.total_seconds(),
 }
 
+# Analytics out: add_to_cart, begin_checkout, purchase and the abandonment event sent to
+# Google Analytics 4 (Measurement Protocol) from the outbox. Off unless both are set.
+INSTALLED_APPS += ["analytics"]
+GA4_MEASUREMENT_ID = env_str("GA4_MEASUREMENT_ID")
+GA4_API_SECRET = env_str("GA4_API_SECRET")
+# Where the Measurement Protocol is (``/mp/collect`` is added); a test points it elsewhere.
+GA4_BASE_URL = env_str("GA4_BASE_URL", "https://www.google-analytics.com")
+# The name of the custom event sent when a basket is captured as abandoned.
+GA4_ABANDONMENT_EVENT = env_str("GA4_ABANDONMENT_EVENT", "basket_abandoned")
+GA4_TIMEOUT_SECONDS = env_int("GA4_TIMEOUT_SECONDS", 10, 1)
+# Events a sender claims at a time (sent in requests of up to 25 per client_id).
+GA4_SEND_BATCH = env_int("GA4_SEND_BATCH", 100, 1)
+# A sender that died mid-batch frees its events after this (longer than a batch's requests).
+GA4_LEASE = timedelta(seconds=env_int("GA4_LEASE_SECONDS", 300, 2))
+# A send run stops claiming after this long and re-queues itself.
+GA4_RUN_BUDGET = timedelta(seconds=env_int("GA4_RUN_BUDGET_SECONDS", 50, 1))
+# Retries of failed requests are due at these runs (a dispatch that queued events also
+# starts one at once).
+CELERY_BEAT_SCHEDULE["ga4-send"] = {
+    "task": "analytics.tasks.ga4_send_task",
+    "schedule": float(env_int("GA4_SEND_INTERVAL_SECONDS", 30, 1)),
+}
+
 # SC-1, SC-2: a commit asks for a completion or dispatch run (scheduling.services). A
 # request row untouched this long (its task lost, its worker killed) stops holding requests
 # back; a run that looks for work longer than this only gets company.

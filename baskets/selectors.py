@@ -5,7 +5,18 @@ from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    JSONField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -116,6 +127,21 @@ def basket_was_deleted(guid: uuid.UUID) -> bool:
 def basket_locked_list() -> QuerySet[Basket]:
     """LC-2: Locked carts, longest locked first (a partial index makes counting cheap)."""
     return Basket.objects.filter(status=Status.LOCKED).order_by("locked_at", "pk")
+
+
+def locked_cart_answer() -> Subquery:
+    """LC-3, SH-4: what the payment provider last said about a basket's current payment (the
+    payload of its newest "Checked at the payment provider" timeline entry for the basket's
+    payment reference: status, provider_status, amount, currency, at, link, decision), or
+    null; an annotation over baskets, one indexed lookup per row."""
+    answers = (
+        BasketEvent.objects.filter(basket_id=OuterRef("pk"), action=EventAction.PROVIDER_CHECK)
+        .annotate(reference=KeyTextTransform("payment_reference", "payload"))
+        .filter(reference=OuterRef("payment_reference"))
+        .order_by("-created_at", "-id")
+        .values("payload")[:1]
+    )
+    return Subquery(answers, output_field=JSONField())
 
 
 class BasketsNeedingStaff(NamedTuple):

@@ -6,6 +6,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from analytics.services import ga4_enabled
+from analytics.tasks import ga4_send_task
 from basketops.celery import TRANSIENT_RETRY as RETRY
 from baskets.services.outbox import outbox_purge
 from scheduling.jobs import WEBHOOK_DISPATCH
@@ -48,6 +50,9 @@ def webhook_dispatch_task(self, helpers: int | None = None, requeues: int = 0) -
         else:
             logger.warning("webhook dispatch: %s successors in a row, no more", requeues)
             run_request_release(job=WEBHOOK_DISPATCH)
+    if summary.events and ga4_enabled():
+        # Events handed on may be queued for Google Analytics: send them now.
+        ga4_send_task.delay()
     if summary.sent or summary.events:
         logger.info("webhook dispatch: %s", summary)
     return vars(summary)

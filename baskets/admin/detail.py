@@ -30,6 +30,7 @@ from ..services.staff import (
     additional_information_refusal,
     manage_booking_refusal,
 )
+from .locked import locked_provider_answer_display
 
 # Address keys in the order a postal address is written; others follow.
 ADDRESS_ORDER = ("name", "company", "line1", "line2", "postcode", "city", "region", "country")
@@ -389,6 +390,7 @@ class BasketDetailMixin:
             if obj.status == Status.LOCKED:
                 # LC-4: a locked cart is deleted by the panel's decision, with a reason.
                 context["show_delete"] = False
+                context["locked_provider_answer"] = locked_provider_answer_display(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _header(self, request, basket: Basket) -> dict:

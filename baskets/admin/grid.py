@@ -19,7 +19,7 @@ from ..access import personal_data_visible
 from ..models import Basket, BasketEvent, Status
 from ..personal_data import names_shown, reads
 from ..search import SearchKind, TooManyAccounts, basket_search_decide, basket_search_q
-from ..selectors import basket_grid_list, basket_list
+from ..selectors import basket_grid_list, basket_list, locked_cart_answer
 from ..services.actors import Actor
 from ..services.staff import (
     basket_complete_manage_booking,
@@ -37,6 +37,7 @@ from .line_edits import LineEditAdminMixin
 from .locked import (
     LOCKED_CART_ACTIONS,
     LOCKED_CART_COLUMNS,
+    PROVIDER_ANSWER,
     LockedCartAdminMixin,
     LockedCartFilter,
 )
@@ -113,7 +114,11 @@ class BasketAdmin(
         if match is not None and match.url_name == "baskets_basket_changelist":
             if request.method in ("GET", "HEAD"):
                 # SC-5: showing the grid decides nothing; its actions (POST) use the primary.
-                return basket_grid_list().using(reading_alias())
+                rows = basket_grid_list().using(reading_alias())
+                if request.GET.get(LockedCartFilter.parameter_name) == "locked":
+                    # LC-3: the provider's answer beside each locked cart, in the same query.
+                    rows = rows.annotate(**{PROVIDER_ANSWER: locked_cart_answer()})
+                return rows
             return basket_grid_list()
         return basket_list()
 

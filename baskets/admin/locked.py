@@ -5,9 +5,15 @@ one service per basket, and ends the storefront's hold on the basket; the timeli
 who decided, when and why. The dashboard widget lives in ``templates/admin/index.html``.
 """
 
-from django.contrib import admin
+from datetime import datetime
 
-from ..models import PaymentResult, Status
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from ..models import Basket, PaymentResult, Status
+from ..selectors import locked_cart_answer
 from ..services.locked_carts import locked_cart_confirm, locked_cart_delete, locked_cart_unlock
 from .actions import decide_with_reason
 from .privacy import PersonalDataAdminMixin
@@ -16,7 +22,57 @@ from .read_only import ReadOnlyModelAdmin
 LOCKED_CART_ACTIONS = ("confirm_locked_carts", "unlock_locked_carts", "delete_locked_carts")
 # LC-3: the grid's extra columns when it shows the locked carts (never a full card number:
 # only the masked one is stored).
-LOCKED_CART_COLUMNS = ("masked_card_number", "payment_reference", "locked_at")
+LOCKED_CART_COLUMNS = ("masked_card_number", "payment_reference", "locked_at", "provider_answer")
+# The annotation (``baskets.selectors.locked_cart_answer``) the locked-cart list reads.
+PROVIDER_ANSWER = "provider_answer_data"
+
+
+def _moment(value: str | None) -> str:
+    """The provider's ISO time in the installation's time zone, as the grid shows times."""
+    try:
+        moment = datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return str(value)
+    if moment is None:
+        return ""
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def provider_answer_html(answer: dict | None, *, empty: str = "") -> SafeString:
+    """The provider's answer about a locked cart's payment (SH-4): its status (the
+    provider's own word beside it), amount and currency, time, and a link to the payment at
+    the provider; the whole of it is the title (the grid cuts the cell short)."""
+    if not answer:
+        return format_html("{}", empty)
+    status = str(answer.get("status") or "unknown").capitalize()
+    own_word = answer.get("provider_status") or ""
+    currency = (answer.get("currency") or "").upper()
+    amount = " ".join(part for part in (answer.get("amount") or "", currency) if part)
+    status = f"{status} ({own_word})" if own_word else status
+    text = ", ".join(part for part in (status, amount, _moment(answer.get("at"))) if part)
+    link = answer.get("link") or ""
+    if not link.startswith(("https://", "http://")):
+        return format_html('<span class="provider-answer" title="{}">{}</span>', text, text)
+    return format_html(
+        '<span class="provider-answer" title="{}">{} '
+        '<a href="{}" rel="noopener noreferrer" target="_blank">at the provider</a></span>',
+        text,
+        text,
+        link,
+    )
+
+
+def locked_provider_answer_display(basket: Basket) -> SafeString:
+    """The provider's answer for the locked-cart page (one query)."""
+    answer = (
+        Basket.objects.filter(pk=basket.pk)
+        .annotate(answer=locked_cart_answer())
+        .values_list("answer", flat=True)
+        .first()
+    )
+    return provider_answer_html(answer, empty="(not checked at the provider yet)")
 
 
 class LockedCartFilter(admin.SimpleListFilter):
@@ -36,6 +92,12 @@ class LockedCartFilter(admin.SimpleListFilter):
 
 class LockedCartAdminMixin:
     """Adds the three locked-cart actions to ``BasketAdmin`` (listed in LOCKED_CART_ACTIONS)."""
+
+    @admin.display(description="provider's answer")
+    def provider_answer(self, basket: Basket) -> SafeString:
+        """LC-3, SH-4: what the provider last said about the cart's payment (the list's rows
+        carry it as ``PROVIDER_ANSWER``)."""
+        return provider_answer_html(getattr(basket, PROVIDER_ANSWER, None))
 
     def _locked_cart_decide(self, request, queryset, **decision):
         return decide_with_reason(self, request, queryset, **decision)

@@ -17,6 +17,10 @@ class EventType(models.TextChoices):
     BASKET_LINES_CHANGED = "basket.lines_changed", "basket.lines_changed"
     # PV-3: a shopper was erased; the payload names the erasure and the baskets' GUIDs only.
     SHOPPER_ERASED = "shopper.erased", "shopper.erased"
+    # The storefront added a product to a basket (the item, its price and the quantity added).
+    BASKET_LINE_ADDED = "basket.line_added", "basket.line_added"
+    # The shopper left the Basket stage for checkout (the basket's items and total then).
+    BASKET_CHECKOUT_STARTED = "basket.checkout_started", "basket.checkout_started"
 
 
 class OutboxEvent(models.Model):

@@ -17,8 +17,8 @@ from scheduling.jobs import WEBHOOK_DISPATCH
 from scheduling.services import run_request_on_commit
 from security.cards import card_numbers_redact
 
-from ..currencies import amount_text_sql
-from ..models import Basket, EventType, OutboxEvent, Status
+from ..currencies import amount_format, amount_text_sql
+from ..models import Basket, EventType, Line, OutboxEvent, Product, Status
 
 
 def outbox_record(
@@ -33,6 +33,28 @@ def outbox_record(
         payload={"basket_guid": str(basket.guid), **payload},
         created_at=at or timezone.now(),
     )
+
+
+def outbox_items(
+    lines: Iterable[Line], currency: str, *, names: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Lines as the items an event carries: product ID and name, unit price as text with
+    the currency's digits, quantity (what an analytics receiver needs; nothing personal).
+    ``names``: product names by ID when the caller has them, else they are read."""
+    lines = list(lines)
+    if names is None:
+        products = Product.objects.filter(pk__in={line.product_id for line in lines})
+        names = dict(products.values_list("pk", "name"))
+    return [
+        {
+            "item_id": line.product_id,
+            "item_name": names.get(line.product_id, ""),
+            "item_variant": line.variant_id,
+            "price": amount_format(line.unit_price, currency),
+            "quantity": line.quantity,
+        }
+        for line in lines
+    ]
 
 
 def outbox_dispatch_on_commit() -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
+from django.db import transaction
 from django.test import RequestFactory
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -18,6 +19,7 @@ from django.utils import timezone
 from abandonment.models import Abandonment, AbandonReport
 from baskets.models import Basket, Status
 from baskets.roles import roles_ensure
+from baskets.services.locked_carts import locked_cart_provider_answer_record
 from baskets.services.staff import basket_flag_additional_information
 from tests.support.factories import (
     SYSTEM,
@@ -50,6 +52,25 @@ def _data(user) -> None:
     basket_flag_additional_information(basket_id=basket.pk, actor=SYSTEM)
     for status in (Status.LOCKED, Status.AWAITING_COMPLETION, Status.COMPLETED):
         basket_in_status(status, customer=True, purchaser_label=LONG, total="1234.50")
+    # The locked cart's answer from the provider, as long as one gets (its own column).
+    locked = Basket.objects.get(status=Status.LOCKED)
+    with transaction.atomic():
+        locked_cart_provider_answer_record(
+            basket_id=locked.pk,
+            reference=locked.payment_reference,
+            actor=SYSTEM,
+            answer={
+                "provider": "paypal",
+                "status": "pending",
+                "provider_status": "PENDING_REVIEW_BY_THE_PROVIDER",
+                "amount": "1234.50",
+                "currency": "EUR",
+                "at": timezone.now().isoformat(),
+                "link": "https://www.sandbox.paypal.com/activity/payment/" + "9" * 40,
+                "decision": "staff",
+            },
+            note="left for staff",
+        )
     failed = basket_in_status(Status.COMPLETION_FAILED, customer=True, purchaser_label=LONG)
     Basket.objects.filter(pk=failed.pk).update(last_error=LONG)
     now = timezone.now()
@@ -160,6 +181,8 @@ def test_every_admin_page_fits_1440_px(live_server, browser_page):
     page.goto(f"{live_server.url}/admin/baskets/basket/?cart=locked")
     total = page.locator("#result_list tbody td.field-total").first.inner_text()
     assert re.fullmatch(r"1[,.]?234[.,]50 EUR", total), total
+    answer = page.locator("#result_list tbody td.field-provider_answer .provider-answer").first
+    assert answer.get_attribute("title").startswith("Pending (PENDING_REVIEW_BY_THE_PROVIDER)")
     label = page.locator("#result_list tbody td.field-purchaser_label").first
     assert label.get_attribute("title") == LONG
     assert label.evaluate("cell => cell.scrollWidth > cell.clientWidth")

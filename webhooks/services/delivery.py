@@ -24,6 +24,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
+from analytics.services import ga4_events_queue
 from basketops.log_context import log_context
 from baskets.models import EventAction
 from baskets.personal_data import url_hosts_only
@@ -54,7 +55,8 @@ MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 JITTER = 0.2
 
 # One statement per batch: take undispatched events (skipping those another worker holds),
-# mark them dispatched and make one delivery per active endpoint that wants the event type.
+# mark them dispatched and make one delivery per active endpoint that wants the event type;
+# the ids of the events marked come back for the other consumers of the outbox.
 FANOUT_SQL = """
 WITH batch AS (
     SELECT id FROM baskets_outboxevent
@@ -79,18 +81,21 @@ WITH batch AS (
     ORDER BY marked.id, endpoint.id
     RETURNING 1
 )
-SELECT (SELECT count(*) FROM marked), (SELECT count(*) FROM made)
+SELECT (SELECT count(*) FROM marked), (SELECT count(*) FROM made),
+       (SELECT COALESCE(array_agg(id), '{}') FROM marked)
 """
 
 
 def outbox_fan_out(*, batch_size: int = FANOUT_BATCH) -> tuple[int, int, bool]:
-    """Hand one batch of outbox events to the endpoints; (events, deliveries, more left)."""
+    """Hand one batch of outbox events to the endpoints, and to Google Analytics when it is
+    on (``analytics``), in one transaction; (events, deliveries, more left)."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             FANOUT_SQL,
             {"limit": batch_size, "now": timezone.now(), "pending": DeliveryStatus.PENDING},
         )
-        events, deliveries = cursor.fetchone()
+        events, deliveries, event_ids = cursor.fetchone()
+        ga4_events_queue(outbox_event_ids=event_ids)
     return events, deliveries, events == batch_size
 
 

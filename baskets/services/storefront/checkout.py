@@ -6,16 +6,19 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from ...currencies import amount_format
 from ...exceptions import BasketNotEditable
 from ...models import (
     Basket,
     EventAction,
+    EventType,
     PurchaserType,
     Stage,
     Status,
 )
 from ...models.basket import STAGE_ORDER
 from ..actors import Actor
+from ..outbox import outbox_items, outbox_record
 from ..purchaser import (
     Purchaser,
     basket_booked_users_fill,
@@ -145,6 +148,17 @@ def basket_stage_move(
             basket_reprice(basket, lines, actor=actor)
             fields.append("total")
         basket_touch(basket, *fields)
+        if previous == Stage.BASKET and target > current:
+            outbox_record(
+                event_type=EventType.BASKET_CHECKOUT_STARTED,
+                basket=basket,
+                payload={
+                    "currency": basket.currency,
+                    "value": amount_format(basket.total, basket.currency),
+                    "items": outbox_items(lines, basket.currency),
+                },
+                at=now,
+            )
     return basket
 
 

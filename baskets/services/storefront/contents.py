@@ -7,15 +7,18 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ...currencies import amount_format
 from ...models import (
     Basket,
     Coupon,
+    EventType,
     GiftCard,
     Line,
     Price,
     Product,
     Variant,
 )
+from ..outbox import outbox_items, outbox_record
 from ..storefront_errors import (
     LineNotFound,
     StorefrontInputError,
@@ -126,6 +129,27 @@ def line_add(
             )
         basket_reprice(basket, lines)
         basket_touch(basket, "total")
+        (item,) = outbox_items(
+            [
+                Line(
+                    product_id=product.pk,
+                    variant_id=variant_id,
+                    unit_price=unit_price,
+                    quantity=quantity,
+                )
+            ],
+            basket.currency,
+            names={product.pk: product.name},
+        )
+        outbox_record(
+            event_type=EventType.BASKET_LINE_ADDED,
+            basket=basket,
+            payload={
+                "currency": basket.currency,
+                "value": amount_format(unit_price * quantity, basket.currency),
+                "items": [item],
+            },
+        )
     return basket
 
 
