@@ -10,10 +10,10 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from ..exceptions import BasketError
+from ..exceptions import BasketError, BulkJobOverlap
 from ..models import BulkJobAction
 from ..services.actors import Actor
-from ..services.bulk_jobs import bulk_action
+from ..services.bulk_jobs import bulk_action, bulk_job_overlap_refuse
 from .bulk_jobs import bulk_job_start
 
 MAX_REFUSALS_SHOWN = 20
@@ -71,7 +71,7 @@ def run_for_each(modeladmin, request, queryset, *, verb: str, call: Callable[[in
 def bulk_action_apply(modeladmin, request, queryset, *, kind: str, reason: str = ""):
     """Apply a registered bulk action to the selection: each basket now when it fits on one
     page of the list, else (or for a delete, always) as a background job, whose page the
-    answer opens at once."""
+    answer opens at once. Either way, baskets an unfinished job holds are left to it."""
     page = modeladmin.list_per_page
     ids = list(queryset.order_by().values_list("pk", flat=True)[: page + 1])
     if kind in ALWAYS_AS_JOB or len(ids) > page:
@@ -81,6 +81,11 @@ def bulk_action_apply(modeladmin, request, queryset, *, kind: str, reason: str =
         return bulk_job_start(
             modeladmin, request, ids, kind=kind, reason=reason, back_url=back_url
         )
+    try:
+        bulk_job_overlap_refuse(ids)
+    except BulkJobOverlap as error:
+        modeladmin.message_user(request, error.message, messages.ERROR)
+        return None
     action = bulk_action(kind)
     actor = Actor.staff(request.user)
     run_for_each(

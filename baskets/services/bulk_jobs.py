@@ -140,6 +140,26 @@ for _action in (
     bulk_action_register(_action)
 
 
+def bulk_job_overlap_refuse(basket_ids: list[int]) -> None:
+    """Raise BulkJobOverlap, saying which job, when an unfinished job holds any of
+    ``basket_ids``: staff act on those baskets again once it has finished."""
+    with connection.cursor() as cursor:
+        # Raw SQL with one array literal: tens of thousands of ids bind as one string.
+        cursor.execute(
+            f"SELECT id FROM {BasketBulkJob._meta.db_table} "  # noqa: S608 - model metadata
+            "WHERE status <> %s AND basket_ids && %s::bigint[] LIMIT 1",
+            [BulkJobStatus.DONE, ids_array(sorted(set(basket_ids)))],
+        )
+        clash_row = cursor.fetchone()
+    if clash_row is not None:
+        clash = BasketBulkJob.objects.defer("basket_ids").get(pk=clash_row[0])
+        raise BulkJobOverlap(
+            f"Another job ({clash.label.lower()} #{clash.pk}, "
+            f"{clash.processed} of {clash.total} done) is still working on some of these "
+            "baskets; try again when it has finished."
+        )
+
+
 def basket_bulk_job_start(
     *, action: str, basket_ids: list[int], actor: Actor, reason: str = "", back_url: str = ""
 ) -> BasketBulkJob:
@@ -152,20 +172,8 @@ def basket_bulk_job_start(
         with connection.cursor() as cursor:
             # Serialises starters, so two overlapping jobs never both pass the check.
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('basket_bulk_job_start'))")
+            bulk_job_overlap_refuse(ids)
             table = BasketBulkJob._meta.db_table
-            # Raw SQL with one array literal: tens of thousands of ids bind as one string.
-            cursor.execute(
-                f"SELECT id FROM {table} WHERE status <> %s AND basket_ids && %s::bigint[] LIMIT 1",  # noqa: S608 - model metadata
-                [BulkJobStatus.DONE, ids_array(ids)],
-            )
-            clash_row = cursor.fetchone()
-            if clash_row is not None:
-                clash = BasketBulkJob.objects.defer("basket_ids").get(pk=clash_row[0])
-                raise BulkJobOverlap(
-                    f"Another job ({clash.label.lower()} #{clash.pk}, "
-                    f"{clash.processed} of {clash.total} done) is still working on some of these "
-                    "baskets; try again when it has finished."
-                )
             job = BasketBulkJob.objects.create(
                 action=kind.kind,
                 label=kind.label,
