@@ -4,19 +4,22 @@ the delete's job, its page, its counts and its refusal of a second job over the 
 baskets; a page's worth or less still runs at once."""
 
 import os
-import time
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import sync_playwright
 
 from baskets.models import Basket, BasketBulkJob, BasketEvent, BulkJobStatus, Status
-from baskets.roles import ORDER_PROCESSOR, roles_ensure
 from baskets.services.bulk_jobs import basket_bulk_job_run
-from tests.support.browser import CHROMIUM_ARGS, chromium_path
+from tests.support.browser import (
+    CHROMIUM_ARGS,
+    chromium_path,
+    confirm_timed,
+    grid_action_on_everything,
+)
 from tests.support.bulk_baskets import baskets_insert
+from tests.support.clients import staff_user
 from tests.support.factories import BasketFactory, UserFactory, basket_in_status
 from tests.support.workers import celery_workers, wait_until
 
@@ -41,10 +44,7 @@ def failed_baskets(count: int) -> list[int]:
 
 @pytest.fixture
 def processor(client):
-    roles_ensure(Group, Permission)
-    user = UserFactory(username="olga", is_staff=True)
-    user.groups.add(Group.objects.get(name=ORDER_PROCESSOR))
-    client.force_login(user)
+    client.force_login(staff_user("Order processor", username="olga"))
     return client
 
 
@@ -133,27 +133,16 @@ def test_unlocking_more_than_a_page_of_carts_runs_as_a_job_with_refusals_per_bas
     with celery_workers(1), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         page = browser.new_page()
-        page.goto(f"{live_server.url}/admin/login/")
-        page.fill("#id_username", "rita")
-        page.fill("#id_password", "correct horse battery staple")
-        page.click("input[type=submit]")
-        page.goto(f"{live_server.url}{GRID}")
-        page.check("#action-toggle")
-        page.click("div.actions .question a")  # "Select all ... baskets"
-        page.select_option("select[name=action]", "unlock_locked_carts")
-        page.click("button[name=index]")
+        grid_action_on_everything(page, live_server.url, "unlock_locked_carts")
         assert f"{LOCKED + 1} basket(s) selected" in page.inner_text("#content")
 
         # when the staff member gives a reason and confirms
         page.fill("textarea[name=reason]", "provider never answered")
-        started = time.monotonic()
-        with page.expect_response(lambda r: r.request.method == "POST") as answer:
-            page.click("input[value=\"Yes, I'm sure\"]")
-        answered = time.monotonic() - started
+        status, answered = confirm_timed(page)
         page.wait_for_selector("#bulk-job-progress")
 
         # then the job's page answers at once, and keeps the result once the worker is done
-        assert answer.value.status == 302
+        assert status == 302
         assert answered < 1.0, f"the request took {answered:.2f} s"
         assert int(page.get_attribute("#bulk-job-progress", "max")) == LOCKED + 1
         assert "Locked cart: Unlock" in page.inner_text("#content")
