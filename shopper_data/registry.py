@@ -14,10 +14,12 @@ Treatments:
   values has that value replaced by ``MARKER`` (timeline notes, webhook bodies, payloads);
 - ``delete=True``: the rows go (tokens, opt-outs, login-failure logs with IP addresses).
 
-The fields ``baskets.personal_data.PERSONAL_FIELDS`` names for a table (who may see them)
-are among those its entry erases (``registry_uncovered`` lists any that are not; a test
-keeps it empty), and every table with an e-mail, name, phone, address or IP column has an
-entry or is in ``NOT_SHOPPER_DATA`` with the reason.
+The columns of the basket, customer account and abandonment tables come from
+``baskets.personal_data.PERSONAL_FIELDS`` (who may see them; ``personal_columns``), so there
+is one list of personal fields; for every table that list names, its entry erases them all
+(``registry_uncovered`` lists any that it does not; a test keeps it empty); every table
+with an e-mail, name, phone, address or IP column has an entry or is in
+``NOT_SHOPPER_DATA`` with the reason (``registry_missing``).
 
 Orders and invoices keep what accounting needs: numbers, amounts, currency, dates, order
 lines and the basket's GUID; the basket keeps its totals, lines, statuses and the country
@@ -32,7 +34,7 @@ from django.apps import apps
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, QuerySet
+from django.db.models import EmailField, JSONField, Model, Q, QuerySet
 
 from abandonment.models import Abandonment, ReminderSend, ReminderSuppression
 from baskets.models import (
@@ -90,21 +92,39 @@ def _admin_log_rows(shopper: Shopper) -> QuerySet:
     return LogEntry.objects.filter(query)
 
 
+def personal_columns(model: type[Model], **treatments: str) -> dict[str, str]:
+    """The erasure of each column ``baskets.personal_data`` calls personal in ``model``'s
+    table (that list is the one list of personal fields): an e-mail blanked, JSON emptied,
+    other text marked; ``treatments`` change one or add a column the access rule leaves
+    visible but which may hold the shopper's words. Relations are erased where they lead."""
+    names = PERSONAL_FIELDS[model._meta.label_lower]
+    columns = {}
+    for column in model._meta.concrete_fields:
+        if column.related_model is not None or (names is not None and column.name not in names):
+            continue
+        if isinstance(column, EmailField):
+            columns[column.name] = "blank"
+        elif isinstance(column, JSONField):
+            columns[column.name] = "empty"
+        else:
+            columns[column.name] = "marker"
+    return columns | treatments
+
+
 REGISTRY: list[PersonalData] = [
     PersonalData(
         "baskets.Basket",
         lambda s, v: Basket.objects.filter(pk__in=s.basket_ids),
-        {
-            "email": "blank",
-            "purchaser_label": "marker",
-            "billing_object": "marker",
-            "order_comment": "marker",
-            "user_values": "empty",
-            "payment_address": "country",
-            "delivery_address": "empty",
-            "lock_reason": "scrub",
-            "last_error": "scrub",
-        },
+        personal_columns(
+            Basket,
+            # Orders need the billing country for tax.
+            payment_address="country",
+            # What the shop or shopper wrote; visible to staff, but it may name them.
+            billing_object="marker",
+            order_comment="marker",
+            lock_reason="scrub",
+            last_error="scrub",
+        ),
     ),
     PersonalData(
         "baskets.BasketEvent",
@@ -134,7 +154,7 @@ REGISTRY: list[PersonalData] = [
     PersonalData(
         "baskets.CustomerAccount",
         lambda s, v: CustomerAccount.objects.filter(pk__in=s.customer_account_ids),
-        {"name": "marker", "email": "blank"},
+        personal_columns(CustomerAccount),
     ),
     PersonalData(
         "auth.User",
@@ -154,13 +174,7 @@ REGISTRY: list[PersonalData] = [
     PersonalData(
         "abandonment.Abandonment",
         lambda s, v: Abandonment.objects.filter(pk__in=s.abandonment_ids),
-        {
-            "email": "blank",
-            "name": "marker",
-            "shop_account_email": "blank",
-            "reminder_email": "blank",
-            "payment_address": "empty",
-        },
+        personal_columns(Abandonment),
     ),
     PersonalData(
         "abandonment.ReminderSend",
