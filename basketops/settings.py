@@ -497,6 +497,10 @@ BASKET_LIFETIME_RUN_BUDGET = timedelta(seconds=env_int("BASKET_LIFETIME_RUN_BUDG
 # (kept after basket deletion for reconciliation), go this many days after they were written.
 TIMELINE_RETENTION_DAYS = env_int("TIMELINE_RETENTION_DAYS", 365, 0)
 PAYMENT_RESULT_RETENTION_DAYS = env_int("PAYMENT_RESULT_RETENTION_DAYS", 730, 0)
+# Outbox events already handed on (a pending one stays whatever its age), and the log of
+# webhook requests (each attempt), go this many days after they were written.
+OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", 30, 0)
+WEBHOOK_ATTEMPT_RETENTION_DAYS = env_int("WEBHOOK_ATTEMPT_RETENTION_DAYS", 30, 0)
 
 BUSINESS_SETTINGS = (
     "BASKET_ABANDON_AFTER",
@@ -529,6 +533,8 @@ BUSINESS_SETTINGS = (
     "BASKET_LIFETIME_LOGIN_DAYS",
     "TIMELINE_RETENTION_DAYS",
     "PAYMENT_RESULT_RETENTION_DAYS",
+    "OUTBOX_RETENTION_DAYS",
+    "WEBHOOK_ATTEMPT_RETENTION_DAYS",
 )
 
 CELERY_BEAT_SCHEDULE = {
@@ -740,6 +746,16 @@ CONSTANCE_CONFIG |= {
         "Days payment results are kept; 0 keeps them forever.",
         "days_or_keep",
     ),
+    "OUTBOX_RETENTION_DAYS": (
+        OUTBOX_RETENTION_DAYS,
+        "Days an outbox event is kept once handed on (a pending one stays); 0 keeps them.",
+        "days_or_keep",
+    ),
+    "WEBHOOK_ATTEMPT_RETENTION_DAYS": (
+        WEBHOOK_ATTEMPT_RETENTION_DAYS,
+        "Days each webhook request and its answer is kept; 0 keeps them forever.",
+        "days_or_keep",
+    ),
     "BASKET_LIFETIME_LOGIN_DAYS": (
         BASKET_LIFETIME_LOGIN_DAYS,
         "Days after the last activity a basket with a login, customer or contact is deleted "
@@ -772,7 +788,8 @@ CONSTANCE_CONFIG_FIELDSETS = (
         (
             "BASKET_LIFETIME_ANONYMOUS_DAYS", "BASKET_LIFETIME_EMPTY_DAYS",
             "BASKET_LIFETIME_LOGIN_DAYS", "TIMELINE_RETENTION_DAYS",
-            "PAYMENT_RESULT_RETENTION_DAYS",
+            "PAYMENT_RESULT_RETENTION_DAYS", "OUTBOX_RETENTION_DAYS",
+            "WEBHOOK_ATTEMPT_RETENTION_DAYS",
         ),
     ),
 )

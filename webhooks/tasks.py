@@ -9,7 +9,6 @@ from django.utils import timezone
 from analytics.services import ga4_enabled
 from analytics.tasks import ga4_send_task
 from basketops.celery import TRANSIENT_RETRY as RETRY
-from baskets.services.outbox import outbox_purge
 from scheduling.jobs import WEBHOOK_DISPATCH
 from scheduling.services import (
     run_request_hand_over,
@@ -60,10 +59,10 @@ def webhook_dispatch_task(self, helpers: int | None = None, requeues: int = 0) -
 
 @shared_task(bind=True, acks_late=True, **RETRY)
 def webhook_purge_task(self, requeues: int = 0) -> int:
-    """Delete finished deliveries and dispatched outbox events past WEBHOOK_RETENTION."""
+    """Delete finished deliveries past WEBHOOK_RETENTION (outbox events and attempts go by
+    their own live periods: ``baskets.tasks.retention_purge_task``)."""
     before = timezone.now() - settings.WEBHOOK_RETENTION
     deliveries, more_deliveries = webhook_deliveries_purge(before=before)
-    events, more_events = outbox_purge(before=before)
-    if more_deliveries or more_events:
+    if more_deliveries:
         successor_send(webhook_purge_task, requeues=requeues)
-    return deliveries + events
+    return deliveries

@@ -1,5 +1,7 @@
-"""Admin actions on selected baskets: the confirmation page with a reason, and the loop
-that calls one service per basket and reports what was done and what was refused."""
+"""Admin actions on selected baskets: the confirmation page with a reason, then the action
+(a kind registered in ``baskets.services.bulk_jobs``): on a page's worth of baskets it runs
+now and reports what was done and what was refused; on more, it runs as a background job
+whose page shows the progress (``bulk_jobs.py``)."""
 
 from collections.abc import Callable
 
@@ -8,22 +10,33 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from ..exceptions import BasketError
+from ..exceptions import BasketError, BulkJobOverlap
+from ..models import BulkJobAction
 from ..services.actors import Actor
+from ..services.bulk_jobs import bulk_action, bulk_job_overlap_refuse
+from .bulk_jobs import bulk_job_start
 
 MAX_REFUSALS_SHOWN = 20
 # A form on a basket's page names that page here, so the decision lands back on it.
 RETURN_PARAMETER = "_return_to"
+# Kinds that always run as a job, whatever the size of the selection.
+ALWAYS_AS_JOB = frozenset({BulkJobAction.DELETE})
+
+
+def return_target(request) -> str:
+    """The page the action was chosen on when the form names one on this site, else ""."""
+    target = request.POST.get(RETURN_PARAMETER, "")
+    safe = target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if safe else ""
 
 
 def return_to(request, queryset) -> HttpResponseRedirect | None:
     """Back to the page the action was chosen on (a basket's page) when it names one on this
     site and the basket still exists; None (the grid) otherwise, e.g. after a delete."""
-    target = request.POST.get(RETURN_PARAMETER, "")
-    safe = target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    if not safe or not queryset.exists():
+    target = return_target(request)
+    if not target or not queryset.exists():
         return None
     return HttpResponseRedirect(target)
 
@@ -55,6 +68,36 @@ def run_for_each(modeladmin, request, queryset, *, verb: str, call: Callable[[in
         modeladmin.message_user(request, f"... and {more} more refused.", messages.ERROR)
 
 
+def bulk_action_apply(modeladmin, request, queryset, *, kind: str, reason: str = ""):
+    """Apply a registered bulk action to the selection: each basket now when it fits on one
+    page of the list, else (or for a delete, always) as a background job, whose page the
+    answer opens at once. Either way, baskets an unfinished job holds are left to it."""
+    page = modeladmin.list_per_page
+    ids = list(queryset.order_by().values_list("pk", flat=True)[: page + 1])
+    if kind in ALWAYS_AS_JOB or len(ids) > page:
+        if len(ids) > page:
+            ids = list(queryset.order_by().values_list("pk", flat=True))
+        back_url = return_target(request) or request.get_full_path()
+        return bulk_job_start(
+            modeladmin, request, ids, kind=kind, reason=reason, back_url=back_url
+        )
+    try:
+        bulk_job_overlap_refuse(ids)
+    except BulkJobOverlap as error:
+        modeladmin.message_user(request, error.message, messages.ERROR)
+        return None
+    action = bulk_action(kind)
+    actor = Actor.staff(request.user)
+    run_for_each(
+        modeladmin,
+        request,
+        queryset,
+        verb=action.verb,
+        call=lambda pk: action.call(basket_id=pk, actor=actor, reason=reason),
+    )
+    return return_to(request, queryset)
+
+
 def decide_with_reason(
     modeladmin,
     request,
@@ -63,13 +106,12 @@ def decide_with_reason(
     action: str,
     title: str,
     question: str,
-    verb: str,
-    call: Callable[..., object],
+    kind: str,
     reason_required: bool = True,
     default_reason: str = "",
 ):
-    """Ask for confirmation (and a reason, kept in each basket's timeline), then call
-    ``call(basket_id=..., actor=..., reason=...)`` for each selected basket."""
+    """Ask for confirmation (and a reason, kept in each basket's timeline), then apply the
+    bulk action ``kind`` to the selected baskets (``bulk_action_apply``)."""
     reason = request.POST.get("reason", "").strip() or default_reason
     confirmed = request.POST.get("confirmed") == "yes"
     if not confirmed or (reason_required and not reason):
@@ -94,12 +136,4 @@ def decide_with_reason(
                 "opts": modeladmin.model._meta,
             },
         )
-    actor = Actor.staff(request.user)
-    run_for_each(
-        modeladmin,
-        request,
-        queryset,
-        verb=verb,
-        call=lambda pk: call(basket_id=pk, actor=actor, reason=reason),
-    )
-    return return_to(request, queryset)
+    return bulk_action_apply(modeladmin, request, queryset, kind=kind, reason=reason)

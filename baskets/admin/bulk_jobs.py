@@ -1,5 +1,5 @@
-"""BM-1: the grid's bulk delete as a background job, and the job's page (progress bar,
-count, refusals per basket; it keeps the result once the job is done)."""
+"""BM-1: staff bulk actions over many baskets as background jobs, and the job's page
+(progress bar, count, refusals per basket; it keeps the result once the job is done)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -8,33 +8,40 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from ..exceptions import BulkJobOverlap
-from ..models import BasketBulkJob, BulkJobAction, BulkJobStatus
+from ..models import BasketBulkJob, BulkJobStatus
 from ..services.actors import Actor
 from ..services.bulk_jobs import basket_bulk_job_start
 
 REFUSALS_SHOWN = 500
 
 
-def bulk_delete_start(modeladmin, request, queryset, *, reason: str):
-    """Record the deletion of every selected basket as a job and show its page at once; a
-    selection another unfinished job holds is refused with a message."""
-    basket_ids = list(queryset.order_by().values_list("pk", flat=True))
+def bulk_job_redirect(job: BasketBulkJob) -> HttpResponseRedirect:
+    """Where a started job sends the staff member: its page."""
+    return HttpResponseRedirect(reverse("admin:baskets_basket_bulk_job", args=[job.pk]))
+
+
+def bulk_job_start(
+    modeladmin, request, basket_ids: list[int], *, kind: str, reason: str, back_url: str
+):
+    """Record the action over ``basket_ids`` as a job and show its page at once; a selection
+    another unfinished job holds is refused with a message (None: back to the list)."""
     try:
         job = basket_bulk_job_start(
-            action=BulkJobAction.DELETE,
+            action=kind,
             basket_ids=basket_ids,
             actor=Actor.staff(request.user),
             reason=reason,
+            back_url=back_url,
         )
     except BulkJobOverlap as error:
         modeladmin.message_user(request, error.message, messages.ERROR)
         return None
     modeladmin.message_user(
         request,
-        f"Deleting {job.total} basket(s) in the background (job #{job.pk}).",
+        f"{job.label}: {job.total} basket(s), in the background (job #{job.pk}).",
         messages.INFO,
     )
-    return HttpResponseRedirect(reverse("admin:baskets_basket_bulk_job", args=[job.pk]))
+    return bulk_job_redirect(job)
 
 
 def bulk_job_view(modeladmin, request, job_id: int):
@@ -50,8 +57,9 @@ def bulk_job_view(modeladmin, request, job_id: int):
         {
             **modeladmin.admin_site.each_context(request),
             "opts": modeladmin.model._meta,
-            "title": f"{job.get_action_display()}: job #{job.pk}",
+            "title": f"{job.label}: job #{job.pk}",
             "job": job,
+            "back_url": job.back_url or reverse("admin:baskets_basket_changelist"),
             "working": job.status != BulkJobStatus.DONE,
             "refusals": job.refusals[:REFUSALS_SHOWN],
             "more_refusals": max(0, len(job.refusals) - REFUSALS_SHOWN),

@@ -16,19 +16,14 @@ from django.utils.safestring import SafeString, mark_safe
 from basketops.reads import reading_alias
 
 from ..access import personal_data_visible
-from ..models import Basket, BasketEvent, Status
+from ..models import Basket, BasketEvent, BulkJobAction, Status
 from ..personal_data import names_shown, reads
 from ..search import SearchKind, TooManyAccounts, basket_search_decide, basket_search_q
 from ..selectors import basket_grid_list, basket_list, locked_cart_answer
 from ..services.actors import Actor
-from ..services.staff import (
-    basket_complete_manage_booking,
-    basket_delete,
-    basket_flag_additional_information,
-    manage_booking_refusal,
-)
-from .actions import decide_with_reason, return_to, run_for_each
-from .bulk_jobs import bulk_delete_start, bulk_job_view
+from ..services.staff import basket_delete, manage_booking_refusal
+from .actions import bulk_action_apply, decide_with_reason
+from .bulk_jobs import bulk_job_view
 from .detail import BasketDetailMixin, TimelineDisplay
 from .export import basket_export_view
 from .filtering import BasketFilterSetFilter
@@ -237,39 +232,19 @@ class BasketAdmin(
     # --- actions ------------------------------------------------------------------------
     @admin.action(permissions=["change"], description="Complete manage booking step")
     def complete_manage_booking(self, request, queryset):
-        actor = Actor.staff(request.user)
-        run_for_each(
-            self,
-            request,
-            queryset,
-            verb="Manage booking step completed",
-            call=lambda pk: basket_complete_manage_booking(basket_id=pk, actor=actor)[1],
+        return bulk_action_apply(
+            self, request, queryset, kind=BulkJobAction.COMPLETE_MANAGE_BOOKING
         )
-        return return_to(request, queryset)
 
     @admin.action(permissions=["change"], description="Flag additional information supplied")
     def flag_additional_information(self, request, queryset):
-        actor = Actor.staff(request.user)
-        run_for_each(
-            self,
-            request,
-            queryset,
-            verb="Flagged additional information supplied",
-            call=lambda pk: basket_flag_additional_information(basket_id=pk, actor=actor)[1],
+        return bulk_action_apply(
+            self, request, queryset, kind=BulkJobAction.FLAG_ADDITIONAL_INFORMATION
         )
-        return return_to(request, queryset)
 
     @admin.action(permissions=["delete"], description="Delete selected baskets")
     def delete_baskets(self, request, queryset):
         # BM-1: confirmed, the deletion runs as a background job (bulk_jobs.py).
-        if request.POST.get("confirmed") == "yes":
-            reason = request.POST.get("reason", "").strip() or "Deleted in admin"
-            return bulk_delete_start(self, request, queryset, reason=reason)
-
-        def delete(*, basket_id: int, actor: Actor, reason: str) -> bool:
-            basket_delete(basket_id=basket_id, actor=actor, reason=reason)
-            return True
-
         return decide_with_reason(
             self,
             request,
@@ -277,8 +252,7 @@ class BasketAdmin(
             action="delete_baskets",
             title="Delete baskets",
             question="Delete these baskets? Paid and completed baskets are kept.",
-            verb="Deleted",
-            call=delete,
+            kind=BulkJobAction.DELETE,
             reason_required=False,
             default_reason="Deleted in admin",
         )

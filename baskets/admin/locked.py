@@ -12,9 +12,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from ..models import Basket, PaymentResult, Status
+from ..models import Basket, BulkJobAction, PaymentResult, Status
 from ..selectors import locked_cart_answer
-from ..services.locked_carts import locked_cart_confirm, locked_cart_delete, locked_cart_unlock
 from .actions import decide_with_reason
 from .privacy import PersonalDataAdminMixin
 from .read_only import ReadOnlyModelAdmin
@@ -111,8 +110,7 @@ class LockedCartAdminMixin:
             title="Confirm locked carts as orders",
             question="Did the provider receive these payments? Each cart goes on as paid, "
             "to completion as an order, and the shopper's session for it ends.",
-            verb="Confirmed as paid",
-            call=locked_cart_confirm,
+            kind=BulkJobAction.LOCKED_CART_CONFIRM,
         )
 
     @admin.action(permissions=["change"], description="Locked cart: Unlock")
@@ -124,8 +122,7 @@ class LockedCartAdminMixin:
             title="Unlock locked carts",
             question="Unlock these carts? Each goes back to Active with the same contents; "
             "the shopper starts a new session to continue.",
-            verb="Unlocked",
-            call=locked_cart_unlock,
+            kind=BulkJobAction.LOCKED_CART_UNLOCK,
         )
 
     @admin.action(permissions=["delete"], description="Locked cart: Delete")
@@ -137,8 +134,7 @@ class LockedCartAdminMixin:
             title="Delete locked carts",
             question="Delete these locked carts? The shopper has to start a new basket. "
             "Only Locked carts are deleted.",
-            verb="Deleted",
-            call=locked_cart_delete,
+            kind=BulkJobAction.LOCKED_CART_DELETE,
         )
 
 

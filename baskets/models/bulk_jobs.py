@@ -12,11 +12,27 @@ class BulkJobStatus(models.TextChoices):
 
 
 class BulkJobAction(models.TextChoices):
+    """The baskets app's own kinds; other apps register theirs (``bulk_action_register``)."""
+
     DELETE = "delete", "Delete baskets"
+    COMPLETE_MANAGE_BOOKING = "complete_manage_booking", "Complete manage booking step"
+    FLAG_ADDITIONAL_INFORMATION = (
+        "flag_additional_information",
+        "Flag additional information supplied",
+    )
+    LOCKED_CART_CONFIRM = "locked_cart_confirm", "Locked cart: Confirm order (paid)"
+    LOCKED_CART_UNLOCK = "locked_cart_unlock", "Locked cart: Unlock"
+    LOCKED_CART_DELETE = "locked_cart_delete", "Locked cart: Delete"
 
 
 class BasketBulkJob(models.Model):
-    action = models.CharField(max_length=20, choices=BulkJobAction.choices)
+    # A registered kind of bulk action (``baskets.services.bulk_jobs``), and its title then.
+    action = models.CharField(max_length=40)
+    label = models.CharField(max_length=100)
+    # What "done" means for this kind ("deleted", "unlocked", ...).
+    verb = models.CharField(max_length=60)
+    # The list the action was chosen on (filters kept), for the page's way back.
+    back_url = models.CharField(max_length=1000, blank=True)
     # The selection, by id, in the order it is worked through.
     basket_ids = ArrayField(models.BigIntegerField())
     reason = models.TextField(blank=True)
@@ -31,6 +47,8 @@ class BasketBulkJob(models.Model):
     # How many of basket_ids were worked through (done or refused).
     processed = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
+    # Baskets already in the wanted state (the action changed nothing).
+    unchanged = models.PositiveIntegerField(default=0)
     # [{"guid": ..., "reason": ...}, ...]: each basket the action refused, and why.
     refusals = models.JSONField(default=list)
     created_at = models.DateTimeField()
@@ -49,7 +67,7 @@ class BasketBulkJob(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} #{self.pk}: {self.processed}/{self.total}"
+        return f"{self.label} #{self.pk}: {self.processed}/{self.total}"
 
     @property
     def percent(self) -> int:

@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
 from django.utils import timezone
 
 from scheduling.jobs import WEBHOOK_DISPATCH
@@ -160,21 +159,3 @@ def outbox_completed_sql(completed: str, *, at: datetime) -> tuple[str, dict[str
         "outbox_order_created": EventType.ORDER_CREATED.value,
         "outbox_changed_at": at.isoformat(),
     }
-
-
-# Dispatched events older than the cutoff, a batch at a time; undispatched ones are kept.
-PURGE_SQL = """
-DELETE FROM baskets_outboxevent WHERE id IN (
-    SELECT id FROM baskets_outboxevent
-    WHERE dispatched_at IS NOT NULL AND created_at < %(before)s
-    ORDER BY id LIMIT %(limit)s
-)
-"""
-
-
-def outbox_purge(*, before: datetime, batch_size: int = 5_000) -> tuple[int, bool]:
-    """Delete one batch of dispatched events recorded before ``before``; (count, more left)."""
-    with connection.cursor() as cursor:
-        cursor.execute(PURGE_SQL, {"before": before, "limit": batch_size})
-        count = cursor.rowcount
-    return count, count == batch_size

@@ -1,5 +1,6 @@
-"""Retention of the basket domain's records: timelines of deleted baskets and payment
-results go after their live retention period (days; 0 keeps them), in set-based batches.
+"""Retention: timelines of deleted baskets, payment results, outbox events already handed
+on, and (registered by the webhooks app) webhook attempts go after their live retention
+period (days; 0 keeps them), in set-based batches, all by one job.
 
 Each batch is one ``DELETE`` of at most ``batch_size`` rows picked by primary key, so no
 statement holds its locks for long and a backlog goes over several runs of the task.
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from basketops.business import business_setting
 
-from ..models import BasketEvent, PaymentResult
+from ..models import BasketEvent, OutboxEvent, PaymentResult
 
 BATCH_SIZE = 5000
 
@@ -28,7 +29,7 @@ class RetentionRule:
     expired: Callable[[datetime], Q]
 
 
-RULES: tuple[RetentionRule, ...] = (
+RULES: list[RetentionRule] = [
     # A live basket's timeline lives as long as the basket; a deleted one's for the period.
     RetentionRule(
         "timeline",
@@ -42,7 +43,20 @@ RULES: tuple[RetentionRule, ...] = (
         "PAYMENT_RESULT_RETENTION_DAYS",
         lambda cutoff: Q(created_at__lt=cutoff),
     ),
-)
+    # An event not yet handed on stays, whatever its age: its consumer still needs it.
+    RetentionRule(
+        "outbox_events",
+        OutboxEvent,
+        "OUTBOX_RETENTION_DAYS",
+        lambda cutoff: Q(dispatched_at__isnull=False, created_at__lt=cutoff),
+    ),
+]
+
+
+def retention_rule_register(rule: RetentionRule) -> None:
+    """Another app's records purged by the same job (e.g. webhook attempts)."""
+    if all(known.name != rule.name for known in RULES):
+        RULES.append(rule)
 
 
 def _batch_delete(rule: RetentionRule, cutoff: datetime, batch_size: int) -> int:

@@ -11,7 +11,6 @@ from baskets.admin.actions import decide_with_reason
 from baskets.admin.paging import CappedCountPaginator
 from baskets.admin.privacy import PersonalDataAdminMixin, shown_fields
 from baskets.admin.read_only import ReadOnlyModelAdmin
-from baskets.exceptions import BasketError
 from baskets.models import Status
 
 from ..models import (
@@ -20,11 +19,7 @@ from ..models import (
     UnreconciledBasket,
 )
 from ..selectors import now_completable
-from ..services.triage import (
-    completion_failure_close,
-    completion_requeue,
-    completion_requeue_now_completable,
-)
+from ..services.triage import TriageAction
 
 
 class NowCompletableFilter(admin.SimpleListFilter):
@@ -123,8 +118,7 @@ class CompletionFailedAdmin(ReadOnlyBasketView):
             action="requeue",
             title="Requeue baskets",
             question="Give these baskets a fresh set of completion attempts?",
-            verb="Requeued",
-            call=completion_requeue,
+            kind=TriageAction.REQUEUE,
         )
 
     @admin.action(
@@ -135,16 +129,6 @@ class CompletionFailedAdmin(ReadOnlyBasketView):
         """CB-4: of the selected baskets, those the shop's data no longer stops; the rest
         are left as they are and counted."""
 
-        def requeue_if_ready(*, basket_id: int, actor, reason: str) -> None:
-            if not completion_requeue_now_completable(
-                actor=actor, reason=reason, basket_ids=[basket_id]
-            ):
-                raise BasketError(
-                    "not requeued: its failure was not a withdrawn product, or the product "
-                    "is still not available.",
-                    basket_id=basket_id,
-                )
-
         return decide_with_reason(
             self,
             request,
@@ -153,8 +137,7 @@ class CompletionFailedAdmin(ReadOnlyBasketView):
             title="Requeue baskets that would now succeed",
             question="Requeue the selected baskets whose withdrawn product is available again? "
             "The others stay as they are.",
-            verb="Requeued",
-            call=requeue_if_ready,
+            kind=TriageAction.REQUEUE_NOW_COMPLETABLE,
         )
 
     @admin.action(permissions=["change"], description="Close (handled by hand)")
@@ -166,8 +149,7 @@ class CompletionFailedAdmin(ReadOnlyBasketView):
             action="close",
             title="Close baskets",
             question="Close these baskets? No automatic run will touch them again.",
-            verb="Closed",
-            call=completion_failure_close,
+            kind=TriageAction.CLOSE,
         )
 
 

@@ -3,10 +3,11 @@
 from django.db import transaction
 from django.utils import timezone
 
-from baskets.exceptions import TransitionNotAllowed
+from baskets.exceptions import BasketError, TransitionNotAllowed
 from baskets.locks import basket_lock_row
 from baskets.models import Basket, EventAction, Status
 from baskets.services.actors import Actor
+from baskets.services.bulk_jobs import BulkAction, bulk_action_register
 from baskets.services.transitions import basket_requeue, event_record
 
 from ..models import CompletionFailureClosure
@@ -58,3 +59,43 @@ def completion_requeue_now_completable(
             continue  # staff or another run moved it meanwhile
         requeued.append(basket_id)
     return requeued
+
+
+def completion_requeue_if_now_completable(*, basket_id: int, actor: Actor, reason: str) -> None:
+    """CB-4 for one basket: requeue it when its withdrawn product is available again; refuse
+    (BasketError) otherwise, so a list of baskets reports which were left as they are."""
+    if not completion_requeue_now_completable(actor=actor, reason=reason, basket_ids=[basket_id]):
+        raise BasketError(
+            "not requeued: its failure was not a withdrawn product, or the product "
+            "is still not available.",
+            basket_id=basket_id,
+        )
+
+
+class TriageAction:
+    """The triage's kinds of bulk action (BM-1), registered when the app is ready."""
+
+    REQUEUE = "completion_requeue"
+    REQUEUE_NOW_COMPLETABLE = "completion_requeue_now_completable"
+    CLOSE = "completion_close"
+
+
+def triage_bulk_actions_register() -> None:
+    for action in (
+        BulkAction(
+            TriageAction.REQUEUE,
+            "Requeue for completion",
+            "Requeued",
+            completion_requeue,
+        ),
+        BulkAction(
+            TriageAction.REQUEUE_NOW_COMPLETABLE,
+            "Requeue those that would now succeed",
+            "Requeued",
+            completion_requeue_if_now_completable,
+        ),
+        BulkAction(
+            TriageAction.CLOSE, "Close (handled by hand)", "Closed", completion_failure_close
+        ),
+    ):
+        bulk_action_register(action)

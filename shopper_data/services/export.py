@@ -2,8 +2,8 @@
 
 from django.utils import timezone
 
-from abandonment.models import Abandonment, ReminderSend
-from baskets.models import Basket, CustomerAccount, Order, ShopAccount
+from abandonment.models import Abandonment, ReminderSend, ReminderSuppression
+from baskets.models import Basket, Coupon, CustomerAccount, Order, ShopAccount
 from recovery.models import ReminderOptOut
 
 from ..selectors import Shopper
@@ -51,6 +51,10 @@ def shopper_export(*, shopper: Shopper) -> dict:
         .order_by("created_at", "pk")
     )
     opt_outs = ReminderOptOut.objects.filter(email__in=shopper.emails).order_by("pk")
+    # Suppressions are stored lower-case.
+    lower = sorted({email.lower() for email in shopper.emails})
+    suppressions = ReminderSuppression.objects.filter(email__in=lower).order_by("pk")
+    coupons = Coupon.objects.filter(issued_to__in=shopper.emails).order_by("issued_at", "pk")
     return {
         "exported_at": timezone.now().isoformat(),
         "identity": {"kind": shopper.kind, "emails": sorted(shopper.emails)},
@@ -84,6 +88,9 @@ def shopper_export(*, shopper: Shopper) -> dict:
                 "delivery_method": basket.delivery_method,
                 "payment_method": basket.payment_method,
                 "language": basket.language,
+                "marketing_consent": basket.marketing_consent,
+                "marketing_consent_at": _time(basket.marketing_consent_at),
+                "marketing_consent_source": basket.marketing_consent_source,
                 "total": str(basket.total),
                 "currency": basket.currency,
                 "created_at": _time(basket.created_at),
@@ -123,7 +130,23 @@ def shopper_export(*, shopper: Shopper) -> dict:
             "shop_accounts_opted_out": [
                 str(account.guid) for account in shop_accounts if account.reminder_opt_out_at
             ],
+            "suppressed_addresses": [
+                {
+                    "email": suppression.email,
+                    "reason": suppression.reason,
+                    "suppressed_at": _time(suppression.suppressed_at),
+                }
+                for suppression in suppressions
+            ],
         },
+        "coupons_issued": [
+            {
+                "code": coupon.code,
+                "issued_to": coupon.issued_to,
+                "issued_at": _time(coupon.issued_at),
+            }
+            for coupon in coupons
+        ],
         "orders": [
             {
                 "number": order.number,

@@ -37,6 +37,7 @@ from baskets.models import (
     Basket,
     BasketEvent,
     BasketLifetimeRun,
+    BulkJobAction,
     BusinessSettingChange,
     Coupon,
     GiftCard,
@@ -48,6 +49,7 @@ from baskets.models import (
     Status,
 )
 from baskets.services.actors import Actor
+from baskets.services.bulk_jobs import basket_bulk_job_start
 from completion.models import WorkerHeartbeat
 from completion.services import completion_run
 from payments.models import ProviderCheck
@@ -635,6 +637,26 @@ def test_export_matrix(role):
     LineFactory(basket=BasketFactory(customer=True))
     response = admin_caller(role).get("/admin/baskets/basket/export/")
     assert response.status_code == EXPORT_EXPECTED[role]
+
+
+BULK_JOB_EXPECTED = {role: 302 for role in ROLES} | {"processor": 200, "administrator": 200}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES, ids=[f"admin-bulk-job-{role}" for role in ROLES])
+def test_bulk_job_page_matrix(role):
+    """SPEC: AC-1 BM-1 — a bulk job's page (progress, refusals per basket) for whoever may
+    see baskets; reading it changes nothing."""
+    job = basket_bulk_job_start(
+        action=BulkJobAction.DELETE, basket_ids=[BasketFactory().pk], actor=Actor.system("t")
+    )
+    client = admin_caller(role)
+    before = world(None)
+    response = client.get(f"/admin/baskets/basket/jobs/{job.pk}/")
+    assert response.status_code == BULK_JOB_EXPECTED[role]
+    if role not in STAFF_ROLES:
+        assert response["Location"].startswith("/admin/login/")
+    assert world(None) == before
 
 
 def manage_booking_row() -> tuple[Basket, dict]:

@@ -383,7 +383,7 @@ def test_delete_action_confirms_deletes_and_keeps_the_timeline(administrator):
     # BM-1: the deletion is a background job; its page shows it queued, then its result
     job = BasketBulkJob.objects.get()
     assert response.redirect_chain[-1][0] == f"/admin/baskets/basket/jobs/{job.pk}/"
-    assert "Deleting 2 basket(s) in the background" in response.content.decode()
+    assert "Delete baskets: 2 basket(s), in the background" in response.content.decode()
     assert Basket.objects.filter(pk=old.pk).exists()
     basket_bulk_job_run(job_id=job.pk)
     page = administrator.get(f"/admin/baskets/basket/jobs/{job.pk}/").content.decode()

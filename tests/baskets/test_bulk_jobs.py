@@ -2,7 +2,6 @@
 goes through the baskets in batches, the job's page shows progress, refusals and result."""
 
 import os
-import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -24,7 +23,12 @@ from baskets.models import (
 from baskets.services.actors import Actor
 from baskets.services.bulk_jobs import basket_bulk_job_run, basket_bulk_job_start
 from baskets.services.staff import basket_delete, baskets_delete
-from tests.support.browser import CHROMIUM_ARGS, chromium_path
+from tests.support.browser import (
+    CHROMIUM_ARGS,
+    chromium_path,
+    confirm_timed,
+    grid_action_on_everything,
+)
 from tests.support.bulk_baskets import baskets_insert
 from tests.support.factories import BasketFactory, LineFactory, UserFactory, basket_in_status
 from tests.support.workers import celery_workers, wait_until
@@ -131,26 +135,15 @@ def test_deleting_20000_baskets_from_the_grid_returns_at_once_and_shows_progress
     with celery_workers(1), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         page = browser.new_page()
-        page.goto(f"{live_server.url}/admin/login/")
-        page.fill("#id_username", "rita")
-        page.fill("#id_password", "correct horse battery staple")
-        page.click("input[type=submit]")
-        page.goto(f"{live_server.url}/admin/baskets/basket/")
-        page.check("#action-toggle")
-        page.click("div.actions .question a")  # "Select all ... baskets"
-        page.select_option("select[name=action]", "delete_baskets")
-        page.click("button[name=index]")
+        grid_action_on_everything(page, live_server.url, "delete_baskets")
         assert f"{BULK} basket(s) selected" in page.inner_text("#content")
 
         # when the staff member confirms
-        started = time.monotonic()
-        with page.expect_response(lambda r: r.request.method == "POST") as answer:
-            page.click("input[value=\"Yes, I'm sure\"]")
-        answered = time.monotonic() - started
+        status, answered = confirm_timed(page)
         page.wait_for_selector("#bulk-job-progress")
 
         # then the request returned at once, with the job's page
-        assert answer.value.status == 302
+        assert status == 302
         assert answered < 1.0, f"the request took {answered:.2f} s"
         assert int(page.get_attribute("#bulk-job-progress", "max")) == BULK
         assert f"of {BULK} basket(s) processed" in page.inner_text("#bulk-job-count")

@@ -13,6 +13,8 @@ from baskets.services.retention import retention_purge
 from tests.support.factories import BasketFactory
 
 START = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+# Every rule of the retention job, nothing deleted.
+KEPT = dict.fromkeys(("timeline", "payment_results", "outbox_events", "webhook_attempts"), 0)
 
 
 def _event(basket, guid, at) -> BasketEvent:
@@ -35,6 +37,7 @@ def test_expired_records_go_in_batches_and_the_rest_stays(settings):
     are deleted (batch by batch); a live basket's timeline and newer rows stay."""
     settings.TIMELINE_RETENTION_DAYS = 30
     settings.PAYMENT_RESULT_RETENTION_DAYS = 60
+    settings.OUTBOX_RETENTION_DAYS = settings.WEBHOOK_ATTEMPT_RETENTION_DAYS = 0
     live = BasketFactory()
     old_deleted = [_event(None, uuid.uuid4(), START) for _ in range(5)]
     kept = [
@@ -47,9 +50,9 @@ def test_expired_records_go_in_batches_and_the_rest_stays(settings):
     with time_machine.travel(START + timedelta(days=61), tick=False):
         deleted, has_more = retention_purge(batch_size=2, max_batches=2)
         # a backlog larger than the batches allowed is left for the next run
-        assert (deleted, has_more) == ({"timeline": 4, "payment_results": 3}, True)
+        assert (deleted, has_more) == ({**KEPT, "timeline": 4, "payment_results": 3}, True)
         deleted, has_more = retention_purge(batch_size=2, max_batches=2)
-        assert (deleted, has_more) == ({"timeline": 1, "payment_results": 0}, False)
+        assert (deleted, has_more) == ({**KEPT, "timeline": 1, "payment_results": 0}, False)
 
     assert set(BasketEvent.objects.values_list("pk", flat=True)) == {e.pk for e in kept}
     assert list(PaymentResult.objects.values_list("pk", flat=True)) == [young_result.pk]
@@ -63,10 +66,11 @@ def test_zero_keeps_forever_and_the_live_setting_decides(settings):
     environment's."""
     settings.TIMELINE_RETENTION_DAYS = 0
     settings.PAYMENT_RESULT_RETENTION_DAYS = 0
+    settings.OUTBOX_RETENTION_DAYS = settings.WEBHOOK_ATTEMPT_RETENTION_DAYS = 0
     event = _event(None, uuid.uuid4(), START)
     _result(START)
     with time_machine.travel(START + timedelta(days=3650), tick=False):
-        assert retention_purge() == ({"timeline": 0, "payment_results": 0}, False)
+        assert retention_purge() == (KEPT, False)
         config.PAYMENT_RESULT_RETENTION_DAYS = 10
-        assert retention_purge() == ({"timeline": 0, "payment_results": 1}, False)
+        assert retention_purge() == ({**KEPT, "payment_results": 1}, False)
     assert list(BasketEvent.objects.values_list("pk", flat=True)) == [event.pk]

@@ -15,11 +15,12 @@ from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
-from abandonment.models import Abandonment, ReminderSend, ReminderStep
+from abandonment.models import Abandonment, ReminderSend, ReminderStep, ReminderSuppression
 from abandonment.services.reports import abandon_report_build, abandon_report_request
 from baskets.models import (
     Basket,
     BasketEvent,
+    Coupon,
     EventAction,
     EventType,
     Invoice,
@@ -81,7 +82,8 @@ def _needles(person: dict) -> list[str]:
 
 def _shopper_world(person: dict, *, username: str) -> dict:
     """A login with two baskets (one an order), an abandonment with its reminder, timeline
-    notes, outbox and webhook rows, an opt-out and a login record, all naming ``person``."""
+    notes, outbox and webhook rows, an opt-out, a suppressed address, an issued coupon and a
+    login record, all naming ``person``."""
     user = UserFactory(username=username, email=person["email"], first_name=person["name"])
     account = ShopAccountFactory(user=user, name=person["name"], email=person["email"])
     details = {
@@ -142,6 +144,13 @@ def _shopper_world(person: dict, *, username: str) -> dict:
         duration_ms=12, response_excerpt=f"unknown customer {person['name']}", succeeded=False,
     )  # fmt: skip
     ReminderOptOut.objects.create(email=person["email"], opted_out_at=DAY)
+    ReminderSuppression.objects.create(
+        email=person["email"].lower(), reason="bounced", suppressed_at=DAY, source="mailgun"
+    )
+    Coupon.objects.create(
+        code=f"BACK-{username.upper()}", percent_off=10, single_use=True,
+        issued_to=person["email"], issued_at=DAY,
+    )  # fmt: skip
     AccessLog.objects.create(
         username=username, ip_address="203.0.113.7", user_agent="Firefox", http_accept="*/*",
         path_info="/accounts/login/",

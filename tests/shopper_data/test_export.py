@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from abandonment.models import Abandonment, ReminderSend, ReminderStep
-from baskets.models import Invoice, Order
+from abandonment.models import Abandonment, ReminderSend, ReminderStep, ReminderSuppression
+from baskets.models import Coupon, Invoice, Order
 from baskets.models.orders import invoice_number, order_number
 from recovery.models import ReminderOptOut
 from tests.support.clients import api_client, staff_user
@@ -18,7 +18,8 @@ EMAIL = "ada.lovelace@example.org"
 
 
 def _ada() -> dict:
-    """A login with 3 baskets (one ordered), 1 abandonment with a reminder, an opt-out; and
+    """A login with 3 baskets (one ordered), 1 abandonment with a reminder, an opt-out, a
+    suppressed address and an issued coupon; and
     someone else's basket, abandonment and order that must not appear."""
     account = ShopAccountFactory(name="Ada Lovelace", email=EMAIL)
     baskets = [
@@ -44,6 +45,13 @@ def _ada() -> dict:
         abandonment=abandonment, step_number=1, step=step, email=EMAIL, sent_at=DAY
     )
     ReminderOptOut.objects.create(email=EMAIL, opted_out_at=DAY)
+    ReminderSuppression.objects.create(email=EMAIL, reason="bounced", suppressed_at=DAY)
+    Coupon.objects.create(
+        code="BACK-ADA", percent_off=10, single_use=True, issued_to=EMAIL, issued_at=DAY
+    )
+    Coupon.objects.create(
+        code="BACK-GRACE", percent_off=10, single_use=True, issued_to="grace@example.net"
+    )
     # someone else
     other = BasketFactory(email="grace@example.net")
     LineFactory(basket=other)
@@ -65,6 +73,8 @@ def _assert_exactly_ada(document: dict, ada: dict) -> None:
     assert [a["basket_guid"] for a in document["abandonments"]] == [str(ada["baskets"][0].guid)]
     assert [(r["step"], r["email"]) for r in document["reminders"]] == [(1, EMAIL)]
     assert [c["email"] for c in document["consent"]["reminder_opt_outs"]] == [EMAIL]
+    assert [c["reason"] for c in document["consent"]["suppressed_addresses"]] == ["bounced"]
+    assert [c["code"] for c in document["coupons_issued"]] == ["BACK-ADA"]
     assert [a["id"] for a in document["shop_accounts"]] == [str(ada["account"].guid)]
     first = next(b for b in document["baskets"] if b["guid"] == str(ada["baskets"][0].guid))
     assert first["payment_address"] == {"street": "12 Byron Street", "country": "GB"}

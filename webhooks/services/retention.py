@@ -1,10 +1,15 @@
-"""Old deliveries and their attempts are deleted after WEBHOOK_RETENTION, set-based, in batches."""
+"""Old deliveries and their attempts are deleted after WEBHOOK_RETENTION, set-based, in
+batches; each attempt (the request's answer) goes after the live
+WEBHOOK_ATTEMPT_RETENTION_DAYS, by the basket retention job."""
 
 from datetime import datetime
 
 from django.db import connection, transaction
+from django.db.models import Q
 
-from ..models import DeliveryStatus
+from baskets.services.retention import RetentionRule, retention_rule_register
+
+from ..models import DeliveryStatus, WebhookAttempt
 
 # Finished deliveries (delivered or failed) made before the cutoff, with their attempts.
 PURGE_SQL = """
@@ -32,3 +37,14 @@ def webhook_deliveries_purge(*, before: datetime, batch_size: int = 5_000) -> tu
         )
         count = cursor.rowcount
     return count, count == batch_size
+
+
+def webhook_attempt_retention_register() -> None:
+    retention_rule_register(
+        RetentionRule(
+            "webhook_attempts",
+            WebhookAttempt,
+            "WEBHOOK_ATTEMPT_RETENTION_DAYS",
+            lambda cutoff: Q(attempted_at__lt=cutoff),
+        )
+    )
