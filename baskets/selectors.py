@@ -28,11 +28,11 @@ from .models import (
     Basket,
     BasketEvent,
     BasketLifetimeRun,
-    EventAction,
     GiftCardMovement,
     LifetimeRule,
     Order,
     Status,
+    TimelineAction,
 )
 from .roles import ADMINISTRATOR
 
@@ -121,7 +121,7 @@ def basket_get(*, guid: uuid.UUID | str, with_lines: bool = True) -> Basket:
 
 def basket_was_deleted(guid: uuid.UUID) -> bool:
     """Whether staff deleted the basket with ``guid`` (its timeline outlives it)."""
-    return BasketEvent.objects.filter(basket_guid=guid, action=EventAction.DELETE).exists()
+    return BasketEvent.objects.filter(basket_guid=guid, action=TimelineAction.DELETE).exists()
 
 
 def basket_locked_list() -> QuerySet[Basket]:
@@ -135,7 +135,7 @@ def locked_cart_answer() -> Subquery:
     payment reference: status, provider_status, amount, currency, at, link, decision), or
     null; an annotation over baskets, one indexed lookup per row."""
     answers = (
-        BasketEvent.objects.filter(basket_id=OuterRef("pk"), action=EventAction.PROVIDER_CHECK)
+        BasketEvent.objects.filter(basket_id=OuterRef("pk"), action=TimelineAction.PROVIDER_CHECK)
         .annotate(reference=KeyTextTransform("payment_reference", "payload"))
         .filter(reference=OuterRef("payment_reference"))
         .order_by("-created_at", "-id")
