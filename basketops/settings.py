@@ -562,7 +562,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=5, hour=DAILY_NOTIFICATION_HOUR),
     },
     "daily-staff-notification": {
-        "task": "baskets.tasks.daily_notification_task",
+        "task": "completion.tasks.daily_notification_task",
         "schedule": crontab(minute=0, hour=DAILY_NOTIFICATION_HOUR),
     },
 }

@@ -144,28 +144,6 @@ def locked_cart_answer() -> Subquery:
     return Subquery(answers, output_field=JSONField())
 
 
-class BasketsNeedingStaff(NamedTuple):
-    locked: QuerySet[Basket]
-    failed: QuerySet[Basket]
-    waiting: QuerySet[Basket]
-
-
-def baskets_needing_staff(*, now: datetime, waiting_longer_than: timedelta) -> BasketsNeedingStaff:
-    """Baskets a person must look at, oldest first: Locked carts (LC-2), Completion Failed
-    baskets nobody closed (CB-4), and paid baskets still Awaiting Completion after
-    ``waiting_longer_than`` (LC-5). The admin widgets and the daily e-mail read these."""
-    return BasketsNeedingStaff(
-        locked=basket_locked_list(),
-        failed=Basket.objects.filter(
-            status=Status.COMPLETION_FAILED, closure__isnull=True
-        ).order_by("modified_at", "pk"),
-        waiting=Basket.objects.filter(status=Status.AWAITING_COMPLETION)
-        .annotate(waiting_since=Coalesce("paid_at", "modified_at"))
-        .filter(waiting_since__lte=now - waiting_longer_than)
-        .order_by("waiting_since", "pk"),
-    )
-
-
 def staff_notification_recipients() -> list[str]:
     """Who gets staff e-mails (LC-5): the live setting's addresses, else every active System
     administrator with an e-mail address."""

@@ -21,6 +21,7 @@ from scheduling.services import (
 )
 
 from .services import completion_run, upsell_finalise_due, worker_heartbeat_record
+from .services.daily_report import daily_notification_send
 
 logger = logging.getLogger(__name__)
 
@@ -67,3 +68,9 @@ def completion_run_task(self, helpers: int | None = None, requeues: int = 0) -> 
 def upsell_finalise_task(self) -> int:
     """AB-5: finalise upsell offers whose timer ran out."""
     return upsell_finalise_due()
+
+
+@shared_task(bind=True, acks_late=True, **RETRY)
+def daily_notification_task(self) -> bool:
+    """LC-5: the daily staff e-mail (only with EMAIL_SYSTEM_MESSAGES on)."""
+    return daily_notification_send()
