@@ -261,7 +261,7 @@ def test_every_table_pointing_at_baskets_has_a_known_treatment():
         ("baskets_basketevent", "basket_id"),
         ("baskets_giftcardmovement", "basket_id"),
         ("baskets_paymentresult", "basket_id"),
-        ("completion_abandonment", "basket_id"),
+        ("abandonment_abandonment", "basket_id"),
     }
     assert set(dependants.deleted) == {("recovery_shopperbasket", "basket_id")}
     assert {
