@@ -21,6 +21,5 @@ class CompletionConfig(AppConfig):
                 "unreconciledbasket": ("view",),
                 "completionfailureclosure": ("view", "add"),
                 "upselloffer": ("view",),
-                "workerheartbeat": ("view",),
             },
         )

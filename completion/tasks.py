@@ -1,5 +1,5 @@
 """Thin Celery tasks of completion: each calls one service (the completion run, the upsell
-timer, the worker heartbeat).
+timer, the daily staff e-mail).
 
 Every task is acknowledged late and rejected when its worker is lost (settings); the
 completion run and the upsell timer retry transient database errors (``TRANSIENT_RETRY``).
@@ -20,16 +20,10 @@ from scheduling.services import (
     run_request_release,
 )
 
-from .services import completion_run, upsell_finalise_due, worker_heartbeat_record
+from .services import completion_run, upsell_finalise_due
 from .services.daily_report import daily_notification_send
 
 logger = logging.getLogger(__name__)
-
-
-@shared_task(acks_late=True)
-def worker_heartbeat_task(name: str = "scheduler") -> None:
-    """Show that a worker is consuming the queue (read by ping_worker and the admin)."""
-    worker_heartbeat_record(name=name)
 
 
 @shared_task(bind=True, acks_late=True, **RETRY)
