@@ -17,7 +17,7 @@ from django.urls import resolve
 from rest_framework.authtoken.models import Token
 
 from tests.support.clients import api_client, staff_user, token_client
-from tests.support.factories import BasketFactory, LineFactory, UserFactory
+from tests.support.factories import UserFactory, basket_with_every_read_field
 
 PATHS = {"full": "/api/baskets/{guid}/", "status": "/api/baskets/{guid}/status/"}
 
@@ -69,18 +69,7 @@ def assert_same_answer(url: str, authorization: str, **headers) -> int:
 
 @pytest.fixture
 def basket():
-    basket = BasketFactory(
-        customer=True,
-        total="1234.50",
-        coupon_codes=["SPRING"],
-        gift_card_codes=["GC-1"],
-        booking_id="BK-1",
-        billing_object="Dept. 7",
-        modified_at=datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC),
-    )
-    LineFactory(basket=basket, quantity=3, unit_price="0.10", booked_user_id="U-9")
-    LineFactory(basket=basket, variant_id="V-2")
-    return basket
+    return basket_with_every_read_field()
 
 
 @pytest.mark.django_db
