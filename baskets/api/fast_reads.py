@@ -206,14 +206,11 @@ class _TokenHeader(TokenAuthentication):
         return key
 
 
-def token_key(request) -> str | None:
-    """The key of an ``Authorization: Token <key>`` header, or None for other clients
-    (a malformed Token header is a token client too: DRF's 401 answers it)."""
-    header = request.headers.get("Authorization", "")
-    keyword, _, _key = header.partition(" ")
-    if keyword != _TokenHeader.keyword:
-        return None
-    return header
+def token_client(request) -> bool:
+    """Whether the request has an ``Authorization: Token ...`` header (a malformed one too:
+    DRF's 401 answers it); other clients go to the DRF view."""
+    keyword, _, _rest = request.headers.get("Authorization", "").partition(" ")
+    return keyword == _TokenHeader.keyword
 
 
 def _refusal(error: Exception, view_headers: dict) -> HttpResponse:
@@ -291,7 +288,7 @@ def with_fast_path(drf_view, *, full: bool) -> Callable:
         return _fast_read(request, guid, drf_view, view_headers, full=full)
 
     def view(request, guid: str):
-        if request.method == "GET" and token_key(request) is not None:
+        if request.method == "GET" and token_client(request):
             return fast_read(request, guid)
         return drf_view(request, guid=guid)
 
@@ -316,7 +313,7 @@ class TokenReadMiddleware:
         self.frame_options = XFrameOptionsMiddleware(get_response)
 
     def __call__(self, request):
-        if request.method == "GET" and token_key(request) is not None:
+        if request.method == "GET" and token_client(request):
             try:
                 match = resolve(request.path_info)
             except Resolver404:
