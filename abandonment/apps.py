@@ -8,17 +8,12 @@ class AbandonmentConfig(AppConfig):
     def ready(self) -> None:
         from anymail.signals import tracking
 
-        from baskets.personal_data import personal_fields_register
         from baskets.roles import role_grants_register
 
         from .webhooks import anymail_tracking_receive
 
         # AC-1: abandonments hold shop-account personal data: System administrators only.
         role_grants_register("abandonment")
-        personal_fields_register(
-            "abandonment.abandonment",
-            frozenset({"name", "email", "shop_account_email", "reminder_email", "payment_address"}),
-        )
         # django-anymail hands verified tracking events (bounces, complaints) to receivers
         # of its ``tracking`` signal only; this one calls the suppression service.
         tracking.connect(anymail_tracking_receive, dispatch_uid="abandonment.suppressions")

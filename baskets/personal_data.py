@@ -37,14 +37,10 @@ PERSONAL_FIELDS: dict[str, frozenset[str] | None] = {
             "email",
         }
     ),
+    "abandonment.abandonment": frozenset(
+        {"name", "email", "shop_account_email", "reminder_email", "payment_address"}
+    ),
 }
-
-
-def personal_fields_register(label: str, names: frozenset[str] | None) -> None:
-    """An app's own model holding personal data (``"app.model"``, lower case), registered
-    when the app starts (its ``AppConfig.ready``): baskets lists only its own models."""
-    PERSONAL_FIELDS[label] = names
-
 
 # Timeline entries: payload keys naming shop accounts (a recovery's owner change holds
 # their GUIDs), and the actor kinds whose label is a shop account's login name.
