@@ -38,7 +38,6 @@ class Abandonment(models.Model):
     reminders_sent = models.PositiveSmallIntegerField(default=0, db_default=0)
 
     class Meta:
-        db_table = "completion_abandonment"  # kept from when completion owned it
         ordering = ["-captured_at"]
         indexes = [
             # The reminder claim reads only abandonments not recovered.
@@ -243,9 +242,6 @@ class ReportSchedule(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    class Meta:
-        db_table = "completion_reportschedule"  # kept from when completion owned it
-
     def __str__(self) -> str:
         return self.name
 
@@ -285,7 +281,6 @@ class AbandonReport(models.Model):
     mailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        db_table = "completion_abandonreport"  # kept from when completion owned it
         ordering = ["-requested_at", "-id"]
         constraints = [
             models.CheckConstraint(

@@ -547,7 +547,7 @@ CELERY_BEAT_SCHEDULE = {
     "abandonment-purge": {"task": "abandonment.tasks.abandonment_purge_task", "schedule": 3600.0},
     "report-schedules": {"task": "abandonment.tasks.report_schedules_task", "schedule": 300.0},
     "worker-heartbeat": {
-        "task": "completion.tasks.worker_heartbeat_task",
+        "task": "operations.tasks.worker_heartbeat_task",
         "schedule": 60.0,
     },
     "locked-cart-sweep": {"task": "baskets.tasks.locked_cart_sweep_task", "schedule": 60.0},
@@ -562,7 +562,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=5, hour=DAILY_NOTIFICATION_HOUR),
     },
     "daily-staff-notification": {
-        "task": "baskets.tasks.daily_notification_task",
+        "task": "completion.tasks.daily_notification_task",
         "schedule": crontab(minute=0, hour=DAILY_NOTIFICATION_HOUR),
     },
 }

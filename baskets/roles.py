@@ -1,8 +1,9 @@
 """BM-4, AC-1, AC-2: the staff roles and the API client groups, with their permissions.
 
-Takes the Group and Permission classes so the data migration can pass its historical models.
-The Order processor is an allow-list: a model added later gives it nothing until it is
-named here.
+Every app says what the roles hold of its own models (``role_grants_register``, from its
+``AppConfig.ready``); ``roles_ensure`` makes the groups from what was registered. Takes the
+Group and Permission classes so a data migration can pass its historical models. The Order
+processor is an allow-list: a model added later gives it nothing until its app names it.
 """
 
 ADMINISTRATOR = "System administrator"
@@ -14,54 +15,40 @@ PAYMENT_PROVIDER = "Payment provider"
 STATUS_READER = "Status reader"
 CLIENT_GROUPS = (STOREFRONT, PAYMENT_PROVIDER, STATUS_READER)
 
-# "constance": the live business settings, which administrators change.
-ADMINISTRATOR_APPS = (
-    "baskets", "completion", "abandonment", "recovery", "constance", "shopdata",
-)
-# PV-3: erasures and exports of one shopper's data.
-ADMINISTRATOR_APPS += ("shopper_data",)
+# What the roles hold of each app's models, registered by the app itself when it starts
+# (its ``AppConfig.ready`` calls ``role_grants_register``): the roles are defined here, once,
+# and no app lists another's models.
+ADMINISTRATOR_APPS: set[str] = set()
+ORDER_PROCESSOR_PERMISSIONS: dict[str, tuple[str, ...]] = {}
+# Permissions of the ``auth`` app (staff users, roles) given to System administrators.
+ADMINISTRATOR_STAFF_PERMISSIONS: set[tuple[str, str, str]] = set()
+# A permission set that is no model of its own hangs on the content type of another model
+# (django-constance's "constance.config" on its storage model "constance").
+PERMISSION_CONTENT_TYPES: dict[str, str] = {}
 
-# BM-4: staff users and their roles, managed without superuser; the roles themselves (their
-# permissions) only read. ``baskets.admin.staff_users`` keeps a System administrator from
-# making anyone superuser or giving more than they hold.
-ADMINISTRATOR_STAFF_PERMISSIONS = (
-    ("auth", "user", "view_user"),
-    ("auth", "user", "add_user"),
-    ("auth", "user", "change_user"),
-    ("auth", "user", "delete_user"),
-    ("auth", "group", "view_group"),
-)
 
-# AC-1: baskets, locked carts, completion triage and orders; the catalogue, coupons, gift
-# cards and shopper-facing texts only to read; no shop accounts, customer accounts,
-# salespersons, abandonments or abandon reports (they hold shop-account personal data).
-ORDER_PROCESSOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    "baskets.basket": ("view", "change", "delete"),
-    "baskets.line": ("view",),
-    "baskets.basketevent": ("view",),
-    "baskets.paymentresult": ("view",),
-    "baskets.order": ("view", "change"),
-    "baskets.orderline": ("view",),
-    "baskets.invoice": ("view",),
-    "baskets.courseenrolment": ("view",),
-    "baskets.product": ("view",),
-    "baskets.variant": ("view",),
-    "baskets.price": ("view",),
-    "baskets.coupon": ("view",),
-    "baskets.giftcard": ("view",),
-    "completion.completionfailedbasket": ("view", "change"),
-    "completion.basketincompletion": ("view",),
-    "completion.unreconciledbasket": ("view",),
-    "completion.completionfailureclosure": ("view", "add"),
-    "completion.upselloffer": ("view",),
-    "completion.workerheartbeat": ("view",),
-    "recovery.applicationtext": ("view",),
-    # The live business settings: read, never changed.
-    "constance.config": ("view",),
-}
-# django-constance's settings page ("constance.config") is no model of its own: its
-# permissions (``constance.view_config``) hang on the content type of its storage model.
-PERMISSION_CONTENT_TYPES = {"constance.config": "constance"}
+def role_grants_register(
+    app_label: str,
+    *,
+    administrator: bool = True,
+    order_processor: dict[str, tuple[str, ...]] | None = None,
+    content_types: dict[str, str] | None = None,
+) -> None:
+    """What the roles hold of ``app_label``'s models: with ``administrator``, every permission
+    of the app to System administrators; ``order_processor`` maps a model name to the
+    actions the Order processor may take on it (an allow-list: a model not named gives it
+    nothing)."""
+    if administrator:
+        ADMINISTRATOR_APPS.add(app_label)
+    for model, actions in (order_processor or {}).items():
+        ORDER_PROCESSOR_PERMISSIONS[f"{app_label}.{model}"] = actions
+    for model, content_type_model in (content_types or {}).items():
+        PERMISSION_CONTENT_TYPES[f"{app_label}.{model}"] = content_type_model
+
+
+def staff_permissions_register(*permissions: tuple[str, str, str]) -> None:
+    """``auth`` permissions, as (app label, model, codename), given to System administrators."""
+    ADMINISTRATOR_STAFF_PERMISSIONS.update(permissions)
 
 
 def _order_processor_codenames() -> list[tuple[str, str, str]]:

@@ -28,11 +28,11 @@ from .models import (
     Basket,
     BasketEvent,
     BasketLifetimeRun,
-    EventAction,
     GiftCardMovement,
     LifetimeRule,
     Order,
     Status,
+    TimelineAction,
 )
 from .roles import ADMINISTRATOR
 
@@ -121,7 +121,7 @@ def basket_get(*, guid: uuid.UUID | str, with_lines: bool = True) -> Basket:
 
 def basket_was_deleted(guid: uuid.UUID) -> bool:
     """Whether staff deleted the basket with ``guid`` (its timeline outlives it)."""
-    return BasketEvent.objects.filter(basket_guid=guid, action=EventAction.DELETE).exists()
+    return BasketEvent.objects.filter(basket_guid=guid, action=TimelineAction.DELETE).exists()
 
 
 def basket_locked_list() -> QuerySet[Basket]:
@@ -135,35 +135,13 @@ def locked_cart_answer() -> Subquery:
     payment reference: status, provider_status, amount, currency, at, link, decision), or
     null; an annotation over baskets, one indexed lookup per row."""
     answers = (
-        BasketEvent.objects.filter(basket_id=OuterRef("pk"), action=EventAction.PROVIDER_CHECK)
+        BasketEvent.objects.filter(basket_id=OuterRef("pk"), action=TimelineAction.PROVIDER_CHECK)
         .annotate(reference=KeyTextTransform("payment_reference", "payload"))
         .filter(reference=OuterRef("payment_reference"))
         .order_by("-created_at", "-id")
         .values("payload")[:1]
     )
     return Subquery(answers, output_field=JSONField())
-
-
-class BasketsNeedingStaff(NamedTuple):
-    locked: QuerySet[Basket]
-    failed: QuerySet[Basket]
-    waiting: QuerySet[Basket]
-
-
-def baskets_needing_staff(*, now: datetime, waiting_longer_than: timedelta) -> BasketsNeedingStaff:
-    """Baskets a person must look at, oldest first: Locked carts (LC-2), Completion Failed
-    baskets nobody closed (CB-4), and paid baskets still Awaiting Completion after
-    ``waiting_longer_than`` (LC-5). The admin widgets and the daily e-mail read these."""
-    return BasketsNeedingStaff(
-        locked=basket_locked_list(),
-        failed=Basket.objects.filter(
-            status=Status.COMPLETION_FAILED, closure__isnull=True
-        ).order_by("modified_at", "pk"),
-        waiting=Basket.objects.filter(status=Status.AWAITING_COMPLETION)
-        .annotate(waiting_since=Coalesce("paid_at", "modified_at"))
-        .filter(waiting_since__lte=now - waiting_longer_than)
-        .order_by("waiting_since", "pk"),
-    )
 
 
 def staff_notification_recipients() -> list[str]:

@@ -1,4 +1,5 @@
-"""Locked carts' background work (LC-1, LC-5): the lock sweep and the staff e-mails."""
+"""Baskets' background work: the locked-cart sweep and alert (LC-1, LC-2), purges of expired
+coupons, of basket lifetimes and of data past retention, and staff bulk jobs."""
 
 from celery import shared_task
 
@@ -8,11 +9,7 @@ from scheduling.services import successor_send
 from .services.bulk_jobs import basket_bulk_job_run
 from .services.coupons import coupons_expired_purge
 from .services.lifetimes import basket_lifetime_run_continue, basket_lifetime_run_start
-from .services.notifications import (
-    daily_notification_send,
-    locked_cart_alert_send,
-    locked_cart_sweep,
-)
+from .services.locked_cart_sweeps import locked_cart_alert_send, locked_cart_sweep
 from .services.retention import retention_purge
 
 
@@ -32,12 +29,6 @@ def locked_cart_alert_task(self, requeues: int = 0) -> int:
     if has_more:
         successor_send(locked_cart_alert_task, requeues=requeues)
     return count
-
-
-@shared_task(bind=True, acks_late=True, **RETRY)
-def daily_notification_task(self) -> bool:
-    """LC-5: the daily staff e-mail (only with EMAIL_SYSTEM_MESSAGES on)."""
-    return daily_notification_send()
 
 
 @shared_task(bind=True, acks_late=True, **RETRY)

@@ -26,8 +26,8 @@ REPORT_FUNCTION = "abandonment.services.reports:abandon_report_write"
 # round takes seconds (XlsxWriter writes some 7,000 rows/s) while the table stays large.
 REPORT_BASKETS = 30_000
 MOVE_BACK_SQL = """
-UPDATE completion_abandonment SET captured_at = captured_at - interval '30 days'
-WHERE id > (SELECT max(id) FROM (SELECT id FROM completion_abandonment ORDER BY id LIMIT %s)
+UPDATE abandonment_abandonment SET captured_at = captured_at - interval '30 days'
+WHERE id > (SELECT max(id) FROM (SELECT id FROM abandonment_abandonment ORDER BY id LIMIT %s)
             AS reported)
 """
 
@@ -36,7 +36,7 @@ SELECT a.captured_at, a.last_activity_at, a.basket_guid::text, a.shop_account_em
        a.total::float8, a.currency, a.recovered_at, coalesce(line->>'product_id', ''),
        coalesce(line->>'variant_id', ''), (line->>'quantity')::int,
        (line->>'unit_price')::float8
-FROM completion_abandonment AS a
+FROM abandonment_abandonment AS a
 LEFT JOIN LATERAL jsonb_array_elements(a.lines::jsonb) AS line ON true
 WHERE a.captured_at >= %s AND a.captured_at < %s
 ORDER BY a.captured_at, a.id
@@ -44,7 +44,7 @@ ORDER BY a.captured_at, a.id
 # The summary sheet: totals, then the products most often abandoned.
 SUMMARY_SQL = """
 WITH chosen AS (
-    SELECT * FROM completion_abandonment WHERE captured_at >= %s AND captured_at < %s
+    SELECT * FROM abandonment_abandonment WHERE captured_at >= %s AND captured_at < %s
 )
 (SELECT 'Abandoned baskets', count(*) FROM chosen)
 UNION ALL
@@ -151,7 +151,7 @@ def run(context: BenchContext, result: WorkloadResult) -> None:
         _count, more = abandonment_sweep(now=seed_now(context.seed))
     reported = min(REPORT_BASKETS, context.seed["sweep_expected"])
     execute(MOVE_BACK_SQL, [reported])
-    vacuum("completion_abandonment")
+    vacuum("abandonment_abandonment")
     answers: dict[str, list[dict]] = {"report": [], "limit": []}
 
     def measure(name: str, probe: str):

@@ -66,7 +66,7 @@ def run(context: BenchContext, result: WorkloadResult) -> None:
             return total
 
         seconds, count = timed(sweep_all)
-        snapshots = scalar("SELECT count(*) FROM completion_abandonment")
+        snapshots = scalar("SELECT count(*) FROM abandonment_abandonment")
         if count != expected or snapshots != expected:
             raise RuntimeError(
                 f"the sweep captured {count} baskets ({snapshots} snapshots), expected {expected}"
@@ -77,7 +77,7 @@ def run(context: BenchContext, result: WorkloadResult) -> None:
 
     def limit() -> float:
         seconds, count = timed(lambda: execute(limit_sql, parameters))
-        snapshots = scalar("SELECT count(*) FROM completion_abandonment")
+        snapshots = scalar("SELECT count(*) FROM abandonment_abandonment")
         if count != expected or snapshots != expected:
             raise RuntimeError(
                 f"the one statement captured {count} baskets ({snapshots} snapshots), "

@@ -1,20 +1,9 @@
-"""Completion's own records: worker heartbeats, upsell timers, triage views."""
+"""Completion's own records: upsell timers, triage views."""
 
 from django.conf import settings
 from django.db import models
 
 from baskets.models import Basket
-
-
-class WorkerHeartbeat(models.Model):
-    """The last time a Celery worker ran a task for each sender (scheduler or a command)."""
-
-    name = models.CharField(max_length=100, unique=True)
-    hostname = models.CharField(max_length=200, blank=True)
-    seen_at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return f"{self.name} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"
 
 
 class UpsellOffer(models.Model):

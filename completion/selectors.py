@@ -4,13 +4,26 @@ receivables)."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
-from django.db.models import BooleanField, Case, CharField, Count, QuerySet, Sum, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    OuterRef,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from baskets.models import Basket, Order, Status
-from baskets.selectors import accounts_receivable_open_q
+from baskets.selectors import accounts_receivable_open_q, basket_locked_list
 
 from .models import CompletionFailureClosure
 from .services.orders_sql import PROBLEM_SQL, WITHDRAWN_SUFFIX
@@ -95,3 +108,25 @@ def receivables_ageing(*, now: datetime | None = None) -> ReceivablesAgeing:
         ]
     )
     return ReceivablesAgeing(orders=orders, count=count, totals=totals)
+
+
+class BasketsNeedingStaff(NamedTuple):
+    locked: QuerySet[Basket]
+    failed: QuerySet[Basket]
+    waiting: QuerySet[Basket]
+
+
+def baskets_needing_staff(*, now: datetime, waiting_longer_than: timedelta) -> BasketsNeedingStaff:
+    """Baskets a person must look at, oldest first: Locked carts (LC-2), Completion Failed
+    baskets nobody closed (CB-4), and paid baskets still Awaiting Completion after
+    ``waiting_longer_than`` (LC-5). The admin widgets and the daily e-mail read these."""
+    return BasketsNeedingStaff(
+        locked=basket_locked_list(),
+        failed=Basket.objects.filter(status=Status.COMPLETION_FAILED)
+        .exclude(Exists(CompletionFailureClosure.objects.filter(basket=OuterRef("pk"))))
+        .order_by("modified_at", "pk"),
+        waiting=Basket.objects.filter(status=Status.AWAITING_COMPLETION)
+        .annotate(waiting_since=Coalesce("paid_at", "modified_at"))
+        .filter(waiting_since__lte=now - waiting_longer_than)
+        .order_by("waiting_since", "pk"),
+    )

@@ -1,5 +1,5 @@
 """Thin Celery tasks of completion: each calls one service (the completion run, the upsell
-timer, the worker heartbeat).
+timer, the daily staff e-mail).
 
 Every task is acknowledged late and rejected when its worker is lost (settings); the
 completion run and the upsell timer retry transient database errors (``TRANSIENT_RETRY``).
@@ -20,15 +20,10 @@ from scheduling.services import (
     run_request_release,
 )
 
-from .services import completion_run, upsell_finalise_due, worker_heartbeat_record
+from .services import completion_run, upsell_finalise_due
+from .services.daily_report import daily_notification_send
 
 logger = logging.getLogger(__name__)
-
-
-@shared_task(acks_late=True)
-def worker_heartbeat_task(name: str = "scheduler") -> None:
-    """Show that a worker is consuming the queue (read by ping_worker and the admin)."""
-    worker_heartbeat_record(name=name)
 
 
 @shared_task(bind=True, acks_late=True, **RETRY)
@@ -67,3 +62,9 @@ def completion_run_task(self, helpers: int | None = None, requeues: int = 0) -> 
 def upsell_finalise_task(self) -> int:
     """AB-5: finalise upsell offers whose timer ran out."""
     return upsell_finalise_due()
+
+
+@shared_task(bind=True, acks_late=True, **RETRY)
+def daily_notification_task(self) -> bool:
+    """LC-5: the daily staff e-mail (only with EMAIL_SYSTEM_MESSAGES on)."""
+    return daily_notification_send()

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class OperationsConfig(AppConfig):
     name = "operations"
     verbose_name = "Operations"
+
+    def ready(self) -> None:
+        from baskets.roles import role_grants_register
+
+        # The workers' heartbeats: the Order processor reads them beside completion triage.
+        role_grants_register("operations", order_processor={"workerheartbeat": ("view",)})

@@ -14,11 +14,10 @@ from redis.exceptions import RedisError
 
 from basketops.celery import app
 from baskets.models import Basket, Status
-from completion.models import WorkerHeartbeat
 
-from .models import TaskRunCount
+from .models import TaskRunCount, WorkerHeartbeat
 
-# The heartbeat the scheduler sends every minute (completion.tasks.worker_heartbeat_task).
+# The heartbeat the scheduler sends every minute (operations.tasks.worker_heartbeat_task).
 SCHEDULER_HEARTBEAT = "scheduler"
 BROKER_TIMEOUT_SECONDS = 2.0
 WORKER_PING_TIMEOUT_SECONDS = 1.0

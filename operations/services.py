@@ -1,8 +1,12 @@
-"""Writes of the operations app: task run counters (IN-4)."""
+"""Writes of the operations app: task run counters (IN-4), worker heartbeats (IN-2)."""
 
 import logging
+import socket
 
 from django.db import DatabaseError, connection
+from django.utils import timezone
+
+from .models import WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -27,3 +31,12 @@ def task_run_count(*, task: str, failed: bool, seconds: float = 0.0) -> None:
         # The database being down is what readiness reports; the task's own outcome
         # matters more than its counter.
         logger.warning("task run of %s not counted: %s", task, error)
+
+
+def worker_heartbeat_record(*, name: str) -> WorkerHeartbeat:
+    """Record that a worker process ran a task for ``name`` just now (read by ping_worker,
+    ``/readyz`` and the admin)."""
+    heartbeat, _ = WorkerHeartbeat.objects.update_or_create(
+        name=name, defaults={"hostname": socket.gethostname(), "seen_at": timezone.now()}
+    )
+    return heartbeat

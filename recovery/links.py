@@ -141,12 +141,13 @@ def checkout_url(guid: uuid.UUID | str, *, visitor_token: uuid.UUID | None = Non
     return template.replace("{guid}", quote(str(guid))).replace("{visitor}", quote(visitor))
 
 
+def recover_path(guid: uuid.UUID | str) -> str:
+    """The path of a basket's recovery route (SPEC section 8), e.g. ``/basket/recover/<guid>/``."""
+    return reverse("recovery:recover", kwargs={"guid": str(guid)})
+
+
 def shop_login_url(guid: uuid.UUID | str | None = None) -> str:
     """SH-3 RL-3: the shop's login, with the basket's link path (or the basket page) as
     ``{next}``: after the shopper logged in there, the shop hands them over to it."""
-    path = (
-        reverse("recovery:recover", kwargs={"guid": str(guid)})
-        if guid is not None
-        else reverse("recovery:basket")
-    )
+    path = recover_path(guid) if guid is not None else reverse("recovery:basket")
     return settings.SHOP_LOGIN_URL.replace("{next}", quote(path, safe=""))

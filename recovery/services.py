@@ -24,13 +24,13 @@ from baskets.exceptions import BasketNotFound
 from baskets.models import (
     AccountType,
     Basket,
-    EventAction,
     EventType,
     Line,
     Product,
     ShopAccount,
     Stage,
     Status,
+    TimelineAction,
 )
 from baskets.models.basket import STAGE_ORDER
 from baskets.selectors import guid_parse
@@ -199,7 +199,7 @@ def basket_recover(
         basket_touch(basket, "total", *fields)
         event_record(
             basket=basket,
-            action=EventAction.RECOVER,
+            action=TimelineAction.RECOVER,
             actor=shopper.actor,
             reason="Recovered through the basket link.",
             payload=payload,

@@ -38,6 +38,7 @@ from .links import (
     LINK_TOKEN_PARAMETER,
     LinkRecipient,
     checkout_url,
+    recover_path,
     recovery_link_recipient,
     shop_login_url,
 )
@@ -165,7 +166,7 @@ def basket_recover_legacy(request: HttpRequest) -> HttpResponse:
         guid = guid_parse(raw)
     except InvalidGuid:
         return _message_page(request, "basket_InvalidGuid", raw, 400)
-    target = reverse("recovery:recover", kwargs={"guid": str(guid)})
+    target = recover_path(guid)
     token = request.GET.get(LINK_TOKEN_PARAMETER)
     if token is not None:
         target = f"{target}?{urlencode({LINK_TOKEN_PARAMETER: token})}"
@@ -210,7 +211,7 @@ def basket_current(request: HttpRequest) -> HttpResponse:
         "editable": current is not None and current.status == Status.ACTIVE,
         "status_label": STATUS_LABELS.get(current.status, "") if current is not None else "",
         "other_baskets": [
-            (basket, reverse("recovery:recover", kwargs={"guid": str(basket.guid)}))
+            (basket, recover_path(basket.guid))
             for basket in others
         ],
         "multiple_baskets": business_setting("MULTIPLE_BASKETS"),

@@ -7,3 +7,8 @@ class ShopDataConfig(AppConfig):
 
     name = "shopdata"
     verbose_name = "Shop data"
+
+    def ready(self) -> None:
+        from baskets.roles import role_grants_register
+
+        role_grants_register("shopdata")

@@ -252,7 +252,7 @@ NOT_SHOPPER_DATA: dict[str, str] = {
     "baskets.product": "catalogue names",
     "baskets.variant": "catalogue names",
     "baskets.businesssettingchange": "setting names",
-    "completion.workerheartbeat": "worker and host names",
+    "operations.workerheartbeat": "worker and host names",
     "abandonment.reportschedule": "report names; recipients are staff users",
     "webhooks.webhookendpoint": "the shop's own receivers",
     "baskets.salesperson": "staff of the shop, through their shop account (erased there)",

@@ -30,7 +30,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from basketops.business import business_setting
-from baskets.models import Coupon, EventAction, Product
+from baskets.models import Coupon, Product, TimelineAction
 from baskets.services.actors import Actor
 from baskets.services.coupons import coupon_issue, coupon_withdraw
 from baskets.services.transitions import event_record
@@ -199,7 +199,7 @@ def _sent_record(item: Claimed, actor: Actor, now: datetime) -> None:
     """AB-4: the mail is in the basket's timeline."""
     event_record(
         basket=item.abandonment.basket,
-        action=EventAction.REMINDER_SENT,
+        action=TimelineAction.REMINDER_SENT,
         actor=actor,
         reason=f"Reminder {item.step_number}: {item.step.subject}",
         payload={"step": item.step_number, "abandonment": item.abandonment.pk},

@@ -5,7 +5,7 @@ previewed before it goes, and recorded in the basket's timeline."""
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
-from baskets.models import Basket, EventAction, Product, Status
+from baskets.models import Basket, Product, Status, TimelineAction
 from baskets.services.actors import Actor
 from baskets.services.transitions import event_record
 from recovery.unsubscribe import unsubscribe_url
@@ -97,7 +97,7 @@ def basket_recovery_mail_send(*, basket_id: int, message: str, actor: Actor) -> 
     message = message.strip()
     event_record(
         basket=basket,
-        action=EventAction.REMINDER_SENT,
+        action=TimelineAction.REMINDER_SENT,
         actor=actor,
         reason="Recovery e-mail sent by staff" + (f": {message[:150]}" if message else ""),
         payload={"staff_mail": True, "message": message},

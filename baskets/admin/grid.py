@@ -5,6 +5,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
@@ -39,6 +40,22 @@ from .locked import (
 from .paging import CappedCountPaginator
 from .privacy import PersonalDataAdminMixin, shown_fields
 from .read_only import ReadOnlyModelAdmin
+
+
+class BasketGridChangeList(ChangeList):
+    """The grid's changelist (CB-1): its rows hold the grid's columns only; showing them
+    (GET) reads the replica while it is recent (SC-5), an action (POST) the primary."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        rows = basket_grid_list()
+        if request.method in ("GET", "HEAD"):
+            rows = rows.using(reading_alias())
+            if request.GET.get(LockedCartFilter.parameter_name) == "locked":
+                # LC-3: the provider's answer beside each locked cart, in the same query.
+                rows = rows.annotate(**{PROVIDER_ANSWER: locked_cart_answer()})
+        self.root_queryset = rows
+        return super().get_queryset(request, exclude_parameters)
+
 
 # The grid row button's field: which basket's manage-booking step to complete (CB-5).
 MANAGE_BOOKING_PARAMETER = "manage_booking_basket"
@@ -105,17 +122,12 @@ class BasketAdmin(
         return kwargs
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Basket]:
-        match = getattr(request, "resolver_match", None)
-        if match is not None and match.url_name == "baskets_basket_changelist":
-            if request.method in ("GET", "HEAD"):
-                # SC-5: showing the grid decides nothing; its actions (POST) use the primary.
-                rows = basket_grid_list().using(reading_alias())
-                if request.GET.get(LockedCartFilter.parameter_name) == "locked":
-                    # LC-3: the provider's answer beside each locked cart, in the same query.
-                    rows = rows.annotate(**{PROVIDER_ANSWER: locked_cart_answer()})
-                return rows
-            return basket_grid_list()
+        """Every basket with all its columns: the basket page, its actions and views."""
         return basket_list()
+
+    def get_changelist(self, request, **kwargs):
+        """The grid and what it drives (its actions, the export) read the grid's rows."""
+        return BasketGridChangeList
 
     def get_list_display(self, request):
         columns = list(self.list_display)

@@ -137,9 +137,11 @@ def _display_formatter(model_admin, name: str, empty: str) -> Callable[[object],
     """A column that is no model field: a ModelAdmin method, else the row's attribute."""
 
     def shown(value) -> str:
-        if isinstance(value, SafeString):
-            return value
-        return _text(value) if value not in (None, "") else empty
+        # As Django's ``display_for_value``: an empty value (marked safe or not) is the
+        # empty value display.
+        if value in (None, ""):
+            return empty
+        return value if isinstance(value, SafeString) else _text(value)
 
     prepare = getattr(model_admin, f"prepare_{name}", None)
     if prepare is not None:

@@ -4,11 +4,15 @@ Pollers and storefronts call ``GET /api/baskets/<guid>/status/`` and ``GET /api/
 far more often than anything else. With ``Authorization: Token <key>`` the answer comes from
 one query (the token, its user, the client groups and staff permissions that decide its
 rights, the basket and, for the full read, its lines as one JSON array), run as a prepared
-statement, and without DRF's request machinery. The body, headers, errors and their order
+statement, and without DRF's request wrapper. The body, headers, errors and their order
 (401, 403, 429, 400, 404) are the ones the DRF views give (``read.BasketStatusView``,
 ``read.BasketDetailView``), which still serve every other kind of client (session login,
-browsable API) and document both in the schema. Rights come from ``baskets.access`` (AC-2),
-the request budget from ``ClientRateThrottle`` (AC-5), the ETag from ``basket_etag``.
+browsable API) and document both in the schema; ``tests/baskets/test_fast_read_contract.py``
+compares the two answer for answer. DRF's own pieces do what they can without a query: the
+token header is read by ``TokenAuthentication``, the request budget counted by the view's
+throttle classes (AC-5), every error written by the API's exception handler. Rights come
+from ``baskets.access`` (AC-2; its SQL form beside the Python one), the ETag from
+``basket_etag``.
 
 The body is written by the serializers' own field objects, made once per process rather
 than once per request (``basket_representation``), so the format of every value is DRF's.
@@ -21,27 +25,33 @@ without a second URL dispatch. The route decides (``resolve``), not a copy of it
 
 import functools
 import json
-import math
-import re
 from collections.abc import Callable
 
 import psycopg
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import JSONField
 from django.http import HttpResponse
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.urls import Resolver404, resolve
-from rest_framework.exceptions import Throttled
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import (
+    APIException,
+    AuthenticationFailed,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+)
 from rest_framework.utils.encoders import JSONEncoder
 
 from basketops.log_context import basket_guid_note
 
-from .. import roles
-from ..access import RIGHTS_PERMISSIONS, ApiRight, client_rights, rights_combine
+from ..access import TOKEN_CLIENT_SQL, ApiRight, client_row_params, client_row_rights
 from ..exceptions import InvalidGuid
 from ..links import basket_url
 from ..models import Basket, Line
 from ..selectors import guid_parse
+from .errors import exception_handler
 from .permissions import SHOPPER_REFUSED, ClientRights
 from .serializers import (
     FIELDS_BY_RIGHT,
@@ -51,59 +61,6 @@ from .serializers import (
     LineSerializer,
     basket_etag,
 )
-from .throttles import ClientRateThrottle
-
-PLAIN_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
-
-
-def _permission_pairs() -> str:
-    """The rights rule's permissions as SQL ``(app_label, codename)`` literals. Constants of
-    the code, checked to be plain names; literals (not parameters) let the planner go from
-    the two unique indexes straight to the few rows, as it cannot with an array parameter."""
-    pairs = []
-    for name in RIGHTS_PERMISSIONS:
-        app_label, codename = name.split(".")
-        if not (PLAIN_NAME.match(app_label) and PLAIN_NAME.match(codename)):
-            raise ValueError(f"not a plain permission name: {name!r}")
-        pairs.append(f"('{app_label}', '{codename}')")
-    return ", ".join(pairs)
-
-
-# The token's user, its client groups and those of the rights rule's permissions it holds
-# (its own or its roles'); ``access.rights_combine`` turns them into rights. The permissions
-# are found by their unique (content type, codename) and each checked against the user's own
-# and roles' grants by index: about a third of the statement's time when it compared the
-# name of every permission row instead.
-CLIENT_SQL = f"""
-SELECT account.id AS user_id, account.is_active, account.is_staff, account.is_superuser,
-    ARRAY(
-        SELECT client.name FROM auth_user_groups AS member
-        JOIN auth_group AS client ON client.id = member.group_id
-        WHERE member.user_id = account.id AND client.name = ANY(%(client_groups)s)
-    ) AS client_groups,
-    ARRAY(
-        SELECT type.app_label || '.' || permission.codename
-        FROM auth_permission AS permission
-        JOIN django_content_type AS type ON type.id = permission.content_type_id
-        WHERE (type.app_label, permission.codename) IN ({_permission_pairs()})
-          AND (
-            EXISTS (
-                SELECT FROM auth_user_user_permissions AS own
-                WHERE own.user_id = account.id AND own.permission_id = permission.id
-            )
-            OR EXISTS (
-                SELECT FROM auth_group_permissions AS role
-                WHERE role.permission_id = permission.id AND role.group_id IN (
-                    SELECT member.group_id FROM auth_user_groups AS member
-                    WHERE member.user_id = account.id
-                )
-            )
-          )
-    ) AS permissions
-FROM authtoken_token AS token
-JOIN auth_user AS account ON account.id = token.user_id
-WHERE token.key = %(key)s
-"""  # noqa: S608 (the permission literals are the code's own, checked above)
 
 STATUS_COLUMNS = ("guid", "status", "stage", "modified_at")
 
@@ -171,7 +128,7 @@ def read_sql(*, full: bool, token: bool) -> str:
             "WHERE basket.guid = %(guid)s"
         )
     return (
-        f"SELECT client.*, {', '.join(columns)} FROM ({CLIENT_SQL}) AS client "  # noqa: S608
+        f"SELECT client.*, {', '.join(columns)} FROM ({TOKEN_CLIENT_SQL}) AS client "  # noqa: S608
         f"LEFT JOIN {basket_table} AS basket ON basket.guid = %(guid)s"
     )
 
@@ -225,7 +182,7 @@ def basket_representation(row: dict, rights: frozenset[ApiRight]) -> dict:
 
 
 def json_response(
-    body: dict, status: int, etag: str = "", retry_after: int | None = None
+    body: dict, status: int, etag: str = "", headers: dict | None = None
 ) -> HttpResponse:
     # Serialised as DRF's JSONRenderer does, byte for byte.
     content = json.dumps(
@@ -234,81 +191,77 @@ def json_response(
     response = HttpResponse(content.encode(), status=status, content_type="application/json")
     if etag:
         response["ETag"] = etag
-    if status == 401:
-        response["WWW-Authenticate"] = "Token"
-    if retry_after is not None:
-        response["Retry-After"] = str(retry_after)
+    for name, value in (headers or {}).items():
+        response[name] = value
     # What CommonMiddleware adds to every other answer (``TokenReadMiddleware`` runs first).
     response["Content-Length"] = str(len(response.content))
     return response
 
 
-def token_key(request) -> str | None:
-    """The key of an ``Authorization: Token <key>`` header, or None for other clients."""
-    header = request.headers.get("Authorization", "")
-    keyword, _, key = header.partition(" ")
-    if keyword != "Token":
-        return None
-    return key.strip()
+class _TokenHeader(TokenAuthentication):
+    """DRF's own reading of the ``Authorization`` header (its keyword and its refusals of a
+    malformed one); the key itself is looked up by the fast read's one query."""
+
+    def authenticate_credentials(self, key: str) -> str:
+        return key
 
 
-def _client_refusal(row: dict | None) -> tuple[HttpResponse | None, frozenset[ApiRight]]:
-    """401/403/429 for the client of ``row`` (DRF's order and words), or its rights."""
+def token_client(request) -> bool:
+    """Whether the request has an ``Authorization: Token ...`` header (a malformed one too:
+    DRF's 401 answers it); other clients go to the DRF view."""
+    keyword, _, _rest = request.headers.get("Authorization", "").partition(" ")
+    return keyword == _TokenHeader.keyword
+
+
+def _refusal(error: Exception, view_headers: dict) -> HttpResponse:
+    """The answer the DRF view gives ``error``: the API's own exception handler makes the
+    body, status and headers; ``APIView.handle_exception`` adds ``WWW-Authenticate``."""
+    answer = exception_handler(error, {})
+    headers = {name: value for name, value in answer.items() if name != "Content-Type"}
+    if isinstance(error, NotAuthenticated | AuthenticationFailed):
+        headers["WWW-Authenticate"] = _TokenHeader().authenticate_header(None)
+    return json_response(answer.data, answer.status_code, headers={**view_headers, **headers})
+
+
+def _client_check(request, drf_view, row: dict | None) -> frozenset[ApiRight]:
+    """The token client's rights, or DRF's 401/403/429 for it (DRF's order and words): the
+    token is the view's authentication, its rights the view's permission, and its request
+    budget counted by the view's own throttles (``APIView.check_throttles``)."""
     if row is None:
-        refusal = {"detail": "Invalid token.", "code": "authentication_failed"}
-        return json_response(refusal, 401), frozenset()
+        raise AuthenticationFailed("Invalid token.")
     if not row["is_active"]:
-        refusal = {"detail": "User inactive or deleted.", "code": "authentication_failed"}
-        return json_response(refusal, 401), frozenset()
-    held = set(row["permissions"])
-    rights = rights_combine(
-        is_active=True,
-        is_staff=row["is_staff"],
-        granted=client_rights(row["client_groups"]),
-        has_perm=lambda name: row["is_superuser"] or name in held,
-    )
+        raise AuthenticationFailed("User inactive or deleted.")
+    rights = client_row_rights(row)
     if ApiRight.READ not in rights:
-        detail = ClientRights.message if row["client_groups"] else SHOPPER_REFUSED
-        return json_response({"detail": detail, "code": "permission_denied"}, 403), rights
-    throttle = ClientRateThrottle()
-    if not throttle.allow_client(row["user_id"]):
-        wait = throttle.wait()
-        return json_response(
-            {"detail": str(Throttled(wait).detail), "code": "throttled"},
-            429,
-            retry_after=None if wait is None else math.ceil(wait),
-        ), rights
-    return None, rights
+        raise PermissionDenied(ClientRights.message if row["client_groups"] else SHOPPER_REFUSED)
+    # The throttles ask only who the client is: the token's user, as DRF would have set it.
+    request.user = get_user_model()(pk=row["user_id"], is_active=True, is_staff=row["is_staff"])
+    drf_view.view_class(**drf_view.view_initkwargs).check_throttles(request)
+    return rights
 
 
-def _fast_read(request, guid: str, *, full: bool) -> HttpResponse:
-    key = token_key(request) or ""
-    if not key or " " in key:
-        return json_response(
-            {"detail": "Invalid token header.", "code": "authentication_failed"}, 401
-        )
+def _fast_read(request, guid: str, drf_view, view_headers: dict, *, full: bool) -> HttpResponse:
     try:
-        parsed, bad_guid = guid_parse(guid), None
-    except InvalidGuid as error:
-        parsed, bad_guid = None, error
-    row = _fetch_one(
-        read_sql(full=full, token=True),
-        {
-            "guid": parsed,
-            "key": key,
-            "client_groups": list(roles.CLIENT_GROUPS),
-        },
-    )
-    refusal, rights = _client_refusal(row)
-    if refusal is not None:
-        return refusal
-    if bad_guid is not None:
-        return json_response({"detail": bad_guid.message, "code": bad_guid.code}, 400)
-    if row["guid"] is None:
-        return json_response({"detail": f"No basket with GUID {parsed}.", "code": "not_found"}, 404)
+        key = _TokenHeader().authenticate(request)
+        try:
+            parsed, bad_guid = guid_parse(guid), None
+        except InvalidGuid as error:
+            parsed, bad_guid = None, error
+        row = _fetch_one(
+            read_sql(full=full, token=True),
+            {"guid": parsed, "key": key, **client_row_params()},
+        )
+        rights = _client_check(request, drf_view, row)
+        if bad_guid is not None:
+            raise bad_guid
+        if row["guid"] is None:
+            raise NotFound(f"No basket with GUID {parsed}.")
+    except (APIException, InvalidGuid) as error:
+        return _refusal(error, view_headers)
     etag = basket_etag(guid=parsed, status_value=row["status"], modified_at=row["modified_at"])
     if request.headers.get("If-None-Match") == etag:
-        response = HttpResponse(status=304)
+        response = HttpResponse(status=304, headers=view_headers)
+        del response["Content-Type"]  # an answer without a body (DRF sets none)
         response["ETag"] = etag
         response["Content-Length"] = "0"
         return response
@@ -316,7 +269,7 @@ def _fast_read(request, guid: str, *, full: bool) -> HttpResponse:
         body = basket_representation(row, rights)
     else:
         body = _represent(_status_fields(), row)
-    return json_response(body, 200, etag)
+    return json_response(body, 200, etag, view_headers)
 
 
 def with_fast_path(drf_view, *, full: bool) -> Callable:
@@ -325,11 +278,17 @@ def with_fast_path(drf_view, *, full: bool) -> Callable:
     The DRF view keeps serving every other client and stays what the schema documents.
     ``TokenReadMiddleware`` finds the token read through ``view.fast_read``."""
 
+    # What DRF puts on every answer of the view (``Allow``; ``Vary`` with several renderers),
+    # from a view set up as for a request (``setup`` is what adds HEAD beside GET).
+    drf_instance = drf_view.cls(**drf_view.initkwargs)
+    drf_instance.setup(None)
+    view_headers = drf_instance.default_response_headers
+
     def fast_read(request, guid: str) -> HttpResponse:
-        return _fast_read(request, guid, full=full)
+        return _fast_read(request, guid, drf_view, view_headers, full=full)
 
     def view(request, guid: str):
-        if request.method == "GET" and token_key(request) is not None:
+        if request.method == "GET" and token_client(request):
             return fast_read(request, guid)
         return drf_view(request, guid=guid)
 
@@ -337,6 +296,7 @@ def with_fast_path(drf_view, *, full: bool) -> Callable:
     view.initkwargs = drf_view.initkwargs
     view.csrf_exempt = True
     view.fast_read = fast_read
+    view.drf_view = drf_view  # what the fast read stands for (its contract test's reference)
     return view
 
 
@@ -353,7 +313,7 @@ class TokenReadMiddleware:
         self.frame_options = XFrameOptionsMiddleware(get_response)
 
     def __call__(self, request):
-        if request.method == "GET" and token_key(request) is not None:
+        if request.method == "GET" and token_client(request):
             try:
                 match = resolve(request.path_info)
             except Resolver404:

@@ -4,7 +4,7 @@ from .basket import AccountType, Basket, ItemKind, Line, Stage, Status
 from .bulk_jobs import BasketBulkJob, BulkJobAction, BulkJobStatus
 from .business_settings import BusinessSettingChange
 from .catalogue import Coupon, GiftCard, Price, Product, Variant
-from .events import BasketEvent, EventAction
+from .events import BasketEvent, TimelineAction
 from .gift_cards import GiftCardMovement, GiftCardReservation
 from .lifetimes import BasketLifetimeRun, LifetimeRule
 from .orders import CourseEnrolment, Invoice, Order, OrderLine, ReceivableOutcome
@@ -24,7 +24,7 @@ __all__ = [
     "Coupon",
     "CourseEnrolment",
     "CustomerAccount",
-    "EventAction",
+    "TimelineAction",
     "EventType",
     "GiftCard",
     "GiftCardMovement",

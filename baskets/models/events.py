@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 
 
-class EventAction(models.TextChoices):
+class TimelineAction(models.TextChoices):
     """What happened to a basket; the timeline's vocabulary (stable values, stored)."""
 
     CREATE = "create", "Created"
@@ -68,7 +68,7 @@ class BasketEvent(models.Model):
         related_name="events",
     )
     basket_guid = models.UUIDField(db_index=True)
-    action = models.CharField(max_length=40, choices=EventAction.choices)
+    action = models.CharField(max_length=40, choices=TimelineAction.choices)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
     actor = models.ForeignKey(

@@ -22,12 +22,12 @@ from django.utils import timezone
 from ..locks import gift_cards_lock
 from ..models import (
     Basket,
-    EventAction,
     GiftCard,
     GiftCardMovement,
     GiftCardReservation,
     Stage,
     Status,
+    TimelineAction,
 )
 from .actors import Actor
 from .timeline import event_record
@@ -35,9 +35,9 @@ from .timeline import event_record
 ZERO = Decimal("0.00")
 Kind = GiftCardMovement.Kind
 EVENTS = {
-    Kind.RESERVE: EventAction.GIFT_CARD_RESERVE,
-    Kind.DEBIT: EventAction.GIFT_CARD_DEBIT,
-    Kind.RELEASE: EventAction.GIFT_CARD_RELEASE,
+    Kind.RESERVE: TimelineAction.GIFT_CARD_RESERVE,
+    Kind.DEBIT: TimelineAction.GIFT_CARD_DEBIT,
+    Kind.RELEASE: TimelineAction.GIFT_CARD_RELEASE,
 }
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from ..exceptions import StepNotAllowed
 from ..locks import basket_lock_with_lines
-from ..models import Basket, EventAction, EventType, Line, Status
+from ..models import Basket, EventType, Line, Status, TimelineAction
 from .actors import Actor
 from .outbox import outbox_record
 from .storefront.holds import basket_reprice
@@ -76,11 +76,11 @@ def basket_line_edit(
         if quantity == 0:
             lines = [other for other in lines if other.pk != line.pk]
             line.delete()
-            action = EventAction.LINE_REMOVE
+            action = TimelineAction.LINE_REMOVE
         else:
             line.quantity = quantity
             line.save(update_fields=["quantity"])
-            action = EventAction.LINE_QUANTITY_CHANGE
+            action = TimelineAction.LINE_QUANTITY_CHANGE
         basket_reprice(basket, lines)
         now = timezone.now()
         basket.modified_at = now

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from ..exceptions import BasketNotFound, TransitionNotAllowed
 from ..locks import basket_lock_row, basket_lock_with_lines
-from ..models import Basket, EventAction, Status
+from ..models import Basket, Status, TimelineAction
 from .actors import Actor
 from .staff import basket_delete
 from .transitions import basket_confirm, basket_unlock, event_record
@@ -71,7 +71,7 @@ def locked_cart_provider_answer_record(
         return None
     event_record(
         basket=basket,
-        action=EventAction.PROVIDER_CHECK,
+        action=TimelineAction.PROVIDER_CHECK,
         actor=actor,
         reason=note,
         payload={"payment_reference": reference, **answer},

@@ -29,7 +29,7 @@ from security.cards import card_numbers_refuse
 from ..currencies import amount_fits, amount_format
 from ..exceptions import BasketNotFound
 from ..locks import basket_lock_row
-from ..models import Basket, EventAction, PaymentResult, Stage, Status
+from ..models import Basket, PaymentResult, Stage, Status, TimelineAction
 from ..selectors import basket_was_deleted, guid_parse
 from .actors import Actor
 from .cards import masked_card_validate
@@ -61,7 +61,7 @@ class PaymentDecision:
     ``status_after`` the basket's status once applied (empty when there is no basket)."""
 
     outcome: str
-    action: EventAction | None
+    action: TimelineAction | None
     status_after: str
     note: str = ""
     # On a refusal: the 409's code.
@@ -198,7 +198,7 @@ def payment_decide(
     if status not in (Status.ACTIVE, Status.LOCKED):
         return PaymentDecision(
             outcome=Outcome.RECONCILIATION,
-            action=EventAction.PAYMENT_RECONCILIATION,
+            action=TimelineAction.PAYMENT_RECONCILIATION,
             status_after=status,
             note=f"A {result} result arrived for a basket that is already {status.label}; "
             "no second order, nothing changed.",
@@ -208,7 +208,7 @@ def payment_decide(
         code, note = refusal
         return PaymentDecision(
             outcome=Outcome.RECONCILIATION,
-            action=EventAction.PAYMENT_RECONCILIATION,
+            action=TimelineAction.PAYMENT_RECONCILIATION,
             status_after=status,
             note=note,
             code=code,
@@ -216,16 +216,16 @@ def payment_decide(
     if result == Result.PAID:
         return PaymentDecision(
             outcome=Outcome.APPLIED,
-            action=EventAction.MARK_PAID,
+            action=TimelineAction.MARK_PAID,
             status_after=Status.AWAITING_COMPLETION,
         )
     if result == Result.PENDING and status == Status.ACTIVE and pending_locks:
         return PaymentDecision(
-            outcome=Outcome.APPLIED, action=EventAction.LOCK, status_after=Status.LOCKED
+            outcome=Outcome.APPLIED, action=TimelineAction.LOCK, status_after=Status.LOCKED
         )
     return PaymentDecision(
         outcome=Outcome.APPLIED,
-        action=EventAction(f"payment_{result}"),
+        action=TimelineAction(f"payment_{result}"),
         status_after=status,
         note="The basket stays Locked until staff act." if status == Status.LOCKED else "",
         ends_attempt=status == Status.ACTIVE and result in (Result.FAILED, Result.CANCELLED),
@@ -251,7 +251,7 @@ def payment_reconciliation_record(
     if basket is not None:
         event_record(
             basket=basket,
-            action=EventAction.PAYMENT_RECONCILIATION,
+            action=TimelineAction.PAYMENT_RECONCILIATION,
             actor=actor,
             reason=note,
             payload={
@@ -296,7 +296,7 @@ def _apply(
     if decision.outcome == Outcome.RECONCILIATION:
         event_record(
             basket=basket,
-            action=EventAction.PAYMENT_RECONCILIATION,
+            action=TimelineAction.PAYMENT_RECONCILIATION,
             actor=actor,
             reason=decision.note,
             payload={"result": result, **payment},
@@ -311,7 +311,7 @@ def _apply(
     if basket.status == Status.ACTIVE:
         changes["last_activity_at"] = now
         changes["abandoned_at"] = None
-    if decision.action == EventAction.MARK_PAID:
+    if decision.action == TimelineAction.MARK_PAID:
         basket_mark_paid(
             basket_id=basket.pk,
             actor=actor,
@@ -321,7 +321,7 @@ def _apply(
             locked_basket=basket,
         )
         return
-    if decision.action == EventAction.LOCK:
+    if decision.action == TimelineAction.LOCK:
         reference = payment["payment_reference"]
         reference = f" (reference {reference})" if reference else ""
         basket_lock(

@@ -8,11 +8,11 @@ from ..locks import basket_lock_row, basket_lock_with_lines, baskets_lock_with_l
 from ..models import (
     Basket,
     BasketEvent,
-    EventAction,
     GiftCardReservation,
     Order,
     Stage,
     Status,
+    TimelineAction,
 )
 from ..models.basket import STAGE_ORDER
 from .actors import Actor
@@ -57,7 +57,7 @@ def basket_complete_manage_booking(*, basket_id: int, actor: Actor) -> tuple[Bas
         basket.save(update_fields=["manage_booking_completed_at", "stage", "modified_at"])
         event_record(
             basket=basket,
-            action=EventAction.COMPLETE_MANAGE_BOOKING,
+            action=TimelineAction.COMPLETE_MANAGE_BOOKING,
             actor=actor,
             payload={"stage": {"from": Stage.MANAGE_BOOKING.value, "to": basket.stage}},
             at=now,
@@ -95,7 +95,7 @@ def basket_flag_additional_information(
         basket.save(update_fields=["additional_information_supplied_at", "modified_at"])
         event_record(
             basket=basket,
-            action=EventAction.FLAG_ADDITIONAL_INFORMATION,
+            action=TimelineAction.FLAG_ADDITIONAL_INFORMATION,
             actor=actor,
             reason=reason,
             at=now,
@@ -118,7 +118,7 @@ def basket_delete(*, basket_id: int, actor: Actor, reason: str = "") -> None:
             )
         event_record(
             basket=basket,
-            action=EventAction.DELETE,
+            action=TimelineAction.DELETE,
             actor=actor,
             reason=reason,
             payload=_delete_snapshot(basket, lines),
@@ -169,7 +169,7 @@ def baskets_delete(
             BasketEvent(
                 basket=basket,
                 basket_guid=basket.guid,
-                action=EventAction.DELETE,
+                action=TimelineAction.DELETE,
                 from_status=basket.status,
                 to_status=basket.status,
                 actor=actor.user,

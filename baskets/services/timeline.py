@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from ..models import Basket, BasketEvent, EventAction
+from ..models import Basket, BasketEvent, TimelineAction
 from .actors import Actor
 
 
@@ -56,7 +56,7 @@ def basket_notes_record(*, notes: list[BasketNote], actor: Actor) -> int:
 def event_record(
     *,
     basket: Basket,
-    action: EventAction,
+    action: TimelineAction,
     actor: Actor,
     reason: str = "",
     payload: dict[str, Any] | None = None,

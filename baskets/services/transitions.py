@@ -18,7 +18,7 @@ from scheduling.services import run_request_on_commit
 
 from ..exceptions import TransitionNotAllowed
 from ..locks import basket_lock_row, ids_array, text_array
-from ..models import Basket, EventAction, Status
+from ..models import Basket, Status, TimelineAction
 from .actors import Actor
 from .gift_cards import basket_gift_cards_debit, basket_gift_cards_release
 from .outbox import outbox_completed_sql, outbox_dispatch_on_commit, outbox_record_transitions
@@ -45,23 +45,25 @@ class TransitionRule:
 
 
 # One rule per service; each must be an edge of the graph above.
-RULES: dict[EventAction, TransitionRule] = {
-    EventAction.MARK_PAID: TransitionRule(
+RULES: dict[TimelineAction, TransitionRule] = {
+    TimelineAction.MARK_PAID: TransitionRule(
         frozenset({Status.ACTIVE, Status.LOCKED}), Status.AWAITING_COMPLETION
     ),
-    EventAction.LOCK: TransitionRule(frozenset({Status.ACTIVE}), Status.LOCKED),
-    EventAction.UNLOCK: TransitionRule(frozenset({Status.LOCKED}), Status.ACTIVE),
-    EventAction.CONFIRM: TransitionRule(frozenset({Status.LOCKED}), Status.AWAITING_COMPLETION),
-    EventAction.COMPLETE: TransitionRule(frozenset({Status.AWAITING_COMPLETION}), Status.COMPLETED),
-    EventAction.FAIL_COMPLETION: TransitionRule(
+    TimelineAction.LOCK: TransitionRule(frozenset({Status.ACTIVE}), Status.LOCKED),
+    TimelineAction.UNLOCK: TransitionRule(frozenset({Status.LOCKED}), Status.ACTIVE),
+    TimelineAction.CONFIRM: TransitionRule(frozenset({Status.LOCKED}), Status.AWAITING_COMPLETION),
+    TimelineAction.COMPLETE: TransitionRule(
+        frozenset({Status.AWAITING_COMPLETION}), Status.COMPLETED
+    ),
+    TimelineAction.FAIL_COMPLETION: TransitionRule(
         frozenset({Status.AWAITING_COMPLETION}), Status.COMPLETION_FAILED
     ),
-    EventAction.REQUEUE: TransitionRule(
+    TimelineAction.REQUEUE: TransitionRule(
         frozenset({Status.COMPLETION_FAILED}), Status.AWAITING_COMPLETION
     ),
     # AB-5: the upsell timer ran out and the card charge failed; the order is made anyway
     # and waits in accounts receivable.
-    EventAction.FINALISE_UNPAID: TransitionRule(
+    TimelineAction.FINALISE_UNPAID: TransitionRule(
         frozenset({Status.ACTIVE}), Status.AWAITING_COMPLETION
     ),
 }
@@ -74,7 +76,7 @@ for _action, _rule in RULES.items():
 def _transition(
     *,
     basket_id: int,
-    action: EventAction,
+    action: TimelineAction,
     actor: Actor,
     reason: str = "",
     payload: dict[str, Any] | None = None,
@@ -148,7 +150,7 @@ def basket_mark_paid(
         written["masked_card_number"] = masked_card_number
     return _transition(
         basket_id=basket_id,
-        action=EventAction.MARK_PAID,
+        action=TimelineAction.MARK_PAID,
         actor=actor,
         payload={"payment_reference": payment_reference},
         changes=written,
@@ -168,7 +170,7 @@ def basket_lock(
     as for ``basket_mark_paid``."""
     return _transition(
         basket_id=basket_id,
-        action=EventAction.LOCK,
+        action=TimelineAction.LOCK,
         actor=actor,
         reason=reason,
         changes={**(changes or {}), "locked_at": timezone.now(), "lock_reason": reason[:200]},
@@ -180,7 +182,7 @@ def basket_unlock(*, basket_id: int, actor: Actor, reason: str = "") -> Basket:
     """Locked -> Active with the same contents (LC-4)."""
     return _transition(
         basket_id=basket_id,
-        action=EventAction.UNLOCK,
+        action=TimelineAction.UNLOCK,
         actor=actor,
         reason=reason,
         # The payment attempt is over; the lock sweep must not lock the basket again.
@@ -192,7 +194,7 @@ def basket_confirm(*, basket_id: int, actor: Actor, reason: str = "") -> Basket:
     """Locked -> Awaiting Completion: staff saw the payment at the provider (LC-4)."""
     return _transition(
         basket_id=basket_id,
-        action=EventAction.CONFIRM,
+        action=TimelineAction.CONFIRM,
         actor=actor,
         reason=reason,
         changes={"paid_at": timezone.now(), "locked_at": None, "lock_reason": ""},
@@ -205,7 +207,7 @@ def basket_complete(
     """Awaiting Completion -> Completed; call in the transaction that made the order."""
     return _transition(
         basket_id=basket_id,
-        action=EventAction.COMPLETE,
+        action=TimelineAction.COMPLETE,
         actor=actor,
         payload=payload,
         changes={"completed_at": timezone.now(), "completion_lease_until": None, "last_error": ""},
@@ -261,7 +263,7 @@ def baskets_complete_many(
     """
     if not basket_ids:
         return []
-    rule = RULES[EventAction.COMPLETE]
+    rule = RULES[TimelineAction.COMPLETE]
     now = timezone.now()
     outbox_sql, outbox_params = outbox_completed_sql("completed", at=now)
     sets = "".join(f",\n        {column} = {sql}" for column, sql in (changes or {}).items())
@@ -275,7 +277,7 @@ def baskets_complete_many(
                 "ids": ids_array(basket_ids),
                 "sources": text_array(status.value for status in rule.sources),
                 "target": rule.target.value,
-                "action": EventAction.COMPLETE.value,
+                "action": TimelineAction.COMPLETE.value,
                 "actor_id": actor.user.pk if actor.user is not None else None,
                 "actor_label": actor.label[:150],
                 "payloads": json.dumps({str(pk): payload for pk, payload in payloads.items()}),
@@ -290,7 +292,7 @@ def basket_fail_completion(*, basket_id: int, actor: Actor, error: str) -> Baske
     """Awaiting Completion -> Completion Failed: no automatic attempt after this (CB-4)."""
     return _transition(
         basket_id=basket_id,
-        action=EventAction.FAIL_COMPLETION,
+        action=TimelineAction.FAIL_COMPLETION,
         actor=actor,
         reason=error,
         changes={"completion_lease_until": None, "last_error": error},
@@ -301,7 +303,7 @@ def basket_requeue(*, basket_id: int, actor: Actor, reason: str) -> Basket:
     """Completion Failed -> Awaiting Completion with a fresh set of attempts."""
     return _transition(
         basket_id=basket_id,
-        action=EventAction.REQUEUE,
+        action=TimelineAction.REQUEUE,
         actor=actor,
         reason=reason,
         changes={
@@ -315,7 +317,7 @@ def basket_requeue(*, basket_id: int, actor: Actor, reason: str) -> Basket:
 def basket_finalise_unpaid(*, basket_id: int, actor: Actor, reason: str) -> Basket:
     """Active -> Awaiting Completion without a payment: the order goes to accounts receivable."""
     return _transition(
-        basket_id=basket_id, action=EventAction.FINALISE_UNPAID, actor=actor, reason=reason
+        basket_id=basket_id, action=TimelineAction.FINALISE_UNPAID, actor=actor, reason=reason
     )
 
 

@@ -15,7 +15,6 @@ from baskets.models import Invoice, Order, ReceivableOutcome
 from baskets.selectors import accounts_receivable_open_q
 from baskets.services.actors import Actor
 
-from ..models import WorkerHeartbeat
 from ..selectors import AGEING_LIST_LIMIT, receivables_ageing
 from ..services.card_requests import order_card_request_send
 from ..services.receivables import order_receivable_settle
@@ -181,15 +180,3 @@ class InvoiceAdmin(PersonalDataAdminMixin, ReadOnlyModelAdmin):
     paginator = CappedCountPaginator
     show_full_result_count = False
     readonly_fields = ("order", "number", "amount", "currency", "created_at")
-
-
-
-@admin.register(WorkerHeartbeat)
-class WorkerHeartbeatAdmin(admin.ModelAdmin):
-    list_display = ("name", "hostname", "seen_at")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

@@ -1,4 +1,4 @@
-"""Completion: paid baskets become orders (engine), upsell timers, worker heartbeats."""
+"""Completion: paid baskets become orders (engine), upsell timers."""
 
 from .engine import (
     RunSummary,
@@ -7,7 +7,6 @@ from .engine import (
     completion_failure_record,
     completion_run,
 )
-from .heartbeat import worker_heartbeat_record
 from .upsell import upsell_enter, upsell_finalise, upsell_finalise_due, upsell_finish
 
 __all__ = [
@@ -20,5 +19,4 @@ __all__ = [
     "upsell_finalise",
     "upsell_finalise_due",
     "upsell_finish",
-    "worker_heartbeat_record",
 ]

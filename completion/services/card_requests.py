@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 
 from baskets.exceptions import StepNotAllowed
 from baskets.locks import basket_lock_row
-from baskets.models import EventAction, Order
+from baskets.models import Order, TimelineAction
 from baskets.selectors import accounts_receivable_open_q
 from baskets.services.actors import Actor
 from baskets.services.transitions import event_record
@@ -60,7 +60,7 @@ def order_card_request_send(*, order_id: int, actor: Actor) -> str:
         locked = basket_lock_row(basket.pk)
         event_record(
             basket=locked,
-            action=EventAction.RECEIVABLE_CARD_REQUEST,
+            action=TimelineAction.RECEIVABLE_CARD_REQUEST,
             actor=actor,
             payload={"order": order.number, "language": language, "link": link},
             at=timezone.now(),

@@ -27,7 +27,7 @@ from django.utils.module_loading import import_string
 
 from basketops.business import business_setting
 from baskets.locks import basket_lock_row, baskets_lock_with_lines, ids_array
-from baskets.models import EventAction, Order, Status
+from baskets.models import Order, Status, TimelineAction
 from baskets.models.orders import order_number
 from baskets.services.actors import Actor
 from baskets.services.transitions import (
@@ -254,7 +254,7 @@ def completion_failure_record(*, basket_id: int, error: str) -> str:
         basket.save(update_fields=["last_error", "completion_lease_until"])
         event_record(
             basket=basket,
-            action=EventAction.COMPLETION_ATTEMPT_FAILED,
+            action=TimelineAction.COMPLETION_ATTEMPT_FAILED,
             actor=COMPLETION,
             reason=error,
             payload={"attempt": basket.completion_attempts},

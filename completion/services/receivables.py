@@ -6,13 +6,13 @@ from django.utils import timezone
 
 from baskets.exceptions import StepNotAllowed
 from baskets.locks import basket_lock_row
-from baskets.models import EventAction, Order, ReceivableOutcome
+from baskets.models import Order, ReceivableOutcome, TimelineAction
 from baskets.services.actors import Actor
 from baskets.services.transitions import event_record
 
 EVENTS = {
-    ReceivableOutcome.PAYMENT_RECEIVED: EventAction.RECEIVABLE_PAID,
-    ReceivableOutcome.WRITTEN_OFF: EventAction.RECEIVABLE_WRITTEN_OFF,
+    ReceivableOutcome.PAYMENT_RECEIVED: TimelineAction.RECEIVABLE_PAID,
+    ReceivableOutcome.WRITTEN_OFF: TimelineAction.RECEIVABLE_WRITTEN_OFF,
 }
 
 

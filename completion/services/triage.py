@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from baskets.exceptions import BasketError, TransitionNotAllowed
 from baskets.locks import basket_lock_row
-from baskets.models import Basket, EventAction, Status
+from baskets.models import Basket, Status, TimelineAction
 from baskets.services.actors import Actor
 from baskets.services.bulk_jobs import BulkAction, bulk_action_register
 from baskets.services.transitions import basket_requeue, event_record
@@ -36,7 +36,7 @@ def completion_failure_close(*, basket_id: int, actor: Actor, reason: str) -> bo
         if created:
             event_record(
                 basket=basket,
-                action=EventAction.CLOSE_COMPLETION_FAILURE,
+                action=TimelineAction.CLOSE_COMPLETION_FAILURE,
                 actor=actor,
                 reason=reason,
             )

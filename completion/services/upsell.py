@@ -22,7 +22,7 @@ from django.utils import timezone
 from basketops.business import business_setting
 from baskets.exceptions import BasketNotFound
 from baskets.locks import basket_lock_row, basket_lock_with_lines
-from baskets.models import EventAction, PaymentResult, Status
+from baskets.models import PaymentResult, Status, TimelineAction
 from baskets.services.actors import Actor
 from baskets.services.payments import payment_reconciliation_record
 from baskets.services.storefront.holds import basket_editable_check, basket_reprice
@@ -60,7 +60,7 @@ def upsell_enter(*, basket_id: int, actor: Actor, payment_token: str) -> UpsellO
         )
         event_record(
             basket=basket,
-            action=EventAction.ENTER_UPSELL,
+            action=TimelineAction.ENTER_UPSELL,
             actor=actor,
             payload={"finalise_at": offer.finalise_at.isoformat()},
         )
@@ -75,7 +75,7 @@ def upsell_finish(*, basket_id: int, actor: Actor) -> None:
             basket_id=basket_id, finished_at__isnull=True, finalised_at__isnull=True
         ).update(finished_at=timezone.now())
         if updated:
-            event_record(basket=basket, action=EventAction.FINISH_UPSELL, actor=actor)
+            event_record(basket=basket, action=TimelineAction.FINISH_UPSELL, actor=actor)
 
 
 # A worker lost between claiming an offer and recording the charge leaves it claimed; after
@@ -192,7 +192,7 @@ def _claim(offer_id: int, now: datetime):
         )
         event_record(
             basket=basket,
-            action=EventAction.UPSELL_CHARGE_STARTED,
+            action=TimelineAction.UPSELL_CHARGE_STARTED,
             actor=UPSELL,
             payload={
                 "reference": claim.reference,
@@ -212,7 +212,7 @@ def _moved_on_before_charge(offer: UpsellOffer, basket, now: datetime) -> None:
     if offer.finalised_at is None:
         event_record(
             basket=basket,
-            action=EventAction.FINISH_UPSELL,
+            action=TimelineAction.FINISH_UPSELL,
             actor=UPSELL,
             reason=f"Nothing to finalise: the basket is {Status(basket.status).label}.",
             at=now,
@@ -305,7 +305,7 @@ def _moved_on_during_charge(claim: Claim, result: ChargeResult, basket, offer) -
         if basket is not None:
             event_record(
                 basket=basket,
-                action=EventAction.FINISH_UPSELL,
+                action=TimelineAction.FINISH_UPSELL,
                 actor=UPSELL,
                 reason=f"The upsell card charge was declined ({result.message}) after the "
                 f"basket was {state}; nothing was taken.",

@@ -2,7 +2,7 @@ from django import template
 from django.conf import settings
 from django.utils import timezone
 
-from baskets.selectors import baskets_needing_staff
+from ..selectors import baskets_needing_staff
 
 register = template.Library()
 

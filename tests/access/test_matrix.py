@@ -50,8 +50,8 @@ from baskets.models import (
 )
 from baskets.services.actors import Actor
 from baskets.services.bulk_jobs import basket_bulk_job_start
-from completion.models import WorkerHeartbeat
 from completion.services import completion_run
+from operations.models import WorkerHeartbeat
 from payments.models import ProviderCheck
 from recovery.links import visitor_reference
 from recovery.models import ApplicationText, ShopperBasket
@@ -419,7 +419,7 @@ def make_object(label: str):
         "completion.basketincompletion": lambda: basket_in_status(Status.AWAITING_COMPLETION),
         "completion.unreconciledbasket": unreconciled_basket,
         "baskets.order": order_made,
-        "completion.workerheartbeat": lambda: WorkerHeartbeat.objects.create(
+        "operations.workerheartbeat": lambda: WorkerHeartbeat.objects.create(
             name="w1", hostname="h", seen_at=now
         ),
         "abandonment.abandonment": lambda: Abandonment.objects.create(
@@ -536,7 +536,7 @@ ADMIN_PAGES = {
     "completion.basketincompletion": ((200, 403, 200), (200, 403, 200)),
     "completion.unreconciledbasket": ((200, 403, 200), (200, 403, 200)),
     "baskets.order": ((200, 403, 200), (200, 403, 200)),
-    "completion.workerheartbeat": ((200, 403, 200), (200, 403, 200)),
+    "operations.workerheartbeat": ((200, 403, 200), (200, 403, 200)),
     "abandonment.abandonment": ((403, 403, 403), (200, 403, 200)),
     "abandonment.abandonreport": ((403, 403, 403), (200, 200, 200)),
     "abandonment.reportschedule": ((403, 403, 403), (200, 200, 200)),
@@ -813,7 +813,7 @@ ADMIN_ACTIONS = {
     ("baskets.customeraccount", "delete_selected"): (403, "done"),
     ("baskets.salesperson", "delete_selected"): (403, "done"),
     ("recovery.applicationtext", "delete_selected"): ("refused", "done"),
-    ("completion.workerheartbeat", "delete_selected"): ("refused", "done"),
+    ("operations.workerheartbeat", "delete_selected"): ("refused", "done"),
     ("abandonment.abandonment", "delete_selected"): (403, "done"),
     ("abandonment.abandonment", "reminder_send_now"): (403, "done"),
     ("abandonment.reminderstep", "delete_selected"): (403, "done"),

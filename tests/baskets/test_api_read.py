@@ -23,6 +23,7 @@ from tests.support.factories import (
     LineFactory,
     UserFactory,
     basket_in_status,
+    basket_with_every_read_field,
 )
 
 
@@ -222,17 +223,7 @@ def test_full_basket_read_is_the_serializer_for_every_reader(reader, client):
     answer exactly what ``BasketSerializer`` documents, field by field, for each reader's
     rights: codes and recovery links for the Storefront and staff, the purchaser only for
     those who may see personal data, and the ETag the status poll gives."""
-    basket = BasketFactory(
-        customer=True,
-        total="1234.50",
-        coupon_codes=["SPRING"],
-        gift_card_codes=["GC-1"],
-        booking_id="BK-1",
-        billing_object="Dept. 7",
-        modified_at=datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC),
-    )
-    LineFactory(basket=basket, quantity=3, unit_price="0.10", booked_user_id="U-9")
-    LineFactory(basket=basket, variant_id="V-2")
+    basket = basket_with_every_read_field()
     api = READERS[reader]()
     response = api.get(f"/api/baskets/{basket.guid}/")
     assert response.status_code == 200

@@ -12,12 +12,12 @@ from django.contrib.contenttypes.models import ContentType
 from basketops.celery import app
 from baskets.models import Status
 from baskets.roles import roles_ensure
-from baskets.tasks import daily_notification_task
+from completion.tasks import daily_notification_task
 from tests.support.factories import UserFactory, basket_in_status
 from tests.support.workers import celery_workers, wait_until
 
 PAGE = "/admin/constance/config/"
-TASK = "baskets.tasks.daily_notification_task"
+TASK = "completion.tasks.daily_notification_task"
 
 
 def settings_change(client, **changes) -> None:

@@ -239,7 +239,7 @@ def test_the_abandonments_list_is_searched_the_same_way(client, callers, term, e
     ("table", "index"),
     [
         ("baskets_shopaccount", "shop_account_name_trgm"),
-        ("completion_abandonment", "abandonment_name_trgm"),
+        ("abandonment_abandonment", "abandonment_name_trgm"),
     ],
     ids=["shop-accounts", "abandonments"],
 )

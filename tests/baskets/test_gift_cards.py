@@ -245,10 +245,10 @@ def test_two_baskets_paying_with_one_card_at_once_never_spend_it_twice():
     # One process takes the first basket of each pair, the other the second: they meet on
     # every card.
     first, second = race(
-        "tests.support.gift_card_race_worker",
+        "tests.support.race_worker",
         [
-            ["a", *(f"{one.pk}:{one.guid}" for one, _ in pairs)],
-            ["b", *(f"{two.pk}:{two.guid}" for _, two in pairs)],
+            ["gift-card:a", *(f"{one.pk}:{one.guid}" for one, _ in pairs)],
+            ["gift-card:b", *(f"{two.pk}:{two.guid}" for _, two in pairs)],
         ],
     )
     for gift, (one, two) in zip(cards, pairs, strict=True):

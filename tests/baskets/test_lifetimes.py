@@ -19,11 +19,11 @@ from baskets.models import (
     Basket,
     BasketEvent,
     BasketLifetimeRun,
-    EventAction,
     GiftCard,
     GiftCardReservation,
     Line,
     Status,
+    TimelineAction,
 )
 from baskets.services.lifetimes import (
     basket_dependants,
@@ -108,7 +108,7 @@ def test_each_kind_goes_at_its_own_age(lifetimes):
     assert not Line.objects.exists()
     assert BasketLifetimeRun.objects.count() == len(expected_gone)
     # no per-basket timeline event: the run's row is the summary
-    assert not BasketEvent.objects.filter(action=EventAction.DELETE).exists()
+    assert not BasketEvent.objects.filter(action=TimelineAction.DELETE).exists()
 
 
 def _locked():
@@ -232,7 +232,7 @@ def test_what_points_at_a_deleted_basket_is_kept_unlinked_or_goes_with_it(lifeti
         account = ShopAccountFactory()
         basket = _with_line(shop_account=account, account_type=AccountType.CUSTOMER)
         event = BasketEvent.objects.create(
-            basket=basket, basket_guid=basket.guid, action=EventAction.CREATE,
+            basket=basket, basket_guid=basket.guid, action=TimelineAction.CREATE,
             actor_label="system:tests", created_at=START,
         )  # fmt: skip
         abandonment = Abandonment.objects.create(
@@ -261,7 +261,7 @@ def test_every_table_pointing_at_baskets_has_a_known_treatment():
         ("baskets_basketevent", "basket_id"),
         ("baskets_giftcardmovement", "basket_id"),
         ("baskets_paymentresult", "basket_id"),
-        ("completion_abandonment", "basket_id"),
+        ("abandonment_abandonment", "basket_id"),
     }
     assert set(dependants.deleted) == {("recovery_shopperbasket", "basket_id")}
     assert {

@@ -10,11 +10,12 @@ from django.utils import timezone
 
 from baskets.models import Basket, BasketEvent, Stage, Status
 from baskets.services.actors import Actor
+from baskets.services.locked_cart_sweeps import locked_cart_alert_send, locked_cart_sweep
 from baskets.services.locked_carts import locked_cart_delete
-from baskets.services.notifications import locked_cart_alert_send, locked_cart_sweep
 from baskets.services.payments import payment_result_record
 from baskets.services.transitions import basket_lock, basket_unlock
-from baskets.tasks import daily_notification_task, locked_cart_sweep_task
+from baskets.tasks import locked_cart_sweep_task
+from completion.tasks import daily_notification_task
 from tests.support.factories import BasketFactory, LineFactory, basket_in_status
 
 SYSTEM = Actor.system("tests")
@@ -230,7 +231,7 @@ def test_the_daily_email_is_scheduled_at_the_configured_hour(settings):
     """SPEC: LC-5 — a beat entry at DAILY_NOTIFICATION_HOUR; the sweep and alert run often."""
     schedule = settings.CELERY_BEAT_SCHEDULE
     daily = schedule["daily-staff-notification"]
-    assert daily["task"] == "baskets.tasks.daily_notification_task"
+    assert daily["task"] == "completion.tasks.daily_notification_task"
     assert daily["schedule"].hour == {settings.DAILY_NOTIFICATION_HOUR}
     assert daily["schedule"].minute == {0}
     assert schedule["locked-cart-sweep"]["task"] == "baskets.tasks.locked_cart_sweep_task"

@@ -20,8 +20,8 @@ def race(roles: list[str], baskets: list[Basket]) -> list[dict[int, str]]:
     # The staff side walks the baskets in reverse: the two meet in the middle, so both
     # orders (result first, staff first) happen in one run.
     return race_processes(
-        "tests.support.payment_race_worker",
-        [[role, *(pairs if role == "paid" else pairs[::-1])] for role in roles],
+        "tests.support.race_worker",
+        [[f"payment:{role}", *(pairs if role == "paid" else pairs[::-1])] for role in roles],
     )
 
 
@@ -99,7 +99,7 @@ def test_the_same_idempotency_key_twice_at_once_is_applied_once(deleted):
             basket_delete(basket_id=basket.pk, actor=STAFF, reason="broken")
     pairs = [f"{basket.pk}:{basket.guid}" for basket in baskets]
     first, second = race_processes(
-        "tests.support.payment_race_worker", [["paid-keyed", *pairs], ["paid-keyed", *pairs]]
+        "tests.support.race_worker", [["payment:paid-keyed", *pairs]] * 2
     )
     expected = "recorded" if deleted else "changed"
     for basket in baskets:

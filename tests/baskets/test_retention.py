@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from constance import config
 
-from baskets.models import BasketEvent, EventAction, PaymentResult
+from baskets.models import BasketEvent, PaymentResult, TimelineAction
 from baskets.services.retention import retention_purge
 from tests.support.factories import BasketFactory
 
@@ -19,7 +19,7 @@ KEPT = dict.fromkeys(("timeline", "payment_results", "outbox_events", "webhook_a
 
 def _event(basket, guid, at) -> BasketEvent:
     return BasketEvent.objects.create(
-        basket=basket, basket_guid=guid, action=EventAction.DELETE, actor_label="staff:rita",
+        basket=basket, basket_guid=guid, action=TimelineAction.DELETE, actor_label="staff:rita",
         created_at=at,
     )  # fmt: skip
 

@@ -11,7 +11,8 @@ BASKETS = 40
 
 def race(actions: list[str], ids: list[int]) -> list[dict[int, str]]:
     return race_processes(
-        "tests.support.race_worker", [[action, *map(str, ids)] for action in actions]
+        "tests.support.race_worker",
+        [[f"transition:{action}", *map(str, ids)] for action in actions],
     )
 
 

@@ -263,8 +263,8 @@ def test_the_finaliser_racing_storefront_paid_results_leaves_every_charge_on_rec
     pairs = [f"{basket.pk}:{basket.guid}" for basket in baskets]
 
     upsells, payments = race(
-        "tests.support.upsell_race_worker",
-        [["upsell", *pairs], [paid_role, *pairs[::paid_order]]],
+        "tests.support.race_worker",
+        [["upsell:finalise", *pairs], [f"upsell:{paid_role}", *pairs[::paid_order]]],
     )
 
     charges = {reference: charge_id for reference, charge_id, _, _ in ledger_read(ledger)}

@@ -14,8 +14,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
-from completion.services.heartbeat import worker_heartbeat_record
 from operations.selectors import WORKER_CHECK_CACHE_KEY
+from operations.services import worker_heartbeat_record
 from tests.support.servers import gunicorn_running, redis_server_running
 from tests.support.workers import (
     celery_workers,

@@ -7,8 +7,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from baskets.models import Basket, OutboxEvent, Status
-from completion.tasks import worker_heartbeat_task
 from operations.models import TaskRunCount
+from operations.tasks import worker_heartbeat_task
 from tests.support.factories import basket_in_status
 from tests.support.servers import gunicorn_running
 from tests.support.workers import broker_depth, broker_flush
@@ -71,7 +71,7 @@ def test_the_figures_equal_what_the_database_and_broker_hold(client, settings):
         assert figures[("basketops_baskets", (("status", status),))] == expected
     assert figures[("basketops_locked_carts", ())] == 2
     assert figures[("basketops_completion_failed", ())] == 2
-    task = "completion.tasks.worker_heartbeat_task"
+    task = "operations.tasks.worker_heartbeat_task"
     assert figures[("basketops_task_runs_total", (("task", task),))] == 2
     assert figures[("basketops_task_failures_total", (("task", task),))] == 0
     assert TaskRunCount.objects.get(task=task).runs == 2

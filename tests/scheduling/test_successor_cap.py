@@ -15,7 +15,7 @@ from django.utils import timezone
 from abandonment import tasks as abandonment_tasks
 from baskets import tasks as basket_tasks
 from baskets.models import AccountType, Basket, Stage, Status
-from baskets.services.notifications import BATCH_SIZE
+from baskets.services.locked_cart_sweeps import BATCH_SIZE
 from tests.support.workers import broker_flush
 from webhooks import tasks as webhook_tasks
 

@@ -21,12 +21,12 @@ from baskets.models import (
     Basket,
     BasketEvent,
     Coupon,
-    EventAction,
     EventType,
     Invoice,
     Order,
     OutboxEvent,
     Status,
+    TimelineAction,
 )
 from baskets.models.orders import invoice_number, order_number
 from baskets.services.actors import Actor
@@ -109,7 +109,7 @@ def _shopper_world(person: dict, *, username: str) -> dict:
     guest = BasketFactory(email=person["email"], payment_address=_address(person))
     BasketEvent.objects.create(
         basket=open_basket, basket_guid=open_basket.guid,
-        action=EventAction.FLAG_ADDITIONAL_INFORMATION,
+        action=TimelineAction.FLAG_ADDITIONAL_INFORMATION,
         actor_label="staff:rita", reason=f"{person['name']} phoned from {person['phone']}",
         payload={"address": _address(person)}, created_at=DAY,
     )  # fmt: skip

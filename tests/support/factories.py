@@ -2,6 +2,7 @@
 transition services (see ``basket_in_status``), never by writing the status."""
 
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import factory
@@ -144,4 +145,21 @@ def basket_in_status(status: str, **kwargs) -> Basket:
     for step in PATHS[status]:
         step(basket.pk)
     basket.refresh_from_db()
+    return basket
+
+
+def basket_with_every_read_field() -> Basket:
+    """A basket whose API read fills every field: customer, codes, booking, billing object,
+    a modification time with microseconds, and two lines (one booked for a user)."""
+    basket = BasketFactory(
+        customer=True,
+        total="1234.50",
+        coupon_codes=["SPRING"],
+        gift_card_codes=["GC-1"],
+        booking_id="BK-1",
+        billing_object="Dept. 7",
+        modified_at=datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC),
+    )
+    LineFactory(basket=basket, quantity=3, unit_price="0.10", booked_user_id="U-9")
+    LineFactory(basket=basket, variant_id="V-2")
     return basket

@@ -26,7 +26,7 @@ from standardwebhooks.webhooks import Webhook
 
 from analytics.services import ga4_events_queue
 from basketops.log_context import log_context
-from baskets.models import EventAction
+from baskets.models import TimelineAction
 from baskets.personal_data import url_hosts_only
 from baskets.services.actors import Actor
 from baskets.services.timeline import BasketNote, basket_notes_record
@@ -306,9 +306,9 @@ def _timeline_note(delivery: WebhookDelivery, item: Sent) -> BasketNote:
     return BasketNote(
         basket_guid=delivery.basket_guid,
         action=(
-            EventAction.WEBHOOK_DELIVERED
+            TimelineAction.WEBHOOK_DELIVERED
             if item.outcome.succeeded
-            else EventAction.WEBHOOK_ATTEMPT_FAILED
+            else TimelineAction.WEBHOOK_ATTEMPT_FAILED
         ),
         # AC-1: the endpoint by id and host; its URL's path and query may hold a secret.
         reason=(

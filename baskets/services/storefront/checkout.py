@@ -10,11 +10,11 @@ from ...currencies import amount_format
 from ...exceptions import BasketNotEditable
 from ...models import (
     Basket,
-    EventAction,
     EventType,
     PurchaserType,
     Stage,
     Status,
+    TimelineAction,
 )
 from ...models.basket import STAGE_ORDER
 from ..actors import Actor
@@ -142,7 +142,7 @@ def basket_stage_move(
             basket.payment_returned_at = None
             basket.payment_result_at = None
             fields += ["payment_started_at", "payment_returned_at", "payment_result_at"]
-            event_record(basket=basket, action=EventAction.PAYMENT_STARTED, actor=actor, at=now)
+            event_record(basket=basket, action=TimelineAction.PAYMENT_STARTED, actor=actor, at=now)
         if basket.gift_card_codes:
             # SH-5: reaching Payment reserves the cards' money, leaving it gives it back.
             basket_reprice(basket, lines, actor=actor)
@@ -175,7 +175,7 @@ def basket_payment_return(*, guid: uuid.UUID | str, actor: Actor) -> Basket:
                 basket_id=basket_id,
             )
         basket.payment_returned_at = timezone.now()
-        event_record(basket=basket, action=EventAction.PAYMENT_RETURN, actor=actor)
+        event_record(basket=basket, action=TimelineAction.PAYMENT_RETURN, actor=actor)
         basket_touch(basket, "payment_returned_at")
     return basket
 
@@ -199,5 +199,5 @@ def basket_hold_resume(basket: Basket, *, actor: Actor) -> bool:
     if basket.hold_ended_at is None:
         return False
     basket.hold_ended_at = None
-    event_record(basket=basket, action=EventAction.STOREFRONT_RESUME, actor=actor)
+    event_record(basket=basket, action=TimelineAction.STOREFRONT_RESUME, actor=actor)
     return True

@@ -11,9 +11,9 @@ from ...models import (
     AccountType,
     Basket,
     CustomerAccount,
-    EventAction,
     Salesperson,
     ShopAccount,
+    TimelineAction,
 )
 from ..actors import Actor
 from ..purchaser import purchaser_of
@@ -147,5 +147,7 @@ def basket_create(
             modified_at=now,
             last_activity_at=now,
         )
-        event_record(basket=basket, action=EventAction.CREATE, actor=actor, from_status="", at=now)
+        event_record(
+            basket=basket, action=TimelineAction.CREATE, actor=actor, from_status="", at=now
+        )
     return basket

@@ -3,8 +3,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from completion.models import WorkerHeartbeat
-from completion.tasks import worker_heartbeat_task
+from operations.models import WorkerHeartbeat
+from operations.tasks import worker_heartbeat_task
 
 
 class Command(BaseCommand):

@@ -1,27 +1,25 @@
-"""Locked carts in the background (LC-1, LC-2, LC-5): the "never came back" lock sweep, the
-staff alert for a cart Locked too long, and the daily staff e-mail.
+"""Locked carts in the background (LC-1, LC-2): the "never came back" lock sweep and the
+staff alert for a cart Locked too long. The daily staff e-mail that lists them too (LC-5)
+is ``completion.services.daily_report``.
 
 No e-mail is sent while a row lock is held: claim in a short transaction, commit, send.
 """
 
 import logging
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
 from basketops.business import business_setting
+from baskets.links import basket_admin_url
 from baskets.locks import basket_lock_row
-from baskets.models import Basket, PaymentResult, Status
+from baskets.models import Basket, Status
 from baskets.selectors import (
-    baskets_needing_staff,
-    order_receivable_list,
     staff_notification_recipients,
 )
 from baskets.services.actors import Actor
@@ -32,19 +30,10 @@ logger = logging.getLogger(__name__)
 SYSTEM = Actor.system("locked-carts")
 # How many baskets one sweep or alert batch handles before re-queueing itself.
 BATCH_SIZE = 200
-# The daily e-mail lists at most this many baskets per section, then a count of the rest.
-DAILY_LIST_LIMIT = 100
-# Late payment results (kept for reconciliation) are reported for the day before the mail.
-RECONCILIATION_WINDOW = timedelta(days=1)
 NO_RETURN_REASON = (
     "The shopper started a payment and neither came back from the payment page nor did a "
     "payment result arrive; check the payment at the provider."
 )
-
-
-def admin_url(basket_id: int) -> str:
-    path = reverse("admin:baskets_basket_change", args=[basket_id])
-    return f"{settings.BACKOFFICE_BASE_URL}{path}"
 
 
 # --- LC-1: the shopper never came back -------------------------------------------------------
@@ -119,7 +108,7 @@ def locked_cart_alert_send(*, now: datetime | None = None, batch_size: int = BAT
     if not claimed:
         return 0, False
     context = {
-        "baskets": [(basket, admin_url(basket.pk)) for basket in claimed],
+        "baskets": [(basket, basket_admin_url(basket.pk)) for basket in claimed],
         "minutes": int(settings.LOCKED_CART_ALERT_AFTER.total_seconds() // 60),
     }
     subject = f"[Basket Ops] {len(claimed)} cart(s) locked for over {context['minutes']} minutes"
@@ -137,96 +126,3 @@ def locked_cart_alert_send(*, now: datetime | None = None, batch_size: int = BAT
 
 
 # --- LC-5: the daily staff e-mail ------------------------------------------------------------
-@dataclass
-class DailyReport:
-    locked: list[Basket]
-    locked_count: int
-    failed: list[Basket]
-    failed_count: int
-    waiting: list[Basket]
-    waiting_count: int
-    late_results: list[PaymentResult]
-    late_results_count: int
-    # Seed 004: unpaid orders in accounts receivable, oldest first.
-    receivables: list = field(default_factory=list)
-    receivables_count: int = 0
-
-    @property
-    def empty(self) -> bool:
-        return not (
-            self.locked_count
-            or self.failed_count
-            or self.waiting_count
-            or self.late_results_count
-            or self.receivables_count
-        )
-
-
-def _first(queryset: QuerySet) -> tuple[list, int]:
-    return list(queryset[:DAILY_LIST_LIMIT]), queryset.count()
-
-
-def daily_report_build(*, now: datetime | None = None) -> DailyReport:
-    """Locked carts, Completion Failed baskets, baskets Awaiting Completion too long, and
-    payment results kept for reconciliation in the last day."""
-    now = now or timezone.now()
-    needing_staff = baskets_needing_staff(
-        now=now, waiting_longer_than=settings.AWAITING_COMPLETION_REPORT_AFTER
-    )
-    locked = _first(needing_staff.locked)
-    failed = _first(needing_staff.failed)
-    waiting = _first(needing_staff.waiting)
-    late_results = _first(
-        PaymentResult.objects.filter(
-            outcome=PaymentResult.Outcome.RECONCILIATION,
-            created_at__gt=now - RECONCILIATION_WINDOW,
-        ).order_by("created_at", "pk")
-    )
-    receivables = _first(order_receivable_list())
-    return DailyReport(*locked, *failed, *waiting, *late_results, *receivables)
-
-
-def daily_notification_send(*, now: datetime | None = None) -> bool:
-    """LC-5: e-mail staff the daily report; only when EMAIL_SYSTEM_MESSAGES is on, there
-    are recipients, and there is something to report. Returns whether a mail went out."""
-    if not business_setting("EMAIL_SYSTEM_MESSAGES"):
-        logger.info("daily notification skipped: EMAIL_SYSTEM_MESSAGES is off")
-        return False
-    recipients = staff_notification_recipients()
-    if not recipients:
-        logger.info("daily notification skipped: no staff notification recipients")
-        return False
-    report = daily_report_build(now=now)
-    if report.empty:
-        return False
-
-    def rows(baskets: list[Basket]) -> list[tuple[Basket, str]]:
-        return [(basket, admin_url(basket.pk)) for basket in baskets]
-
-    context = {
-        "report": report,
-        "locked": rows(report.locked),
-        "failed": rows(report.failed),
-        "waiting": rows(report.waiting),
-        "late_results": [
-            (result, admin_url(result.basket_id) if result.basket_id else "")
-            for result in report.late_results
-        ],
-        "receivables": [
-            (order, admin_url(order.basket_id)) for order in report.receivables
-        ],
-        "receivables_url": f"{settings.BACKOFFICE_BASE_URL}"
-        f"{reverse('admin:baskets_order_receivables')}",
-        "waiting_minutes": int(settings.AWAITING_COMPLETION_REPORT_AFTER.total_seconds() // 60),
-        "limit": DAILY_LIST_LIMIT,
-        "grid_url": f"{settings.BACKOFFICE_BASE_URL}{reverse('admin:baskets_basket_changelist')}",
-    }
-    subject = (
-        f"[Basket Ops] Daily basket report: {report.locked_count} locked, "
-        f"{report.failed_count} completion failed, {report.waiting_count} waiting"
-        + (f", {report.late_results_count} to reconcile" if report.late_results_count else "")
-        + (f", {report.receivables_count} unpaid order(s)" if report.receivables_count else "")
-    )
-    body = render_to_string("baskets/email/daily_notification.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
-    return True
