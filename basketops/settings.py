@@ -886,7 +886,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     # No full card number in any log line (LC-3), e.g. one a client put in a URL.
-    "filters": {"redact_card_numbers": {"()": "security.log_redaction.RedactCardNumbers"}},
+    "filters": {
+        "redact_card_numbers": {"()": "security.log_redaction.RedactCardNumbers"},
+        # A 403 is one line (path, user, reason), not a traceback.
+        "refusal_one_line": {"()": "basketops.log_format.RefusalOneLine"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -897,7 +901,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        "django.request": {"filters": ["redact_card_numbers"]},
+        "django.request": {"filters": ["refusal_one_line", "redact_card_numbers"]},
         "django.server": {"filters": ["redact_card_numbers"]},
     },
 }
