@@ -16,7 +16,7 @@ from django.utils import timezone
 from .access import personal_data_visible
 from .models import AccountType, Basket, Line, PurchaserType, Stage, Status
 from .models.basket import STAGE_ORDER
-from .search import TooManyAccounts, shop_account_ids_named
+from .search import TooManyAccounts, salesperson_ids, shop_account_ids_named
 
 # The admin's MM/DD/YYYY (AB-3) and ISO dates are both accepted.
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%m/%d/%Y"]
@@ -167,6 +167,9 @@ class BasketFilterSet(django_filters.FilterSet):
     shop_account_name = django_filters.CharFilter(
         method="filter_shop_account_name", label="Shop account name (or part of it)"
     )
+    # Who made the basket: the shopper's login, or the salesperson's for a customer. A part
+    # of the name for those who may see personal data, the whole name otherwise (AC-1).
+    creator = django_filters.CharFilter(method="filter_creator", label="Creator (name)")
     shop_account_email = django_filters.CharFilter(
         field_name="shop_account__email", lookup_expr="iexact", label="Shop account e-mail"
     )
@@ -215,7 +218,8 @@ class BasketFilterSet(django_filters.FilterSet):
         never all rows) for users who may not see it; without a request (code) it is open."""
         valid = super().is_valid()
         if self.request is None or personal_data_visible(self.request.user):
-            return valid and self._shop_accounts_find()
+            return valid and self._shop_accounts_find() and self._creators_find(fragment=True)
+        valid = valid and self._creators_find(fragment=False)
         for name in PERSONAL_DATA_FILTERS:
             if self.form.data.get(name) not in (None, "") and name in self.form.fields:
                 if name not in self.form.errors:
@@ -240,6 +244,25 @@ class BasketFilterSet(django_filters.FilterSet):
             self._shop_account_ids = shop_account_ids_named(value, fragment=True)
         except TooManyAccounts as error:
             self.form.add_error("shop_account_name", str(error))
+            return False
+        return True
+
+    def filter_creator(self, queryset: QuerySet, name: str, value):
+        if not value:
+            return queryset
+        accounts = self._creator_account_ids
+        return queryset.filter(
+            Q(shop_account_id__in=accounts) | Q(salesperson_id__in=salesperson_ids(accounts))
+        )
+
+    def _creators_find(self, *, fragment: bool) -> bool:
+        value = self.form.cleaned_data.get("creator") if hasattr(self.form, "cleaned_data") else ""
+        if not value:
+            return True
+        try:
+            self._creator_account_ids = shop_account_ids_named(value, fragment=fragment)
+        except TooManyAccounts as error:
+            self.form.add_error("creator", str(error))
             return False
         return True
 
