@@ -25,7 +25,9 @@ def baskets() -> dict[str, Basket]:
     return {
         "one": BasketFactory(guid=uuid.UUID("3f2c8a4e-5b1d-4c3e-9a7f-0d1e2f3a4b5c")),
         "neighbour": BasketFactory(guid=uuid.UUID("3f2c8a4f-0000-4000-8000-000000000000")),
-        "sam": BasketFactory(customer=True, shop_account=sam, customer_account=sam.customer_account),
+        "sam": BasketFactory(
+            customer=True, shop_account=sam, customer_account=sam.customer_account
+        ),
         "sold": BasketFactory(salesperson=salesperson, customer_account=sam.customer_account),
     }
 

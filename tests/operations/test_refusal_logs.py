@@ -27,4 +27,3 @@ def test_a_refusal_is_one_line_with_path_user_and_reason(client, caplog):
     assert record.exc_info is None
     assert record.getMessage().startswith("Forbidden: /admin/baskets/basket/add/ user=olivia ")
     assert "reason=" in record.getMessage()
-
