@@ -156,6 +156,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The admin in the staff member's language, dates in its formats.
+    "basketops.languages.StaffLanguageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # AC-5: last, as django-axes asks: refuses logins of a locked-out username and address.
     "axes.middleware.AxesMiddleware",
@@ -289,6 +291,9 @@ LANGUAGE_CODE = "en-us"
 # catalogues are in locale/ (compiled .mo files are committed).
 LANGUAGES = [("en", "English"), ("da", "Dansk"), ("nl", "Nederlands"), ("de", "Deutsch")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The dates staff type, per language (the admin speaks the browser's language:
+# ``basketops.languages``); ISO dates are accepted in every one.
+FORMAT_MODULE_PATH = ["basketops.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

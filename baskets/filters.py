@@ -11,17 +11,53 @@ import django_filters.constants
 from django import forms
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
 
 from .access import personal_data_visible
 from .models import AccountType, Basket, Line, PurchaserType, Stage, Status
 from .models.basket import STAGE_ORDER
 from .search import TooManyAccounts, salesperson_ids, shop_account_ids_named
 
-# The admin's MM/DD/YYYY (AB-3) and ISO dates are both accepted.
-DATE_INPUT_FORMATS = ["%Y-%m-%d", "%m/%d/%Y"]
-# Every admin date form (the grid, the reports, the analytics) says the same.
-DATE_INVALID_MESSAGE = "Enter the date as MM/DD/YYYY or YYYY-MM-DD."
+# The dates staff type, in the language the admin speaks to them (``basketops.formats``:
+# MM/DD/YYYY in English (AB-3), day first in Danish, Dutch and German), and ISO dates in
+# every language. Every date form (the grid, the reports, the analytics, the funnel) takes
+# these and says the same.
+DATE_INPUT_FORMATS = formats.get_format_lazy("DATE_INPUT_FORMATS")
+_FORMAT_PARTS = {"%d": "DD", "%m": "MM", "%Y": "YYYY", "%y": "YY"}
+
+
+def date_format_example() -> str:
+    """The active language's own way to type a date: "MM/DD/YYYY", "DD.MM.YYYY"."""
+    first = formats.get_format("DATE_INPUT_FORMATS")[0]
+    for part, letters in _FORMAT_PARTS.items():
+        first = first.replace(part, letters)
+    return first
+
+
+def _date_invalid_message() -> str:
+    return _("Enter the date as %(example)s or YYYY-MM-DD.") % {"example": date_format_example()}
+
+
+DATE_INVALID_MESSAGE = lazy(_date_invalid_message, str)()
+
+
+class DatePickerInput(forms.DateInput):
+    """The browser's date picker (no script, no CDN); it sends an ISO date, shows it the
+    way the browser's language writes dates."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class DateEntryField(forms.DateField):
+    """A date typed or picked the same way in every staff form."""
+
+    widget = DatePickerInput
+    default_error_messages = {"invalid": DATE_INVALID_MESSAGE}
 
 
 class DateRangeForm(forms.Form):
@@ -52,7 +88,7 @@ class GuidFilter(django_filters.Filter):
     field_class = GuidField
 
 
-class DayBoundField(forms.DateField):
+class DayBoundField(DateEntryField):
     """A date whose day, from midnight to the next midnight in any time zone, is a moment
     Python and the database hold: 9999-12-31 has no next day, and is refused as a date."""
 

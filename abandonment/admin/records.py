@@ -18,7 +18,7 @@ from baskets.access import personal_data_visible
 from baskets.admin.detail import CONSENT_POLICIES, marketing_consent_describe
 from baskets.admin.paging import CappedCountPaginator
 from baskets.admin.privacy import PersonalDataAdminMixin, shown_fields
-from baskets.filters import DATE_INPUT_FORMATS, DATE_INVALID_MESSAGE, DateRangeForm
+from baskets.filters import DateEntryField, DateRangeForm
 from baskets.models import Basket
 from baskets.search import SearchKind, basket_search_decide
 from baskets.services.actors import Actor
@@ -72,16 +72,8 @@ class RecoveryMailForm(forms.Form):
 class AnalyticsRangeForm(DateRangeForm):
     max_days = ANALYTICS_MAX_DAYS
 
-    date_from = forms.DateField(
-        label="From",
-        input_formats=DATE_INPUT_FORMATS,
-        error_messages={"invalid": DATE_INVALID_MESSAGE},
-    )
-    date_to = forms.DateField(
-        label="To",
-        input_formats=DATE_INPUT_FORMATS,
-        error_messages={"invalid": DATE_INVALID_MESSAGE},
-    )
+    date_from = DateEntryField(label="From")
+    date_to = DateEntryField(label="To")
 
 
 @admin.register(Abandonment)
@@ -223,7 +215,7 @@ class AbandonmentAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
         default_from = today - timedelta(days=ANALYTICS_DEFAULT_DAYS - 1)
         form = AnalyticsRangeForm(
             request.GET
-            or {"date_from": f"{default_from:%m/%d/%Y}", "date_to": f"{today:%m/%d/%Y}"}
+            or {"date_from": default_from.isoformat(), "date_to": today.isoformat()}
         )
         context = {
             **self.admin_site.each_context(request),
