@@ -38,7 +38,7 @@ KEY_LABELS: dict[str, Any] = {
 AMOUNT_KEYS = frozenset({"amount", "total", "unit_price", "balance_after", "from", "to"})
 YES, NO, NOTHING = _("yes"), _("no"), _("none")
 
-_CODE = re.compile(r"^[a-z][a-z0-9]*(?:[_.][a-z0-9]+)+$")
+_CODE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
 
 
 def _known_codes() -> dict[str, str]:

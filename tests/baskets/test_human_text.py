@@ -278,3 +278,50 @@ def test_values_read_as_words():
     assert code_label("written_off") == "Written off"
     assert details_lines({"amount": "5.00", "currency": "EUR"}) == [("Amount", "5.00 EUR")]
     assert value_text(None) == "none" and value_text(True) == "yes"
+
+
+@pytest.mark.django_db
+def test_an_abandonment_page_shows_codes_lines_and_address_in_words(client):
+    from abandonment.models import Abandonment
+
+    abandonment = Abandonment.objects.create(
+        basket_guid=GUID,
+        captured_at=timezone.now(),
+        last_activity_at=timezone.now(),
+        total="19.80",
+        currency="EUR",
+        coupon_codes=["WELCOME10"],
+        lines=[LINE],
+        payment_address={"line1": "1 Market Street", "city": "Springfield"},
+    )
+    client.force_login(staff_user("System administrator", username="alice"))
+    page = client.get(f"/admin/abandonment/abandonment/{abandonment.pk}/change/")
+    text = visible_text(page.content.decode())
+
+    assert codes_in(text) == []
+    assert "WELCOME10" in text
+    assert "Unit price 9.90 EUR" in text
+    assert "1 Market Street" in text
+
+
+@pytest.mark.django_db
+def test_settings_read_as_words_without_rule_references(client):
+    from baskets.services.actors import Actor
+    from baskets.services.business_settings import business_settings_change
+
+    admin = staff_user("System administrator", username="alice")
+    business_settings_change(
+        changes={"REMINDER_CONSENT_POLICY": "consented"}, actor=Actor.staff(admin)
+    )
+    client.force_login(admin)
+
+    settings_page = client.get("/admin/constance/config/").content.decode()
+    text = visible_text(settings_page)
+    assert not re.search(r"\([A-Z]{2,3}-\d+\)", text)
+    assert "Basket abandon after minutes" in text
+    assert "BASKET_ABANDON_AFTER_MINUTES" not in text
+
+    changes = visible_text(client.get("/admin/baskets/businesssettingchange/").content.decode())
+    assert codes_in(changes) == []
+    assert "Reminder consent policy" in changes
+    assert '"consented"' not in changes and "consented" in changes
