@@ -325,3 +325,16 @@ def test_settings_read_as_words_without_rule_references(client):
     assert codes_in(changes) == []
     assert "Reminder consent policy" in changes
     assert '"consented"' not in changes and "consented" in changes
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "query"),
+    [(GRID, {"scope": "all"}), (GRID, {"scope": "all", "cart": "locked"}), (EVENTS, {})],
+)
+def test_the_lists_read_as_words(client, basket_with_every_event, url, query):
+    client.force_login(staff_user("System administrator", username="alice"))
+    response = client.get(url, query)
+    assert response.status_code == 200
+    text = visible_text(response.content.decode())
+    assert codes_in(text) == []
