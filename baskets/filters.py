@@ -268,38 +268,34 @@ class BasketFilterSet(django_filters.FilterSet):
     def filter_shop_account_name(self, queryset: QuerySet, name: str, value):
         if not value:
             return queryset
-        return queryset.filter(shop_account_id__in=self._shop_account_ids)
-
-    def _shop_accounts_find(self) -> bool:
-        """The shop accounts the name filter names, looked up once; a fragment too vague
-        to list is an error on the field."""
-        value = self.form.cleaned_data.get("shop_account_name")
-        if not value:
-            return True
-        try:
-            self._shop_account_ids = shop_account_ids_named(value, fragment=True)
-        except TooManyAccounts as error:
-            self.form.add_error("shop_account_name", str(error))
-            return False
-        return True
+        return queryset.filter(shop_account_id__in=self._account_ids["shop_account_name"])
 
     def filter_creator(self, queryset: QuerySet, name: str, value):
         if not value:
             return queryset
-        accounts = self._creator_account_ids
+        accounts = self._account_ids["creator"]
         return queryset.filter(
             Q(shop_account_id__in=accounts) | Q(salesperson_id__in=salesperson_ids(accounts))
         )
 
+    def _shop_accounts_find(self) -> bool:
+        return self._accounts_find("shop_account_name", fragment=True)
+
     def _creators_find(self, *, fragment: bool) -> bool:
-        value = self.form.cleaned_data.get("creator") if hasattr(self.form, "cleaned_data") else ""
+        return self._accounts_find("creator", fragment=fragment)
+
+    def _accounts_find(self, field: str, *, fragment: bool) -> bool:
+        """The shop accounts a name filter names, looked up once; a fragment too vague to
+        list is an error on the field."""
+        value = getattr(self.form, "cleaned_data", {}).get(field)
         if not value:
             return True
         try:
-            self._creator_account_ids = shop_account_ids_named(value, fragment=fragment)
+            ids = shop_account_ids_named(value, fragment=fragment)
         except TooManyAccounts as error:
-            self.form.add_error("creator", str(error))
+            self.form.add_error(field, str(error))
             return False
+        self._account_ids = {**getattr(self, "_account_ids", {}), field: ids}
         return True
 
     def filter_product(self, queryset: QuerySet, name: str, value):
