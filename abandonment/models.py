@@ -87,16 +87,19 @@ class ReminderStep(models.Model):
                 condition=models.Q(coupon_percent_off__isnull=True)
                 | models.Q(coupon_amount_off__isnull=True),
                 name="reminder_step_one_incentive",
+                violation_error_message="Give either a percentage or an amount off, not both.",
             ),
             models.CheckConstraint(
                 condition=models.Q(coupon_percent_off__isnull=True)
                 | models.Q(coupon_percent_off__gt=0, coupon_percent_off__lte=100),
                 name="reminder_step_percent_range",
+                violation_error_message="The percentage off must be more than 0 and at most 100.",
             ),
             models.CheckConstraint(
                 condition=models.Q(coupon_amount_off__isnull=True)
                 | models.Q(coupon_amount_off__gt=0),
                 name="reminder_step_amount_positive",
+                violation_error_message="The amount off must be more than 0.",
             ),
         ]
 
@@ -189,6 +192,7 @@ class ReminderSuppression(models.Model):
             models.CheckConstraint(
                 condition=models.Q(email=Lower("email")),
                 name="reminder_suppression_lower_case",
+                violation_error_message="Enter the e-mail address in lower case.",
             ),
         ]
 
@@ -286,6 +290,7 @@ class AbandonReport(models.Model):
             models.CheckConstraint(
                 condition=models.Q(date_from__lte=models.F("date_to")),
                 name="abandon_report_dates_in_order",
+                violation_error_message="The end date must not be before the start date.",
             ),
         ]
 

@@ -58,3 +58,27 @@ class JsonFormatter(BaseJsonFormatter):
 
     def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
         return _redact(log_data)
+
+
+class RefusalOneLine(logging.Filter):
+    """A refused request (403) is one line: path, user and reason, without the traceback
+    of the ``PermissionDenied`` Django logs with it (nothing went wrong: access was refused)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", None) != 403:
+            return True
+        exception = record.exc_info[1] if record.exc_info else None
+        reason = str(exception) if exception is not None else ""
+        if not reason:
+            reason = "permission denied" if exception is not None else record.getMessage()
+        request = getattr(record, "request", None)
+        path = getattr(request, "path", "") or ""
+        user = getattr(request, "user", None)
+        name = user.get_username() if user is not None and user.is_authenticated else "anonymous"
+        record.msg = "Forbidden: %s user=%s reason=%s"
+        record.args = tuple(
+            text.encode("unicode_escape").decode("ascii") for text in (path, name, reason)
+        )
+        record.exc_info = None
+        record.exc_text = None
+        return True

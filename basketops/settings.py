@@ -156,6 +156,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The admin in the staff member's language, dates in its formats.
+    "basketops.languages.StaffLanguageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # AC-5: last, as django-axes asks: refuses logins of a locked-out username and address.
     "axes.middleware.AxesMiddleware",
@@ -289,6 +291,9 @@ LANGUAGE_CODE = "en-us"
 # catalogues are in locale/ (compiled .mo files are committed).
 LANGUAGES = [("en", "English"), ("da", "Dansk"), ("nl", "Nederlands"), ("de", "Deutsch")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The dates staff type, per language (the admin speaks the browser's language:
+# ``basketops.languages``); ISO dates are accepted in every one.
+FORMAT_MODULE_PATH = ["basketops.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -886,7 +891,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     # No full card number in any log line (LC-3), e.g. one a client put in a URL.
-    "filters": {"redact_card_numbers": {"()": "security.log_redaction.RedactCardNumbers"}},
+    "filters": {
+        "redact_card_numbers": {"()": "security.log_redaction.RedactCardNumbers"},
+        # A 403 is one line (path, user, reason), not a traceback.
+        "refusal_one_line": {"()": "basketops.log_format.RefusalOneLine"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -897,7 +906,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        "django.request": {"filters": ["redact_card_numbers"]},
+        "django.request": {"filters": ["refusal_one_line", "redact_card_numbers"]},
         "django.server": {"filters": ["redact_card_numbers"]},
     },
 }

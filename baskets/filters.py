@@ -11,17 +11,53 @@ import django_filters.constants
 from django import forms
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
 
 from .access import personal_data_visible
 from .models import AccountType, Basket, Line, PurchaserType, Stage, Status
 from .models.basket import STAGE_ORDER
-from .search import TooManyAccounts, shop_account_ids_named
+from .search import TooManyAccounts, salesperson_ids, shop_account_ids_named
 
-# The admin's MM/DD/YYYY (AB-3) and ISO dates are both accepted.
-DATE_INPUT_FORMATS = ["%Y-%m-%d", "%m/%d/%Y"]
-# Every admin date form (the grid, the reports, the analytics) says the same.
-DATE_INVALID_MESSAGE = "Enter the date as MM/DD/YYYY or YYYY-MM-DD."
+# The dates staff type, in the language the admin speaks to them (``basketops.formats``:
+# MM/DD/YYYY in English (AB-3), day first in Danish, Dutch and German), and ISO dates in
+# every language. Every date form (the grid, the reports, the analytics, the funnel) takes
+# these and says the same.
+DATE_INPUT_FORMATS = formats.get_format_lazy("DATE_INPUT_FORMATS")
+_FORMAT_PARTS = {"%d": "DD", "%m": "MM", "%Y": "YYYY", "%y": "YY"}
+
+
+def date_format_example() -> str:
+    """The active language's own way to type a date: "MM/DD/YYYY", "DD.MM.YYYY"."""
+    first = formats.get_format("DATE_INPUT_FORMATS")[0]
+    for part, letters in _FORMAT_PARTS.items():
+        first = first.replace(part, letters)
+    return first
+
+
+def _date_invalid_message() -> str:
+    return _("Enter the date as %(example)s or YYYY-MM-DD.") % {"example": date_format_example()}
+
+
+DATE_INVALID_MESSAGE = lazy(_date_invalid_message, str)()
+
+
+class DatePickerInput(forms.DateInput):
+    """The browser's date picker (no script, no CDN); it sends an ISO date, shows it the
+    way the browser's language writes dates."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class DateEntryField(forms.DateField):
+    """A date typed or picked the same way in every staff form."""
+
+    widget = DatePickerInput
+    default_error_messages = {"invalid": DATE_INVALID_MESSAGE}
 
 
 class DateRangeForm(forms.Form):
@@ -52,7 +88,7 @@ class GuidFilter(django_filters.Filter):
     field_class = GuidField
 
 
-class DayBoundField(forms.DateField):
+class DayBoundField(DateEntryField):
     """A date whose day, from midnight to the next midnight in any time zone, is a moment
     Python and the database hold: 9999-12-31 has no next day, and is refused as a date."""
 
@@ -167,6 +203,9 @@ class BasketFilterSet(django_filters.FilterSet):
     shop_account_name = django_filters.CharFilter(
         method="filter_shop_account_name", label="Shop account name (or part of it)"
     )
+    # Who made the basket: the shopper's login, or the salesperson's for a customer. A part
+    # of the name for those who may see personal data, the whole name otherwise (AC-1).
+    creator = django_filters.CharFilter(method="filter_creator", label="Creator (name)")
     shop_account_email = django_filters.CharFilter(
         field_name="shop_account__email", lookup_expr="iexact", label="Shop account e-mail"
     )
@@ -215,7 +254,8 @@ class BasketFilterSet(django_filters.FilterSet):
         never all rows) for users who may not see it; without a request (code) it is open."""
         valid = super().is_valid()
         if self.request is None or personal_data_visible(self.request.user):
-            return valid and self._shop_accounts_find()
+            return valid and self._shop_accounts_find() and self._creators_find(fragment=True)
+        valid = valid and self._creators_find(fragment=False)
         for name in PERSONAL_DATA_FILTERS:
             if self.form.data.get(name) not in (None, "") and name in self.form.fields:
                 if name not in self.form.errors:
@@ -228,19 +268,34 @@ class BasketFilterSet(django_filters.FilterSet):
     def filter_shop_account_name(self, queryset: QuerySet, name: str, value):
         if not value:
             return queryset
-        return queryset.filter(shop_account_id__in=self._shop_account_ids)
+        return queryset.filter(shop_account_id__in=self._account_ids["shop_account_name"])
+
+    def filter_creator(self, queryset: QuerySet, name: str, value):
+        if not value:
+            return queryset
+        accounts = self._account_ids["creator"]
+        return queryset.filter(
+            Q(shop_account_id__in=accounts) | Q(salesperson_id__in=salesperson_ids(accounts))
+        )
 
     def _shop_accounts_find(self) -> bool:
-        """The shop accounts the name filter names, looked up once; a fragment too vague
-        to list is an error on the field."""
-        value = self.form.cleaned_data.get("shop_account_name")
+        return self._accounts_find("shop_account_name", fragment=True)
+
+    def _creators_find(self, *, fragment: bool) -> bool:
+        return self._accounts_find("creator", fragment=fragment)
+
+    def _accounts_find(self, field: str, *, fragment: bool) -> bool:
+        """The shop accounts a name filter names, looked up once; a fragment too vague to
+        list is an error on the field."""
+        value = getattr(self.form, "cleaned_data", {}).get(field)
         if not value:
             return True
         try:
-            self._shop_account_ids = shop_account_ids_named(value, fragment=True)
+            ids = shop_account_ids_named(value, fragment=fragment)
         except TooManyAccounts as error:
-            self.form.add_error("shop_account_name", str(error))
+            self.form.add_error(field, str(error))
             return False
+        self._account_ids = {**getattr(self, "_account_ids", {}), field: ids}
         return True
 
     def filter_product(self, queryset: QuerySet, name: str, value):

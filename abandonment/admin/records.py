@@ -11,17 +11,20 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 
 from basketops.business import business_setting
 from basketops.reads import reading_alias
 from baskets.access import personal_data_visible
-from baskets.admin.detail import CONSENT_POLICIES, marketing_consent_describe
+from baskets.admin.detail import CONSENT_POLICIES, address_format, marketing_consent_describe
 from baskets.admin.paging import CappedCountPaginator
 from baskets.admin.privacy import PersonalDataAdminMixin, shown_fields
-from baskets.filters import DATE_INPUT_FORMATS, DATE_INVALID_MESSAGE, DateRangeForm
+from baskets.filters import DateEntryField, DateRangeForm
 from baskets.models import Basket
+from baskets.personal_data import reads
 from baskets.search import SearchKind, basket_search_decide
 from baskets.services.actors import Actor
+from baskets.wording import list_text, value_text
 
 from ..exceptions import RecoveryMailRefused
 from ..models import Abandonment
@@ -72,16 +75,8 @@ class RecoveryMailForm(forms.Form):
 class AnalyticsRangeForm(DateRangeForm):
     max_days = ANALYTICS_MAX_DAYS
 
-    date_from = forms.DateField(
-        label="From",
-        input_formats=DATE_INPUT_FORMATS,
-        error_messages={"invalid": DATE_INVALID_MESSAGE},
-    )
-    date_to = forms.DateField(
-        label="To",
-        input_formats=DATE_INPUT_FORMATS,
-        error_messages={"invalid": DATE_INVALID_MESSAGE},
-    )
+    date_from = DateEntryField(label="From")
+    date_to = DateEntryField(label="To")
 
 
 @admin.register(Abandonment)
@@ -97,7 +92,40 @@ class AbandonmentAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     change_list_template = "admin/abandonment/abandonment/change_list.html"
     actions = ["reminder_send_now"]
     list_select_related = ("basket",)
-    readonly_fields = ("marketing_consent_and_policy",)
+    readonly_fields = (
+        "marketing_consent_and_policy",
+        "coupon_codes_text",
+        "lines_text",
+        "payment_address_text",
+    )
+    # Stored as JSON; shown in words by the fields above.
+    JSON_FIELDS = ("coupon_codes", "lines", "payment_address")
+
+    @admin.display(description="coupon codes")
+    @reads("coupon_codes")
+    def coupon_codes_text(self, abandonment: Abandonment) -> str:
+        return list_text(abandonment.coupon_codes or [])
+
+    @admin.display(description="lines")
+    @reads("lines")
+    def lines_text(self, abandonment: Abandonment) -> str:
+        """One line a row: "Product PRD-1, Quantity 2, Unit price 9.90 EUR"."""
+        return format_html_join(
+            "",
+            "<div>{}</div>",
+            (
+                (value_text(line, currency=abandonment.currency),)
+                for line in abandonment.lines or []
+            ),
+        )
+
+    @admin.display(description="payment address")
+    @reads("payment_address")
+    def payment_address_text(self, abandonment: Abandonment) -> str:
+        return address_format(abandonment.payment_address or {})
+
+    def get_readonly_fields(self, request, obj=None):
+        return shown_fields(self, request, self.readonly_fields)
 
     @admin.display(description="marketing consent")
     def marketing_consent(self, abandonment: Abandonment) -> str:
@@ -116,7 +144,8 @@ class AbandonmentAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     def get_exclude(self, request, obj=None):
         """AC-1: the shopper's name, e-mail and address only for users who may see them."""
         names = [field.name for field in self.model._meta.fields]
-        return sorted(set(names) - set(shown_fields(self, request, names)))
+        hidden = set(names) - set(shown_fields(self, request, names))
+        return sorted(hidden | set(self.JSON_FIELDS))
 
     def get_search_results(self, request, queryset, search_term):
         decision = basket_search_decide(
@@ -223,7 +252,7 @@ class AbandonmentAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
         default_from = today - timedelta(days=ANALYTICS_DEFAULT_DAYS - 1)
         form = AnalyticsRangeForm(
             request.GET
-            or {"date_from": f"{default_from:%m/%d/%Y}", "date_to": f"{today:%m/%d/%Y}"}
+            or {"date_from": default_from.isoformat(), "date_to": today.isoformat()}
         )
         context = {
             **self.admin_site.each_context(request),

@@ -10,7 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from baskets.access import personal_data_visible
-from baskets.filters import DATE_INPUT_FORMATS, DATE_INVALID_MESSAGE
+from baskets.filters import DateEntryField
 from baskets.services.actors import Actor
 
 from ..models import (
@@ -23,18 +23,8 @@ from ..services.reports import ReportRangeError, abandon_report_request, report_
 
 
 class AbandonReportForm(forms.ModelForm):
-    date_from = forms.DateField(
-        label="From",
-        input_formats=DATE_INPUT_FORMATS,
-        widget=forms.TextInput(attrs={"placeholder": "MM/DD/YYYY"}),
-        error_messages={"invalid": DATE_INVALID_MESSAGE},
-    )
-    date_to = forms.DateField(
-        label="To",
-        input_formats=DATE_INPUT_FORMATS,
-        widget=forms.TextInput(attrs={"placeholder": "MM/DD/YYYY"}),
-        error_messages={"invalid": DATE_INVALID_MESSAGE},
-    )
+    date_from = DateEntryField(label="From")
+    date_to = DateEntryField(label="To")
 
     class Meta:
         model = AbandonReport

@@ -30,6 +30,14 @@ from ..services.staff import (
     additional_information_refusal,
     manage_booking_refusal,
 )
+from ..wording import (
+    actor_text,
+    codes_in_words,
+    details_lines,
+    key_label,
+    list_text,
+    value_text,
+)
 from .locked import locked_provider_answer_display
 
 # Address keys in the order a postal address is written; others follow.
@@ -66,9 +74,9 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "delivery_method",
             "payment_method",
             "location",
-            "coupon_codes",
-            "gift_card_codes",
-            "user_values",
+            "coupon_codes_display",
+            "gift_card_codes_display",
+            "user_values_display",
             "order_comment",
             "marketing_consent_display",
             "additional_information_supplied_at",
@@ -200,34 +208,50 @@ class TimelineDisplay:
     display function with the row only."""
 
     TIMELINE_PRIVATE = {"actor_label": "actor_kind", "reason": "reason_shown"}
-    TIMELINE_PERSONAL = {"actor_label": "actor_label", "reason": "reason_shown"}
+    TIMELINE_PERSONAL = {"actor_label": "actor_shown", "reason": "reason_shown"}
 
     def timeline_fields(self, request, names) -> list[str]:
         personal = personal_data_visible(request.user)
         table = self.TIMELINE_PERSONAL if personal else self.TIMELINE_PRIVATE
+        # A status change reads "Locked → Active", not two columns of codes.
+        if "from_status" in names:
+            names = [
+                "status_change" if name == "from_status" else name
+                for name in names
+                if name != "to_status"
+            ]
         shown = [table.get(name, name) for name in names]
         if "details" in shown and not personal:
             shown[shown.index("details")] = "details_without_personal_data"
         return shown
 
+    @admin.display(description="status")
+    def status_change(self, event: BasketEvent) -> str:
+        return event.status_change_text()
+
     @admin.display(description="actor")
     def actor_kind(self, event: BasketEvent) -> str:
-        return actor_label_shown(event.actor_label, personal=False)
+        return actor_text(actor_label_shown(event.actor_label, personal=False))
+
+    @admin.display(description="actor")
+    def actor_shown(self, event: BasketEvent) -> str:
+        return actor_text(event.actor_label)
 
     @admin.display(description="reason")
     def reason_shown(self, event: BasketEvent) -> str:
-        return url_hosts_only(event.reason)
+        return codes_in_words(url_hosts_only(event.reason))
 
     @staticmethod
     def _details(payload: dict, *, personal: bool) -> str:
         shown = event_payload_shown(payload or {}, personal=personal)
         if not shown:
             return ""
-        return format_html_join("", "<div><strong>{}</strong>: {}</div>", sorted(shown.items()))
+        return format_html_join("", "<div><strong>{}</strong>: {}</div>", details_lines(shown))
 
     @admin.display(description="details")
     def details(self, event: BasketEvent) -> str:
-        """The event's payload (the order number, a payment reference, ...) as key: value."""
+        """The event's payload (the order number, a payment reference, ...) in words:
+        "Stage: Manage booking → Payment", "Total: 10.00 EUR → 12.00 EUR"."""
         return self._details(event.payload, personal=True)
 
     @admin.display(description="details")
@@ -249,16 +273,6 @@ class EventInline(TimelineDisplay, admin.TabularInline):
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
-
-    @admin.display(description="status")
-    def status_change(self, event: BasketEvent) -> str:
-        labels = dict(Status.choices)
-        if not event.from_status or event.from_status == event.to_status:
-            return str(labels.get(event.to_status, event.to_status))
-        return (
-            f"{labels.get(event.from_status, event.from_status)} → "
-            f"{labels.get(event.to_status, event.to_status)}"
-        )
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -358,6 +372,27 @@ class BasketDetailMixin:
     @reads("delivery_address")
     def delivery_address_display(self, basket: Basket) -> str:
         return address_format(basket.delivery_address)
+
+    @admin.display(description="coupon codes")
+    @reads("coupon_codes")
+    def coupon_codes_display(self, basket: Basket) -> str:
+        return list_text(basket.coupon_codes or [])
+
+    @admin.display(description="gift card codes")
+    @reads("gift_card_codes")
+    def gift_card_codes_display(self, basket: Basket) -> str:
+        return list_text(basket.gift_card_codes or [])
+
+    @admin.display(description="user values")
+    @reads("user_values")
+    def user_values_display(self, basket: Basket) -> str:
+        """What the shopper typed at checkout, one value a line."""
+        values = basket.user_values or {}
+        if not isinstance(values, dict):
+            return value_text(values)
+        return format_html_join(
+            "", "<div>{}: {}</div>", ((key_label(k), value_text(v)) for k, v in values.items())
+        )
 
     @admin.display(description="total")
     def total_display(self, basket: Basket) -> str:

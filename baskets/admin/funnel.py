@@ -14,11 +14,10 @@ from django.utils import timezone
 from basketops.reads import reading_alias
 
 from ..filters import (
-    DATE_INPUT_FORMATS,
-    DATE_INVALID_MESSAGE,
     DateRangeForm,
     DayBoundField,
     Scope,
+    date_format_example,
 )
 from ..selectors import basket_funnel
 
@@ -32,16 +31,8 @@ CHART_WIDTH, BAR_HEIGHT, LABEL_WIDTH = 600, 22, 170
 class FunnelForm(DateRangeForm):
     max_days = FUNNEL_MAX_DAYS
 
-    date_from = DayBoundField(
-        label="Created from",
-        input_formats=DATE_INPUT_FORMATS,
-        error_messages={"invalid": DATE_INVALID_MESSAGE},
-    )
-    date_to = DayBoundField(
-        label="Created to",
-        input_formats=DATE_INPUT_FORMATS,
-        error_messages={"invalid": DATE_INVALID_MESSAGE},
-    )
+    date_from = DayBoundField(label="Created from")
+    date_to = DayBoundField(label="Created to")
     product = forms.CharField(label="Product ID", required=False, max_length=60)
 
 
@@ -70,6 +61,7 @@ class FunnelAdminMixin:
             "title": "Checkout funnel",
             "form": form,
             "opts": self.model._meta,
+            "date_example": date_format_example(),
         }
         if not form.is_valid():
             return TemplateResponse(

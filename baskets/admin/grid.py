@@ -325,8 +325,7 @@ class BasketEventAdmin(PersonalDataAdminMixin, TimelineDisplay, ReadOnlyModelAdm
         "created_at",
         "basket_guid",
         "action",
-        "from_status",
-        "to_status",
+        "status_change",
         "actor_label",
         "reason",
     )

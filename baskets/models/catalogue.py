@@ -71,13 +71,19 @@ class Price(models.Model):
                 fields=["product", "currency"],
                 condition=models.Q(variant__isnull=True),
                 name="price_product_currency",
+                violation_error_message="This product already has a price in this currency.",
             ),
             models.UniqueConstraint(
                 fields=["variant", "currency"],
                 condition=models.Q(variant__isnull=False),
                 name="price_variant_currency",
+                violation_error_message="This variant already has a price in this currency.",
             ),
-            models.CheckConstraint(condition=models.Q(amount__gte=0), name="price_amount_gte_0"),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0),
+                name="price_amount_gte_0",
+                violation_error_message="A price must not be negative.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -137,7 +143,9 @@ class GiftCard(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(balance__gte=0), name="gift_card_balance_gte_0"
+                condition=models.Q(balance__gte=0),
+                name="gift_card_balance_gte_0",
+                violation_error_message="A gift card balance must not be negative.",
             )
         ]
 

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+from .basket import Status
+
 
 class TimelineAction(models.TextChoices):
     """What happened to a basket; the timeline's vocabulary (stable values, stored)."""
@@ -89,6 +91,14 @@ class BasketEvent(models.Model):
         indexes = [models.Index(fields=["basket", "created_at"], name="event_basket_created")]
 
     def __str__(self) -> str:
-        if self.from_status != self.to_status:
-            return f"{self.action}: {self.from_status} -> {self.to_status}"
-        return self.action
+        if self.from_status and self.from_status != self.to_status:
+            return f"{self.get_action_display()}: {self.status_change_text()}"
+        return str(self.get_action_display())
+
+    def status_change_text(self) -> str:
+        """The status, or its change, in labels: "Locked → Active"."""
+        labels = dict(Status.choices)
+        to_status = str(labels.get(self.to_status, self.to_status))
+        if not self.from_status or self.from_status == self.to_status:
+            return to_status
+        return f"{labels.get(self.from_status, self.from_status)} → {to_status}"

@@ -96,7 +96,7 @@ def test_bad_dates_are_form_errors_and_queue_nothing(staff_client, data, message
     """SPEC: AB-3"""
     response = staff_client.post(f"{REPORTS}add/", data)
     assert response.status_code == 200
-    assert message in response.content.decode()
+    assert str(message) in response.content.decode()
     assert not AbandonReport.objects.exists()
 
 

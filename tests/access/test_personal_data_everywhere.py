@@ -271,7 +271,7 @@ def test_timeline_notes_name_no_login_guid_or_webhook_secret(client, role, perso
     assert "hooks.example.com" in texts[0] and "hooks.example.com" in texts[3]
     assert ["jane-login" in text for text in texts[:3]] == [personal] * 3
     assert [owner in text for text in (texts[0], texts[2])] == [personal] * 2
-    assert ("shopper" in texts[1]) is True
+    assert ("Shopper" in texts[1]) is True
 
 
 @pytest.mark.django_db

@@ -242,7 +242,7 @@ def test_detail_shows_items_and_timeline(administrator):
     assert response.status_code == 200
     page = response.content.decode()
     assert "CRS-0042" in page and "U000042" in page
-    assert "system:tests" in page and "test lock" in page
+    assert "System: tests" in page and "test lock" in page
 
 
 @pytest.mark.django_db

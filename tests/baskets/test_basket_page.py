@@ -64,7 +64,7 @@ def test_completed_basket_page_shows_header_order_invoice_lines_and_timeline(cli
     assert "1 Market Street<br>Springfield<br>US<br>" in page
     for product in Product.objects.filter(pk__in=["PRD-000", "PRD-001", "CRS-001"]):
         assert re.search(rf'class="field-product_name">\s*<p>{product.name}</p>', page)
-    assert f"<strong>order</strong>: {order.number}" in page
+    assert f"<strong>Order</strong>: {order.number}" in page
     assert 'name="_save"' not in page and 'name="_continue"' not in page
     assert 'id="basket-action-' not in page
     assert "Lock reason" not in page  # empty fields are left out
