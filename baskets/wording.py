@@ -15,7 +15,7 @@ from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from .models import AccountType, EventAction, EventType, PurchaserType, Stage, Status
+from .models import AccountType, EventType, PurchaserType, Stage, Status, TimelineAction
 
 # What a payload key means, where the key itself says it badly; any other key reads as
 # words ("balance_after" -> "Balance after").
@@ -43,7 +43,7 @@ _CODE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
 
 def _known_codes() -> dict[str, str]:
     labels: dict[str, str] = {}
-    for choices in (EventAction, PurchaserType, AccountType, Stage, Status):
+    for choices in (TimelineAction, PurchaserType, AccountType, Stage, Status):
         labels.update((value, str(label)) for value, label in choices.choices)
     # A webhook event type's label is its name on the wire: in words here.
     labels.update((value, words(value)) for value in EventType.values)

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import pytest
 from django.utils import timezone
 
-from baskets.models import BasketEvent, EventAction, Stage, Status
+from baskets.models import BasketEvent, Stage, Status, TimelineAction
 from baskets.wording import code_label, details_lines, list_text, value_text
 from tests.support.clients import staff_user
 from tests.support.factories import BasketFactory, ShopAccountFactory
@@ -24,23 +24,26 @@ AT = "2026-11-30T14:05:00+00:00"
 # What the product writes in each event's details (its services' payloads), one per event
 # type. A new event type fails the test until it is added here and reads as words.
 PAYLOADS: dict[str, dict] = {
-    EventAction.CREATE: {},
-    EventAction.MARK_PAID: {"payment_reference": "PAY-1", "masked_card_number": "411111******1111"},
-    EventAction.LOCK: {"payment_reference": "PAY-1"},
-    EventAction.UNLOCK: {},
-    EventAction.CONFIRM: {},
-    EventAction.COMPLETE: {"order": "SO-000123", "attempt": 1, "worker": "celery@web-1"},
-    EventAction.FAIL_COMPLETION: {"attempt": 3},
-    EventAction.REQUEUE: {},
-    EventAction.FINALISE_UNPAID: {"order": "SO-000124"},
-    EventAction.COMPLETION_ATTEMPT_FAILED: {"attempt": 2},
-    EventAction.CLOSE_COMPLETION_FAILURE: {},
-    EventAction.COMPLETE_MANAGE_BOOKING: {
+    TimelineAction.CREATE: {},
+    TimelineAction.MARK_PAID: {
+        "payment_reference": "PAY-1",
+        "masked_card_number": "411111******1111",
+    },
+    TimelineAction.LOCK: {"payment_reference": "PAY-1"},
+    TimelineAction.UNLOCK: {},
+    TimelineAction.CONFIRM: {},
+    TimelineAction.COMPLETE: {"order": "SO-000123", "attempt": 1, "worker": "celery@web-1"},
+    TimelineAction.FAIL_COMPLETION: {"attempt": 3},
+    TimelineAction.REQUEUE: {},
+    TimelineAction.FINALISE_UNPAID: {"order": "SO-000124"},
+    TimelineAction.COMPLETION_ATTEMPT_FAILED: {"attempt": 2},
+    TimelineAction.CLOSE_COMPLETION_FAILURE: {},
+    TimelineAction.COMPLETE_MANAGE_BOOKING: {
         "stage": {"from": Stage.MANAGE_BOOKING.value, "to": Stage.PAYMENT.value}
     },
-    EventAction.FLAG_ADDITIONAL_INFORMATION: {},
-    EventAction.DELETE: {"total": "19.80", "currency": "EUR", "lines": [LINE]},
-    EventAction.LINE_REMOVE: {
+    TimelineAction.FLAG_ADDITIONAL_INFORMATION: {},
+    TimelineAction.DELETE: {"total": "19.80", "currency": "EUR", "lines": [LINE]},
+    TimelineAction.LINE_REMOVE: {
         "line_id": 7,
         "product_id": "PRD-001",
         "variant_id": None,
@@ -48,7 +51,7 @@ PAYLOADS: dict[str, dict] = {
         "total": {"from": "19.80", "to": "0.00"},
         "currency": "EUR",
     },
-    EventAction.LINE_QUANTITY_CHANGE: {
+    TimelineAction.LINE_QUANTITY_CHANGE: {
         "line_id": 7,
         "product_id": "PRD-001",
         "variant_id": "RED",
@@ -56,31 +59,31 @@ PAYLOADS: dict[str, dict] = {
         "total": {"from": "19.80", "to": "29.70"},
         "currency": "EUR",
     },
-    EventAction.RECEIVABLE_PAID: {"order": "SO-000124", "outcome": "paid"},
-    EventAction.RECEIVABLE_WRITTEN_OFF: {"order": "SO-000124", "outcome": "written_off"},
-    EventAction.RECEIVABLE_CARD_REQUEST: {
+    TimelineAction.RECEIVABLE_PAID: {"order": "SO-000124", "outcome": "paid"},
+    TimelineAction.RECEIVABLE_WRITTEN_OFF: {"order": "SO-000124", "outcome": "written_off"},
+    TimelineAction.RECEIVABLE_CARD_REQUEST: {
         "order": "SO-000124",
         "language": "da",
         "link": "https://shop.example.com/pay/abc?token=secret",
     },
-    EventAction.PAYMENT_STARTED: {"payment_reference": "PAY-1"},
-    EventAction.PAYMENT_RETURN: {"payment_reference": "PAY-1"},
-    EventAction.PAYMENT_PAID: {
+    TimelineAction.PAYMENT_STARTED: {"payment_reference": "PAY-1"},
+    TimelineAction.PAYMENT_RETURN: {"payment_reference": "PAY-1"},
+    TimelineAction.PAYMENT_PAID: {
         "result": "paid",
         "payment_reference": "PAY-1",
         "masked_card_number": "411111******1111",
     },
-    EventAction.PAYMENT_PENDING: {"result": "pending", "payment_reference": "PAY-1"},
-    EventAction.PAYMENT_FAILED: {"result": "failed", "payment_reference": "PAY-1"},
-    EventAction.PAYMENT_CANCELLED: {"result": "cancelled", "payment_reference": "PAY-1"},
-    EventAction.PAYMENT_RECONCILIATION: {
+    TimelineAction.PAYMENT_PENDING: {"result": "pending", "payment_reference": "PAY-1"},
+    TimelineAction.PAYMENT_FAILED: {"result": "failed", "payment_reference": "PAY-1"},
+    TimelineAction.PAYMENT_CANCELLED: {"result": "cancelled", "payment_reference": "PAY-1"},
+    TimelineAction.PAYMENT_RECONCILIATION: {
         "result": "paid",
         "payment_reference": "PAY-2",
         "amount": "19.80",
         "currency": "EUR",
     },
-    EventAction.STOREFRONT_RESUME: {"resumed": True},
-    EventAction.PROVIDER_CHECK: {
+    TimelineAction.STOREFRONT_RESUME: {"resumed": True},
+    TimelineAction.PROVIDER_CHECK: {
         "payment_reference": "PAY-1",
         "provider": "paypal",
         "status": "captured",
@@ -91,28 +94,32 @@ PAYLOADS: dict[str, dict] = {
         "link": "https://provider.example.com/payments/PAY-1",
         "decision": "staff",
     },
-    EventAction.ENTER_UPSELL: {"finalise_at": AT},
-    EventAction.FINISH_UPSELL: {"order": "SO-000125"},
-    EventAction.UPSELL_CHARGE_STARTED: {"reference": "UP-1", "amount": "5.00", "currency": "EUR"},
-    EventAction.GIFT_CARD_RESERVE: {
+    TimelineAction.ENTER_UPSELL: {"finalise_at": AT},
+    TimelineAction.FINISH_UPSELL: {"order": "SO-000125"},
+    TimelineAction.UPSELL_CHARGE_STARTED: {
+        "reference": "UP-1",
+        "amount": "5.00",
+        "currency": "EUR",
+    },
+    TimelineAction.GIFT_CARD_RESERVE: {
         "gift_card": "GIFT-100",
         "amount": "10.00",
         "currency": "EUR",
         "balance_after": "40.00",
     },
-    EventAction.GIFT_CARD_DEBIT: {
+    TimelineAction.GIFT_CARD_DEBIT: {
         "gift_card": "GIFT-100",
         "amount": "10.00",
         "currency": "EUR",
         "balance_after": "40.00",
     },
-    EventAction.GIFT_CARD_RELEASE: {
+    TimelineAction.GIFT_CARD_RELEASE: {
         "gift_card": "GIFT-100",
         "amount": "10.00",
         "currency": "EUR",
         "balance_after": "50.00",
     },
-    EventAction.RECOVER: {
+    TimelineAction.RECOVER: {
         "removed_lines": [{**LINE, "reason": "unknown_product"}],
         "repriced_lines": [
             {"product_id": "PRD-002", "variant_id": None, "from": "5.00", "to": "6.00"}
@@ -128,15 +135,15 @@ PAYLOADS: dict[str, dict] = {
         "deactivated": 2,
         "abandoned_at": AT,
     },
-    EventAction.REMINDER_SENT: {"step": 1, "abandonment": 42},
-    EventAction.WEBHOOK_DELIVERED: {
+    TimelineAction.REMINDER_SENT: {"step": 1, "abandonment": 42},
+    TimelineAction.WEBHOOK_DELIVERED: {
         "webhook_id": "msg_2Kq",
         "attempt": 1,
         "status_code": 200,
         "duration_ms": 35,
         "error": "",
     },
-    EventAction.WEBHOOK_ATTEMPT_FAILED: {
+    TimelineAction.WEBHOOK_ATTEMPT_FAILED: {
         "webhook_id": "msg_2Kq",
         "attempt": 2,
         "status_code": None,
@@ -145,9 +152,9 @@ PAYLOADS: dict[str, dict] = {
     },
 }
 REASONS = {
-    EventAction.WEBHOOK_DELIVERED: "basket.status_changed to endpoint 3 (hooks.example.com)",
-    EventAction.WEBHOOK_ATTEMPT_FAILED: "basket.lines_changed to endpoint 3 (hooks.example.com)",
-    EventAction.REMINDER_SENT: "Reminder 1: You left something in your basket",
+    TimelineAction.WEBHOOK_DELIVERED: "basket.status_changed to endpoint 3 (hooks.example.com)",
+    TimelineAction.WEBHOOK_ATTEMPT_FAILED: "basket.lines_changed to endpoint 3 (hooks.example.com)",
+    TimelineAction.REMINDER_SENT: "Reminder 1: You left something in your basket",
 }
 
 
@@ -198,13 +205,13 @@ def basket_with_every_event():
         currency="EUR",
     )
     now = timezone.now()
-    for at, action in enumerate(EventAction):
+    for at, action in enumerate(TimelineAction):
         BasketEvent.objects.create(
             basket=basket,
             basket_guid=basket.guid,
             action=action,
-            from_status=Status.AWAITING_COMPLETION if action == EventAction.LOCK else "",
-            to_status=Status.LOCKED if action == EventAction.LOCK else Status.ACTIVE,
+            from_status=Status.AWAITING_COMPLETION if action == TimelineAction.LOCK else "",
+            to_status=Status.LOCKED if action == TimelineAction.LOCK else Status.ACTIVE,
             actor_label={0: "staff:alice", 1: "system:provider-check"}.get(
                 at % 3, f"shopper:{GUID}"
             ),
@@ -217,7 +224,7 @@ def basket_with_every_event():
 
 def test_every_event_type_has_a_sample_payload():
     """A new event type must be added to ``PAYLOADS`` (and so read as words)."""
-    assert set(PAYLOADS) == set(EventAction)
+    assert set(PAYLOADS) == set(TimelineAction)
 
 
 @pytest.mark.django_db
@@ -229,7 +236,7 @@ def test_the_basket_page_reads_as_words_for_every_event_type(client, basket_with
     text = visible_text(page)
 
     assert codes_in(text) == []
-    for action in EventAction:
+    for action in TimelineAction:
         assert action.label in text
     assert "<strong>Stage</strong>: Manage booking → Payment" in page
     assert "<strong>Removed coupon codes</strong>: WELCOME10, SPRING5" in page

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('abandonment', '0007_reminder_recipients_and_languages'),
+        ('abandonment', '0008_tables_named_after_the_app'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
