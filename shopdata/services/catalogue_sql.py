@@ -14,25 +14,27 @@ PRODUCT = Product._meta.db_table
 VARIANT = Variant._meta.db_table
 PRICE = Price._meta.db_table
 
-STAGING_SQL = """
-DROP TABLE IF EXISTS shop_import_item;
+# The checked rows of a file: every row, with ``error`` ("code: message") when it breaks a
+# rule; only a file without any error is written.
+ITEM_SQL = """
 CREATE TEMP TABLE shop_import_item (
     line bigint NOT NULL,
-    id text NOT NULL,
+    id text,
     product_id text,
-    name text NOT NULL,
+    name text,
     kind text,
     unit_of_measure_id text,
-    active boolean NOT NULL,
+    active boolean,
     shop_updated_at timestamptz,
-    currencies text[] NOT NULL,
-    amounts numeric(12, 2)[] NOT NULL
+    currencies text[],
+    amounts numeric(12, 2)[],
+    error text
 ) ON COMMIT DROP;
 """
-COPY_ITEMS = (
-    "COPY shop_import_item (line, id, product_id, name, kind, unit_of_measure_id, active, "
-    "shop_updated_at, currencies, amounts) FROM STDIN"
-)
+ERRORS_SQL = """
+SELECT line, error, count(*) OVER () FROM shop_import_item
+WHERE error IS NOT NULL ORDER BY line LIMIT %s
+"""
 DUPLICATE_SQL = """
 SELECT id, min(line), max(line) FROM shop_import_item
 GROUP BY id HAVING count(*) > 1 ORDER BY max(line) LIMIT 1
