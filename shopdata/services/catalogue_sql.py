@@ -92,7 +92,7 @@ SELECT {", ".join(f"item.{name}" for name in columns)}, true
 FROM shop_import_item AS item
 JOIN shop_import_decision AS decision
   ON decision.id = item.id AND decision.result IN ('created', 'updated')
-ORDER BY item.line
+
 ON CONFLICT (id) DO UPDATE SET {updates}, available = {table}.available OR EXCLUDED.active
 """  # noqa: S608 (table and column names from this module)
 
@@ -110,7 +110,7 @@ FROM shop_import_item AS item
 JOIN shop_import_decision AS decision
   ON decision.id = item.id AND decision.result IN ('created', 'updated'),
 unnest(item.currencies, item.amounts) AS staged(currency, amount)
-ORDER BY item.line, staged.currency
+
 """  # noqa: S608
     return delete, insert
 
