@@ -36,13 +36,14 @@ def failed_for_a_withdrawn_product(storefront) -> Basket:
     """A paid basket whose product PRD-000 staff withdrew: three failed attempts."""
     basket = paid_basket(lines=1, course=False)
     Product.objects.filter(pk="PRD-000").update(available=False)
+    return failed_three_times(basket, "Product PRD-000 was withdrawn before completion.")
+
+
+def failed_three_times(basket: Basket, error: str) -> Basket:
     for _ in range(3):
         completion_run(worker="test")
     basket.refresh_from_db()
-    assert (basket.status, basket.last_error) == (
-        Status.COMPLETION_FAILED,
-        "Product PRD-000 was withdrawn before completion.",
-    )
+    assert (basket.status, basket.last_error) == (Status.COMPLETION_FAILED, error)
     return basket
 
 
@@ -97,14 +98,7 @@ def failed_for_a_missing_price(storefront) -> Basket:
     basket = paid_basket(lines=1, course=False)
     synced = storefront.put("/api/products/PRD-000/", {**KETTLE, "prices": {}}, format="json")
     assert synced.json()["result"] == "updated"
-    for _ in range(3):
-        completion_run(worker="test")
-    basket.refresh_from_db()
-    assert (basket.status, basket.last_error) == (
-        Status.COMPLETION_FAILED,
-        "Item PRD-000 has no price in the basket's currency.",
-    )
-    return basket
+    return failed_three_times(basket, "Item PRD-000 has no price in the basket's currency.")
 
 
 @pytest.mark.worker
