@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('baskets', '0026_event_provider_check'),
+        ('baskets', '0027_line_added_and_checkout_started_events'),
     ]
 
     operations = [
