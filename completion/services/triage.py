@@ -64,8 +64,8 @@ def completion_requeue_now_completable(
 
 def completion_requeue_if_now_completable(*, basket_id: int, actor: Actor, reason: str) -> None:
     """CB-4 for one basket: requeue it when its withdrawn product or missing price is
-    available again; refuse
-    (BasketError) otherwise, so a list of baskets reports which were left as they are."""
+    available again; refuse (BasketError) otherwise, so a list of baskets reports which were
+    left as they are."""
     if not completion_requeue_now_completable(actor=actor, reason=reason, basket_ids=[basket_id]):
         raise BasketError(
             "not requeued: its failure was not a withdrawn product or a missing price, or "

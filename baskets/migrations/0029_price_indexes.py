@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('baskets', '0027_line_added_and_checkout_started_events'),
+        ('baskets', '0028_bulk_job_kinds'),
     ]
 
     operations = [
