@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('baskets', '0028_bulk_job_kinds'),
+        ('baskets', '0029_constraint_messages'),
     ]
 
     operations = [
