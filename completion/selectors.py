@@ -26,19 +26,21 @@ from baskets.models import Basket, Order, Status
 from baskets.selectors import accounts_receivable_open_q, basket_locked_list
 
 from .models import CompletionFailureClosure
-from .services.orders_sql import PROBLEM_SQL, WITHDRAWN_SUFFIX
+from .services.orders_sql import PROBLEM_SQL, SHOP_DATA_SUFFIXES
 
 
 def now_completable() -> RawSQL:
-    """CB-4, per basket row: its failure was the shop's data (a withdrawn product) and the
-    shop has made it available again, so it would complete now ("would now succeed")."""
+    """CB-4, per basket row: its failure was the shop's data (a withdrawn product, an item
+    without a price in the basket's currency) and the shop has made it available again, so
+    it would complete now ("would now succeed")."""
     # PROBLEM_SQL reads ``basket``: asked of the outer row. Names are the models' own
-    # tables; the one parameter is the failure's text.
+    # tables; the parameters are the failures' endings.
     table = Basket._meta.db_table
     return RawSQL(  # noqa: S611 (the models' table names; the one value is a parameter)
-        f'("{table}"."last_error" LIKE %s AND (SELECT ({PROBLEM_SQL}) IS NULL '  # noqa: S608
+        f'(("{table}"."last_error" LIKE %s OR "{table}"."last_error" LIKE %s) '  # noqa: S608
+        f"AND (SELECT ({PROBLEM_SQL}) IS NULL "
         f'FROM {table} AS basket WHERE basket.id = "{table}"."id"))',
-        ["%" + WITHDRAWN_SUFFIX],
+        ["%" + suffix for suffix in SHOP_DATA_SUFFIXES],
         output_field=BooleanField(),
     )
 

@@ -56,16 +56,26 @@ class Price(models.Model):
     an item with neither has no price in that currency and cannot enter such a basket.
     The amount has no more digits than the currency's minor unit (``baskets.currencies``)."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="prices")
+    # Indexes: the product's (``price_product``) and the two unique ones below, which also
+    # find a variant's prices; no text-pattern twins (every index costs a bulk import).
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="prices", db_index=False
+    )
     # Empty: the product's own price.
     variant = models.ForeignKey(
-        Variant, null=True, blank=True, on_delete=models.CASCADE, related_name="prices"
+        Variant,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="prices",
+        db_index=False,
     )
     currency = models.CharField(max_length=3)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
 
     class Meta:
         ordering = ["product", "variant", "currency"]
+        indexes = [models.Index(fields=["product"], name="price_product")]
         constraints = [
             models.UniqueConstraint(
                 fields=["product", "currency"],

@@ -29,7 +29,10 @@ class NowCompletableFilter(admin.SimpleListFilter):
     parameter_name = "now_completable"
 
     def lookups(self, request, model_admin):
-        return (("yes", "Yes: the withdrawn product is available again"), ("no", "No"))
+        return (
+            ("yes", "Yes: the withdrawn product or missing price is available again"),
+            ("no", "No"),
+        )
 
     def queryset(self, request, queryset):
         if self.value() in ("yes", "no"):
@@ -123,7 +126,8 @@ class CompletionFailedAdmin(ReadOnlyBasketView):
 
     @admin.action(
         permissions=["change"],
-        description="Requeue those that would now succeed (withdrawn product available again)",
+        description="Requeue those that would now succeed (withdrawn product or missing price "
+        "available again)",
     )
     def requeue_now_completable(self, request, queryset):
         """CB-4: of the selected baskets, those the shop's data no longer stops; the rest
@@ -135,8 +139,8 @@ class CompletionFailedAdmin(ReadOnlyBasketView):
             queryset,
             action="requeue_now_completable",
             title="Requeue baskets that would now succeed",
-            question="Requeue the selected baskets whose withdrawn product is available again? "
-            "The others stay as they are.",
+            question="Requeue the selected baskets whose withdrawn product or missing price "
+            "is available again? The others stay as they are.",
             kind=TriageAction.REQUEUE_NOW_COMPLETABLE,
         )
 

@@ -21,22 +21,39 @@ UNPAID_NOTE = (
     "Follow up with the customer to obtain valid card details."
 )
 
-# The end of the failure a withdrawn product causes (CB-4 waits for the shop to undo it).
+# The end of the failures the shop's data causes, which CB-4 waits for the shop to undo: a
+# withdrawn product, and an item without a price in the basket's currency (SH-2).
 WITHDRAWN_SUFFIX = " was withdrawn before completion."
-# Why a basket cannot complete now (no lines, a product gone or withdrawn), as an expression
-# over ``basket`` for the statement that locks the batch; NULL when it can complete.
+NO_PRICE_SUFFIX = " has no price in the basket's currency."
+SHOP_DATA_SUFFIXES = (WITHDRAWN_SUFFIX, NO_PRICE_SUFFIX)
+# Why a basket cannot complete now (no lines, a product gone or withdrawn, an item that has
+# lost its price in the basket's currency: a variant's own, else its product's), as an
+# expression over ``basket`` for the statement that locks the batch; NULL when it can
+# complete.
 PROBLEM_SQL = f"""
 CASE WHEN NOT EXISTS (SELECT 1 FROM baskets_line AS line WHERE line.basket_id = basket.id)
      THEN 'The basket has no lines.'
-     ELSE 'Product ' || (
+     ELSE COALESCE('Product ' || (
         SELECT string_agg(DISTINCT line.product_id, ', ' ORDER BY line.product_id)
         FROM baskets_line AS line
         LEFT JOIN baskets_product AS product
                ON product.id = line.product_id AND product.available
         WHERE line.basket_id = basket.id AND product.id IS NULL
-     ) || '{WITHDRAWN_SUFFIX}'
+     ) || '{WITHDRAWN_SUFFIX}', 'Item ' || (
+        SELECT string_agg(DISTINCT item.id, ', ' ORDER BY item.id)
+        FROM baskets_line AS line,
+             LATERAL (SELECT COALESCE(NULLIF(line.variant_id, ''), line.product_id)) AS item(id)
+        WHERE line.basket_id = basket.id
+          AND NOT EXISTS (
+              SELECT 1 FROM baskets_price AS price
+              WHERE price.product_id = line.product_id AND price.variant_id IS NULL
+                AND price.currency = basket.currency)
+          AND (line.variant_id = '' OR NOT EXISTS (
+              SELECT 1 FROM baskets_price AS price
+              WHERE price.variant_id = line.variant_id AND price.currency = basket.currency))
+     ) || '{NO_PRICE_SUFFIX.replace("'", "''")}')
 END
-"""  # noqa: S608 (a constant of this module)
+"""  # noqa: S608 (constants of this module)
 
 COURSE = ItemKind.COURSE.value
 

@@ -46,9 +46,10 @@ def completion_failure_close(*, basket_id: int, actor: Actor, reason: str) -> bo
 def completion_requeue_now_completable(
     *, actor: Actor, reason: str, basket_ids: list[int] | None = None
 ) -> list[int]:
-    """CB-4: requeue every Completion Failed basket whose withdrawn product the shop made
-    available again (of ``basket_ids`` when given), the reason in each timeline; returns
-    the requeued ids. Each basket is locked and re-checked by ``basket_requeue``."""
+    """CB-4: requeue every Completion Failed basket whose withdrawn product or missing price
+    the shop made available again (of ``basket_ids`` when given), the reason in each
+    timeline; returns the requeued ids. Each basket is locked and re-checked by
+    ``basket_requeue``."""
     if not reason.strip():
         raise ValueError("A reason is required to requeue a basket.")
     requeued = []
@@ -62,12 +63,13 @@ def completion_requeue_now_completable(
 
 
 def completion_requeue_if_now_completable(*, basket_id: int, actor: Actor, reason: str) -> None:
-    """CB-4 for one basket: requeue it when its withdrawn product is available again; refuse
-    (BasketError) otherwise, so a list of baskets reports which were left as they are."""
+    """CB-4 for one basket: requeue it when its withdrawn product or missing price is
+    available again; refuse (BasketError) otherwise, so a list of baskets reports which were
+    left as they are."""
     if not completion_requeue_now_completable(actor=actor, reason=reason, basket_ids=[basket_id]):
         raise BasketError(
-            "not requeued: its failure was not a withdrawn product, or the product "
-            "is still not available.",
+            "not requeued: its failure was not a withdrawn product or a missing price, or "
+            "the shop has not made it available again.",
             basket_id=basket_id,
         )
 

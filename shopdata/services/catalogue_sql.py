@@ -14,25 +14,27 @@ PRODUCT = Product._meta.db_table
 VARIANT = Variant._meta.db_table
 PRICE = Price._meta.db_table
 
-STAGING_SQL = """
-DROP TABLE IF EXISTS shop_import_item;
+# The checked rows of a file: every row, with ``error`` ("code: message") when it breaks a
+# rule; only a file without any error is written.
+ITEM_SQL = """
 CREATE TEMP TABLE shop_import_item (
     line bigint NOT NULL,
-    id text NOT NULL,
+    id text,
     product_id text,
-    name text NOT NULL,
+    name text,
     kind text,
     unit_of_measure_id text,
-    active boolean NOT NULL,
+    active boolean,
     shop_updated_at timestamptz,
-    currencies text[] NOT NULL,
-    amounts numeric(12, 2)[] NOT NULL
+    currencies text[],
+    amounts numeric(12, 2)[],
+    error text
 ) ON COMMIT DROP;
 """
-COPY_ITEMS = (
-    "COPY shop_import_item (line, id, product_id, name, kind, unit_of_measure_id, active, "
-    "shop_updated_at, currencies, amounts) FROM STDIN"
-)
+ERRORS_SQL = """
+SELECT line, error, count(*) OVER () FROM shop_import_item
+WHERE error IS NOT NULL ORDER BY line LIMIT %s
+"""
 DUPLICATE_SQL = """
 SELECT id, min(line), max(line) FROM shop_import_item
 GROUP BY id HAVING count(*) > 1 ORDER BY max(line) LIMIT 1
@@ -90,7 +92,7 @@ SELECT {", ".join(f"item.{name}" for name in columns)}, true
 FROM shop_import_item AS item
 JOIN shop_import_decision AS decision
   ON decision.id = item.id AND decision.result IN ('created', 'updated')
-ORDER BY item.line
+
 ON CONFLICT (id) DO UPDATE SET {updates}, available = {table}.available OR EXCLUDED.active
 """  # noqa: S608 (table and column names from this module)
 
@@ -108,7 +110,7 @@ FROM shop_import_item AS item
 JOIN shop_import_decision AS decision
   ON decision.id = item.id AND decision.result IN ('created', 'updated'),
 unnest(item.currencies, item.amounts) AS staged(currency, amount)
-ORDER BY item.line, staged.currency
+
 """  # noqa: S608
     return delete, insert
 

@@ -37,11 +37,11 @@ from .. import records
 from ..records import first_error
 
 CREATED, UPDATED, UNCHANGED, REFUSED = "created", "updated", "unchanged", "refused"
-# CB-4: the kinds whose sync can make a withdrawn product available again.
+# CB-4: the kinds whose sync can make a withdrawn product or a missing price available again.
 CATALOGUE_KINDS = ("products", "variants")
 REQUEUE_REASON = (
-    "The shop's data made the withdrawn product available again; requeued automatically "
-    "(COMPLETION_REQUEUE_ON_SYNC)."
+    "The shop's data made the withdrawn product or missing price available again; requeued "
+    "automatically (COMPLETION_REQUEUE_ON_SYNC)."
 )
 # One request or one file chunk: far above a storefront's change set, small enough that one
 # request holds a web process for seconds, not minutes.
@@ -397,7 +397,8 @@ def shop_items_sync(*, kind: Kind, items: Iterable[Any], actor: Actor) -> list[I
 
 def _requeue_after_sync(kind: Kind, results: list[ItemResult], actor: Actor) -> None:
     """CB-4, with ``COMPLETION_REQUEUE_ON_SYNC``: a catalogue change may have made a failed
-    basket's withdrawn product available again; such baskets are requeued at once."""
+    basket's withdrawn product or missing price available again; such baskets are requeued
+    at once."""
     if kind.name not in CATALOGUE_KINDS:
         return
     if not any(result.result in (CREATED, UPDATED) for result in results):

@@ -1,14 +1,17 @@
 """Completion waits for its cause (SPEC CB-4 with SH-1): a basket that failed because its
-product was withdrawn shows "would now succeed" once the shop syncs the product back; staff
-requeue all such baskets at once (or the live setting does), and a real worker completes.
-The shop's own deactivation (``"active": false``) only stops new lines: a paid basket holding
-the product still completes."""
+product was withdrawn, or lost its price in the basket's currency, shows "would now succeed"
+once the shop syncs the product back; staff requeue all such baskets at once (or the live
+setting does), and a real worker completes. The shop's own deactivation (``"active":
+false``) only stops new lines: a paid basket holding the product still completes."""
+
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group, Permission
 
 from baskets.models import Basket, BasketEvent, Order, Product, Status
 from baskets.roles import ORDER_PROCESSOR, roles_ensure
+from completion.selectors import completion_failed_now_completable_ids
 from completion.services import completion_run
 from completion.tasks import completion_run_task
 from tests.support.clients import api_client
@@ -33,13 +36,14 @@ def failed_for_a_withdrawn_product(storefront) -> Basket:
     """A paid basket whose product PRD-000 staff withdrew: three failed attempts."""
     basket = paid_basket(lines=1, course=False)
     Product.objects.filter(pk="PRD-000").update(available=False)
+    return failed_three_times(basket, "Product PRD-000 was withdrawn before completion.")
+
+
+def failed_three_times(basket: Basket, error: str) -> Basket:
     for _ in range(3):
         completion_run(worker="test")
     basket.refresh_from_db()
-    assert (basket.status, basket.last_error) == (
-        Status.COMPLETION_FAILED,
-        "Product PRD-000 was withdrawn before completion.",
-    )
+    assert (basket.status, basket.last_error) == (Status.COMPLETION_FAILED, error)
     return basket
 
 
@@ -86,6 +90,62 @@ def test_a_withdrawn_products_basket_would_now_succeed_after_the_sync_and_comple
             message="the worker did not complete the requeued basket",
         )
     assert Order.objects.filter(basket=basket).count() == 1
+
+
+def failed_for_a_missing_price(storefront) -> Basket:
+    """A paid EUR basket whose product PRD-000 the shop's sync left without a EUR price:
+    three failed attempts."""
+    basket = paid_basket(lines=1, course=False)
+    synced = storefront.put("/api/products/PRD-000/", {**KETTLE, "prices": {}}, format="json")
+    assert synced.json()["result"] == "updated"
+    return failed_three_times(basket, "Item PRD-000 has no price in the basket's currency.")
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_missing_prices_basket_would_now_succeed_after_the_sync_and_completes(processor):
+    """SPEC: CB-4 SH-2 — a price removed by the sync fails completion; the price synced
+    back shows "would now succeed"; the staff action requeues it and a real worker makes
+    the order."""
+    storefront = api_client("storefront", "storefront")
+    basket = failed_for_a_missing_price(storefront)
+    assert shown_as_ready(processor) == set()
+
+    storefront.put("/api/products/PRD-000/", {**KETTLE, "prices": {"EUR": "12.00"}}, format="json")
+
+    assert shown_as_ready(processor) == {basket.guid}
+    data = {
+        "action": "requeue_now_completable",
+        "_selected_action": [basket.pk],
+        "confirmed": "yes",
+        "reason": "The EUR price is back",
+    }
+    assert "Requeued: 1 basket(s)." in processor.post(TRIAGE, data, follow=True).content.decode()
+    basket.refresh_from_db()
+    assert (basket.status, basket.completion_attempts) == (Status.AWAITING_COMPLETION, 0)
+    with celery_workers(1):
+        completion_run_task.delay()
+        wait_until(
+            lambda: Basket.objects.get(pk=basket.pk).status == Status.COMPLETED,
+            timeout=120,
+            message="the worker did not complete the requeued basket",
+        )
+    # The order keeps the price the shopper paid, not the new one.
+    assert Order.objects.get(basket=basket).lines.get().unit_price == Decimal("10.00")
+
+
+@pytest.mark.django_db
+def test_a_price_in_another_currency_does_not_make_the_basket_ready(settings):
+    """SPEC: CB-4 SH-2 — only a price in the basket's own currency undoes the cause."""
+    settings.SHOP_CURRENCIES = ["EUR", "USD"]
+    storefront = api_client("storefront", "storefront")
+    basket = failed_for_a_missing_price(storefront)
+
+    storefront.put("/api/products/PRD-000/", {**KETTLE, "prices": {"USD": "11.00"}}, format="json")
+
+    assert completion_failed_now_completable_ids() == []
+    storefront.put("/api/products/PRD-000/", KETTLE, format="json")
+    assert completion_failed_now_completable_ids() == [basket.pk]
 
 
 @pytest.mark.django_db

@@ -146,8 +146,14 @@ def test_the_import_and_the_sync_api_write_the_same_tables(tmp_path):
         ("variants", ['{"id": "V", "product_id": "NOPE", "name": "v"}'], 1, "unknown_product"),
         ("customer-accounts", ['{"id": "C1", "name": "a"}', '{"id": "C2", "email": "x"}'], 2,
          "invalid_name"),
+        ("products", ['{"id": "A", "name": "a", "updated_at": "now"}'], 1,
+         "invalid_updated_at"),
+        ("products", ['{"id": "A", "name": "a"}', "\\.", '{"id": "B", "name": "b"}'], 2,
+         "not JSON"),
+        ("products", ['{"id": "A", "name": "a", "colour": "red"}'], 1, "unknown_field"),
     ],
-    ids=["bad-price", "bad-json", "duplicate", "no-currency", "unknown-product", "no-name"],
+    ids=["bad-price", "bad-json", "duplicate", "no-currency", "unknown-product", "no-name",
+         "bad-moment", "copy-end-marker", "unknown-field"],
 )  # fmt: skip
 def test_a_refused_row_is_reported_with_its_line_and_nothing_is_written(
     tmp_path, kind, lines, line, reason
@@ -175,6 +181,50 @@ def test_a_csv_row_with_a_bad_value_names_its_physical_line(tmp_path):
     with pytest.raises(CommandError, match=r"line 3: invalid_prices"):
         call_command("shop_import", path, quiet=True)
     assert Product.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_csv_value_over_several_lines_keeps_the_line_numbers_and_every_bad_row_is_named(
+    tmp_path,
+):
+    """SPEC: SH-1 — the first bad row's physical line (a quoted name holds a line break),
+    and the lines of the other bad rows."""
+    path = tmp_path / "products.csv"
+    path.write_text(
+        'id,name,price_EUR\nA,"Two\nlines",1.00\nB,b,-1\nC,,2.00\nD,d,x\n', encoding="utf-8"
+    )
+
+    with pytest.raises(CommandError, match=r"line 4: invalid_prices.*2 more refused rows, on "
+                       r"lines 5, 6\)"):  # fmt: skip
+        call_command("shop_import", path, quiet=True)
+    assert Product.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_csv_column_no_record_has_is_refused_at_the_header(tmp_path):
+    """SPEC: SH-1 — an unknown column stops the run at line 1, nothing written."""
+    path = tmp_path / "products.csv"
+    path.write_text("id,name,colour\nA,a,red\n", encoding="utf-8")
+
+    with pytest.raises(CommandError, match=r"line 1: unknown_field: .*colour"):
+        call_command("shop_import", path, quiet=True)
+    assert Product.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_time_without_offset_is_in_the_shops_time_zone(tmp_path, settings):
+    """SPEC: SH-1 — as the API reads it: ``TIME_ZONE`` applies to a naive date-time."""
+    settings.TIME_ZONE = "Europe/Copenhagen"
+    path = write_jsonl(tmp_path / "products.jsonl", [
+        {"id": "A", "name": "a", "updated_at": "2026-03-01T10:00:00"},
+        {"id": "B", "name": "b", "updated_at": "2026-03-01 10:00:00Z"},
+    ])  # fmt: skip
+
+    call_command("shop_import", path, quiet=True)
+
+    moments = dict(Product.objects.values_list("id", "shop_updated_at"))
+    assert moments["A"].isoformat() == "2026-03-01T09:00:00+00:00"
+    assert moments["B"].isoformat() == "2026-03-01T10:00:00+00:00"
 
 
 @pytest.mark.django_db
