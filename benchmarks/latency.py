@@ -8,16 +8,14 @@ safety net). Each case runs for ``--latency-seconds`` (60 by default). There is 
 to compare with: the figures are the percentiles of the wait itself, over every payment.
 """
 
-import json
 import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .load_client import HOST
+from .receiver import WebhookReceiver
 from .results import Comparison, Series, Target, WorkloadResult
 from .workers import celery_workers
 from .workload import BenchContext, Workload
@@ -103,29 +101,46 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def _comparison(case: str, waits_ms: list[float], made: dict, rate: float) -> Comparison:
+def _case_report(
+    context: BenchContext,
+    result: WorkloadResult,
+    case: str,
+    waits_ms: list[float],
+    made: dict,
+    target: tuple[str, int, float],
+) -> None:
+    """One rate's waits as a case (every wait a sample; p50, p95, p99), its target (p99 at
+    most ``target``'s milliseconds) and its log line."""
     achieved = len(waits_ms) / made["seconds"] if made["seconds"] else 0.0
-    return Comparison(
-        case=case,
-        metric="ms",
-        higher_is_better=False,
-        product=Series([round(wait, 1) for wait in waits_ms]),
-        extra={
-            "p50 ms": round(percentile(waits_ms, 0.50), 1),
-            "p95 ms": round(percentile(waits_ms, 0.95), 1),
-            "p99 ms": round(percentile(waits_ms, 0.99), 1),
-            "count": len(waits_ms),
-            "made per s": round(achieved, 1),
-            "started late p99 ms": round(percentile(made["late"], 0.99) * 1000, 1),
-        },
+    extra = {
+        "p50 ms": round(percentile(waits_ms, 0.50), 1),
+        "p95 ms": round(percentile(waits_ms, 0.95), 1),
+        "p99 ms": round(percentile(waits_ms, 0.99), 1),
+        "count": len(waits_ms),
+        "made per s": round(achieved, 1),
+        "started late p99 ms": round(percentile(made["late"], 0.99) * 1000, 1),
+    }
+    result.comparisons.append(
+        Comparison(
+            case=case,
+            metric="ms",
+            higher_is_better=False,
+            product=Series([round(wait, 1) for wait in waits_ms]),
+            extra=extra,
+        )
     )
-
-
-def _log_case(context: BenchContext, comparison: Comparison) -> None:
-    extra = comparison.extra
+    what, rate, most_ms = target
+    result.targets.append(
+        Target(
+            text=f"time to {what} at {rate}/s: p99 <= {most_ms / 1000:g} s",
+            measured=f"p50 {extra['p50 ms']} ms, p95 {extra['p95 ms']} ms, "
+            f"p99 {extra['p99 ms']} ms",
+            met=extra["p99 ms"] <= most_ms,
+        )
+    )
     context.log(
-        f"  {comparison.case}: p50 {extra['p50 ms']} ms, p95 {extra['p95 ms']} ms, "
-        f"p99 {extra['p99 ms']} ms over {extra['count']:,} ({extra['made per s']}/s made)"
+        f"  {case}: p50 {extra['p50 ms']} ms, p95 {extra['p95 ms']} ms, p99 {extra['p99 ms']} "
+        f"ms ({extra['made per s']}/s made)"
     )
 
 
@@ -207,58 +222,20 @@ def time_to_order_run(context: BenchContext, result: WorkloadResult) -> None:
             if missing:
                 raise RuntimeError(f"{missing} of {len(baskets)} paid baskets got no order")
             waits = [(seen[id_] - made["committed"][id_]) * 1000 for id_ in baskets]
-            comparison = _comparison(f"{len(baskets):,} payments at {rate}/s", waits, made, rate)
-            result.comparisons.append(comparison)
-            _log_case(context, comparison)
-            p99 = comparison.extra["p99 ms"]
-            result.targets.append(
-                Target(
-                    text=f"time to order at {rate}/s: p99 <= {ORDER_TARGET_P99_MS / 1000:g} s",
-                    measured=f"p50 {comparison.extra['p50 ms']} ms, p99 {p99} ms",
-                    met=p99 <= ORDER_TARGET_P99_MS,
-                )
-            )
+            case = f"{len(baskets):,} payments at {rate}/s"
+            _case_report(context, result, case, waits, made, ("order", rate, ORDER_TARGET_P99_MS))
 
 
 # --- time to webhook ----------------------------------------------------------------------
 
 
-class Receiver:
-    """A local HTTP receiver in a thread: the time each basket's event arrived."""
+class Arrivals(dict):
+    """Basket GUID -> when its first Locked event reached the receiver."""
 
-    def __init__(self):
-        arrived: dict[str, float] = {}
-        self.arrived = arrived
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 (http.server's name)
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                at = time.time()
-                data = json.loads(body).get("data", {})
-                if data.get("to_status") == "locked":
-                    arrived.setdefault(data["basket_guid"], at)
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer((HOST, 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://{HOST}:{self.server.server_address[1]}/hooks"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+    def note(self, envelope: dict, at: float) -> None:
+        data = envelope.get("data", {})
+        if data.get("to_status") == "locked":
+            self.setdefault(data["basket_guid"], at)
 
 
 def time_to_webhook_run(context: BenchContext, result: WorkloadResult) -> None:
@@ -272,7 +249,9 @@ def time_to_webhook_run(context: BenchContext, result: WorkloadResult) -> None:
     (warm,) = _active_baskets(1, exclude=context.seed["latency_taken"])
     ids = [warm, *(id_ for _rate, baskets in plans for id_ in baskets)]
     guids = dict(Basket.objects.filter(pk__in=ids).values_list("pk", "guid"))
-    with Receiver() as receiver, celery_workers(WORKERS, WEBHOOK_ALLOW_PRIVATE_URLS="true"):
+    arrivals = Arrivals()
+    receiver = WebhookReceiver(arrivals.note)
+    with receiver, celery_workers(WORKERS, WEBHOOK_ALLOW_PRIVATE_URLS="true"):
         # A plain-http local receiver, which the admin form accepts only with DEBUG on.
         endpoint = WebhookEndpoint.objects.create(
             url=receiver.url,
@@ -288,9 +267,9 @@ def time_to_webhook_run(context: BenchContext, result: WorkloadResult) -> None:
         def arrived(baskets: list[int]) -> None:
             wanted = {str(guids[id_]) for id_ in baskets}
             deadline = time.monotonic() + SETTLE_SECONDS
-            while not wanted <= receiver.arrived.keys() and time.monotonic() < deadline:
+            while not wanted <= arrivals.keys() and time.monotonic() < deadline:
                 time.sleep(0.1)
-            missing = len(wanted - receiver.arrived.keys())
+            missing = len(wanted - arrivals.keys())
             if missing:
                 raise RuntimeError(f"{missing} of {len(baskets)} events never arrived")
 
@@ -302,21 +281,11 @@ def time_to_webhook_run(context: BenchContext, result: WorkloadResult) -> None:
                 made = steady(rate, baskets, lock)
                 arrived(baskets)
                 waits = [
-                    (receiver.arrived[str(guids[id_])] - made["committed"][id_]) * 1000
-                    for id_ in baskets
+                    (arrivals[str(guids[id_])] - made["committed"][id_]) * 1000 for id_ in baskets
                 ]
-                comparison = _comparison(f"{len(baskets):,} events at {rate}/s", waits, made, rate)
-                result.comparisons.append(comparison)
-                _log_case(context, comparison)
-                p99 = comparison.extra["p99 ms"]
-                result.targets.append(
-                    Target(
-                        text=f"time to webhook at {rate}/s: p99 <= "
-                        f"{WEBHOOK_TARGET_P99_MS / 1000:g} s",
-                        measured=f"p50 {comparison.extra['p50 ms']} ms, p99 {p99} ms",
-                        met=p99 <= WEBHOOK_TARGET_P99_MS,
-                    )
-                )
+                case = f"{len(baskets):,} events at {rate}/s"
+                target = ("webhook", rate, WEBHOOK_TARGET_P99_MS)
+                _case_report(context, result, case, waits, made, target)
         finally:
             # Its deliveries and their attempts stay, as they would for any endpoint.
             WebhookEndpoint.objects.filter(pk=endpoint.pk).update(active=False)
