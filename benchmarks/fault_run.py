@@ -15,8 +15,8 @@ and restarts PostgreSQL. After the load it waits for the work to settle and chec
 
 - every paid basket has exactly one order;
 - every ``order.created`` reached the receiver at least once;
-- no request failed outside the restart windows (from a restart's start until
-  ``GRACE_SECONDS`` after the server answers again).
+- no request failed outside the restart windows (a request in flight at any moment from a
+  restart's start until ``GRACE_SECONDS`` after the server answers again is inside).
 
 It prints a timeline and a summary and exits 1 when a check fails. Run it alone on the
 machine: it starts about a dozen processes.
@@ -297,10 +297,15 @@ class OrdersReceived(Counter):
 
 @dataclass
 class Outcome:
-    at: float
+    at: float  # sent
     what: str
     ok: bool
     detail: str = ""
+    end: float = 0.0  # answered, or given up
+
+    def during(self, start: float, end: float) -> bool:
+        """Whether the request was in flight at some moment of ``start``..``end``."""
+        return self.at <= end and self.end >= start
 
 
 class Load:
@@ -325,10 +330,11 @@ class Load:
         try:
             response = client.request(method, base + path, **kwargs)
         except httpx.HTTPError as error:
-            self.outcomes.append(Outcome(at, what, False, type(error).__name__))
+            self.outcomes.append(Outcome(at, what, False, type(error).__name__, self.clock.now()))
             return None
         ok = response.status_code in expect
-        self.outcomes.append(Outcome(at, what, ok, "" if ok else str(response.status_code)))
+        detail = "" if ok else str(response.status_code)
+        self.outcomes.append(Outcome(at, what, ok, detail, self.clock.now()))
         return response if ok else None
 
     def _client(self, token: str) -> httpx.Client:
@@ -547,21 +553,23 @@ def run(options) -> int:
 
 
 def report(clock: Clock, load: Load, windows: list, found: dict, folder: Path) -> int:
-    def inside(at: float) -> bool:
-        return any(start <= at <= end for start, end in windows)
-
     failed = [outcome for outcome in load.outcomes if not outcome.ok]
-    outside = [outcome for outcome in failed if not inside(outcome.at)]
+    # A request in flight when a restart began failed inside its window too.
+    outside = [
+        outcome
+        for outcome in failed
+        if not any(outcome.during(start, end) for start, end in windows)
+    ]
     by_kind = Counter(outcome.what for outcome in load.outcomes)
     print("\nSummary")
     print(f"  requests: {len(load.outcomes)} ({', '.join(f'{k} {v}' for k, v in by_kind.items())})")
     for start, end in windows:
-        during = [outcome for outcome in failed if start <= outcome.at <= end]
+        during = [outcome for outcome in failed if outcome.during(start, end)]
         print(f"  restart window {start:.1f}-{end:.1f} s: {len(during)} failed requests "
               f"({', '.join(sorted({o.detail for o in during})) or 'none'})")  # fmt: skip
     print(f"  failed outside the restart windows: {len(outside)}")
     for outcome in outside[:10]:
-        print(f"    at {outcome.at:.1f} s: {outcome.what} {outcome.detail}")
+        print(f"    {outcome.at:.1f}-{outcome.end:.1f} s: {outcome.what} {outcome.detail}")
     print(f"  paid baskets: {found['paid']}, orders: {found['orders']}, paid baskets without "
           f"exactly one order: {len(found['not_one_order'])}")  # fmt: skip
     print(f"  order.created events: {found['order_created_events']}, never received: "
