@@ -356,6 +356,10 @@ else:
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+# The queue every task goes to and every worker reads: one broker can serve several
+# installations (or a bench run beside a development worker) without them taking each
+# other's tasks.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE") or "celery"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True

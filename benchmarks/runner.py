@@ -8,6 +8,7 @@ from . import (
     admin_grid,
     completion,
     export,
+    latency,
     lifetimes,
     polling,
     shop_import,
@@ -50,4 +51,6 @@ def workloads_all() -> list[Workload]:
         abandon_report.WORKLOAD,
         shop_import.WORKLOAD,
         lifetimes.WORKLOAD,
+        latency.TIME_TO_ORDER,
+        latency.TIME_TO_WEBHOOK,
     ]

@@ -15,6 +15,8 @@ class BenchContext:
     lines_per_basket: int
     rounds: int
     poll_seconds: float
+    # How long each time-to-order and time-to-webhook case makes payments or events.
+    latency_seconds: float = 60.0
     seed: dict = field(default_factory=dict)  # what the seed made: ids, guids, e-mails ...
     log: Callable[[str], None] = print
 

@@ -63,6 +63,7 @@ def _numbers(series: dict) -> list[float]:
     return [series["median"], series["min"], series["max"], *series["samples"]]
 
 
+@pytest.mark.worker  # the time-to-order and time-to-webhook workloads start Celery workers
 def test_bench_smoke_run_reports_every_workload(tmp_path):
     # given a small run of every workload in a bench database of its own
     name = f"{_source_name()}_bench_smoke"
@@ -71,7 +72,7 @@ def test_bench_smoke_run_reports_every_workload(tmp_path):
 
     # when
     result = _bench(
-        "--baskets", "2000", "--rounds", "2", "--poll-seconds", "0.5",
+        "--baskets", "2000", "--rounds", "2", "--poll-seconds", "0.5", "--latency-seconds", "1",
         "--bench-database", name, "--json", str(report_path), "--markdown", str(markdown_path),
     )  # fmt: skip
 
@@ -144,6 +145,48 @@ def test_bench_lifetimes_deletes_the_stale_baskets_against_a_single_delete(tmp_p
     (target,) = workload["targets"]
     assert target["text"] == "basket lifetimes >= 0.5x a single DELETE of the same rows"
     assert "| Basket lifetimes |" in markdown_path.read_text()
+    assert not _exists(name)
+
+
+@pytest.mark.worker
+def test_bench_time_to_order_and_time_to_webhook_run_end_to_end(tmp_path):
+    """SPEC: SC-1 SC-2 — both latency workloads at a tiny size (half a second per rate): every
+    payment got its order and every event reached the receiver, each wait reported."""
+    # given a tiny seed, shared out between the three cases (50/s, 200/s, webhooks at 50/s)
+    name = f"{_source_name()}_bench_latency"
+    report_path, markdown_path = tmp_path / "bench.json", tmp_path / "bench.md"
+
+    # when
+    result = _bench(
+        "--baskets", "300", "--only", "time_to_order", "time_to_webhook", "--rounds", "1",
+        "--latency-seconds", "0.5", "--bench-database", name,
+        "--json", str(report_path), "--markdown", str(markdown_path),
+    )  # fmt: skip
+
+    # then each rate is a case with a wait per payment or event, and its percentiles
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    report = json.loads(report_path.read_text())
+    workloads = {workload["name"]: workload for workload in report["workloads"]}
+    assert report["command"].endswith("--latency-seconds 0.5 --only time_to_order time_to_webhook")
+    rates = {
+        workload: [comparison["case"].split(" ", 1)[1] for comparison in found["comparisons"]]
+        for workload, found in workloads.items()
+    }
+    assert rates == {
+        "time_to_order": ["payments at 50/s", "payments at 200/s"],
+        "time_to_webhook": ["events at 50/s"],
+    }, rates
+    for workload, found in workloads.items():
+        assert found["status"] == "ok", found["note"]
+        assert len(found["targets"]) == len(rates[workload])
+        for comparison in found["comparisons"]:
+            extra = comparison["extra"]
+            assert extra["count"] == len(comparison["product"]["samples"]) > 0
+            assert extra["p50 ms"] <= extra["p95 ms"] <= extra["p99 ms"]
+            assert comparison["metric"] == "ms" and comparison["against"] == []
+    markdown = markdown_path.read_text()
+    assert "| Time to order | 25 payments at 50/s |" in markdown  # 50/s for half a second
+    assert "| Time to webhook | 25 events at 50/s |" in markdown
     assert not _exists(name)
 
 

@@ -90,6 +90,13 @@ class Command(BaseCommand):
             "--poll-seconds", type=float, default=5.0, help="load time per polling measurement"
         )
         parser.add_argument(
+            "--latency-seconds",
+            type=float,
+            default=60.0,
+            help="how long each time-to-order and time-to-webhook case makes payments or "
+            "events (e.g. 5 for a quick run)",
+        )
+        parser.add_argument(
             "--bench-database", help="name of the bench database (default: <name>_bench)"
         )
         parser.add_argument(
@@ -120,6 +127,8 @@ class Command(BaseCommand):
             raise CommandError("--lines-per-basket must be at least 1.")
         if options["rounds"] < 1:
             raise CommandError("--rounds must be at least 1.")
+        if options["latency_seconds"] <= 0:
+            raise CommandError("--latency-seconds must be more than 0.")
         if options["inside"]:
             self.handle_inside(**options)
             return
@@ -160,7 +169,11 @@ class Command(BaseCommand):
             child = subprocess.run(
                 [sys.executable, str(database.ROOT / "manage.py"), *child_args],
                 cwd=database.ROOT,
-                env=database.child_env(bench_url, BASKETOPS_BENCH_SOURCE=source_url),
+                # A queue of its own: a worker of the source database on the same broker
+                # never takes the bench's tasks, nor the bench's workers its tasks.
+                env=database.child_env(
+                    bench_url, BASKETOPS_BENCH_SOURCE=source_url, CELERY_QUEUE=f"bench-{name}"
+                ),
                 check=False,
             )
         finally:
@@ -190,6 +203,8 @@ class Command(BaseCommand):
             str(rounds),
             "--poll-seconds",
             str(options["poll_seconds"]),
+            "--latency-seconds",
+            str(options["latency_seconds"]),
             "--markdown",
             str(markdown),
             "--json",
@@ -382,6 +397,7 @@ class Command(BaseCommand):
             lines_per_basket=lines,
             rounds=options["rounds"],
             poll_seconds=options["poll_seconds"],
+            latency_seconds=options["latency_seconds"],
             seed=seed,
             log=log,
         )
@@ -392,6 +408,8 @@ class Command(BaseCommand):
         ]
         outcomes = [workload_run(workload, context) for workload in selected]
         command = f"manage.py bench --baskets {baskets} --lines-per-basket {lines}"
+        if options["latency_seconds"] != 60.0:
+            command += f" --latency-seconds {options['latency_seconds']:g}"
         if options["only"]:
             command += f" --only {' '.join(options['only'])}"
         report = results.report_dict(
