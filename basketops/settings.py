@@ -883,6 +883,9 @@ CACHES = {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": THROTTLE_CACHE_URL,
             "KEY_PREFIX": "basketops-throttle",
+            # A Redis that does not answer costs a request at most this long; the budgets
+            # are then counted per process (baskets.api.throttles).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
         if THROTTLE_CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}

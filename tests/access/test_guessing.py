@@ -2,12 +2,14 @@
 each client, the status fast path included, and a 429 says when to come back."""
 
 import json
+import socket
 
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.test import Client
 
+from baskets.api.throttles import LOCAL_BUDGETS
 from tests.support.clients import api_client, staff_user, token_client
 from tests.support.factories import BasketFactory, UserFactory
 from tests.support.processes import child_env, run_manage
@@ -147,3 +149,35 @@ def test_with_redis_configured_every_web_process_shares_one_budget(fresh_budgets
         assert done.returncode == 0, done.stderr
         answers.append(done.stdout.strip().splitlines()[-1])
     assert answers == ["True", "True", "False"]
+
+
+@pytest.mark.django_db
+def test_a_redis_that_cannot_be_reached_leaves_the_api_answering_and_still_throttling(
+    settings, caplog
+):
+    """SPEC: AC-5 — while the shared budget cache is down (here a port nobody listens on)
+    the API answers as usual, each process counts the budgets itself, and a warning says so;
+    nothing is a 500."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "KEY_PREFIX": "basketops-throttle",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        },
+    }
+    settings.API_THROTTLE_RATE = "3/minute"
+    LOCAL_BUDGETS.clear()
+    basket = BasketFactory()
+    api = api_client("status")
+    with caplog.at_level("WARNING", logger="baskets.api.throttles"):
+        codes = [api.get(f"/api/baskets/{basket.guid}/status/").status_code for _ in range(3)]
+        refused = api.get(f"/api/baskets/{basket.guid}/")
+    assert codes == [200, 200, 200]
+    assert refused.status_code == 429 and refused.json()["code"] == "throttled"
+    assert "shared budget cache is unreachable" in caplog.text
+    LOCAL_BUDGETS.clear()
