@@ -256,7 +256,8 @@ class BasketAdmin(
 
     @admin.action(permissions=["delete"], description="Delete selected baskets")
     def delete_baskets(self, request, queryset):
-        # BM-1: confirmed, the deletion runs as a background job (bulk_jobs.py).
+        # BM-1: confirmed with a reason (kept in each timeline), the deletion runs as a
+        # background job (bulk_jobs.py).
         return decide_with_reason(
             self,
             request,
@@ -265,8 +266,6 @@ class BasketAdmin(
             title="Delete baskets",
             question="Delete these baskets? Paid and completed baskets are kept.",
             kind=BulkJobAction.DELETE,
-            reason_required=False,
-            default_reason="Deleted in admin",
         )
 
     # --- export -------------------------------------------------------------------------
