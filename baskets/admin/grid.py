@@ -289,7 +289,12 @@ class BasketAdmin(
             name="baskets_basket_bulk_job",
         )
         return [
-            export, manage_booking, bulk_job, *self.line_edit_urls(), *self.funnel_urls(), *urls
+            export,
+            manage_booking,
+            bulk_job,
+            *self.line_edit_urls(),
+            *self.funnel_urls(),
+            *urls,
         ]
 
     def manage_booking_view(self, request):
