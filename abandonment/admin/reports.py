@@ -103,6 +103,15 @@ class AbandonReportAdmin(admin.ModelAdmin):
         self._visible_or_404(request, object_id)
         return super().delete_view(request, object_id, extra_context)
 
+    def changelist_view(self, request, extra_context=None):
+        # The list reloads itself while one of the reports it shows is still being made.
+        running = self.get_queryset(request).filter(
+            status__in=(ReportStatus.QUEUED, ReportStatus.RUNNING)
+        )
+        return super().changelist_view(
+            request, {**(extra_context or {}), "running": running.exists()}
+        )
+
     def get_fields(self, request, obj=None):
         if obj is None:
             return ("date_from", "date_to")
