@@ -751,6 +751,13 @@ ADMIN_ENDPOINTS = {
         business_settings_form,
         (403, 302),
     ),
+    # The grid's column chooser: each staff member who sees the grid keeps their own.
+    "grid-columns-save": (
+        "post",
+        "/admin/baskets/basket/columns/",
+        lambda: (None, {"columns": ["location"]}),
+        (302, 302),
+    ),
     # LC-5: the daily staff e-mail sent now, by those who change the live settings.
     "daily-notification-send": (
         "post",
