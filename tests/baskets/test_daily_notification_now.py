@@ -5,14 +5,13 @@ from datetime import datetime, time, timedelta
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from baskets.models import Status
-from baskets.roles import roles_ensure
 from completion.services.daily_report import daily_notification_due_send
 from completion.tasks import daily_notification_due_task
-from tests.support.factories import UserFactory, basket_in_status
+from tests.support.clients import staff_user
+from tests.support.factories import basket_in_status
 
 SEND = "/admin/baskets/order/daily-notification/"
 
@@ -32,10 +31,7 @@ def reporting(settings):
 
 
 def staff_client(client, role: str):
-    user = UserFactory(username=role.lower().replace(" ", "-"), is_staff=True)
-    roles_ensure(Group, Permission)
-    user.groups.add(Group.objects.get(name=role))
-    client.force_login(user)
+    client.force_login(staff_user(role))
     return client
 
 

@@ -4,12 +4,11 @@ the default set the grid's own, more columns switched on, others off, a reset.""
 import os
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from playwright.sync_api import sync_playwright
 
 from baskets.models import GridColumnChoice
-from baskets.roles import roles_ensure
 from tests.support.browser import CHROMIUM_ARGS, chromium_path
+from tests.support.clients import staff_user
 from tests.support.factories import BasketFactory, UserFactory
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -18,9 +17,7 @@ COLUMNS = "/admin/baskets/basket/columns/"
 
 
 def staff(client, role: str, username: str):
-    user = UserFactory(username=username, is_staff=True)
-    roles_ensure(Group, Permission)
-    user.groups.add(Group.objects.get(name=role))
+    user = staff_user(role, username)
     client.force_login(user)
     return user
 

@@ -5,11 +5,10 @@ page, one Delete on a basket's page, a reason for every deletion."""
 from urllib.parse import quote, urlsplit
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 
 from baskets.models import Basket, BasketEvent, Status
-from baskets.roles import roles_ensure
-from tests.support.factories import BasketFactory, UserFactory, basket_in_status
+from tests.support.clients import staff_user
+from tests.support.factories import BasketFactory, basket_in_status
 
 GRID = "/admin/baskets/basket/"
 LOCKED = "cart=locked&scope=all"
@@ -17,10 +16,7 @@ LOCKED = "cart=locked&scope=all"
 
 @pytest.fixture
 def administrator(client):
-    user = UserFactory(username="sysadmin", is_staff=True)
-    roles_ensure(Group, Permission)
-    user.groups.add(Group.objects.get(name="System administrator"))
-    client.force_login(user)
+    client.force_login(staff_user("System administrator"))
     return client
 
 
