@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('baskets', '0026_event_provider_check'),
+        ('baskets', '0027_line_added_and_checkout_started_events'),
     ]
 
     operations = [
