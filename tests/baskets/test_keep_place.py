@@ -8,7 +8,7 @@ import pytest
 
 from baskets.models import Basket, BasketEvent, Status
 from tests.support.clients import staff_user
-from tests.support.factories import BasketFactory, basket_in_status
+from tests.support.factories import BasketFactory, LineFactory, basket_in_status
 
 GRID = "/admin/baskets/basket/"
 LOCKED = "cart=locked&scope=all"
@@ -120,3 +120,23 @@ def test_the_delete_page_without_a_reason_deletes_nothing(administrator):
     assert response.status_code == 302
     assert response["Location"] == f"{GRID}{basket.pk}/change/"
     assert Basket.objects.filter(pk=basket.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_line_edit_returns_to_the_basket_page_as_it_was_opened(administrator):
+    basket = BasketFactory()
+    line = LineFactory(basket=basket, quantity=3)
+    page = page_of(basket, "scope=open&p=2")
+    content = administrator.get(page).content.decode()
+    assert f'id="line-edit-{line.pk}"' in content and 'name="_return_to"' in content
+    response = administrator.post(
+        f"{GRID}line-edit/",
+        {"line": line.pk, "quantity": "1", "reason": "asked by phone", "_return_to": page},
+    )
+    assert response.status_code == 302 and response["Location"] == page
+    # A page elsewhere is not followed: the basket's own page.
+    other = administrator.post(
+        f"{GRID}line-edit/",
+        {"line": line.pk, "quantity": "2", "reason": "again", "_return_to": "/admin/"},
+    )
+    assert other["Location"] == f"{GRID}{basket.pk}/change/"
