@@ -20,13 +20,14 @@ def test_staff_confirm_a_locked_cart_from_the_dashboard(live_server):
     """SPEC: LC-2 LC-3 LC-4 — widget -> filtered grid (masked card number and payment
     reference columns) -> detail -> Confirm order + reason -> back on the filtered list."""
     UserFactory(username="alice", is_staff=True, is_superuser=True)
+    # The grid lists the newest first: the older cart is the next one after this one.
+    older = basket_in_status(Status.LOCKED, total="12.00")
     basket = basket_in_status(Status.LOCKED, total="59.00")
     LineFactory(basket=basket)
     Basket.objects.filter(pk=basket.pk).update(
         masked_card_number="************4242", payment_reference="PP-555"
     )
     basket_in_status(Status.ACTIVE)
-    older = basket_in_status(Status.LOCKED, total="12.00")
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
@@ -35,7 +36,7 @@ def test_staff_confirm_a_locked_cart_from_the_dashboard(live_server):
         page.fill("#id_username", "alice")
         page.fill("#id_password", PASSWORD)
         page.click("input[type=submit]")
-        assert page.inner_text("#locked-cart-count") == "1"
+        assert page.inner_text("#locked-cart-count") == "2"
 
         page.click("#locked-carts-widget a")
         page.wait_for_selector("#result_list tbody tr")
