@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('baskets', '0027_line_added_and_checkout_started_events'),
+        ('baskets', '0028_bulk_job_kinds'),
     ]
 
     operations = [
