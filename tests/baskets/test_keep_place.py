@@ -6,7 +6,8 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from baskets.models import Basket, BasketEvent, Status
+from baskets.models import Basket, BasketBulkJob, BasketEvent, Status
+from baskets.services.bulk_jobs import basket_bulk_job_run
 from tests.support.clients import staff_user
 from tests.support.factories import BasketFactory, LineFactory, basket_in_status
 
@@ -96,7 +97,9 @@ def test_a_locked_cart_decision_from_its_page_returns_to_the_filtered_list(admin
 
 
 @pytest.mark.django_db
-def test_deleting_a_basket_from_its_page_asks_a_reason_and_returns_to_the_grid(administrator):
+def test_deleting_a_basket_from_its_page_asks_a_reason_and_leads_back_to_the_grid(
+    administrator, django_capture_on_commit_callbacks
+):
     basket = BasketFactory()
     page = page_of(basket, "scope=open&p=1")
     content = administrator.get(page).content.decode()
@@ -107,8 +110,15 @@ def test_deleting_a_basket_from_its_page_asks_a_reason_and_returns_to_the_grid(a
     assert refused.status_code == 200 and b"Give a reason" in refused.content
     assert Basket.objects.filter(pk=basket.pk).exists()
 
-    done = administrator.post(f"{GRID}?scope=all", data | {"confirmed": "yes", "reason": "test"})
-    assert done.status_code == 302 and done["Location"] == f"{GRID}?scope=open&p=1"
+    with django_capture_on_commit_callbacks(execute=False):
+        done = administrator.post(
+            f"{GRID}?scope=all", data | {"confirmed": "yes", "reason": "test"}
+        )
+    # The deletion is a job; its page leads back to the grid the basket was opened from.
+    job = BasketBulkJob.objects.get()
+    assert done.status_code == 302 and done["Location"] == f"{GRID}jobs/{job.pk}/"
+    assert (job.back_url, job.reason) == (f"{GRID}?scope=open&p=1", "test")
+    basket_bulk_job_run(job_id=job.pk)
     assert not Basket.objects.filter(pk=basket.pk).exists()
     assert BasketEvent.objects.filter(basket_guid=basket.guid, reason="test").exists()
 
