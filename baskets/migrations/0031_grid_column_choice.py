@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('baskets', '0028_bulk_job_kinds'),
+        ('baskets', '0030_price_indexes'),
     ]
 
     operations = [
