@@ -10,7 +10,7 @@ from abandonment.models import Abandonment
 from abandonment.selectors import abandonment_daily
 from abandonment.services.capture import abandonment_sweep
 from abandonment.services.reports import abandon_report_build, abandon_report_request
-from baskets.models import AccountType, Basket, BasketEvent, EventAction, Order, Status
+from baskets.models import AccountType, Basket, BasketEvent, Order, Status, TimelineAction
 from baskets.services.actors import Actor
 from tests.support.processes import run_manage
 
@@ -72,10 +72,10 @@ def test_a_fresh_demo_looks_like_a_shop_over_the_last_90_days():
     assert Order.objects.filter(created_at__lt=timezone.now() - timedelta(days=60)).exists()
     # Every basket has its timeline, starting with its creation.
     assert not Basket.objects.exclude(
-        pk__in=BasketEvent.objects.filter(action=EventAction.CREATE).values("basket")
+        pk__in=BasketEvent.objects.filter(action=TimelineAction.CREATE).values("basket")
     ).exists()
-    assert BasketEvent.objects.filter(action=EventAction.RECOVER).exists()
-    assert BasketEvent.objects.filter(action=EventAction.REMINDER_SENT).exists()
+    assert BasketEvent.objects.filter(action=TimelineAction.RECOVER).exists()
+    assert BasketEvent.objects.filter(action=TimelineAction.REMINDER_SENT).exists()
     # Nothing left for the first sweep to pile onto today.
     before = Abandonment.objects.count()
     abandonment_sweep(now=timezone.now() - timedelta(minutes=1))

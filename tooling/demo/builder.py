@@ -15,7 +15,6 @@ from baskets.models import (
     Basket,
     BasketEvent,
     CourseEnrolment,
-    EventAction,
     Invoice,
     ItemKind,
     Line,
@@ -24,6 +23,7 @@ from baskets.models import (
     PurchaserType,
     Stage,
     Status,
+    TimelineAction,
 )
 from baskets.models.orders import invoice_number, order_number
 
@@ -425,10 +425,10 @@ class DemoBuilder:
             )
 
         active = Status.ACTIVE
-        event(EventAction.CREATE, "", active, values["created_at"], "api:storefront")
+        event(TimelineAction.CREATE, "", active, values["created_at"], "api:storefront")
         if abandonment is not None and abandonment["reminded_at"] is not None:
             event(
-                EventAction.REMINDER_SENT,
+                TimelineAction.REMINDER_SENT,
                 active,
                 active,
                 abandonment["reminded_at"],
@@ -438,7 +438,7 @@ class DemoBuilder:
             )
         if abandonment is not None and abandonment["recovered_at"] is not None:
             event(
-                EventAction.RECOVER,
+                TimelineAction.RECOVER,
                 active,
                 active,
                 abandonment["recovered_at"],
@@ -448,7 +448,7 @@ class DemoBuilder:
             )
         if values["payment_started_at"] is not None:
             event(
-                EventAction.PAYMENT_STARTED,
+                TimelineAction.PAYMENT_STARTED,
                 active,
                 active,
                 values["payment_started_at"],
@@ -457,7 +457,7 @@ class DemoBuilder:
             )
         if status == Status.LOCKED:
             event(
-                EventAction.LOCK,
+                TimelineAction.LOCK,
                 active,
                 Status.LOCKED,
                 values["locked_at"],
@@ -466,7 +466,7 @@ class DemoBuilder:
             )
         elif status != active:
             event(
-                EventAction.MARK_PAID,
+                TimelineAction.MARK_PAID,
                 active,
                 Status.AWAITING_COMPLETION,
                 values["paid_at"],
@@ -474,7 +474,7 @@ class DemoBuilder:
             )
         if status == Status.COMPLETED:
             event(
-                EventAction.COMPLETE,
+                TimelineAction.COMPLETE,
                 Status.AWAITING_COMPLETION,
                 Status.COMPLETED,
                 values["completed_at"],
@@ -482,7 +482,7 @@ class DemoBuilder:
             )
         elif status == Status.COMPLETION_FAILED:
             event(
-                EventAction.FAIL_COMPLETION,
+                TimelineAction.FAIL_COMPLETION,
                 Status.AWAITING_COMPLETION,
                 Status.COMPLETION_FAILED,
                 values["last_attempt_at"],
