@@ -570,9 +570,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "abandonment.tasks.recovery_digest_task",
         "schedule": crontab(minute=5, hour=DAILY_NOTIFICATION_HOUR),
     },
+    # Every few minutes: the task sends today's e-mail once from the (live) hour on, so a
+    # scheduler that was down at that hour catches up.
     "daily-staff-notification": {
-        "task": "completion.tasks.daily_notification_task",
-        "schedule": crontab(minute=0, hour=DAILY_NOTIFICATION_HOUR),
+        "task": "completion.tasks.daily_notification_due_task",
+        "schedule": 300.0,
     },
 }
 CELERY_BEAT_SCHEDULE["basket-lifetimes"] = {

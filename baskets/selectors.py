@@ -84,6 +84,11 @@ GRID_COLUMNS = (
     "modified_at",
     "total",
     "currency",
+    # Switched on in the column chooser (``baskets.admin.columns``).
+    "location",
+    "delivery_method",
+    "payment_method",
+    "last_activity_at",
 )
 
 

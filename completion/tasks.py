@@ -21,7 +21,7 @@ from scheduling.services import (
 )
 
 from .services import completion_run, upsell_finalise_due
-from .services.daily_report import daily_notification_send
+from .services.daily_report import daily_notification_due_send, daily_notification_send
 
 logger = logging.getLogger(__name__)
 
@@ -68,3 +68,10 @@ def upsell_finalise_task(self) -> int:
 def daily_notification_task(self) -> bool:
     """LC-5: the daily staff e-mail (only with EMAIL_SYSTEM_MESSAGES on)."""
     return daily_notification_send()
+
+
+@shared_task(bind=True, acks_late=True, **RETRY)
+def daily_notification_due_task(self) -> bool:
+    """LC-5 on schedule: today's staff e-mail once from DAILY_NOTIFICATION_HOUR on; a
+    missed hour is caught up at the next run."""
+    return daily_notification_due_send()

@@ -19,7 +19,12 @@ from ..models import (
     ReportStatus,
 )
 from ..selectors import abandon_reports_visible
-from ..services.reports import ReportRangeError, abandon_report_request, report_range_check
+from ..services.reports import (
+    ReportRangeError,
+    abandon_report_request,
+    report_range_check,
+    schedule_first_run,
+)
 
 
 class AbandonReportForm(forms.ModelForm):
@@ -103,6 +108,15 @@ class AbandonReportAdmin(admin.ModelAdmin):
         self._visible_or_404(request, object_id)
         return super().delete_view(request, object_id, extra_context)
 
+    def changelist_view(self, request, extra_context=None):
+        # The list reloads itself while one of the reports it shows is still being made.
+        running = self.get_queryset(request).filter(
+            status__in=(ReportStatus.QUEUED, ReportStatus.RUNNING)
+        )
+        return super().changelist_view(
+            request, {**(extra_context or {}), "running": running.exists()}
+        )
+
     def get_fields(self, request, obj=None):
         if obj is None:
             return ("date_from", "date_to")
@@ -165,14 +179,55 @@ class AbandonReportAdmin(admin.ModelAdmin):
         )
 
 
+class ReportScheduleForm(forms.ModelForm):
+    """"Next run at" may be left empty (the first whole period's run is taken); a recipient
+    without an e-mail address is refused with a message, never dropped."""
+
+    class Meta:
+        model = ReportSchedule
+        fields = ("name", "recipients", "frequency", "next_run_at", "active")
+        help_texts = {
+            "next_run_at": "Empty: tomorrow (every day), next Monday (every week) or the 1st "
+            "of next month (every month), at the daily e-mail hour.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["next_run_at"].required = False
+
+    def clean_recipients(self):
+        recipients = self.cleaned_data.get("recipients")
+        without = sorted(user.get_username() for user in recipients or () if not user.email)
+        if without:
+            raise forms.ValidationError(
+                f"No e-mail address for {', '.join(without)}: the report cannot be sent to "
+                "them. Give them an address under Users, or leave them out."
+            )
+        return recipients
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("next_run_at") and cleaned.get("frequency"):
+            cleaned["next_run_at"] = schedule_first_run(cleaned["frequency"])
+            self.instance.next_run_at = cleaned["next_run_at"]
+        return cleaned
+
+
 @admin.register(ReportSchedule)
 class ReportScheduleAdmin(admin.ModelAdmin):
     """AB-3: reports made every day, week or calendar month and mailed to chosen staff."""
 
+    form = ReportScheduleForm
     list_display = ("name", "frequency", "next_run_at", "active", "recipient_list")
     list_filter = ("frequency", "active")
     exclude = ("created_by",)
     filter_horizontal = ("recipients",)
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("frequency", ReportSchedule.Frequency.WEEKLY)
+        initial.setdefault("next_run_at", schedule_first_run(initial["frequency"]))
+        return initial
 
     @admin.display(description="recipients")
     def recipient_list(self, schedule) -> str:

@@ -7,7 +7,7 @@ stays flat whatever the date range; progress is saved as it goes for the admin t
 import logging
 import tempfile
 from calendar import monthrange
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from basketops.business import business_setting
 from basketops.reads import reading_alias
 from baskets.access import personal_data_visible
 from baskets.currencies import MINOR_UNITS
@@ -379,6 +380,21 @@ def schedule_next_run(frequency: str, run_at: datetime) -> datetime:
         return _month_add(run_at)
     days = 1 if frequency == ReportSchedule.Frequency.DAILY else 7
     return run_at + timedelta(days=days)
+
+
+def schedule_first_run(frequency: str, now: datetime | None = None) -> datetime:
+    """A new schedule's first run when staff name none: at DAILY_NOTIFICATION_HOUR (local)
+    tomorrow (daily), next Monday (weekly) or on the 1st of next month (monthly), so the
+    first report covers a whole period."""
+    today = timezone.localdate(now or timezone.now())
+    if frequency == ReportSchedule.Frequency.WEEKLY:
+        day = today + timedelta(days=7 - today.weekday())
+    elif frequency == ReportSchedule.Frequency.MONTHLY:
+        day = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    else:
+        day = today + timedelta(days=1)
+    hour = business_setting("DAILY_NOTIFICATION_HOUR")
+    return timezone.make_aware(datetime.combine(day, time(hour)))
 
 
 def report_schedules_run(*, now: datetime | None = None) -> int:

@@ -4,10 +4,12 @@ now and reports what was done and what was refused; on more, it runs as a backgr
 whose page shows the progress (``bulk_jobs.py``)."""
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.contrib import admin, messages
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from ..exceptions import BasketError, BulkJobOverlap
@@ -23,21 +25,49 @@ RETURN_PARAMETER = "_return_to"
 ALWAYS_AS_JOB = frozenset({BulkJobAction.DELETE})
 
 
-def return_target(request) -> str:
-    """The page the action was chosen on when the form names one on this site, else ""."""
-    target = request.POST.get(RETURN_PARAMETER, "")
+# ... and the page "No, take me back" opens (the basket's page when the decision itself
+# returns to the list).
+CANCEL_PARAMETER = "_cancel_to"
+# Django's name for the grid's filters a basket page was opened with.
+CHANGELIST_FILTERS = "_changelist_filters"
+
+
+def local_path(request, target: str) -> str:
+    """``target`` when it is a path on this site, else ""."""
     safe = target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
     return target if safe else ""
 
 
+def return_target(request) -> str:
+    """The page the action was chosen on when the form names one on this site, else ""."""
+    return local_path(request, request.POST.get(RETURN_PARAMETER, ""))
+
+
+def grid_url(filters: str = "") -> str:
+    """The basket grid with ``filters`` (a query string) applied."""
+    changelist = reverse("admin:baskets_basket_changelist")
+    return f"{changelist}?{filters}" if filters else changelist
+
+
+def grid_url_from(page_path: str) -> str:
+    """The grid a basket page was opened from: its ``_changelist_filters`` applied."""
+    filters = QueryDict(urlsplit(page_path).query).get(CHANGELIST_FILTERS, "")
+    return grid_url(filters)
+
+
 def return_to(request, queryset) -> HttpResponseRedirect | None:
-    """Back to the page the action was chosen on (a basket's page) when it names one on this
-    site and the basket still exists; None (the grid) otherwise, e.g. after a delete."""
+    """Back to the page the action was chosen on (a basket's page, or a list) when it names
+    one on this site. A basket page whose basket is gone (deleted) gives way to the grid it
+    was opened from, filters and page kept; None (the list the action was posted to, with
+    its query string) when no page is named."""
     target = return_target(request)
-    if not target or not queryset.exists():
+    if not target:
         return None
+    if urlsplit(target).path != grid_url() and not queryset.exists():
+        # The basket's page went with the basket.
+        return HttpResponseRedirect(grid_url_from(target))
     return HttpResponseRedirect(target)
 
 
@@ -77,7 +107,12 @@ def bulk_action_apply(modeladmin, request, queryset, *, kind: str, reason: str =
     if kind in ALWAYS_AS_JOB or len(ids) > page:
         if len(ids) > page:
             ids = list(queryset.order_by().values_list("pk", flat=True))
-        back_url = return_target(request) or request.get_full_path()
+        target = return_target(request)
+        if target and kind == BulkJobAction.DELETE and urlsplit(target).path != grid_url():
+            # A basket's page goes with the basket: the job's way back is the grid it was
+            # opened from.
+            target = grid_url_from(target)
+        back_url = target or request.get_full_path()
         return bulk_job_start(
             modeladmin, request, ids, kind=kind, reason=reason, back_url=back_url
         )
@@ -132,7 +167,12 @@ def decide_with_reason(
                 "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
                 "select_across": request.POST.get("select_across", "0"),
                 "reason_required": reason_required,
-                "return_to": request.POST.get(RETURN_PARAMETER, ""),
+                "return_to": return_target(request),
+                "cancel_to": local_path(
+                    request,
+                    request.POST.get(CANCEL_PARAMETER, "")
+                    or request.POST.get(RETURN_PARAMETER, ""),
+                ),
                 "opts": modeladmin.model._meta,
             },
         )

@@ -6,8 +6,10 @@ Nothing on the page is edited in place: every change is an action through a serv
 there is no Save button.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
+from django.http import Http404, HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -418,14 +420,39 @@ class BasketDetailMixin:
         extra.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
         return super().change_view(request, object_id, form_url, extra)
 
+    def delete_view(self, request, object_id, extra_context=None):
+        """Baskets are deleted with a reason, from their page's Delete (an action)."""
+        if not self.has_delete_permission(request):
+            raise PermissionDenied
+        messages.info(
+            request, "Delete the basket with its page's Delete button: it asks for a reason."
+        )
+        try:
+            return HttpResponseRedirect(
+                reverse("admin:baskets_basket_change", args=[int(object_id)])
+            )
+        except (TypeError, ValueError):
+            raise Http404("No such basket.") from None
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         # The header reads the basket the form shows (one object, so its order is read once).
         if obj is not None:
             context["basket_header"] = self._header(request, obj)
+            # One Delete on the page, the header's (a locked cart's: the panel's), which asks
+            # for a reason; not Django's delete link, which asks for none.
+            context["show_delete"] = False
             if obj.status == Status.LOCKED:
-                # LC-4: a locked cart is deleted by the panel's decision, with a reason.
-                context["show_delete"] = False
                 context["locked_provider_answer"] = locked_provider_answer_display(obj)
+                context["locked_places"] = self.locked_cart_places(request, obj)
+                context["locked_cart_decisions"] = [
+                    ("confirm_locked_carts", "Confirm order", False),
+                    ("unlock_locked_carts", "Unlock", False),
+                    *(
+                        [("delete_locked_carts", "Delete", True)]
+                        if self.has_delete_permission(request, obj)
+                        else []
+                    ),
+                ]
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _header(self, request, basket: Basket) -> dict:

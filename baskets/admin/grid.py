@@ -18,13 +18,14 @@ from basketops.reads import reading_alias
 
 from ..access import personal_data_visible
 from ..models import Basket, BasketEvent, BulkJobAction, Status
-from ..personal_data import names_shown, reads
+from ..personal_data import reads
 from ..search import SearchKind, TooManyAccounts, basket_search_decide, basket_search_q
 from ..selectors import basket_grid_list, basket_list, locked_cart_answer
 from ..services.actors import Actor
 from ..services.staff import basket_delete, manage_booking_refusal
 from .actions import bulk_action_apply, decide_with_reason
 from .bulk_jobs import bulk_job_view
+from .columns import GridColumnsAdminMixin
 from .detail import BasketDetailMixin, TimelineDisplay
 from .export import basket_export_view
 from .filtering import BasketFilterSetFilter
@@ -68,6 +69,7 @@ class BasketAdmin(
     LockedCartAdminMixin,
     LineEditAdminMixin,
     FunnelAdminMixin,
+    GridColumnsAdminMixin,
     admin.ModelAdmin,
 ):
     # Status, stage and total (with its currency) first, so they stay on screen at 1440 px
@@ -130,15 +132,19 @@ class BasketAdmin(
         return BasketGridChangeList
 
     def get_list_display(self, request):
-        columns = list(self.list_display)
+        # The staff member's own columns (``columns.py``), the key ones first.
+        columns = self.grid_columns(request)
         if request.GET.get(LockedCartFilter.parameter_name) == "locked":
             # LC-3: what staff match against the payment provider, beside the status.
             at = columns.index("total") + 1
             columns[at:at] = LOCKED_CART_COLUMNS
-        at = columns.index("creator") + 1
-        columns[at:at] = self.identity_columns
-        # AC-1: the columns holding shop-account personal data only for those who may see it.
-        return names_shown(self.model, self, columns, personal=personal_data_visible(request.user))
+        return self.names_visible(request, columns)
+
+    def changelist_view(self, request, extra_context=None):
+        chooser = self.column_chooser(request, self.grid_columns(request))
+        return super().changelist_view(
+            request, {**(extra_context or {}), "column_chooser": chooser}
+        )
 
     @admin.display(description="creator")
     @reads("shop_account", "salesperson")
@@ -256,7 +262,8 @@ class BasketAdmin(
 
     @admin.action(permissions=["delete"], description="Delete selected baskets")
     def delete_baskets(self, request, queryset):
-        # BM-1: confirmed, the deletion runs as a background job (bulk_jobs.py).
+        # BM-1: confirmed with a reason (kept in each timeline), the deletion runs as a
+        # background job (bulk_jobs.py).
         return decide_with_reason(
             self,
             request,
@@ -265,8 +272,6 @@ class BasketAdmin(
             title="Delete baskets",
             question="Delete these baskets? Paid and completed baskets are kept.",
             kind=BulkJobAction.DELETE,
-            reason_required=False,
-            default_reason="Deleted in admin",
         )
 
     # --- export -------------------------------------------------------------------------
@@ -290,7 +295,13 @@ class BasketAdmin(
             name="baskets_basket_bulk_job",
         )
         return [
-            export, manage_booking, bulk_job, *self.line_edit_urls(), *self.funnel_urls(), *urls
+            export,
+            manage_booking,
+            bulk_job,
+            *self.column_urls(),
+            *self.line_edit_urls(),
+            *self.funnel_urls(),
+            *urls,
         ]
 
     def manage_booking_view(self, request):

@@ -19,3 +19,8 @@ class BasketLifetimeRunAdmin(ReadOnlyModelAdmin):
     )
     date_hierarchy = "started_at"
     show_full_result_count = False
+
+    def changelist_view(self, request, extra_context=None):
+        # The list reloads itself while a run is under way.
+        running = BasketLifetimeRun.objects.filter(finished_at__isnull=True).exists()
+        return super().changelist_view(request, {**(extra_context or {}), "running": running})

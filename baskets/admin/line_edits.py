@@ -2,6 +2,8 @@
 with a reason, on an Active basket that is neither locked nor paid; back to the page with a
 message saying what was done or why not."""
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
@@ -11,6 +13,7 @@ from ..exceptions import BasketError
 from ..models import Line
 from ..services.actors import Actor
 from ..services.line_edits import basket_line_edit, line_edit_refusal
+from .actions import RETURN_PARAMETER, local_path
 
 
 class LineEditAdminMixin:
@@ -66,4 +69,7 @@ class LineEditAdminMixin:
                 f"{done}; the total is now {basket.total} {basket.currency}.",
                 messages.SUCCESS,
             )
-        return HttpResponseRedirect(reverse("admin:baskets_basket_change", args=[basket_id]))
+        # Back to the basket's page as it was opened (the grid's filters kept for its way back).
+        page = reverse("admin:baskets_basket_change", args=[basket_id])
+        back = local_path(request, request.POST.get(RETURN_PARAMETER, ""))
+        return HttpResponseRedirect(back if urlsplit(back).path == page else page)

@@ -5,16 +5,21 @@ one service per basket, and ends the storefront's hold on the basket; the timeli
 who decided, when and why. The dashboard widget lives in ``templates/admin/index.html``.
 """
 
+import copy
 from datetime import datetime
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.http import QueryDict
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 
 from ..models import Basket, BulkJobAction, PaymentResult, Status
 from ..selectors import locked_cart_answer
-from .actions import decide_with_reason
+from .actions import CHANGELIST_FILTERS, decide_with_reason, grid_url
 from .privacy import PersonalDataAdminMixin
 from .read_only import ReadOnlyModelAdmin
 
@@ -72,6 +77,8 @@ def locked_provider_answer_display(basket: Basket) -> SafeString:
         .first()
     )
     return provider_answer_html(answer, empty="(not checked at the provider yet)")
+# "Next locked cart" looks this far down the filtered list (locked carts are few).
+NEXT_LOCKED_CART_WINDOW = 1_000
 
 
 class LockedCartFilter(admin.SimpleListFilter):
@@ -90,7 +97,40 @@ class LockedCartFilter(admin.SimpleListFilter):
 
 
 class LockedCartAdminMixin:
-    """Adds the three locked-cart actions to ``BasketAdmin`` (listed in LOCKED_CART_ACTIONS)."""
+    """Adds the three locked-cart actions to ``BasketAdmin`` (listed in LOCKED_CART_ACTIONS),
+    and the locked-cart page's way back: the filtered list it was opened from, and the next
+    locked cart in that list."""
+
+    def locked_cart_places(self, request, basket) -> dict:
+        """The list a locked cart's page was opened from (where its decisions return) and the
+        next locked cart in that list (the same filters and order), or "" at the end."""
+        filters = (
+            request.GET.get(CHANGELIST_FILTERS, "") or f"{LockedCartFilter.parameter_name}=locked"
+        )
+        next_id = self._next_locked_cart(request, filters, basket.pk)
+        next_url = ""
+        if next_id is not None:
+            change = reverse("admin:baskets_basket_change", args=[next_id])
+            next_url = f"{change}?{urlencode({CHANGELIST_FILTERS: filters})}"
+        return {"list_url": grid_url(filters), "next_url": next_url}
+
+    def _next_locked_cart(self, request, filters: str, current: int) -> int | None:
+        listing = copy.copy(request)
+        listing.GET = QueryDict(filters)
+        listing.method = "GET"
+        try:
+            changelist = self.get_changelist_instance(listing)
+        except IncorrectLookupParameters:
+            return None
+        ids = list(
+            changelist.queryset.filter(status=Status.LOCKED).values_list("pk", flat=True)[
+                :NEXT_LOCKED_CART_WINDOW
+            ]
+        )
+        if current in ids:
+            following = ids[ids.index(current) + 1 :]
+            return following[0] if following else None
+        return next((pk for pk in ids if pk != current), None)
 
     @admin.display(description="provider's answer")
     def provider_answer(self, basket: Basket) -> SafeString:
@@ -163,4 +203,3 @@ class PaymentResultAdmin(PersonalDataAdminMixin, ReadOnlyModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
         return (queryset.filter(provider_reference=term), False) if term else (queryset, False)
-

@@ -2,7 +2,7 @@
 
 from functools import cached_property
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Paginator
 
 
 class CappedCountPaginator(Paginator):
@@ -24,3 +24,13 @@ class CappedCountPaginator(Paginator):
     @property
     def is_capped(self) -> bool:
         return self.count > self.COUNT_CAP
+
+    def validate_number(self, number):
+        """A page past the end (its rows left the list after an action) shows the last page,
+        so staff stay on the filtered list instead of an error."""
+        try:
+            return super().validate_number(number)
+        except EmptyPage:
+            if int(number) > 1:
+                return self.num_pages
+            raise

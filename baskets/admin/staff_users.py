@@ -6,13 +6,19 @@ permissions, can give only roles (groups) whose every permission they hold, and 
 change, delete or reset the password of a superuser.
 """
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group, Permission, User
 from django.db.models import Exists, OuterRef
 
+from ..roles import CLIENT_GROUPS
+
 # What only a superuser sets on a user.
 SUPERUSER_ONLY_FIELDS = ("is_superuser", "user_permissions")
+# The user form's two kinds of group, shown apart.
+STAFF_ROLES_LABEL = "Staff roles (what the user may do in the back office)"
+CLIENT_GROUPS_LABEL = "API client groups (only for accounts a storefront or provider uses)"
 
 
 def permissions_held(user) -> list[int]:
@@ -46,9 +52,26 @@ class StaffUserAdmin(UserAdmin):
         ]
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if db_field.name == "groups":
-            kwargs["queryset"] = roles_grantable(request.user)
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name != "groups":
+            return super().formfield_for_manytomany(db_field, request, **kwargs)
+        grantable = roles_grantable(request.user).order_by("name")
+        kwargs.update(queryset=grantable, widget=forms.CheckboxSelectMultiple)
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        field.label = "Roles and API client groups"
+        field.help_text = (
+            "Staff get a staff role; an API client group only goes to an account a storefront, "
+            "a payment provider or a status reader uses through the API."
+        )
+        roles = [(group.pk, group.name) for group in grantable]
+        field.choices = [
+            (label, shown)
+            for label, shown in (
+                (STAFF_ROLES_LABEL, [r for r in roles if r[1] not in CLIENT_GROUPS]),
+                (CLIENT_GROUPS_LABEL, [r for r in roles if r[1] in CLIENT_GROUPS]),
+            )
+            if shown
+        ]
+        return field
 
     def _touches_a_superuser(self, request, obj) -> bool:
         return obj is not None and obj.is_superuser and not request.user.is_superuser

@@ -11,6 +11,7 @@ from .orders import CourseEnrolment, Invoice, Order, OrderLine, ReceivableOutcom
 from .outbox import EventType, OutboxEvent
 from .parties import CustomerAccount, PurchaserType, Salesperson, ShopAccount
 from .payments import PaymentResult
+from .preferences import GridColumnChoice
 
 __all__ = [
     "AccountType",
@@ -29,6 +30,7 @@ __all__ = [
     "GiftCard",
     "GiftCardMovement",
     "GiftCardReservation",
+    "GridColumnChoice",
     "Invoice",
     "ItemKind",
     "LifetimeRule",

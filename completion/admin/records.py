@@ -18,6 +18,7 @@ from baskets.services.actors import Actor
 from ..selectors import AGEING_LIST_LIMIT, receivables_ageing
 from ..services.card_requests import order_card_request_send
 from ..services.receivables import order_receivable_settle
+from .daily_notification import daily_notification_send_view
 from .triage import basket_link
 
 
@@ -126,7 +127,13 @@ class OrderAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
             self.admin_site.admin_view(self.receivables_view),
             name="baskets_order_receivables",
         )
-        return [receivables, *super().get_urls()]
+        # LC-5: the daily staff e-mail sent now (``daily_notification.py``).
+        daily_notification = path(
+            "daily-notification/",
+            self.admin_site.admin_view(daily_notification_send_view),
+            name="baskets_daily_notification_send",
+        )
+        return [receivables, daily_notification, *super().get_urls()]
 
     def receivables_view(self, request):
         """Seed 004: unpaid orders in accounts receivable by age, totals per currency."""

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -18,6 +19,7 @@ from basketops.business import business_setting
 from baskets.links import basket_admin_url
 from baskets.models import Basket, PaymentResult
 from baskets.selectors import order_receivable_list, staff_notification_recipients
+from scheduling.models import PeriodicClaim
 
 from ..selectors import baskets_needing_staff
 
@@ -25,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 # The e-mail lists at most this many baskets per section, then a count of the rest.
 DAILY_LIST_LIMIT = 100
+# The e-mail's claim of a day (``PeriodicClaim``: this job, the day's ordinal).
+DAILY_JOB = "daily-staff-notification"
 # Late payment results (kept for reconciliation) are reported for the day before the mail.
 RECONCILIATION_WINDOW = timedelta(days=1)
 
@@ -78,16 +82,54 @@ def daily_report_build(*, now: datetime | None = None) -> DailyReport:
     return DailyReport(*locked, *failed, *waiting, *late_results, *receivables)
 
 
+def daily_notification_refusal() -> str:
+    """Why the daily e-mail cannot go now ("" when it can): system e-mails off, or nobody
+    to send it to."""
+    if not business_setting("EMAIL_SYSTEM_MESSAGES"):
+        return "System e-mails are off (the business setting EMAIL_SYSTEM_MESSAGES)."
+    if not staff_notification_recipients():
+        return (
+            "There is nobody to send it to: set STAFF_NOTIFICATION_EMAILS or give a System "
+            "administrator an e-mail address."
+        )
+    return ""
+
+
+def daily_notification_due_send(*, now: datetime | None = None) -> bool:
+    """LC-5 on schedule: today's e-mail once, at the first run from DAILY_NOTIFICATION_HOUR
+    on, so a day whose run at that hour was missed (scheduler down) is caught up at the
+    next run. The day is claimed before the mail goes; a mail the server refuses gives the
+    claim back for the next run. Returns whether a mail went out."""
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    if local.hour < business_setting("DAILY_NOTIFICATION_HOUR") or daily_notification_refusal():
+        return False
+    try:
+        with transaction.atomic():
+            claim = PeriodicClaim.objects.create(
+                job=DAILY_JOB,
+                period=local.date().toordinal(),
+                claimed_at=now,
+                claimed_by="daily notification",
+            )
+    except IntegrityError:
+        return False  # today's went out already
+    try:
+        return daily_notification_send(now=now)
+    except OSError:
+        claim.delete()
+        logger.exception("daily notification not sent; will retry")
+        raise
+
+
 def daily_notification_send(*, now: datetime | None = None) -> bool:
     """LC-5: e-mail staff the daily report; only when EMAIL_SYSTEM_MESSAGES is on, there
     are recipients, and there is something to report. Returns whether a mail went out."""
-    if not business_setting("EMAIL_SYSTEM_MESSAGES"):
-        logger.info("daily notification skipped: EMAIL_SYSTEM_MESSAGES is off")
+    refusal = daily_notification_refusal()
+    if refusal:
+        logger.info("daily notification skipped: %s", refusal)
         return False
     recipients = staff_notification_recipients()
-    if not recipients:
-        logger.info("daily notification skipped: no staff notification recipients")
-        return False
     report = daily_report_build(now=now)
     if report.empty:
         return False

@@ -64,7 +64,7 @@ def reserved(address: str) -> bool:
 
 @pytest.mark.django_db
 def test_demo_data_two_hours_after_a_fresh_start_mails_no_old_basket_one_per_address():
-    """SPEC: AB-4 PV-2 — a fresh install's demo data (baskets last touched up to 120 days
+    """SPEC: AB-4 PV-2 — a fresh install's demo data (baskets last touched up to 90 days
     ago), with the sweep and the reminder task run every 5 minutes for two hours of moved
     clock: no reminder about a basket idle longer than REMINDER_MAX_AGE, at most one per
     address, every demo address at a reserved example domain."""

@@ -695,6 +695,18 @@ def line_edit_form() -> tuple[Basket, dict]:
     return basket, {"line": line.pk, "quantity": "1", "reason": "matrix"}
 
 
+def daily_notification_due() -> tuple[Basket, dict]:
+    """LC-5: something to report, system e-mails on, a recipient."""
+    from constance import config
+
+    config.EMAIL_SYSTEM_MESSAGES = True
+    config.STAFF_NOTIFICATION_EMAILS = "ops@example.com"
+    return basket_in_status(Status.LOCKED), {}
+
+
+# POSTs let through that change no row (they send a mail): the rows stay as they were.
+ADMIN_ENDPOINTS_WRITING_NO_ROW = {"daily-notification-send"}
+
 # The admin's own pages and buttons beside the model pages: method, URL, what the page
 # needs (a basket whose timeline is watched, and the data sent), and what the Order
 # processor and the System administrator get; everyone else is sent to the login page.
@@ -739,6 +751,20 @@ ADMIN_ENDPOINTS = {
         business_settings_form,
         (403, 302),
     ),
+    # The grid's column chooser: each staff member who sees the grid keeps their own.
+    "grid-columns-save": (
+        "post",
+        "/admin/baskets/basket/columns/",
+        lambda: (None, {"columns": ["location"]}),
+        (302, 302),
+    ),
+    # LC-5: the daily staff e-mail sent now, by those who change the live settings.
+    "daily-notification-send": (
+        "post",
+        "/admin/baskets/order/daily-notification/",
+        daily_notification_due,
+        (403, 302),
+    ),
     # SH-4: the settlement report page, for staff who may decide locked carts.
     "settlement-report-page": (
         "get",
@@ -758,7 +784,7 @@ ADMIN_ENDPOINTS = {
         for role in ROLES
     ],
 )
-def test_admin_endpoint_matrix(role, endpoint):
+def test_admin_endpoint_matrix(role, endpoint, mailoutbox):
     """SPEC: AC-1 CB-5 AB-6 LC-5 — the expected code; a refusal or a read changes nothing,
     a POST let through changes something."""
     method, url, setup, (processor, administrator) = ADMIN_ENDPOINTS[endpoint]
@@ -774,7 +800,10 @@ def test_admin_endpoint_matrix(role, endpoint):
     assert response.status_code == expected
     if role not in STAFF_ROLES:
         assert response["Location"].startswith("/admin/login/")
-    if method == "post" and role in STAFF_ROLES and expected == 302:
+    if endpoint in ADMIN_ENDPOINTS_WRITING_NO_ROW:
+        assert world(basket) == before
+        assert len(mailoutbox) == (1 if role in STAFF_ROLES and expected == 302 else 0)
+    elif method == "post" and role in STAFF_ROLES and expected == 302:
         assert world(basket) != before
     else:
         assert world(basket) == before

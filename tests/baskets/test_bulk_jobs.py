@@ -111,7 +111,12 @@ def test_the_grid_refuses_a_second_delete_of_the_same_baskets_with_a_message(cli
     administrator = UserFactory(username="rita", is_staff=True, is_superuser=True)
     client.force_login(administrator)
     basket = BasketFactory()
-    data = {"action": "delete_baskets", "_selected_action": [basket.pk], "confirmed": "yes"}
+    data = {
+        "action": "delete_baskets",
+        "_selected_action": [basket.pk],
+        "confirmed": "yes",
+        "reason": "duplicate",
+    }
     client.post("/admin/baskets/basket/", data)
 
     response = client.post("/admin/baskets/basket/", data, follow=True)
@@ -138,7 +143,8 @@ def test_deleting_20000_baskets_from_the_grid_returns_at_once_and_shows_progress
         grid_action_on_everything(page, live_server.url, "delete_baskets")
         assert f"{BULK} basket(s) selected" in page.inner_text("#content")
 
-        # when the staff member confirms
+        # when the staff member confirms, with a reason
+        page.fill("#id_reason", "clean-up")
         status, answered = confirm_timed(page)
         page.wait_for_selector("#bulk-job-progress")
 

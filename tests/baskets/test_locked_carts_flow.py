@@ -276,30 +276,35 @@ def test_locked_cart_list_shows_masked_card_number_and_payment_reference(api, st
 
 
 @pytest.mark.django_db
-def test_locked_cart_page_has_one_delete_and_a_decision_lands_back_on_the_cart(
+def test_locked_cart_page_has_one_delete_and_a_decision_lands_back_on_the_list(
     api, staff, settings
 ):
     """SPEC: LC-3 LC-4 — the locked cart's page offers Delete once (the panel's decision,
-    with a reason); Unlock chosen there asks for a reason, then lands back on the cart's page
-    with its message; Delete chosen there lands on the grid (the cart is gone)."""
+    with a reason); Unlock chosen there asks for a reason (No, take me back: the cart's
+    page), then lands on the locked-cart list the page was opened from, with its message;
+    Delete chosen on a page opened without filters lands on the grid (the cart is gone)."""
     basket = locked_basket(api, settings)
     page = f"{CHANGELIST}{basket.pk}/change/"
+    locked_list = f"{CHANGELIST}?cart=locked"
 
     detail = staff.get(page).content.decode()
     assert detail.count('value="Delete') == 1 and 'class="deletelink"' not in detail
     assert 'id="locked-cart-delete_locked_carts"' in detail
-    assert f'name="_return_to" value="{page}"' in detail
+    assert f'name="_return_to" value="{locked_list}"' in detail
+    assert f'name="_cancel_to" value="{page}"' in detail
 
     selected = {
         "action": "unlock_locked_carts",
         "_selected_action": [basket.pk],
-        "_return_to": page,
+        "_return_to": locked_list,
+        "_cancel_to": page,
     }
-    asked = staff.post(CHANGELIST, selected)
-    assert f'name="_return_to" value="{page}"'.encode() in asked.content
+    asked = staff.post(CHANGELIST, selected).content.decode()
+    assert f'name="_return_to" value="{locked_list}"' in asked
+    assert f'href="{page}" class="button cancel-link"' in asked
     done = staff.post(CHANGELIST, {**selected, "confirmed": "yes", "reason": "No payment seen"})
-    assert done.status_code == 302 and done["Location"] == page
-    landed = staff.get(page)
+    assert done.status_code == 302 and done["Location"] == locked_list
+    landed = staff.get(locked_list)
     assert [str(m) for m in landed.context["messages"]] == ["Unlocked: 1 basket(s)."]
     assert Basket.objects.get(pk=basket.pk).status == Status.ACTIVE
 

@@ -157,3 +157,20 @@ def test_a_superuser_is_not_deleted_by_the_bulk_delete(administrator):
         "root",
         "olga",
     }
+
+
+@pytest.mark.django_db
+def test_the_user_form_shows_staff_roles_and_api_client_groups_apart(administrator):
+    client, _ = administrator
+    olga = UserFactory(username="olga", is_staff=True)
+    page = client.get(f"{USERS}{olga.pk}/change/").content.decode()
+    roles_at = page.index("Staff roles (what the user may do in the back office)")
+    clients_at = page.index("API client groups (only for accounts a storefront")
+    processor_at = page.index(" Order processor</label>")
+    assert roles_at < processor_at < clients_at < page.index(" Storefront</label>")
+    assert page.index(" System administrator</label>") < clients_at
+
+    storefront = Group.objects.get(name="Storefront")
+    saved = client.post(f"{USERS}{olga.pk}/change/", change_data(olga, groups=[storefront.pk]))
+    assert saved.status_code == 302
+    assert list(olga.groups.values_list("name", flat=True)) == ["Storefront"]

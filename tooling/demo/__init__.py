@@ -1,4 +1,5 @@
-"""Realistic demo data: every status, every account type, courses, products and services.
+"""Realistic demo data: every status, every account type, courses, products and services,
+spread over the last 90 days with their timelines, abandonments, reminders and recoveries.
 
 ``demo_load`` writes in chunks with ``bulk_load`` (COPY on PostgreSQL), so a million
 baskets is a matter of minutes. Rows are built deterministically from a seed.
@@ -31,7 +32,9 @@ def demo_load(
     rng = random.Random(seed)
     catalogue = catalogue_ensure(rng)
     parties = parties_create(rng, baskets)
-    builder = DemoBuilder(rng, parties, catalogue, timezone.now(), lines_per_basket, statuses)
+    builder = DemoBuilder(
+        rng, parties, catalogue, timezone.now(), lines_per_basket, statuses, total=baskets
+    )
     remaining = baskets
     while remaining > 0:
         size = min(chunk_size, remaining)

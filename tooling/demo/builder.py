@@ -2,11 +2,14 @@
 
 import random
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
+from abandonment.models import Abandonment
+from basketops.business import business_setting
 from baskets.models import (
     AccountType,
     Basket,
@@ -20,6 +23,7 @@ from baskets.models import (
     PurchaserType,
     Stage,
     Status,
+    TimelineAction,
 )
 from baskets.models.orders import invoice_number, order_number
 
@@ -34,6 +38,15 @@ STATUS_WEIGHTS = {
     Status.COMPLETED: 34,
     Status.COMPLETION_FAILED: 3,
 }
+# Activity spreads over this many days up to today, the same number of baskets each day,
+# made in shop hours (from OPENS, for SHOP_HOURS), so each day's abandonments are that day's.
+DEMO_DAYS = 90
+OPENS = time(7)
+SHOP_HOURS = 12
+# Share of the completed baskets that were abandoned first and came back (recovered).
+RECOVERED_SHARE = 0.25
+# Share of the captured abandonments that got a reminder e-mail.
+REMINDED_SHARE = 0.6
 
 
 def _basket_defaults() -> dict:
@@ -96,6 +109,24 @@ ORDER_LINE_COLUMNS = [
     "booked_user_id",
 ]
 INVOICE_COLUMNS = ["order", "number", "amount", "currency", "created_at"]
+ABANDONMENT_COLUMNS = [
+    "basket",
+    "basket_guid",
+    "captured_at",
+    "last_activity_at",
+    "shop_account_email",
+    "email",
+    "name",
+    "payment_address",
+    "coupon_codes",
+    "total",
+    "currency",
+    "lines",
+    "recovered_at",
+    "reminded_at",
+    "reminder_email",
+    "reminders_sent",
+]
 ENROLMENT_COLUMNS = ["order", "order_line", "course_id", "booked_user_id", "created_at"]
 
 
@@ -110,6 +141,7 @@ class DemoChunk:
         self.order_lines: list[tuple] = []
         self.invoices: list[tuple] = []
         self.enrolments: list[tuple] = []
+        self.abandonments: list[tuple] = []
 
     def write(self) -> None:
         with transaction.atomic():
@@ -120,10 +152,17 @@ class DemoChunk:
             bulk_load(OrderLine, ORDER_LINE_COLUMNS, self.order_lines)
             bulk_load(Invoice, INVOICE_COLUMNS, self.invoices)
             bulk_load(CourseEnrolment, ENROLMENT_COLUMNS, self.enrolments)
+            bulk_load(Abandonment, ABANDONMENT_COLUMNS, self.abandonments)
 
 
 class DemoBuilder:
-    """Builds baskets one at a time into a chunk; ids continue from what the tables hold."""
+    """Builds baskets one at a time into a chunk; ids continue from what the tables hold.
+
+    The ``total`` baskets spread evenly over the last DEMO_DAYS days, oldest first. Active
+    lead baskets idle past BASKET_ABANDON_AFTER are captured as abandonments the way the
+    sweep would have done at the time, some of them reminded; a share of the completed ones
+    were abandoned first and recovered. Each day keeps at least one basket that was never
+    abandoned, so no day shows an abandonment rate of 100 % or more."""
 
     def __init__(
         self,
@@ -133,6 +172,7 @@ class DemoBuilder:
         now: datetime,
         lines_per_basket: int | None = None,
         statuses: dict | None = None,
+        total: int = 1,
     ):
         self.rng = rng
         self.parties = parties
@@ -147,13 +187,48 @@ class DemoBuilder:
         self.line_id = next_id(Line)
         self.order_id = next_id(Order)
         self.order_line_id = next_id(OrderLine)
+        self.total = max(total, 1)
+        self.index = 0
+        self.today = timezone.localdate(now)
+        self.abandon_after = business_setting("BASKET_ABANDON_AFTER")
+        # Baskets each day gets (``index * DEMO_DAYS // total`` picks the day) and the
+        # abandonments captured on it so far.
+        self.planned: dict[date, int] = {}
+        for index in range(self.total):
+            day = self._day(index)
+            self.planned[day] = self.planned.get(day, 0) + 1
+        self.captured: dict[date, int] = {}
+
+    def _day(self, index: int) -> date:
+        return self.today - timedelta(days=DEMO_DAYS - 1 - index * DEMO_DAYS // self.total)
+
+    def _created_at(self) -> datetime:
+        rng = self.rng
+        day = self._day(self.index)
+        self.index += 1
+        opens = timezone.make_aware(datetime.combine(day, OPENS))
+        created = opens + timedelta(seconds=rng.randrange(0, SHOP_HOURS * 3600))
+        if created > self.now - timedelta(minutes=10):
+            created = self.now - timedelta(seconds=rng.randrange(600, 3600))
+        return created
+
+    def _capture_allowed(self, captured_at: datetime) -> bool:
+        """Whether an abandonment captured then keeps its day under one per basket made."""
+        if captured_at > self.now:
+            return False
+        day = timezone.localdate(captured_at)
+        return self.captured.get(day, 0) + 1 < self.planned.get(day, 0)
+
+    def _capture_count(self, captured_at: datetime) -> None:
+        day = timezone.localdate(captured_at)
+        self.captured[day] = self.captured.get(day, 0) + 1
 
     def add(self, chunk: DemoChunk) -> None:
         rng = self.rng
         basket_id = self.basket_id
         self.basket_id += 1
         status = rng.choices(self.status_choices, self.status_weights)[0]
-        created = self.now - timedelta(seconds=rng.randrange(60, 120 * 86400))
+        created = self._created_at()
         values = dict(self.defaults)
         values.update(
             id=basket_id,
@@ -163,18 +238,74 @@ class DemoBuilder:
             currency="EUR",
             location=rng.choice(LOCATIONS),
         )
-        self._party(values, status)
+        left = created + timedelta(seconds=rng.randrange(0, 3 * 3600))
+        left = min(left, self.now - timedelta(minutes=5))
+        captured_at = left + self.abandon_after + timedelta(seconds=rng.randrange(30, 300))
+        capture = self._capture_allowed(captured_at)
+        if status == Status.ACTIVE and captured_at <= self.now and not capture:
+            # Idle, but never a lead (no way to reach the shopper): not abandoned.
+            values["account_type"] = AccountType.of(has_party=False, is_prospect=False)
+        else:
+            self._party(values, status)
         lines = self._lines(chunk, basket_id)
         total = sum((price * quantity for _k, _p, _v, quantity, _u, price, _b in lines), Decimal(0))
         values["total"] = total
         values["booked_user_id"] = next((b for *_rest, b in lines if b), "")
-        modified = created + timedelta(seconds=rng.randrange(0, 3 * 3600))
+        lead = bool(values["shop_account"] or values["email"])
+        abandonment = None
+        modified = left
+        if capture and lead and status == Status.ACTIVE:
+            abandonment = self._abandonment(values, lines, left, captured_at, recovered_at=None)
+        elif capture and lead and status == Status.COMPLETED and rng.random() < RECOVERED_SHARE:
+            recovered_at = captured_at + timedelta(seconds=rng.randrange(3600, 2 * 86400))
+            if recovered_at < self.now - timedelta(minutes=10):
+                abandonment = self._abandonment(values, lines, left, captured_at, recovered_at)
+                modified = recovered_at
         values.update(modified_at=modified, last_activity_at=modified)
         self._progress(values, status, modified)
-        self._events(chunk, values, status)
+        self._events(chunk, values, status, abandonment)
+        if abandonment is not None:
+            chunk.abandonments.append(tuple(abandonment[name] for name in ABANDONMENT_COLUMNS))
         if status == Status.COMPLETED:
             self._order(chunk, values, lines)
         chunk.baskets.append(tuple(values[name] for name in BASKET_COLUMNS))
+
+    def _abandonment(self, values, lines, left, captured_at, recovered_at) -> dict:
+        """The abandonment the sweep captured then, as it stored the basket's contents."""
+        self._capture_count(captured_at)
+        values["abandoned_at"] = captured_at
+        account_email = (
+            f"login{values['shop_account']}@example.com" if values["shop_account"] else ""
+        )
+        email = account_email or values["email"]
+        reminded_at = captured_at + timedelta(hours=1)
+        reminded = self.rng.random() < REMINDED_SHARE and reminded_at < (recovered_at or self.now)
+        return {
+            "basket": values["id"],
+            "basket_guid": values["guid"],
+            "captured_at": captured_at,
+            "last_activity_at": left,
+            "shop_account_email": account_email,
+            "email": email,
+            "name": values["purchaser_label"][:200],
+            "payment_address": values["payment_address"] or {},
+            "coupon_codes": values["coupon_codes"] or [],
+            "total": values["total"],
+            "currency": values["currency"],
+            "lines": [
+                {
+                    "product_id": product_id,
+                    "variant_id": variant_id,
+                    "quantity": quantity,
+                    "unit_price": str(price),
+                }
+                for _kind, product_id, variant_id, quantity, _uom, price, _booked in lines
+            ],
+            "recovered_at": recovered_at,
+            "reminded_at": reminded_at if reminded else None,
+            "reminder_email": email if reminded else "",
+            "reminders_sent": 1 if reminded else 0,
+        }
 
     def _party(self, values: dict, status: str) -> None:
         rng = self.rng
@@ -182,11 +313,14 @@ class DemoBuilder:
         if roll < 0.3:
             values["account_type"] = AccountType.of(has_party=False, is_prospect=False)
             if status != Status.ACTIVE or rng.random() < 0.4:
-                # A guest who passed the login/register step as a guest purchaser.
+                # A guest who passed the login/register step as a guest purchaser, most
+                # with an address to reach them by.
                 values.update(
                     purchaser_label=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
                     purchaser_type=PurchaserType.USER,
                 )
+                if rng.random() < 0.7:
+                    values["email"] = f"guest{values['id']}@example.com"
             return
         customer_id, name, erp, ptype, prospect = rng.choice(self.parties.customers)
         shop_account_id, login_name = rng.choice(self.parties.shop_accounts[customer_id])
@@ -254,7 +388,7 @@ class DemoBuilder:
         )
         if status == Status.LOCKED:
             values.update(
-                locked_at=modified + timedelta(minutes=30),
+                locked_at=min(modified + timedelta(minutes=30), self.now),
                 lock_reason="The shopper never came back from the payment page.",
             )
             return
@@ -270,34 +404,77 @@ class DemoBuilder:
                 last_error=rng.choice(ERRORS),
             )
 
-    def _events(self, chunk: DemoChunk, values: dict, status: str) -> None:
+    def _events(self, chunk: DemoChunk, values: dict, status: str, abandonment) -> None:
+        """The timeline as the services write it: made, reminded, recovered, paid, ..."""
         basket_id, guid = values["id"], values["guid"]
 
-        def event(action, from_status, to_status, at, actor, reason=""):
+        def event(action, from_status, to_status, at, actor, reason="", payload=None):
             chunk.events.append(
-                (basket_id, guid, action, from_status, to_status, None, actor, reason, {}, at)
+                (
+                    basket_id,
+                    guid,
+                    action,
+                    from_status,
+                    to_status,
+                    None,
+                    actor,
+                    reason,
+                    payload or {},
+                    at,
+                )
             )
 
+        active = Status.ACTIVE
+        event(TimelineAction.CREATE, "", active, values["created_at"], "api:storefront")
+        if abandonment is not None and abandonment["reminded_at"] is not None:
+            event(
+                TimelineAction.REMINDER_SENT,
+                active,
+                active,
+                abandonment["reminded_at"],
+                "system:reminders",
+                "Reminder 1: You left something in your basket",
+                {"step": 1},
+            )
+        if abandonment is not None and abandonment["recovered_at"] is not None:
+            event(
+                TimelineAction.RECOVER,
+                active,
+                active,
+                abandonment["recovered_at"],
+                "shopper:anonymous",
+                "Recovered through the basket link.",
+                {"abandoned_at": abandonment["captured_at"].isoformat()},
+            )
+        if values["payment_started_at"] is not None:
+            event(
+                TimelineAction.PAYMENT_STARTED,
+                active,
+                active,
+                values["payment_started_at"],
+                "api:storefront",
+                payload={"payment_reference": values["payment_reference"]},
+            )
         if status == Status.LOCKED:
             event(
-                "lock",
-                Status.ACTIVE,
+                TimelineAction.LOCK,
+                active,
                 Status.LOCKED,
                 values["locked_at"],
                 "system:payments",
                 values["lock_reason"],
             )
-        elif status != Status.ACTIVE:
+        elif status != active:
             event(
-                "mark_paid",
-                Status.ACTIVE,
+                TimelineAction.MARK_PAID,
+                active,
                 Status.AWAITING_COMPLETION,
                 values["paid_at"],
                 "api:storefront",
             )
         if status == Status.COMPLETED:
             event(
-                "complete",
+                TimelineAction.COMPLETE,
                 Status.AWAITING_COMPLETION,
                 Status.COMPLETED,
                 values["completed_at"],
@@ -305,7 +482,7 @@ class DemoBuilder:
             )
         elif status == Status.COMPLETION_FAILED:
             event(
-                "fail_completion",
+                TimelineAction.FAIL_COMPLETION,
                 Status.AWAITING_COMPLETION,
                 Status.COMPLETION_FAILED,
                 values["last_attempt_at"],
