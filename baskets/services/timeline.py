@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from ..models import Basket, BasketEvent, TimelineAction
+from ..models import Basket, BasketEvent
 from .actors import Actor
 
 
@@ -76,25 +76,9 @@ def basket_notes_record(*, notes: list[BasketNote], actor: Actor) -> int:
     return len(events)
 
 
-def event_record(
-    *,
-    basket: Basket,
-    action: TimelineAction,
-    actor: Actor,
-    reason: str = "",
-    payload: dict[str, Any] | None = None,
-    from_status: str | None = None,
-    at=None,
-) -> BasketEvent:
-    """Append one entry to the basket's timeline (call inside the caller's transaction)."""
-    event = timeline_row(
-        basket=basket,
-        action=action,
-        actor=actor,
-        reason=reason,
-        payload=payload,
-        from_status=from_status,
-        at=at,
-    )
+def event_record(**row: Any) -> BasketEvent:
+    """Append one entry to the basket's timeline (call inside the caller's transaction);
+    takes the arguments of ``timeline_row``."""
+    event = timeline_row(**row)
     event.save(force_insert=True)
     return event
