@@ -129,7 +129,7 @@ def basket_complete_through_the_engine(basket_id: int) -> None:
     makes the order (lines, invoice, enrolments) and completes the basket. A basket with no
     line is given one, and a line's missing product is made, so the engine can complete it."""
     if not Line.objects.filter(basket_id=basket_id).exists():
-        LineFactory(basket_id=basket_id, product_id=ProductFactory().pk)
+        LineFactory(basket=Basket.objects.get(pk=basket_id), product_id=ProductFactory().pk)
     wanted = set(Line.objects.filter(basket_id=basket_id).values_list("product_id", flat=True))
     known = set(Product.objects.filter(pk__in=wanted).values_list("pk", flat=True))
     for product_id in wanted - known:
