@@ -24,12 +24,12 @@ from psycopg import sql
 from baskets.models import (
     Basket,
     BasketEvent,
-    EventAction,
     EventType,
     OutboxEvent,
     PurchaserType,
     Salesperson,
     Status,
+    TimelineAction,
 )
 from baskets.services.outbox import status_changed_payload
 from baskets.services.purchaser import (
@@ -124,7 +124,7 @@ def _complete_with_basket_complete(basket: Basket) -> None:
 
 def _what_completion_wrote(basket: Basket) -> dict:
     basket.refresh_from_db()
-    event = BasketEvent.objects.get(basket=basket, action=EventAction.COMPLETE)
+    event = BasketEvent.objects.get(basket=basket, action=TimelineAction.COMPLETE)
     outbox = OutboxEvent.objects.filter(basket_id=basket.pk, created_at=event.created_at)
     columns = ("status", "booked_user_id", "billing_object", "last_error")
     return {
@@ -175,7 +175,7 @@ def test_basket_status_changed_payload_is_the_same_from_python_and_sql():
         basket_guid=completed.guid,
         from_status=Status.AWAITING_COMPLETION,
         to_status=Status.COMPLETED,
-        action=EventAction.COMPLETE,
+        action=TimelineAction.COMPLETE,
         at=at,
     )
 
@@ -189,7 +189,7 @@ def test_basket_status_changed_payload_is_the_same_from_python_and_sql():
         basket_guid=locked.guid,
         from_status=Status.ACTIVE,
         to_status=Status.LOCKED,
-        action=EventAction.LOCK,
+        action=TimelineAction.LOCK,
         at=datetime.fromisoformat(python.payload["changed_at"]),
     )
 
@@ -201,10 +201,10 @@ def test_a_timeline_row_is_the_same_from_python_and_sql():
     basket = paid_basket()
     assert basket_completion_attempt(basket_id=basket.pk, worker="test") == "completed"
     basket.refresh_from_db()
-    written = BasketEvent.objects.get(basket=basket, action=EventAction.COMPLETE)
+    written = BasketEvent.objects.get(basket=basket, action=TimelineAction.COMPLETE)
     expected = timeline_row(
         basket=basket,
-        action=EventAction.COMPLETE,
+        action=TimelineAction.COMPLETE,
         actor=COMPLETION,
         payload=written.payload,
         from_status=Status.AWAITING_COMPLETION,
