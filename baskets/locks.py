@@ -5,11 +5,14 @@ Every helper evaluates at once inside the caller's transaction.
 """
 
 from collections.abc import Iterable
+from functools import cache
 
 from django.db import connection
+from psycopg import sql
 
 from .exceptions import BasketNotFound
 from .models import Basket, GiftCard, Line
+from .statements import statement_text, table
 
 
 def ids_array(ids: Iterable[int]) -> str:
@@ -47,30 +50,45 @@ def basket_lock_with_lines(basket_id: int) -> tuple[Basket, list[Line]]:
 # Lines, then baskets, each in primary-key order, in one statement. The lines' CTE is
 # materialised and read by a one-time filter of the baskets' scan, so every line is locked
 # before the first basket is; the baskets are then locked in the order of their sort.
-BATCH_LOCK_SQL = """
+BATCH_LOCK = sql.SQL(
+    """
 WITH locked_lines AS MATERIALIZED (
-    SELECT line.id FROM baskets_line AS line
+    SELECT line.id FROM {line} AS line
     WHERE line.basket_id = ANY(%(ids)s::bigint[])
     ORDER BY line.id
     FOR UPDATE OF line
 )
 SELECT {columns}
-FROM baskets_basket AS basket
+FROM {basket} AS basket
 WHERE basket.id = ANY(%(ids)s::bigint[]) AND (SELECT count(*) FROM locked_lines) >= 0
 ORDER BY basket.id
 FOR UPDATE OF basket
 """
+)
+BASKET_STATUS = sql.SQL("basket.id, basket.status")
+
+
+@cache
+def _batch_lock_sql(columns: str) -> str:
+    return statement_text(
+        BATCH_LOCK.format(columns=sql.SQL(columns), line=table(Line), basket=table(Basket))
+    )
+
+
+def batch_lock_sql(columns: sql.Composable) -> str:
+    """The batch lock returning ``columns`` (SQL over ``basket``), composed once per columns."""
+    return _batch_lock_sql(statement_text(columns))
 
 
 def baskets_lock_with_lines(
-    basket_ids: Iterable[int], *, columns: str = "basket.id, basket.status"
+    basket_ids: Iterable[int], *, columns: sql.Composable = BASKET_STATUS
 ) -> list[tuple]:
     """Lock the lines of several baskets, then the baskets, in one round trip (the fixed order
     used everywhere). Returns ``columns``, SQL over ``basket``, of each basket, by id; the
     lines are locked, not loaded."""
     ids = ids_array(basket_ids)
     with connection.cursor() as cursor:
-        cursor.execute(BATCH_LOCK_SQL.replace("{columns}", columns), {"ids": ids})
+        cursor.execute(batch_lock_sql(columns), {"ids": ids})
         return cursor.fetchall()
 
 

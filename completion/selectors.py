@@ -26,7 +26,7 @@ from baskets.models import Basket, Order, Status
 from baskets.selectors import accounts_receivable_open_q, basket_locked_list
 
 from .models import CompletionFailureClosure
-from .services.orders_sql import PROBLEM_SQL, SHOP_DATA_SUFFIXES
+from .services.order_statement import PROBLEM_SQL, SHOP_DATA_SUFFIXES
 
 
 def now_completable() -> RawSQL:

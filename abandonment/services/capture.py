@@ -4,10 +4,12 @@ from datetime import datetime
 
 from django.db import connection, transaction
 from django.utils import timezone
+from psycopg import sql
 
 from basketops.business import business_setting
-from baskets.models import EventType, Status
+from baskets.models import Basket, EventType, Line, OutboxEvent, ShopAccount, Status
 from baskets.services.outbox import outbox_dispatch_on_commit
+from baskets.statements import statement_text, table
 from completion.models import UpsellOffer
 
 from ..models import Abandonment
@@ -19,41 +21,54 @@ SWEEP_BATCH = 10_000
 
 # The idle lead baskets (the FROM and WHERE of the capture), shared by the batched sweep and
 # the bench's one-statement yardstick.
-LEAD_BASKETS_SQL = f"""
-    FROM baskets_basket AS basket
-    LEFT JOIN baskets_shopaccount AS account ON account.id = basket.shop_account_id
+LEAD_BASKETS = sql.SQL(
+    """
+    FROM {basket} AS basket
+    LEFT JOIN {shop_account} AS account ON account.id = basket.shop_account_id
     WHERE basket.status = %(active)s AND basket.abandoned_at IS NULL
       AND basket.last_activity_at <= %(idle_since)s
       AND basket.paid_at IS NULL
       AND (COALESCE(account.email, '') <> '' OR basket.email <> '')
       -- A scalar subquery, probed per basket through the lines' index: as an EXISTS the
       -- planner hashes every line of the table for each batch.
-      AND (SELECT true FROM baskets_line AS line WHERE line.basket_id = basket.id LIMIT 1)
+      AND (SELECT true FROM {line} AS line WHERE line.basket_id = basket.id LIMIT 1)
       AND NOT EXISTS (
-          SELECT 1 FROM {UpsellOffer._meta.db_table} AS offer WHERE offer.basket_id = basket.id
+          SELECT 1 FROM {upsell_offer} AS offer WHERE offer.basket_id = basket.id
       )
-"""  # noqa: S608 - table names from model metadata, values bound
+"""
+).format(
+    basket=table(Basket),
+    shop_account=table(ShopAccount),
+    line=table(Line),
+    upsell_offer=table(UpsellOffer),
+)
+LEAD_BASKETS_SQL = statement_text(LEAD_BASKETS)
 
 # How the capture finds the batch's baskets and lines: by id arrays, probed through the
 # primary key and the lines' basket index (a batch is a sliver of the table, and a join plan
 # would pass over the whole table for each batch), or by joins (one pass over everything,
 # the planner's best for a capture of every idle basket at once).
 _BY_ARRAYS = (
-    "WHERE basket.id = ANY(ARRAY(SELECT id FROM batch))",
-    "FROM baskets_line AS line WHERE line.basket_id = ANY(ARRAY(SELECT id FROM marked))",
+    sql.SQL("WHERE basket.id = ANY(ARRAY(SELECT id FROM batch))"),
+    sql.SQL("FROM {line} AS line WHERE line.basket_id = ANY(ARRAY(SELECT id FROM marked))"),
 )
 _BY_JOINS = (
-    "FROM batch WHERE basket.id = batch.id",
-    "FROM baskets_line AS line JOIN marked ON marked.id = line.basket_id",
+    sql.SQL("FROM batch WHERE basket.id = batch.id"),
+    sql.SQL("FROM {line} AS line JOIN marked ON marked.id = line.basket_id"),
 )
 
 
 def capture_sql(*, by_arrays: bool = True) -> str:
     """Given a ``batch`` CTE of basket ids: mark them, snapshot them, record their events."""
+    return statement_text(_capture(by_arrays=by_arrays))
+
+
+def _capture(*, by_arrays: bool) -> sql.Composed:
     baskets_where, lines_from = _BY_ARRAYS if by_arrays else _BY_JOINS
-    return f"""
+    return sql.SQL(
+        """
 marked AS (
-    UPDATE baskets_basket AS basket SET abandoned_at = %(now)s
+    UPDATE {basket} AS basket SET abandoned_at = %(now)s
     {baskets_where}
     RETURNING basket.id, basket.guid, basket.last_activity_at, basket.total, basket.currency,
               basket.shop_account_id, basket.email, basket.payment_address,
@@ -69,7 +84,7 @@ marked AS (
     GROUP BY line.basket_id
 ), outboxed AS (
     -- IN-1: basket.abandoned in the same statement, so the event commits with the capture.
-    INSERT INTO baskets_outboxevent (event_type, basket_id, basket_guid, payload, created_at)
+    INSERT INTO {outbox} (event_type, basket_id, basket_guid, payload, created_at)
     SELECT %(abandoned_event)s, marked.id, marked.guid,
            jsonb_build_object(
                'basket_guid', marked.guid::text, 'total', marked.total::text,
@@ -78,7 +93,7 @@ marked AS (
            %(now)s
     FROM marked ORDER BY marked.id
 )
-INSERT INTO {Abandonment._meta.db_table}
+INSERT INTO {abandonment}
     (basket_id, basket_guid, captured_at, last_activity_at, shop_account_email, email, name,
      payment_address, coupon_codes, total, currency, lines, recovered_at)
 SELECT marked.id, marked.guid, %(now)s, marked.last_activity_at, COALESCE(account.email, ''),
@@ -92,8 +107,16 @@ SELECT marked.id, marked.guid, %(now)s, marked.last_activity_at, COALESCE(accoun
        marked.total, marked.currency, COALESCE(contents.lines, '[]'::json), NULL
 FROM marked
 LEFT JOIN contents ON contents.basket_id = marked.id
-LEFT JOIN baskets_shopaccount AS account ON account.id = marked.shop_account_id
-"""  # noqa: S608 - table names from model metadata, values bound
+LEFT JOIN {shop_account} AS account ON account.id = marked.shop_account_id
+"""
+    ).format(
+        basket=table(Basket),
+        baskets_where=baskets_where,
+        lines_from=lines_from.format(line=table(Line)),
+        outbox=table(OutboxEvent),
+        abandonment=table(Abandonment),
+        shop_account=table(ShopAccount),
+    )
 
 
 # One statement per batch: pick idle Active baskets that are leads (seed 004: at least one
@@ -102,13 +125,17 @@ LEFT JOIN baskets_shopaccount AS account ON account.id = marked.shop_account_id
 # baskets in an upsell offer are never captured: the upsell timer makes them orders (AB-5).
 # Idle baskets that are no leads stay unmarked (a line or an e-mail added later makes them
 # leads), so each batch's scan of the partial index passes over them again.
-SWEEP_SQL = f"""
+SWEEP_SQL = statement_text(
+    sql.SQL(
+        """
 WITH batch AS (
-    SELECT basket.id {LEAD_BASKETS_SQL}
+    SELECT basket.id {lead_baskets}
     ORDER BY basket.last_activity_at
     LIMIT %(limit)s
     FOR UPDATE OF basket SKIP LOCKED
-), {capture_sql()}"""
+), {capture}"""
+    ).format(lead_baskets=LEAD_BASKETS, capture=_capture(by_arrays=True))
+)
 
 
 def capture_parameters(*, now: datetime | None = None) -> dict:
@@ -148,10 +175,12 @@ def abandonment_purge(
     return len(ids), len(ids) == batch_size
 
 
-def abandonments_recovered_sql(baskets: str) -> str:
+def abandonments_recovered_sql(baskets: sql.Composable) -> sql.Composable:
     """AB-6 as one UPDATE for a statement that makes orders: the open abandonments of the
     baskets that the query ``baskets`` returns count as recovered at ``%(now)s``."""
-    return f"""
-UPDATE {Abandonment._meta.db_table} AS abandonment SET recovered_at = %(now)s
+    return sql.SQL(
+        """
+UPDATE {abandonment} AS abandonment SET recovered_at = %(now)s
 WHERE abandonment.basket_id IN ({baskets}) AND abandonment.recovered_at IS NULL
-"""  # noqa: S608 - table name from model metadata, the query from the caller's code, values bound
+"""
+    ).format(abandonment=table(Abandonment), baskets=baskets)

@@ -31,7 +31,7 @@ class Order(models.Model):
     accounts_receivable_note = models.TextField(blank=True)
     # Staff follow-up: the money came in, or was written off (reason in the timeline).
     accounts_receivable_settled_at = models.DateTimeField(null=True, blank=True)
-    # A database default: completion inserts orders in set-based SQL (orders_sql.py).
+    # A database default: completion inserts orders in set-based SQL (order_statement.py).
     accounts_receivable_outcome = models.CharField(
         max_length=20, choices=ReceivableOutcome.choices, blank=True, db_default=""
     )

@@ -29,10 +29,12 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
+from psycopg import sql
 
 from basketops.business import business_setting
 
 from ..models import AccountType, Basket, BasketLifetimeRun, LifetimeRule, Line, Status
+from ..statements import statement_text
 
 logger = logging.getLogger(__name__)
 
@@ -147,18 +149,25 @@ def _stale_condition(dependants: BasketDependants) -> str:
 
 
 def _dependant_steps(dependants: BasketDependants) -> str:
-    # Table and column names come from model metadata; no value is spliced in.
-    unlink = "unlinked_{index} AS (UPDATE {table} SET {column} = NULL WHERE {column} IN batch_ids)"
-    delete = "deleted_{index} AS (DELETE FROM {table} WHERE {column} IN batch_ids)"
+    """One data-modifying CTE per dependant table: unlink or delete the batch's rows."""
+    unlink = sql.SQL("UPDATE {table} SET {column} = NULL WHERE {column} IN (SELECT id FROM batch)")
+    delete = sql.SQL("DELETE FROM {table} WHERE {column} IN (SELECT id FROM batch)")
     steps = [
-        unlink.format(index=index, table=table, column=column)
+        (f"unlinked_{index}", unlink, table, column)
         for index, (table, column) in enumerate(dependants.unlinked)
     ] + [
-        delete.format(index=index, table=table, column=column)
+        (f"deleted_{index}", delete, table, column)
         for index, (table, column) in enumerate(dependants.deleted)
     ]
-    steps = [step.replace("batch_ids", "(SELECT id FROM batch)") for step in steps]
-    return "".join(step + ",\n" for step in steps)
+    return statement_text(
+        sql.Composed(
+            sql.SQL("{name} AS ({step}),\n").format(
+                name=sql.Identifier(name),
+                step=step.format(table=sql.Identifier(table), column=sql.Identifier(column)),
+            )
+            for name, step, table, column in steps
+        )
+    )
 
 
 def _rule_case() -> str:

@@ -16,7 +16,7 @@ from scheduling.jobs import WEBHOOK_DISPATCH
 from scheduling.services import run_request_on_commit
 from security.cards import card_numbers_redact
 
-from ..currencies import amount_format, amount_text_sql
+from ..currencies import amount_format
 from ..models import Basket, EventType, Line, OutboxEvent, Product, Status
 
 
@@ -62,6 +62,20 @@ def outbox_dispatch_on_commit() -> None:
     run_request_on_commit(job=WEBHOOK_DISPATCH)
 
 
+def status_changed_payload(
+    *, basket_guid, from_status: str, to_status: str, action: str, at: datetime
+) -> dict[str, Any]:
+    """basket.status_changed's payload (the Completed statement builds the same in SQL:
+    ``complete_statement.STATUS_CHANGED_PAYLOAD``)."""
+    return {
+        "basket_guid": str(basket_guid),
+        "from_status": str(from_status),
+        "to_status": str(to_status),
+        "action": str(action),
+        "changed_at": at.isoformat(),
+    }
+
+
 def _status_events(
     basket: Basket, from_status: str, to_status: str, action: str, at: datetime
 ) -> list[OutboxEvent]:
@@ -70,13 +84,13 @@ def _status_events(
             event_type=EventType.BASKET_STATUS_CHANGED,
             basket_id=basket.pk,
             basket_guid=basket.guid,
-            payload={
-                "basket_guid": str(basket.guid),
-                "from_status": str(from_status),
-                "to_status": str(to_status),
-                "action": action,
-                "changed_at": at.isoformat(),
-            },
+            payload=status_changed_payload(
+                basket_guid=basket.guid,
+                from_status=from_status,
+                to_status=to_status,
+                action=action,
+                at=at,
+            ),
             created_at=at,
         )
     ]
@@ -116,46 +130,3 @@ def outbox_record_transitions(
     if events:
         OutboxEvent.objects.bulk_create(events)
         outbox_dispatch_on_commit()
-
-
-# SH-2: an order's total as text with its currency's digits ("174" JPY, "10.50" EUR).
-ORDER_TOTAL = amount_text_sql("orders.total", "orders.currency")
-
-# basket.status_changed for each completed basket, then order.created for its order, in one
-# INSERT ... SELECT for a statement whose CTE ``{completed}`` returns the baskets the
-# transition completed (id, guid, from_status, to_status). The payloads are the ones
-# ``_status_events`` writes; rows go in basket by basket, so each basket's events keep their
-# order.
-COMPLETED_SQL = f"""
-INSERT INTO baskets_outboxevent (event_type, basket_id, basket_guid, payload, created_at)
-SELECT event.event_type, event.basket_id, event.basket_guid, event.payload, %(now)s
-FROM (
-    SELECT 1 AS seq, %(outbox_status_changed)s AS event_type, completed.id AS basket_id,
-           completed.guid AS basket_guid,
-           jsonb_build_object(
-               'basket_guid', completed.guid::text, 'from_status', completed.from_status,
-               'to_status', completed.to_status, 'action', %(action)s,
-               'changed_at', %(outbox_changed_at)s) AS payload
-    FROM {{completed}} AS completed
-    UNION ALL
-    SELECT 2, %(outbox_order_created)s, completed.id, completed.guid,
-           jsonb_build_object(
-               'basket_guid', completed.guid::text, 'order_number', orders.number,
-               'total', {ORDER_TOTAL}, 'currency', orders.currency,
-               'created_at', orders.created_at)
-    FROM {{completed}} AS completed
-    JOIN baskets_order AS orders ON orders.basket_id = completed.id
-) AS event
-ORDER BY event.basket_id, event.seq
-"""  # noqa: S608 (ORDER_TOTAL is built from the ISO table)
-
-
-def outbox_completed_sql(completed: str, *, at: datetime) -> tuple[str, dict[str, Any]]:
-    """The outbox INSERT of the Completed transition for the CTE named ``completed``, and its
-    parameters (with ``%(now)s`` and ``%(action)s`` from the statement it goes in); the
-    caller runs it in its transaction and calls ``outbox_dispatch_on_commit``."""
-    return COMPLETED_SQL.replace("{completed}", completed), {
-        "outbox_status_changed": EventType.BASKET_STATUS_CHANGED.value,
-        "outbox_order_created": EventType.ORDER_CREATED.value,
-        "outbox_changed_at": at.isoformat(),
-    }

@@ -1,7 +1,13 @@
 """Who a basket is for (CB-1): the one rule behind the grid's creator, purchaser, billing
-object and booked-user columns, used when a basket is made and when its checkout moves on."""
+object and booked-user columns, used when a basket is made and when its checkout moves on.
+
+Completion applies the same rule to a whole batch in SQL; its SQL form is here, beside the
+Python one (``BOOKER_SQL``, ``BILLING_OBJECT_SQL``), and a parity test runs both on the same
+baskets."""
 
 from dataclasses import dataclass
+
+from psycopg import sql
 
 from ..models import (
     Basket,
@@ -12,6 +18,7 @@ from ..models import (
     Salesperson,
     ShopAccount,
 )
+from ..statements import table
 
 
 @dataclass(frozen=True)
@@ -22,6 +29,34 @@ class Purchaser:
     billing_object: str = ""
     # The login that books: the default booked user of a course seat.
     booker_id: str = ""
+
+
+def _login_of(
+    shop_account: ShopAccount | None, salesperson: Salesperson | None
+) -> ShopAccount | None:
+    """The login that books: the basket's own, else its salesperson's."""
+    return shop_account or (salesperson.shop_account if salesperson is not None else None)
+
+
+# ``Purchaser.booker_id`` of the basket row ``basket`` in SQL (``_login_of``'s GUID, else '').
+BOOKER_SQL = sql.SQL(
+    """COALESCE((
+        SELECT login.guid::text FROM {shop_account} AS login
+        WHERE login.id = COALESCE(basket.shop_account_id, (
+            SELECT seller.shop_account_id FROM {salesperson} AS seller
+            WHERE seller.id = basket.salesperson_id))
+    ), '')"""
+).format(shop_account=table(ShopAccount), salesperson=table(Salesperson))
+
+
+def billing_object_of(*, billing_object: str, label: str) -> str:
+    """The billing object: the purchaser's own (a company's "name / ERP id"), else its label."""
+    return billing_object or label
+
+
+# ``billing_object_of`` over the basket row ``basket`` in SQL: what completion writes when the
+# basket's billing object is still blank (CB-1).
+BILLING_OBJECT_SQL = sql.SQL("COALESCE(NULLIF(basket.billing_object, ''), basket.purchaser_label)")
 
 
 def _billing_object(customer: CustomerAccount) -> str:
@@ -37,16 +72,14 @@ def purchaser_of(
     """A login buys as itself; when it belongs to a company account (or a salesperson buys
     for one), the purchaser type is "account" and the company is billed. A salesperson with no
     customer selected buys as themself. Nobody known: an empty purchaser (CB-7)."""
-    login = shop_account or (salesperson.shop_account if salesperson is not None else None)
+    login = _login_of(shop_account, salesperson)
     booker_id = str(login.guid) if login is not None else ""
     if customer_account is not None:
         company = customer_account.purchaser_type == PurchaserType.ACCOUNT
         return Purchaser(
             label=(login.name if shop_account is not None else customer_account.name)[:200],
             type=PurchaserType.ACCOUNT if company else PurchaserType.USER,
-            id=customer_account.erp_account_id
-            if company or login is None
-            else str(login.guid),
+            id=customer_account.erp_account_id if company or login is None else str(login.guid),
             billing_object=_billing_object(customer_account),
             booker_id=booker_id,
         )
@@ -79,7 +112,10 @@ def basket_purchaser_fill(basket: Basket, purchaser: Purchaser) -> list[str]:
         ("purchaser_label", purchaser.label),
         ("purchaser_type", purchaser.type),
         ("purchaser_id", purchaser.id),
-        ("billing_object", purchaser.billing_object or purchaser.label),
+        (
+            "billing_object",
+            billing_object_of(billing_object=purchaser.billing_object, label=purchaser.label),
+        ),
     ):
         if value and not getattr(basket, field):
             setattr(basket, field, value)

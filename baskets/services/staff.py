@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.utils import timezone
+from psycopg import sql
 
 from ..exceptions import BasketHasOrder, StepNotAllowed, TransitionNotAllowed
 from ..locks import basket_lock_row, basket_lock_with_lines, baskets_lock_with_lines
@@ -17,7 +18,11 @@ from ..models import (
 from ..models.basket import STAGE_ORDER
 from .actors import Actor
 from .gift_cards import basket_gift_cards_release
+from .timeline import timeline_row
 from .transitions import event_record
+
+# What the batch delete reads of each locked basket.
+ID_GUID_STATUS = sql.SQL("basket.id, basket.guid, basket.status")
 
 # Baskets in these statuses hold a payment that has not become an order yet, or an order:
 # deleting them would lose money or history.
@@ -148,7 +153,7 @@ def baskets_delete(
     dependants go in one statement per table."""
     refused: list[tuple[str, str]] = []
     with transaction.atomic():
-        rows = baskets_lock_with_lines(basket_ids, columns="basket.id, basket.guid, basket.status")
+        rows = baskets_lock_with_lines(basket_ids, columns=ID_GUID_STATUS)
         found = {row[0] for row in rows}
         refused += [
             (str(pk), "the basket no longer exists.") for pk in basket_ids if pk not in found
@@ -166,17 +171,13 @@ def baskets_delete(
         baskets = list(Basket.objects.filter(pk__in=deletable).prefetch_related("lines"))
         now = timezone.now()
         BasketEvent.objects.bulk_create(
-            BasketEvent(
+            timeline_row(
                 basket=basket,
-                basket_guid=basket.guid,
                 action=TimelineAction.DELETE,
-                from_status=basket.status,
-                to_status=basket.status,
-                actor=actor.user,
-                actor_label=actor.label[:150],
+                actor=actor,
                 reason=reason,
                 payload=_delete_snapshot(basket, basket.lines.all()),
-                created_at=now,
+                at=now,
             )
             for basket in baskets
         )

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from ..models import Basket, BasketEvent, TimelineAction
+from ..models import Basket, BasketEvent
 from .actors import Actor
 
 
@@ -21,6 +21,33 @@ class BasketNote:
     reason: str = ""
     payload: dict[str, Any] = field(default_factory=dict)
     at: datetime | None = None
+
+
+def timeline_row(
+    *,
+    basket: Basket,
+    action: str,
+    actor: Actor,
+    reason: str = "",
+    payload: dict[str, Any] | None = None,
+    from_status: str | None = None,
+    at: datetime | None = None,
+) -> BasketEvent:
+    """One timeline row, unsaved: the one rule for what an entry holds, for every writer
+    (one entry, notes, a batch delete). The Completed statement writes the same columns in
+    SQL (``complete_statement``); a parity test compares the two."""
+    return BasketEvent(
+        basket=basket,
+        basket_guid=basket.guid,
+        action=str(action)[:40],
+        from_status=from_status if from_status is not None else basket.status,
+        to_status=basket.status,
+        actor=actor.user,
+        actor_label=actor.label[:150],
+        reason=reason,
+        payload=payload or {},
+        created_at=at or timezone.now(),
+    )
 
 
 def basket_notes_record(*, notes: list[BasketNote], actor: Actor) -> int:
@@ -35,17 +62,13 @@ def basket_notes_record(*, notes: list[BasketNote], actor: Actor) -> int:
         )
     }
     events = BasketEvent.objects.bulk_create(
-        BasketEvent(
-            basket_id=baskets[note.basket_guid].pk,
-            basket_guid=note.basket_guid,
-            action=note.action[:40],
-            from_status=baskets[note.basket_guid].status,
-            to_status=baskets[note.basket_guid].status,
-            actor=actor.user,
-            actor_label=actor.label[:150],
+        timeline_row(
+            basket=baskets[note.basket_guid],
+            action=note.action,
+            actor=actor,
             reason=note.reason,
             payload=note.payload,
-            created_at=note.at or timezone.now(),
+            at=note.at,
         )
         for note in notes
         if note.basket_guid in baskets
@@ -53,26 +76,9 @@ def basket_notes_record(*, notes: list[BasketNote], actor: Actor) -> int:
     return len(events)
 
 
-def event_record(
-    *,
-    basket: Basket,
-    action: TimelineAction,
-    actor: Actor,
-    reason: str = "",
-    payload: dict[str, Any] | None = None,
-    from_status: str | None = None,
-    at=None,
-) -> BasketEvent:
-    """Append one entry to the basket's timeline (call inside the caller's transaction)."""
-    return BasketEvent.objects.create(
-        basket=basket,
-        basket_guid=basket.guid,
-        action=action,
-        from_status=from_status if from_status is not None else basket.status,
-        to_status=basket.status,
-        actor=actor.user,
-        actor_label=actor.label[:150],
-        reason=reason,
-        payload=payload or {},
-        created_at=at or timezone.now(),
-    )
+def event_record(**row: Any) -> BasketEvent:
+    """Append one entry to the basket's timeline (call inside the caller's transaction);
+    takes the arguments of ``timeline_row``."""
+    event = timeline_row(**row)
+    event.save(force_insert=True)
+    return event

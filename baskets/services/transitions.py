@@ -18,10 +18,11 @@ from scheduling.services import run_request_on_commit
 
 from ..exceptions import TransitionNotAllowed
 from ..locks import basket_lock_row, ids_array, text_array
-from ..models import Basket, Status, TimelineAction
+from ..models import Basket, EventType, Status, TimelineAction
 from .actors import Actor
+from .complete_statement import complete_many_sql
 from .gift_cards import basket_gift_cards_debit, basket_gift_cards_release
-from .outbox import outbox_completed_sql, outbox_dispatch_on_commit, outbox_record_transitions
+from .outbox import outbox_dispatch_on_commit, outbox_record_transitions
 from .timeline import event_record
 
 # The status graph. Completed is final.
@@ -73,6 +74,18 @@ for _action, _rule in RULES.items():
         assert _rule.target in TRANSITIONS[_source], f"{_action}: {_source} -> {_rule.target}"
 
 
+def _refused_or_done(basket: Basket, action: TimelineAction) -> bool:
+    """The rule's check on the locked row: True when the basket is already in the target (a
+    retry: nothing to do); ``TransitionNotAllowed`` from any other status than a source."""
+    rule = RULES[action]
+    current = Status(basket.status)
+    if current == rule.target:
+        return True
+    if current not in rule.sources:
+        raise TransitionNotAllowed(action=action, current=current, basket_id=basket.pk)
+    return False
+
+
 def _transition(
     *,
     basket_id: int,
@@ -88,10 +101,8 @@ def _transition(
         # A caller that locked the row in this transaction hands it over: one lock, one write.
         basket = locked_basket if locked_basket is not None else basket_lock_row(basket_id)
         current = Status(basket.status)
-        if current == rule.target:
+        if _refused_or_done(basket, action):
             return basket
-        if current not in rule.sources:
-            raise TransitionNotAllowed(action=action, current=current, basket_id=basket_id)
         now = timezone.now()
         basket.status = rule.target
         basket.modified_at = now
@@ -204,46 +215,19 @@ def basket_confirm(*, basket_id: int, actor: Actor, reason: str = "") -> Basket:
 def basket_complete(
     *, basket_id: int, actor: Actor, payload: dict[str, Any] | None = None
 ) -> Basket:
-    """Awaiting Completion -> Completed; call in the transaction that made the order."""
-    return _transition(
-        basket_id=basket_id,
-        action=TimelineAction.COMPLETE,
-        actor=actor,
-        payload=payload,
-        changes={"completed_at": timezone.now(), "completion_lease_until": None, "last_error": ""},
-    )
+    """Awaiting Completion -> Completed; call in the transaction that made the order.
 
-
-# The Completed transition for a batch, in one statement: lock the rows in id order, complete
-# those still awaiting (with the caller's ``{changes}``), one event each, and their outbox
-# rows (``{outbox}``: basket.status_changed, then order.created).
-COMPLETE_MANY_SQL = """
-WITH locked AS MATERIALIZED (
-    SELECT basket.id, basket.status FROM baskets_basket AS basket
-    WHERE basket.id = ANY(%(ids)s::bigint[])
-    ORDER BY basket.id
-    FOR UPDATE OF basket
-), completed AS (
-    UPDATE baskets_basket AS basket
-    SET status = %(target)s, modified_at = %(now)s, completed_at = %(now)s,
-        completion_lease_until = NULL, last_error = ''{changes}
-    FROM locked
-    WHERE basket.id = locked.id AND locked.status = ANY(%(sources)s::text[])
-    RETURNING basket.id, basket.guid, locked.status AS from_status, basket.status AS to_status
-), events AS (
-    INSERT INTO baskets_basketevent
-        (basket_id, basket_guid, action, from_status, to_status, actor_id, actor_label, reason,
-         payload, created_at)
-    SELECT completed.id, completed.guid, %(action)s, completed.from_status,
-           completed.to_status, %(actor_id)s, %(actor_label)s, '',
-           COALESCE(%(payloads)s::jsonb -> completed.id::text, '{}'::jsonb), %(now)s
-    FROM completed
-    ORDER BY completed.id
-), outbox AS (
-    {outbox}
-)
-SELECT completed.id FROM completed ORDER BY completed.id
-"""
+    ``baskets_complete_many`` for a batch of one (the engine's statement), after the rule's
+    check on the locked row."""
+    with transaction.atomic():
+        basket = basket_lock_row(basket_id)
+        if _refused_or_done(basket, TimelineAction.COMPLETE):
+            return basket
+        baskets_complete_many(
+            basket_ids=[basket_id], actor=actor, payloads={basket_id: payload or {}}
+        )
+        basket.refresh_from_db()
+    return basket
 
 
 def baskets_complete_many(
@@ -251,28 +235,23 @@ def baskets_complete_many(
     basket_ids: list[int],
     actor: Actor,
     payloads: dict[int, dict[str, Any]],
-    changes: dict[str, str] | None = None,
 ) -> list[int]:
     """Awaiting Completion -> Completed for a batch, in the transaction that made the orders.
 
-    The set-based form of ``basket_complete`` for the completion engine, one statement:
-    locks the rows in id order, completes only those still awaiting, one event each
-    (``payloads`` by basket id), basket.status_changed and order.created in the outbox;
-    returns their ids. ``changes`` are more columns to write with the status, as SQL over
-    the row before the change (``basket``), so the row is written once.
+    One statement (``complete_statement``): locks the rows in id order, completes only those
+    still awaiting with their booking columns, one event each (``payloads`` by basket id),
+    basket.status_changed and order.created in the outbox; returns their ids. The engine
+    runs it for a batch, ``basket_complete`` for one basket.
     """
     if not basket_ids:
         return []
     rule = RULES[TimelineAction.COMPLETE]
     now = timezone.now()
-    outbox_sql, outbox_params = outbox_completed_sql("completed", at=now)
-    sets = "".join(f",\n        {column} = {sql}" for column, sql in (changes or {}).items())
-    sql = COMPLETE_MANY_SQL.replace("{changes}", sets).replace("{outbox}", outbox_sql)
     outbox_dispatch_on_commit()
     # One statement: atomic by itself, in the caller's transaction.
     with connection.cursor() as cursor:
         cursor.execute(
-            sql,
+            complete_many_sql(),
             {
                 "ids": ids_array(basket_ids),
                 "sources": text_array(status.value for status in rule.sources),
@@ -282,7 +261,9 @@ def baskets_complete_many(
                 "actor_label": actor.label[:150],
                 "payloads": json.dumps({str(pk): payload for pk, payload in payloads.items()}),
                 "now": now,
-                **outbox_params,
+                "outbox_status_changed": EventType.BASKET_STATUS_CHANGED.value,
+                "outbox_order_created": EventType.ORDER_CREATED.value,
+                "outbox_changed_at": now.isoformat(),
             },
         )
         return [row[0] for row in cursor.fetchall()]

@@ -24,10 +24,11 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from psycopg import sql
 
 from basketops.business import business_setting
 from baskets.locks import basket_lock_row, baskets_lock_with_lines, ids_array
-from baskets.models import Order, Status, TimelineAction
+from baskets.models import Basket, Order, Status, TimelineAction
 from baskets.models.orders import order_number
 from baskets.services.actors import Actor
 from baskets.services.transitions import (
@@ -35,10 +36,11 @@ from baskets.services.transitions import (
     baskets_complete_many,
     event_record,
 )
+from baskets.statements import statement_text, table
 from scheduling.leases import lease_kept
 
 from ..exceptions import CompletionError
-from . import orders_sql
+from . import order_statement
 
 logger = logging.getLogger(__name__)
 COMPLETION = Actor.system("completion")
@@ -58,10 +60,12 @@ class RunSummary:
 
 # One statement: pick the batch (oldest attempt first, rows another worker holds skipped),
 # count an attempt and take a lease on those with attempts left, and return the others too.
-CLAIM_SQL = """
+CLAIM_SQL = statement_text(
+    sql.SQL(
+        """
 WITH batch AS MATERIALIZED (
     SELECT basket.id, basket.completion_attempts, basket.last_error
-    FROM baskets_basket AS basket
+    FROM {basket} AS basket
     WHERE basket.status = %(awaiting)s
       AND (basket.completion_lease_until IS NULL OR basket.completion_lease_until <= %(now)s)
       AND (basket.last_attempt_at IS NULL OR basket.last_attempt_at < %(run_started_at)s)
@@ -69,7 +73,7 @@ WITH batch AS MATERIALIZED (
     LIMIT %(limit)s
     FOR UPDATE OF basket SKIP LOCKED
 ), claimed AS (
-    UPDATE baskets_basket AS basket
+    UPDATE {basket} AS basket
     SET completion_attempts = basket.completion_attempts + 1,
         last_attempt_at = %(now)s,
         completion_lease_until = %(lease_until)s
@@ -82,6 +86,8 @@ UNION ALL
 SELECT batch.id, false, batch.last_error
 FROM batch WHERE batch.completion_attempts >= %(max_attempts)s
 """
+    ).format(basket=table(Basket))
+)
 
 
 def completion_claim(
@@ -121,15 +127,19 @@ def completion_claim(
 
 # The claimed baskets this worker still works on get a fresh lease; rows a transaction of
 # this worker has locked are skipped (the lock holds them) and nothing waits for a lock.
-RENEW_SQL = """
-UPDATE baskets_basket AS basket SET completion_lease_until = %(lease_until)s
+RENEW_SQL = statement_text(
+    sql.SQL(
+        """
+UPDATE {basket} AS basket SET completion_lease_until = %(lease_until)s
 WHERE basket.id IN (
-    SELECT held.id FROM baskets_basket AS held
+    SELECT held.id FROM {basket} AS held
     WHERE held.id = ANY(%(ids)s::bigint[]) AND held.status = %(awaiting)s
       AND held.completion_lease_until IS NOT NULL
     FOR UPDATE SKIP LOCKED
 )
 """
+    ).format(basket=table(Basket))
+)
 
 
 def completion_lease_renew(*, basket_ids: list[int]) -> int:
@@ -168,7 +178,9 @@ def _run_hooks(orders: list[Order]) -> None:
 
 # What the work needs of each locked basket: its status, its attempts (for the timeline)
 # and why it cannot complete now, if it cannot.
-LOCKED_COLUMNS = f"basket.id, basket.status, basket.completion_attempts, {orders_sql.PROBLEM_SQL}"
+LOCKED_COLUMNS = sql.SQL("basket.id, basket.status, basket.completion_attempts, {problem}").format(
+    problem=order_statement.PROBLEM
+)
 
 
 def _baskets_complete(basket_ids: list[int], worker: str) -> tuple[list[int], dict[int, str]]:
@@ -184,7 +196,7 @@ def _baskets_complete(basket_ids: list[int], worker: str) -> tuple[list[int], di
     ready = [(pk, attempts) for pk, _status, attempts, problem in waiting if not problem]
     if not ready:
         return [], problems
-    order_ids = orders_sql.orders_create([pk for pk, _attempts in ready], timezone.now())
+    order_ids = order_statement.orders_create([pk for pk, _attempts in ready], timezone.now())
     completed = baskets_complete_many(
         basket_ids=[pk for pk, _attempts in ready],
         actor=COMPLETION,
@@ -192,7 +204,6 @@ def _baskets_complete(basket_ids: list[int], worker: str) -> tuple[list[int], di
             pk: {"order": order_number(pk), "attempt": attempts, "worker": worker}
             for pk, attempts in ready
         },
-        changes=orders_sql.BOOKING_CHANGES,
     )
     if len(completed) != len(ready):
         # Cannot happen under the locks; if it did, no order may outlive its basket's status.

@@ -493,7 +493,7 @@ def test_a_basket_that_is_not_active_rejects_every_edit(api, catalogue, status):
     basket = basket_in_status(status)
     LineFactory(basket=basket, product_id="SHIRT")
     url = f"/api/baskets/{basket.guid}"
-    line = basket.lines.get().pk
+    line = basket.lines.get(product_id="SHIRT").pk
     expected = "locked until staff" if status == Status.LOCKED else "start a new basket"
     for method, path, payload in (
         ("post", "lines/", {"product_id": "SHIRT", "quantity": 1}),
