@@ -10,7 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import sync_playwright
 
 from abandonment.models import Abandonment, AbandonReport, ReportStatus
-from tests.support.browser import CHROMIUM_ARGS, chromium_path
+from tests.support.browser import CHROMIUM_ARGS, admin_login, chromium_path
 from tests.support.factories import UserFactory
 from tests.support.workers import celery_workers, wait_until
 
@@ -44,10 +44,7 @@ def test_generate_follow_and_download_the_abandon_report(live_server, tmp_path, 
     with celery_workers(1, MEDIA_ROOT=str(settings.MEDIA_ROOT)), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         page = browser.new_page()
-        page.goto(f"{live_server.url}/admin/login/")
-        page.fill("#id_username", "rita")
-        page.fill("#id_password", "correct horse battery staple")
-        page.click("input[type=submit]")
+        admin_login(page, live_server.url, "rita")
         page.goto(f"{live_server.url}/admin/abandonment/abandonreport/add/")
         assert page.locator("input[type=submit]").all_inner_texts() == [""]
         assert page.locator("input[type=submit]").get_attribute("value") == "Generate Report"

@@ -10,7 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import sync_playwright
 
 from abandonment.models import Abandonment, AbandonReport, ReportStatus
-from tests.support.browser import CHROMIUM_ARGS, chromium_path
+from tests.support.browser import CHROMIUM_ARGS, admin_login, chromium_path
 from tests.support.factories import UserFactory
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -68,10 +68,7 @@ def test_the_report_list_shows_a_finished_report_without_a_reload(live_server):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         page = browser.new_page()
-        page.goto(f"{live_server.url}/admin/login/")
-        page.fill("#id_username", "rita")
-        page.fill("#id_password", "correct horse battery staple")
-        page.click("input[type=submit]")
+        admin_login(page, live_server.url, "rita")
         page.goto(f"{live_server.url}{REPORTS}")
         assert "Running" in page.inner_text("#result_list")
         # the report finishes while staff look at the list

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from abandonment.models import ReminderStep
+from tests.support.browser import admin_login
 from tests.support.factories import UserFactory
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -23,10 +24,7 @@ def test_the_step_editor_previews_unsaved_texts_live(live_server, browser_page):
     )
     step.texts.create(language="de", subject="Ihr Warenkorb", body="{{ greeting }} DE-TEXT")
     page = browser_page
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "rita")
-    page.fill("#id_password", "correct horse battery staple")
-    page.click("input[type=submit]")
+    admin_login(page, live_server.url, "rita")
     page.goto(f"{live_server.url}/admin/abandonment/reminderstep/{step.pk}/change/")
     frame = page.frame_locator("#reminder-preview")
 

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from baskets.models import BasketEvent, Status
 from baskets.roles import roles_ensure
+from tests.support.browser import admin_login
 from tests.support.factories import BasketFactory, LineFactory, UserFactory, basket_in_status
 
 # Playwright's sync API runs an event loop in this thread; the Django calls made here are
@@ -17,10 +18,7 @@ PASSWORD = "correct horse battery staple"
 
 
 def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    admin_login(page, live_server.url, username, PASSWORD)
     page.wait_for_selector("#site-name")
 
 

@@ -21,6 +21,7 @@ from baskets.models import Basket, Status
 from baskets.roles import roles_ensure
 from baskets.services.locked_carts import locked_cart_provider_answer_record
 from baskets.services.staff import basket_flag_additional_information
+from tests.support.browser import admin_login
 from tests.support.factories import (
     SYSTEM,
     BasketFactory,
@@ -150,10 +151,7 @@ def test_every_admin_page_fits_1440_px(live_server, browser_page):
     _data(user)
     page = browser_page
     page.set_viewport_size({"width": 1440, "height": 900})
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "alice")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    admin_login(page, live_server.url, "alice", PASSWORD)
     page.wait_for_selector("#site-name")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 

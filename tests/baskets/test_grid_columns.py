@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from baskets.models import GridColumnChoice
-from tests.support.browser import CHROMIUM_ARGS, chromium_path
+from tests.support.browser import CHROMIUM_ARGS, admin_login, chromium_path
 from tests.support.clients import staff_user
 from tests.support.factories import BasketFactory, UserFactory
 
@@ -87,10 +87,7 @@ def test_switching_a_column_on_in_the_browser(live_server):
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         page = browser.new_page()
         page.set_viewport_size({"width": 1440, "height": 900})
-        page.goto(f"{live_server.url}/admin/login/")
-        page.fill("#id_username", "alice")
-        page.fill("#id_password", "correct horse battery staple")
-        page.click("input[type=submit]")
+        admin_login(page, live_server.url, "alice")
         page.goto(f"{live_server.url}{GRID}?scope=all")
         assert page.locator("#result_list th.column-location").count() == 0
         page.click("#column-chooser summary")

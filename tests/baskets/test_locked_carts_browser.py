@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from baskets.models import Basket, BasketEvent, Status
-from tests.support.browser import CHROMIUM_ARGS, chromium_path
+from tests.support.browser import CHROMIUM_ARGS, admin_login, chromium_path
 from tests.support.factories import LineFactory, UserFactory, basket_in_status
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -32,10 +32,7 @@ def test_staff_confirm_a_locked_cart_from_the_dashboard(live_server):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         page = browser.new_page()
-        page.goto(f"{live_server.url}/admin/login/")
-        page.fill("#id_username", "alice")
-        page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
+        admin_login(page, live_server.url, "alice", PASSWORD)
         assert page.inner_text("#locked-cart-count") == "2"
 
         page.click("#locked-carts-widget a")

@@ -9,7 +9,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from baskets.models import Basket, BasketEvent, Stage, Status
 from baskets.roles import roles_ensure
-from tests.support.browser import CHROMIUM_ARGS, chromium_path
+from tests.support.browser import CHROMIUM_ARGS, admin_login, chromium_path
 from tests.support.factories import BasketFactory, UserFactory, basket_in_status
 from tests.support.snapshots import snapshot
 
@@ -42,10 +42,7 @@ def test_manage_booking_step_from_the_grid_then_greyed(live_server, page):
     eligible = BasketFactory(stage=Stage.MANAGE_BOOKING)
     completed = basket_in_status(Status.COMPLETED, stage=Stage.MANAGE_BOOKING)
     early = BasketFactory(stage=Stage.BASKET)
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "clerk")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    admin_login(page, live_server.url, "clerk", PASSWORD)
     page.goto(f"{live_server.url}/admin/baskets/basket/?scope=all")
 
     for basket in (completed, early):

@@ -12,6 +12,7 @@ from baskets.models import Basket
 from baskets.roles import ORDER_PROCESSOR, roles_ensure
 from baskets.services.transitions import basket_lock, basket_unlock
 from payments.services import locked_cart_check
+from tests.support.browser import admin_login
 from tests.support.factories import SYSTEM, UserFactory
 from tests.support.payments import intent, locked_cart
 from tests.support.provider_fakes import STRIPE_API_KEY, stripe_fake
@@ -54,10 +55,7 @@ def test_the_providers_answer_is_on_the_locked_cart_list_and_page(
 
     page = browser_page
     page.set_viewport_size({"width": 1440, "height": 900})
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "olga")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    admin_login(page, live_server.url, "olga", PASSWORD)
     page.wait_for_selector("#site-name")
 
     page.goto(f"{live_server.url}/admin/baskets/basket/?cart=locked")

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from baskets.models import Basket, Status
-from tests.support.browser import CHROMIUM_ARGS, chromium_path
+from tests.support.browser import CHROMIUM_ARGS, admin_login, chromium_path
 from tests.support.factories import UserFactory
 from tests.support.payments import intent, locked_cart
 from tests.support.provider_fakes import STRIPE_API_KEY, stripe_fake
@@ -31,10 +31,7 @@ def test_staff_see_the_providers_answer_on_the_list_and_the_basket_page(live_ser
                 executable_path=chromium_path(), args=CHROMIUM_ARGS
             )
             page = browser.new_page()
-            page.goto(f"{live_server.url}/admin/login/")
-            page.fill("#id_username", "alice")
-            page.fill("#id_password", PASSWORD)
-            page.click("input[type=submit]")
+            admin_login(page, live_server.url, "alice", PASSWORD)
             page.goto(f"{live_server.url}/admin/payments/providercheck/")
             page.click("text=Check locked carts at the provider now")
             page.wait_for_selector("#result_list tbody tr")

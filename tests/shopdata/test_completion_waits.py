@@ -52,6 +52,17 @@ def shown_as_ready(processor) -> set[str]:
     return {guid for guid in Basket.objects.values_list("guid", flat=True) if str(guid) in page}
 
 
+def completed_by_a_worker(basket: Basket, failure: str) -> None:
+    """A real worker's completion run takes ``basket`` to Completed."""
+    with celery_workers(1):
+        completion_run_task.delay()
+        wait_until(
+            lambda: Basket.objects.get(pk=basket.pk).status == Status.COMPLETED,
+            timeout=120,
+            message=failure,
+        )
+
+
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_withdrawn_products_basket_would_now_succeed_after_the_sync_and_completes(processor):
@@ -82,13 +93,7 @@ def test_a_withdrawn_products_basket_would_now_succeed_after_the_sync_and_comple
     event = BasketEvent.objects.get(basket=basket, action="requeue")
     assert (event.reason, event.actor_label) == ("Kettle is back in the catalogue", "staff:olga")
 
-    with celery_workers(1):
-        completion_run_task.delay()
-        wait_until(
-            lambda: Basket.objects.get(pk=basket.pk).status == Status.COMPLETED,
-            timeout=120,
-            message="the worker did not complete the requeued basket",
-        )
+    completed_by_a_worker(basket, "the worker did not complete the requeued basket")
     assert Order.objects.filter(basket=basket).count() == 1
 
 
@@ -123,13 +128,7 @@ def test_a_missing_prices_basket_would_now_succeed_after_the_sync_and_completes(
     assert "Requeued: 1 basket(s)." in processor.post(TRIAGE, data, follow=True).content.decode()
     basket.refresh_from_db()
     assert (basket.status, basket.completion_attempts) == (Status.AWAITING_COMPLETION, 0)
-    with celery_workers(1):
-        completion_run_task.delay()
-        wait_until(
-            lambda: Basket.objects.get(pk=basket.pk).status == Status.COMPLETED,
-            timeout=120,
-            message="the worker did not complete the requeued basket",
-        )
+    completed_by_a_worker(basket, "the worker did not complete the requeued basket")
     # The order keeps the price the shopper paid, not the new one.
     assert Order.objects.get(basket=basket).lines.get().unit_price == Decimal("10.00")
 
@@ -198,11 +197,5 @@ def test_a_product_the_shop_deactivates_still_completes_its_paid_basket_but_take
     )
     assert (refused.status_code, refused.json()["code"]) == (400, "product_unavailable")
     assert not Basket.objects.get(guid=open_basket["guid"]).lines.exists()
-    with celery_workers(1):
-        completion_run_task.delay()
-        wait_until(
-            lambda: Basket.objects.get(pk=paid.pk).status == Status.COMPLETED,
-            timeout=120,
-            message="the worker did not complete the basket of a deactivated product",
-        )
+    completed_by_a_worker(paid, "the worker did not complete the basket of a deactivated product")
     assert Order.objects.get(basket=paid).lines.get().product_id == "PRD-000"

@@ -21,13 +21,21 @@ def chromium_path() -> str:
     return path
 
 
+PASSWORD = "correct horse battery staple"
+
+
+def admin_login(page, base_url: str, username: str = "rita", password: str = PASSWORD) -> None:
+    """Log in to the admin through its login form."""
+    page.goto(f"{base_url}/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+
+
 def grid_action_on_everything(page, base_url: str, action: str, *, username: str = "rita"):
     """Log in to the admin, select every basket of the grid ("Select all") and choose
     ``action``: the page is then the action's confirmation."""
-    page.goto(f"{base_url}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "correct horse battery staple")
-    page.click("input[type=submit]")
+    admin_login(page, base_url, username)
     page.goto(f"{base_url}/admin/baskets/basket/")
     page.check("#action-toggle")
     page.click("div.actions .question a")  # "Select all ... baskets"
@@ -39,5 +47,5 @@ def confirm_timed(page) -> tuple[int, float]:
     """Confirm the action; the answer's status and how long it took, seconds."""
     started = time.monotonic()
     with page.expect_response(lambda r: r.request.method == "POST") as answer:
-        page.click("input[value=\"Yes, I'm sure\"]")
+        page.click('input[value="Yes, I\'m sure"]')
     return answer.value.status, time.monotonic() - started
