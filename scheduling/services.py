@@ -3,7 +3,9 @@
 A commit that leaves work behind (a paid basket, outbox rows) asks for a run of the job
 that does it. Requests coalesce through one ``RunRequest`` row per job: the first request
 sends a task; requests while that task waits, or while a run is looking for work, only
-mark the row, and the run looks again before it ends. So a burst of commits makes a few
+mark the row, and the run looks again before it ends: every run ends by looking again
+(which removes the row when nothing came), or by handing over to its successor, or by
+releasing the row; never by just stopping, even out of time. So a burst of commits makes a few
 runs that each take everything there is, never one task per commit, and no request is
 left without a run that starts looking after it. A row nobody touched for
 ``RUN_REQUEST_STALE_AFTER`` (its task lost, its worker killed) no longer holds requests

@@ -287,7 +287,8 @@ def completion_run(
     ``on_backlog`` is called once when a full batch shows there is more work than one
     worker should do alone; ``time_budget`` (seconds) ends the run after the batch in hand;
     ``look_again`` is asked when nothing qualifies and True claims again (a payment asked
-    for a run meanwhile).
+    for a run meanwhile), and when time is up after a short batch, where True means out of
+    time (a successor takes that request).
     """
     batch_size = batch_size or settings.COMPLETION_BATCH_SIZE
     run_started_at = timezone.now()
@@ -325,6 +326,9 @@ def completion_run(
                 setattr(summary, outcome, getattr(summary, outcome) + 1)
         handled += len(claimed)
         if deadline is not None and time.monotonic() > deadline:
-            summary.out_of_time = len(claimed) == size
+            # A full batch leaves work for a successor. After a short one the run ends as
+            # it does when nothing qualifies, by looking again: a request made since it last
+            # looked is its own and a successor must take it, else nothing would look.
+            summary.out_of_time = len(claimed) == size or (look_again is not None and look_again())
             break
     return summary

@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from baskets.models import Status
 from baskets.services.transitions import basket_lock, basket_mark_paid
+from completion.services import completion_run
+from completion.tasks import completion_run_task
 from scheduling.jobs import COMPLETION_RUN, WEBHOOK_DISPATCH
 from scheduling.models import RunRequest
 from scheduling.services import (
@@ -22,6 +24,7 @@ from scheduling.services import (
     run_request_release,
     run_request_send,
 )
+from tests.support.completion import paid_basket
 from tests.support.factories import SYSTEM, basket_in_status
 from tests.support.workers import broker_flush
 
@@ -135,3 +138,46 @@ def test_a_lingering_run_takes_a_request_that_comes_while_it_waits(settings):
     settings.RUN_LINGER = timedelta(milliseconds=200)
     assert run_request_look_again(job=COMPLETION_RUN) is False
     assert row() is None
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_a_run_out_of_time_after_a_short_batch_lets_the_next_request_send(settings):
+    """SPEC: SC-1 — a run whose time is up after a batch short of full ends by looking
+    again: with nothing requested since, the row goes and the next payment sends a task
+    (it used to stay, and payments waited for RUN_REQUEST_STALE_AFTER with no run)."""
+    settings.RUN_LINGER = timedelta(0)
+    settings.COMPLETION_RUN_BUDGET = timedelta(microseconds=1)
+    broker_flush()
+    paid_basket(course=False)
+    assert run_request_send(job=COMPLETION_RUN) is True
+    summary = completion_run_task.apply(kwargs={"helpers": 0}).get()
+    assert (summary["completed"], summary["out_of_time"]) == (1, False)
+    assert row() is None
+    paid_basket(course=False)
+    assert run_request_send(job=COMPLETION_RUN) is True
+    task = "completion.tasks.completion_run_task"
+    assert queued_tasks() == [task, task]
+    broker_flush()
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_a_request_during_a_runs_last_short_batch_goes_to_its_successor(settings):
+    """SPEC: SC-1 — a payment while a run works its last batch only marks the row (the run
+    looks); when the run's time is up it takes that request and is out of time, so its
+    task hands it to a successor instead of leaving it on a row no run looks at."""
+    settings.RUN_LINGER = timedelta(0)
+    broker_flush()
+    assert run_request_send(job=COMPLETION_RUN) is True
+    run_request_look(job=COMPLETION_RUN)
+    paid_basket(course=False)
+    assert run_request_send(job=COMPLETION_RUN) is False
+    summary = completion_run(
+        worker="test",
+        time_budget=1e-6,
+        look_again=lambda: run_request_look_again(job=COMPLETION_RUN),
+    )
+    assert (summary.completed, summary.out_of_time) == (1, True)
+    assert row()[0] is False
+    broker_flush()
