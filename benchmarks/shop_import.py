@@ -3,12 +3,15 @@ currencies (EUR, JPY, USD), as many products as the run has baskets.
 
 The product is ``shopdata.services.imports.shop_import`` on the CSV file (COPY of the file
 into the staging table, every row checked, decide and write set-based in one transaction).
-The limit is a bare ``COPY ... FROM STDIN WITH CSV`` of the same file's bytes into a table
-with the file's columns: what PostgreSQL takes in for these rows with no work at all. Also
-measured, as a baseline: ``COPY`` of the same products and prices, already in the tables'
-own shape, straight into the product and price tables in one transaction (their indexes and
-foreign-key checks, nothing read, checked or decided): what storing these rows costs the
-database. The imported products are removed (and the tables vacuumed) before each variant.
+The limit, what the database allows for this import: ``COPY`` of the same products and
+prices, already in the tables' own shape, straight into the product and price tables in
+one transaction (their indexes and foreign-key checks, nothing read, checked or decided).
+The import has to store exactly these rows in exactly these tables, so it cannot be faster
+than that. Also measured: a bare ``COPY ... FROM STDIN WITH CSV`` of the same file's bytes
+into a table with the file's columns, no index and no constraint (one row per product
+where the import stores four): what PostgreSQL takes in for the file with no work at all,
+a bound no import into the real tables can come near. The imported products are removed
+(and the tables vacuumed) before each variant.
 """
 
 import csv
@@ -128,29 +131,39 @@ def run(context: BenchContext, result: WorkloadResult) -> None:
         higher_is_better=True,
         product=Series(samples["import"]),
         against=[
-            Against("COPY FROM STDIN WITH CSV of the same file", Series(samples["copy"])),
             Against(
                 "COPY of the same rows into the product and price tables (their indexes and "
                 "foreign keys; nothing checked)",
                 Series(samples["tables"]),
+            ),
+            Against(
+                "COPY FROM STDIN WITH CSV of the same file into a plain table",
+                Series(samples["copy"]),
                 is_limit=False,
             ),
         ],
     )
     result.comparisons.append(comparison)
-    ratio = comparison.ratio(comparison.against[0]) or 0
-    result.targets.append(
-        Target(
-            text=f"shop_import >= {TARGET_RATIO}x a bare COPY of the same rows",
-            measured=f"{ratio:.2f}x ({comparison.product.median:,.0f} vs "
-            f"{comparison.against[0].series.median:,.0f} products/s)",
-            met=ratio >= TARGET_RATIO,
+    for against, text in zip(
+        comparison.against,
+        ("COPY of the same rows into the product and price tables",
+         "a bare COPY of the file into a plain table"),
+        strict=True,
+    ):  # fmt: skip
+        ratio = comparison.ratio(against) or 0
+        result.targets.append(
+            Target(
+                text=f"shop_import >= {TARGET_RATIO}x {text}",
+                measured=f"{ratio:.2f}x ({comparison.product.median:,.0f} vs "
+                f"{against.series.median:,.0f} products/s)",
+                met=ratio >= TARGET_RATIO,
+            )
         )
-    )
+    tables, copy = comparison.against
     context.log(
-        f"  shop_import {comparison.product.median:,.0f} products/s, COPY "
-        f"{comparison.against[0].series.median:,.0f}: {ratio:.2f}x; COPY into the tables "
-        f"{comparison.against[1].series.median:,.0f}"
+        f"  shop_import {comparison.product.median:,.0f} products/s; COPY into the tables "
+        f"{tables.series.median:,.0f}: {comparison.ratio(tables) or 0:.2f}x; bare COPY of "
+        f"the file {copy.series.median:,.0f}: {comparison.ratio(copy) or 0:.2f}x"
     )
 
 

@@ -10,6 +10,16 @@ price list replaced); otherwise unchanged.
 from baskets.models import Price, Product, Variant
 
 CATALOGUE_KINDS = ("products", "variants")
+# Memory for the import's own transaction: the staging tables (temporary: ``temp_buffers``)
+# and the joins and sorts over them (``work_mem``) of a million-row file then stay in memory
+# instead of being read and written through the disk on every pass. PostgreSQL allocates
+# either only as it is used; both return to the server's defaults when the import ends.
+WORK_MEM = "256MB"
+TEMP_BUFFERS = "512MB"
+WORK_MEM_SQL = "SELECT set_config('work_mem', %s, true)"
+# ``temp_buffers`` can change only before the connection first uses a temporary table
+# (later, the buffers it has already are used, whatever their size).
+TEMP_BUFFERS_SQL = "SELECT set_config('temp_buffers', %s, true)"
 PRODUCT = Product._meta.db_table
 VARIANT = Variant._meta.db_table
 PRICE = Price._meta.db_table
@@ -92,7 +102,7 @@ SELECT {", ".join(f"item.{name}" for name in columns)}, true
 FROM shop_import_item AS item
 JOIN shop_import_decision AS decision
   ON decision.id = item.id AND decision.result IN ('created', 'updated')
-
+ORDER BY item.id
 ON CONFLICT (id) DO UPDATE SET {updates}, available = {table}.available OR EXCLUDED.active
 """  # noqa: S608 (table and column names from this module)
 
@@ -110,7 +120,7 @@ FROM shop_import_item AS item
 JOIN shop_import_decision AS decision
   ON decision.id = item.id AND decision.result IN ('created', 'updated'),
 unnest(item.currencies, item.amounts) AS staged(currency, amount)
-
+ORDER BY item.id, staged.currency
 """  # noqa: S608
     return delete, insert
 

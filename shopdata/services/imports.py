@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from baskets.currencies import shop_currencies
@@ -166,6 +166,12 @@ REPORTED_ERRORS = 10  # a refused file names its first bad row and the lines of 
 
 def _catalogue_import(path, kind_name, counts: ImportCounts, progress) -> None:
     with connection.cursor() as cursor:
+        cursor.execute(catalogue_sql.WORK_MEM_SQL, [catalogue_sql.WORK_MEM])
+        try:
+            with transaction.atomic():
+                cursor.execute(catalogue_sql.TEMP_BUFFERS_SQL, [catalogue_sql.TEMP_BUFFERS])
+        except DatabaseError:  # the connection has used temporary tables before: keep its size
+            pass
         cursor.execute("DROP TABLE IF EXISTS shop_import_item;" + catalogue_sql.ITEM_SQL)
         try:
             file_line = staging.catalogue_stage(
@@ -173,6 +179,7 @@ def _catalogue_import(path, kind_name, counts: ImportCounts, progress) -> None:
             )
         except staging.StagingRefused as refusal:
             raise ImportRefused(refusal.line, refusal.reason) from None
+        cursor.execute("ANALYZE shop_import_item")
         cursor.execute(catalogue_sql.ERRORS_SQL, [REPORTED_ERRORS + 1])
         errors = cursor.fetchall()
         if errors:

@@ -34,8 +34,13 @@ def test_the_shop_import_workload_runs_and_compares_with_a_bare_copy(tmp_path):
     assert comparison["case"] == "300 products x 3 currencies"
     assert len(comparison["product"]["samples"]) == 2
     assert all(value > 0 for value in comparison["product"]["samples"])
-    assert comparison["against"][0]["ratio"] > 0
-    # The baseline: the same rows stored by COPY into the product and price tables.
-    assert "into the product and price tables" in comparison["against"][1]["label"]
-    assert comparison["against"][1]["ratio"] > 0
-    assert workload["targets"][0]["text"] == "shop_import >= 0.5x a bare COPY of the same rows"
+    # The limit: the same rows stored by COPY into the product and price tables; also
+    # measured, the bare COPY of the file into a plain table.
+    limit, bare = comparison["against"]
+    assert "into the product and price tables" in limit["label"] and limit["is_limit"]
+    assert "of the same file" in bare["label"] and not bare["is_limit"]
+    assert limit["ratio"] > 0 and bare["ratio"] > 0
+    assert [target["text"] for target in workload["targets"]] == [
+        "shop_import >= 0.5x COPY of the same rows into the product and price tables",
+        "shop_import >= 0.5x a bare COPY of the file into a plain table",
+    ]
