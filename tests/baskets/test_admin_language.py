@@ -19,6 +19,8 @@ GRID_WORDS = {
         "Complete manage step",
         "Open baskets (no order yet)",
         "Active",
+        "Export to CSV",
+        "Apply",
     ],
     "da": [
         "Oprettet",
@@ -27,6 +29,8 @@ GRID_WORDS = {
         "Afslut trin",
         "Åbne kurve (endnu ingen ordre)",
         "Aktiv",
+        "Eksportér til CSV",
+        "Anvend",
     ],
     "nl": [
         "Aangemaakt op",
@@ -35,6 +39,8 @@ GRID_WORDS = {
         "Stap afronden",
         "Open winkelmanden (nog geen bestelling)",
         "Actief",
+        "Exporteren naar CSV",
+        "Toepassen",
     ],
     "de": [
         "Angelegt am",
@@ -43,6 +49,8 @@ GRID_WORDS = {
         "Schritt abschließen",
         "Offene Warenkörbe (noch keine Bestellung)",
         "Aktiv",
+        "Als CSV exportieren",
+        "Anwenden",
     ],
 }
 BASKET_PAGE_WORDS = {
@@ -103,6 +111,22 @@ LOCKED_PAGE_WORDS = {
         "Bestellung bestätigen",
         "Entsperren",
         "Der letzte gesperrte Warenkorb",
+    ],
+}
+CONFIRMATION_WORDS = {
+    "en": ["Unlock locked carts", "1 basket(s) selected:", "Yes, I'm sure", "No, take me back"],
+    "da": ["Lås låste kurve op", "1 kurv(e) valgt:", "Ja, jeg er sikker", "Nej, tag mig tilbage"],
+    "nl": [
+        "Vergrendelde winkelmanden ontgrendelen",
+        "1 winkelmand(en) geselecteerd:",
+        "Ja, ik weet het zeker",
+        "Nee, breng me terug",
+    ],
+    "de": [
+        "Gesperrte Warenkörbe entsperren",
+        "1 Warenkorb/Warenkörbe ausgewählt:",
+        "Ja, ich bin sicher",
+        "Nein, zurück",
     ],
 }
 LANGUAGES = list(GRID_WORDS)
@@ -167,6 +191,13 @@ def test_the_locked_cart_list_and_page_read_in_the_staff_members_language(admini
     for word in LOCKED_PAGE_WORDS[language]:
         assert word in html, word
     assert "Match these against the payment provider" in html or language != "en"
+    asked = administrator.post(
+        GRID,
+        {"action": "unlock_locked_carts", "_selected_action": [basket.pk]},
+        HTTP_ACCEPT_LANGUAGE=language,
+    ).content.decode()
+    for word in CONFIRMATION_WORDS[language]:
+        assert word in asked, word
 
 
 @pytest.mark.django_db
