@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .access import personal_data_visible
 from .models import AccountType, Basket, Line, PurchaserType, Stage, Status
@@ -72,15 +73,17 @@ class DateRangeForm(forms.Form):
         date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
         if date_from and date_to:
             if date_from > date_to:
-                raise forms.ValidationError("The From date must not be after the To date.")
+                raise forms.ValidationError(_("The From date must not be after the To date."))
             if (date_to - date_from).days >= self.max_days:
-                raise forms.ValidationError(f"Choose at most {self.max_days} days.")
+                raise forms.ValidationError(
+                    _("Choose at most %(days)d days.") % {"days": self.max_days}
+                )
         return cleaned
 
 
 class GuidField(forms.UUIDField):
     default_error_messages = {
-        "invalid": "Enter a valid GUID, like 3f2c8a4e-5b1d-4c3e-9a7f-0d1e2f3a4b5c."
+        "invalid": gettext_lazy("Enter a valid GUID, like 3f2c8a4e-5b1d-4c3e-9a7f-0d1e2f3a4b5c.")
     }
 
 
@@ -98,7 +101,8 @@ class DayBoundField(DateEntryField):
         super().validate(value)
         if value and not self.FIRST <= value <= self.LAST:
             raise forms.ValidationError(
-                f"Enter a date from {self.FIRST.isoformat()} to {self.LAST.isoformat()}.",
+                _("Enter a date from %(first)s to %(last)s.")
+                % {"first": self.FIRST.isoformat(), "last": self.LAST.isoformat()},
                 code="out_of_range",
             )
 
@@ -138,13 +142,13 @@ def basket_open_q() -> Q:
 # Seed 000's checkout funnel: the furthest point a basket reached, in order. The first five
 # are checkout stages (a basket not paid yet); then paid, then completed (an order).
 class FunnelPoint(models.TextChoices):
-    BASKET = "basket", "Basket"
-    LOGIN_REGISTER = "login_register", "Login / register"
-    ADDITIONAL_INFORMATION = "additional_information", "Additional information"
-    MANAGE_BOOKING = "manage_booking", "Manage booking"
-    PAYMENT = "payment", "Payment"
-    PAID = "paid", "Paid"
-    COMPLETED = "completed", "Completed"
+    BASKET = "basket", gettext_lazy("Basket")
+    LOGIN_REGISTER = "login_register", gettext_lazy("Login / register")
+    ADDITIONAL_INFORMATION = "additional_information", gettext_lazy("Additional information")
+    MANAGE_BOOKING = "manage_booking", gettext_lazy("Manage booking")
+    PAYMENT = "payment", gettext_lazy("Payment")
+    PAID = "paid", gettext_lazy("Paid")
+    COMPLETED = "completed", gettext_lazy("Completed")
 
 
 FUNNEL_ORDER: tuple[str, ...] = tuple(FunnelPoint.values)
@@ -171,9 +175,9 @@ def basket_has_product_q(product_id: str) -> Q:
 class Scope(models.TextChoices):
     """Which part of the baskets' life the grid shows (seed 001 vs seed 000)."""
 
-    OPEN = "open", "Open baskets (no order yet)"
-    ALL = "all", "All baskets, with history"
-    HISTORY = "history", "History only (with an order)"
+    OPEN = "open", gettext_lazy("Open baskets (no order yet)")
+    ALL = "all", gettext_lazy("All baskets, with history")
+    HISTORY = "history", gettext_lazy("History only (with an order)")
 
 
 # The grid opens on the open baskets (BM-5); the list API and a bare export URL take all.
@@ -182,7 +186,7 @@ GRID_DEFAULT_SCOPE = Scope.OPEN
 
 class BasketFilterSet(django_filters.FilterSet):
     scope = django_filters.ChoiceFilter(
-        choices=Scope.choices, method="filter_scope", label="Show", empty_label=None
+        choices=Scope.choices, method="filter_scope", label=gettext_lazy("Show"), empty_label=None
     )
     # Several statuses or stages at once: ?status=completion_failed&status=locked. No
     # DISTINCT (django-filter's default for several values): a basket's own column never
@@ -196,46 +200,62 @@ class BasketFilterSet(django_filters.FilterSet):
     )
     purchaser_type = django_filters.ChoiceFilter(choices=PurchaserType.choices)
     account_type = django_filters.ChoiceFilter(choices=AccountType.choices)
-    guid = GuidFilter(field_name="guid", label="Basket ID (GUID)")
-    shop_account_id = GuidFilter(field_name="shop_account__guid", label="Shop account ID (GUID)")
+    guid = GuidFilter(field_name="guid", label=gettext_lazy("Basket ID (GUID)"))
+    shop_account_id = GuidFilter(
+        field_name="shop_account__guid", label=gettext_lazy("Shop account ID (GUID)")
+    )
     # Any part of the name ("Dubois" finds Sam Dubois), through the shop accounts' trigram
     # index (``baskets.search``).
     shop_account_name = django_filters.CharFilter(
-        method="filter_shop_account_name", label="Shop account name (or part of it)"
+        method="filter_shop_account_name", label=gettext_lazy("Shop account name (or part of it)")
     )
     # Who made the basket: the shopper's login, or the salesperson's for a customer. A part
     # of the name for those who may see personal data, the whole name otherwise (AC-1).
-    creator = django_filters.CharFilter(method="filter_creator", label="Creator (name)")
+    creator = django_filters.CharFilter(
+        method="filter_creator", label=gettext_lazy("Creator (name)")
+    )
     shop_account_email = django_filters.CharFilter(
-        field_name="shop_account__email", lookup_expr="iexact", label="Shop account e-mail"
+        field_name="shop_account__email",
+        lookup_expr="iexact",
+        label=gettext_lazy("Shop account e-mail"),
     )
     account_id = django_filters.CharFilter(
-        field_name="customer_account__erp_account_id", label="ERP account ID"
+        field_name="customer_account__erp_account_id", label=gettext_lazy("ERP account ID")
     )
-    created_after = DayBoundFilter(field_name="created_at", lookup_expr="gte", label="Created from")
-    created_before = DayBoundFilter(field_name="created_at", lookup_expr="lte", label="Created to")
+    created_after = DayBoundFilter(
+        field_name="created_at", lookup_expr="gte", label=gettext_lazy("Created from")
+    )
+    created_before = DayBoundFilter(
+        field_name="created_at", lookup_expr="lte", label=gettext_lazy("Created to")
+    )
     modified_after = DayBoundFilter(
-        field_name="modified_at", lookup_expr="gte", label="Modified from"
+        field_name="modified_at", lookup_expr="gte", label=gettext_lazy("Modified from")
     )
     modified_before = DayBoundFilter(
-        field_name="modified_at", lookup_expr="lte", label="Modified to"
+        field_name="modified_at", lookup_expr="lte", label=gettext_lazy("Modified to")
     )
     additional_information_missing = django_filters.BooleanFilter(
-        method="filter_additional_information_missing", label="Additional information missing"
+        method="filter_additional_information_missing",
+        label=gettext_lazy("Additional information missing"),
     )
     # Seed 000: what shoppers leave behind.
-    product = django_filters.CharFilter(method="filter_product", label="Product ID")
+    product = django_filters.CharFilter(method="filter_product", label=gettext_lazy("Product ID"))
     last_activity_after = DayBoundFilter(
-        field_name="last_activity_at", lookup_expr="gte", label="Last activity from"
+        field_name="last_activity_at", lookup_expr="gte", label=gettext_lazy("Last activity from")
     )
     last_activity_before = DayBoundFilter(
-        field_name="last_activity_at", lookup_expr="lte", label="Last activity to"
+        field_name="last_activity_at", lookup_expr="lte", label=gettext_lazy("Last activity to")
     )
     abandoned = django_filters.BooleanFilter(
-        field_name="abandoned_at", lookup_expr="isnull", exclude=True, label="Abandoned"
+        field_name="abandoned_at",
+        lookup_expr="isnull",
+        exclude=True,
+        label=gettext_lazy("Abandoned"),
     )
     stopped_at = django_filters.ChoiceFilter(
-        choices=FunnelPoint.choices, method="filter_stopped_at", label="Stopped at (funnel)"
+        choices=FunnelPoint.choices,
+        method="filter_stopped_at",
+        label=gettext_lazy("Stopped at (funnel)"),
     )
 
     class Meta:
@@ -260,7 +280,7 @@ class BasketFilterSet(django_filters.FilterSet):
             if self.form.data.get(name) not in (None, "") and name in self.form.fields:
                 if name not in self.form.errors:
                     self.form.add_error(
-                        name, "You may not filter baskets by shop-account personal data."
+                        name, _("You may not filter baskets by shop-account personal data.")
                     )
                 valid = False
         return valid

@@ -11,6 +11,7 @@ from django.http import HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from ..exceptions import BasketError, BulkJobOverlap
 from ..models import BulkJobAction
@@ -88,14 +89,17 @@ def run_for_each(modeladmin, request, queryset, *, verb: str, call: Callable[[in
         else:
             done += 1
     if done:
-        modeladmin.message_user(request, f"{verb}: {done} basket(s).", messages.SUCCESS)
+        text = _("%(verb)s: %(count)d basket(s).") % {"verb": verb, "count": done}
+        modeladmin.message_user(request, text, messages.SUCCESS)
     if unchanged:
-        modeladmin.message_user(request, f"{unchanged} basket(s) were already done.", messages.INFO)
+        text = _("%(count)d basket(s) were already done.") % {"count": unchanged}
+        modeladmin.message_user(request, text, messages.INFO)
     for line in refused[:MAX_REFUSALS_SHOWN]:
-        modeladmin.message_user(request, f"Refused {line}", messages.ERROR)
+        modeladmin.message_user(request, _("Refused %(line)s") % {"line": line}, messages.ERROR)
     if len(refused) > MAX_REFUSALS_SHOWN:
         more = len(refused) - MAX_REFUSALS_SHOWN
-        modeladmin.message_user(request, f"... and {more} more refused.", messages.ERROR)
+        text = _("... and %(count)d more refused.") % {"count": more}
+        modeladmin.message_user(request, text, messages.ERROR)
 
 
 def bulk_action_apply(modeladmin, request, queryset, *, kind: str, reason: str = ""):
@@ -152,7 +156,7 @@ def decide_with_reason(
     if not confirmed or (reason_required and not reason):
         if confirmed:
             modeladmin.message_user(
-                request, "Give a reason: it is kept in the timeline.", messages.ERROR
+                request, _("Give a reason: it is kept in the timeline."), messages.ERROR
             )
         return TemplateResponse(
             request,

@@ -13,6 +13,7 @@ from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
 from ..access import personal_data_visible
 from ..personal_data import names_shown
@@ -83,16 +84,16 @@ class GridColumnsAdminMixin:
         choosable = self._choosable()
         if request.POST.get("reset"):
             grid_columns_save(user=request.user, columns=None)
-            messages.info(request, "The grid shows its default columns again.")
+            messages.info(request, _("The grid shows its default columns again."))
         else:
             ticked = set(request.POST.getlist(COLUMNS_PARAMETER))
             unknown = ticked - set(choosable)
             if unknown:
-                messages.error(request, "Unknown columns; nothing was changed.")
+                messages.error(request, _("Unknown columns; nothing was changed."))
             else:
                 columns = [name for name in choosable if name in ticked and name not in KEY_COLUMNS]
                 grid_columns_save(user=request.user, columns=columns)
-                messages.success(request, "Your grid columns are kept.")
+                messages.success(request, _("Your grid columns are kept."))
         back = request.POST.get("next", "")
         grid = reverse("admin:baskets_basket_changelist")
         if not back.startswith(grid) or not url_has_allowed_host_and_scheme(

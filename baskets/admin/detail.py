@@ -12,7 +12,10 @@ from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from basketops.business import business_setting
 
@@ -47,9 +50,9 @@ ADDRESS_ORDER = ("name", "company", "line1", "line2", "postcode", "city", "regio
 
 # Sections of the page: (title, fields). AC-1 (``baskets.personal_data``) decides which
 # fields each user sees; a section left with none is not shown.
-SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+SECTIONS: tuple[tuple[str | Promise, tuple[str, ...]], ...] = (
     (
-        "Parties",
+        _("Parties"),
         (
             "shop_account_link",
             "shop_account_email",
@@ -58,7 +61,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     (
-        "Purchaser and booking",
+        _("Purchaser and booking"),
         (
             "account_type",
             "purchaser_label",
@@ -70,7 +73,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     (
-        "Checkout details",
+        _("Checkout details"),
         (
             "stage",
             "delivery_method",
@@ -85,9 +88,9 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "manage_booking_completed_at",
         ),
     ),
-    ("Addresses", ("payment_address_display", "delivery_address_display")),
+    (_("Addresses"), ("payment_address_display", "delivery_address_display")),
     (
-        "Payment",
+        _("Payment"),
         (
             "total_display",
             "payment_reference",
@@ -102,7 +105,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     (
-        "Completion",
+        _("Completion"),
         (
             "order_display",
             "invoice_display",
@@ -113,14 +116,14 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "completed_at",
         ),
     ),
-    ("Timestamps", ("created_at", "modified_at", "last_activity_at", "abandoned_at")),
+    (_("Timestamps"), ("created_at", "modified_at", "last_activity_at", "abandoned_at")),
 )
 EMPTY = (None, "", [], {}, 0)
 
 
 CONSENT_POLICIES = {
-    "any": "every reachable address",
-    "consented": "consented addresses only",
+    "any": _("every reachable address"),
+    "consented": _("consented addresses only"),
 }
 
 
@@ -130,16 +133,23 @@ def marketing_consent_describe(basket: Basket, *, with_policy: bool = True) -> s
     policy_text = ""
     if with_policy:
         policy = business_setting("REMINDER_CONSENT_POLICY")
-        policy_text = f" (reminder policy: {CONSENT_POLICIES.get(policy, policy)})"
+        policy_words = _("reminder policy: %(policy)s") % {
+            "policy": CONSENT_POLICIES.get(policy, policy)
+        }
+        policy_text = f" ({policy_words})"
     if basket.marketing_consent is None:
-        return f"Not asked{policy_text}"
-    answer = "Given" if basket.marketing_consent else "Refused"
+        return f"{_('Not asked')}{policy_text}"
+    answer = _("Given") if basket.marketing_consent else _("Refused")
     at = (
         f" {timezone.localtime(basket.marketing_consent_at):%Y-%m-%d %H:%M}"
         if basket.marketing_consent_at
         else ""
     )
-    source = f" via {basket.marketing_consent_source}" if basket.marketing_consent_source else ""
+    source = (
+        " " + _("via %(source)s") % {"source": basket.marketing_consent_source}
+        if basket.marketing_consent_source
+        else ""
+    )
     return f"{answer}{at}{source}{policy_text}"
 
 
@@ -191,9 +201,9 @@ class LineInline(admin.TabularInline):
         name = Product.objects.filter(pk=OuterRef("product_id")).values("name")[:1]
         return super().get_queryset(request).annotate(product_name_value=Subquery(name))
 
-    @admin.display(description="product")
+    @admin.display(description=_("product"))
     def product_name(self, line: Line) -> str:
-        return getattr(line, "product_name_value", None) or "(not in the catalogue)"
+        return getattr(line, "product_name_value", None) or _("(not in the catalogue)")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -227,19 +237,19 @@ class TimelineDisplay:
             shown[shown.index("details")] = "details_without_personal_data"
         return shown
 
-    @admin.display(description="status")
+    @admin.display(description=_("status"))
     def status_change(self, event: BasketEvent) -> str:
         return event.status_change_text()
 
-    @admin.display(description="actor")
+    @admin.display(description=_("actor"))
     def actor_kind(self, event: BasketEvent) -> str:
         return actor_text(actor_label_shown(event.actor_label, personal=False))
 
-    @admin.display(description="actor")
+    @admin.display(description=_("actor"))
     def actor_shown(self, event: BasketEvent) -> str:
         return actor_text(event.actor_label)
 
-    @admin.display(description="reason")
+    @admin.display(description=_("reason"))
     def reason_shown(self, event: BasketEvent) -> str:
         return codes_in_words(url_hosts_only(event.reason))
 
@@ -250,21 +260,21 @@ class TimelineDisplay:
             return ""
         return format_html_join("", "<div><strong>{}</strong>: {}</div>", details_lines(shown))
 
-    @admin.display(description="details")
+    @admin.display(description=_("details"))
     def details(self, event: BasketEvent) -> str:
         """The event's payload (the order number, a payment reference, ...) in words:
         "Stage: Manage booking → Payment", "Total: 10.00 EUR → 12.00 EUR"."""
         return self._details(event.payload, personal=True)
 
-    @admin.display(description="details")
+    @admin.display(description=_("details"))
     def details_without_personal_data(self, event: BasketEvent) -> str:
         return self._details(event.payload, personal=False)
 
 
 class EventInline(TimelineDisplay, admin.TabularInline):
     model = BasketEvent
-    verbose_name = "timeline entry"
-    verbose_name_plural = "timeline"
+    verbose_name = _("timeline entry")
+    verbose_name_plural = _("timeline")
     extra = 0
     can_delete = False
     fields = ("created_at", "action", "status_change", "actor_label", "reason", "details")
@@ -322,7 +332,7 @@ class BasketDetailMixin:
         return getattr(obj, name)
 
     # --- computed fields ------------------------------------------------------------------
-    @admin.display(description="shop account")
+    @admin.display(description=_("shop account"))
     @reads("shop_account")
     def shop_account_link(self, basket: Basket) -> str:
         """BM-5: "View shop account" only when the account exists."""
@@ -333,24 +343,24 @@ class BasketDetailMixin:
         url = reverse("admin:baskets_shopaccount_change", args=[account.pk])
         return format_html('<a href="{}">View shop account: {}</a>', url, account.name)
 
-    @admin.display(description="shop account")
+    @admin.display(description=_("shop account"))
     @reads("shop_account")
     def shop_account_name(self, basket: Basket) -> str:
         return basket.shop_account.name if basket.shop_account_id else "(anonymous or deleted)"
 
-    @admin.display(description="shop account e-mail")
+    @admin.display(description=_("shop account e-mail"))
     @reads("shop_account")
     def shop_account_email(self, basket: Basket) -> str:
         return basket.shop_account.email if basket.shop_account_id else ""
 
-    @admin.display(description="marketing consent")
+    @admin.display(description=_("marketing consent"))
     def marketing_consent_display(self, basket: Basket) -> str:
         # The page shows the field in two places; the live policy is read once per page.
         if not hasattr(basket, "_marketing_consent_text"):
             basket._marketing_consent_text = marketing_consent_describe(basket)
         return basket._marketing_consent_text
 
-    @admin.display(description="customer account")
+    @admin.display(description=_("customer account"))
     @reads("customer_account__name", "customer_account__email")
     def customer_display(self, basket: Basket) -> str:
         customer = basket.customer_account
@@ -359,33 +369,33 @@ class BasketDetailMixin:
         email = f", {customer.email}" if customer.email else ""
         return f"{customer.name} (ERP {customer.erp_account_id}{email})"
 
-    @admin.display(description="salesperson")
+    @admin.display(description=_("salesperson"))
     @reads("salesperson")
     def salesperson_display(self, basket: Basket) -> str:
         salesperson = basket.salesperson
         return salesperson.shop_account.name if salesperson is not None else ""
 
-    @admin.display(description="payment address")
+    @admin.display(description=_("payment address"))
     @reads("payment_address")
     def payment_address_display(self, basket: Basket) -> str:
         return address_format(basket.payment_address)
 
-    @admin.display(description="delivery address")
+    @admin.display(description=_("delivery address"))
     @reads("delivery_address")
     def delivery_address_display(self, basket: Basket) -> str:
         return address_format(basket.delivery_address)
 
-    @admin.display(description="coupon codes")
+    @admin.display(description=_("coupon codes"))
     @reads("coupon_codes")
     def coupon_codes_display(self, basket: Basket) -> str:
         return list_text(basket.coupon_codes or [])
 
-    @admin.display(description="gift card codes")
+    @admin.display(description=_("gift card codes"))
     @reads("gift_card_codes")
     def gift_card_codes_display(self, basket: Basket) -> str:
         return list_text(basket.gift_card_codes or [])
 
-    @admin.display(description="user values")
+    @admin.display(description=_("user values"))
     @reads("user_values")
     def user_values_display(self, basket: Basket) -> str:
         """What the shopper typed at checkout, one value a line."""
@@ -396,16 +406,16 @@ class BasketDetailMixin:
             "", "<div>{}: {}</div>", ((key_label(k), value_text(v)) for k, v in values.items())
         )
 
-    @admin.display(description="total")
+    @admin.display(description=_("total"))
     def total_display(self, basket: Basket) -> str:
         return f"{basket.total} {basket.currency}"
 
-    @admin.display(description="order")
+    @admin.display(description=_("order"))
     def order_display(self, basket: Basket) -> str:
         order = basket_order(basket)
         return "" if order is None else _admin_link("admin:baskets_order_change", order.pk, order)
 
-    @admin.display(description="invoice")
+    @admin.display(description=_("invoice"))
     def invoice_display(self, basket: Basket) -> str:
         order = basket_order(basket)
         invoice = getattr(order, "invoice", None) if order is not None else None
@@ -425,7 +435,8 @@ class BasketDetailMixin:
         if not self.has_delete_permission(request):
             raise PermissionDenied
         messages.info(
-            request, "Delete the basket with its page's Delete button: it asks for a reason."
+            request,
+            gettext("Delete the basket with its page's Delete button: it asks for a reason."),
         )
         try:
             return HttpResponseRedirect(
@@ -445,10 +456,10 @@ class BasketDetailMixin:
                 context["locked_provider_answer"] = locked_provider_answer_display(obj)
                 context["locked_places"] = self.locked_cart_places(request, obj)
                 context["locked_cart_decisions"] = [
-                    ("confirm_locked_carts", "Confirm order", False),
-                    ("unlock_locked_carts", "Unlock", False),
+                    ("confirm_locked_carts", _("Confirm order"), False),
+                    ("unlock_locked_carts", _("Unlock"), False),
                     *(
-                        [("delete_locked_carts", "Delete", True)]
+                        [("delete_locked_carts", _("Delete"), True)]
                         if self.has_delete_permission(request, obj)
                         else []
                     ),
@@ -461,13 +472,15 @@ class BasketDetailMixin:
         may_change = self.has_change_permission(request, basket)
         actions = []
         if may_change and not manage_booking_refusal(basket):
-            actions.append(("complete_manage_booking", "Complete manage booking step"))
+            actions.append(("complete_manage_booking", _("Complete manage booking step")))
         missing = Basket.objects.filter(pk=basket.pk).filter(additional_information_missing_q())
         if may_change and not additional_information_refusal(basket) and missing.exists():
-            actions.append(("flag_additional_information", "Flag additional information supplied"))
+            actions.append(
+                ("flag_additional_information", _("Flag additional information supplied"))
+            )
         deletable = basket.status not in UNDELETABLE and basket.status != Status.LOCKED
         if deletable and self.has_delete_permission(request, basket):
-            actions.append(("delete_baskets", "Delete basket"))
+            actions.append(("delete_baskets", _("Delete basket")))
         return {
             "status": basket.status,
             "status_label": basket.get_status_display(),

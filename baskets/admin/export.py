@@ -20,7 +20,7 @@ from django.db.models import Case, CharField, F, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from basketops.reads import PRIMARY, reading_alias
 
@@ -36,9 +36,11 @@ def _text(field: str) -> NeutralisedText:
 
 
 def _label(field: str, choices) -> Case:
-    """A choice's label, not its code."""
+    """A choice's label, not its code: in English, as the file's headers are."""
+    with translation.override("en"):
+        labels = [(value, str(label)) for value, label in choices]
     return Case(
-        *[When(**{field: value}, then=Value(label)) for value, label in choices],
+        *[When(**{field: value}, then=Value(label)) for value, label in labels],
         default=Value(""),
         output_field=CharField(),
     )

@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 
 from ..filters import BASKET_FILTER_PARAMETERS, GRID_DEFAULT_SCOPE, BasketFilterSet, Scope
 from .fragments import filter_fields_html
@@ -10,7 +11,7 @@ from .fragments import filter_fields_html
 class BasketFilterSetFilter(admin.ListFilter):
     """Renders the filter form and applies it; invalid input is an admin message, no rows."""
 
-    title = "Filter baskets"
+    title = _("Filter baskets")
     # The URL parameters it takes: the only ones the grid accepts (``privacy``).
     parameters = BASKET_FILTER_PARAMETERS
     template = "admin/baskets/basket/filterset_filter.html"

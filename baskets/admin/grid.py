@@ -13,6 +13,8 @@ from django.urls import path, reverse
 from django.utils.html import escape, format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from basketops.reads import reading_alias
 
@@ -99,7 +101,7 @@ class BasketAdmin(
     list_select_related = ("shop_account", "customer_account", "salesperson__shop_account")
     list_filter = (BasketFilterSetFilter, LockedCartFilter)
     search_fields = ("guid",)
-    search_help_text = "A basket GUID, an e-mail, a name or part of one, or an ERP account ID."
+    search_help_text = _("A basket GUID, an e-mail, a name or part of one, or an ERP account ID.")
     list_per_page = 100
     paginator = CappedCountPaginator
     show_full_result_count = False
@@ -146,7 +148,7 @@ class BasketAdmin(
             request, {**(extra_context or {}), "column_chooser": chooser}
         )
 
-    @admin.display(description="creator")
+    @admin.display(description=_("creator"))
     @reads("shop_account", "salesperson")
     def creator(self, basket: Basket) -> str:
         """The login that made the basket: the shopper's own, else the salesperson's."""
@@ -154,30 +156,30 @@ class BasketAdmin(
         if account is None and basket.salesperson_id is not None:
             account = basket.salesperson.shop_account
         if account is None:
-            return "" if basket.purchaser_label else "(anonymous)"
+            return "" if basket.purchaser_label else _("(anonymous)")
         return account.name
 
     # shop_account_email: BasketDetailMixin's, the same on the page and in the grid.
 
-    @admin.display(description="ERP account ID")
+    @admin.display(description=_("ERP account ID"))
     @reads("customer_account__erp_account_id")
     def account_id(self, basket: Basket) -> str:
         customer = basket.customer_account
         return customer.erp_account_id if customer is not None else ""
 
-    @admin.display(description="customer name")
+    @admin.display(description=_("customer name"))
     @reads("customer_account__name")
     def customer_name(self, basket: Basket) -> str:
         customer = basket.customer_account
         return customer.name if customer is not None else ""
 
-    @admin.display(description="customer e-mail")
+    @admin.display(description=_("customer e-mail"))
     @reads("customer_account__email")
     def customer_email(self, basket: Basket) -> str:
         customer = basket.customer_account
         return customer.email if customer is not None else ""
 
-    @admin.display(description="manage booking")
+    @admin.display(description=_("manage booking"))
     def manage_booking(self, basket: Basket):
         """CB-5: done, or the per-row action, greyed (disabled) where the basket refuses it."""
         return self.prepare_manage_booking()(basket)
@@ -190,8 +192,9 @@ class BasketAdmin(
             MANAGE_BOOKING_PARAMETER,
         )
         formaction = escape(reverse("admin:baskets_basket_manage_booking"))
-        done = format_html('<span class="manage-booking-done">{}</span> ', "Done")
-        offered = escape("Complete the manage booking step and move on to Payment")
+        button = escape(_("Complete manage step"))
+        done = format_html('<span class="manage-booking-done">{}</span> ', _("Done"))
+        offered = escape(_("Complete the manage booking step and move on to Payment"))
 
         # A handful of distinct refusals on a page: each escaped once.
         titles = {"": offered}
@@ -205,7 +208,7 @@ class BasketAdmin(
             return mark_safe(  # noqa: S308
                 f"{done if basket.manage_booking_completed_at is not None else ''}"
                 f'{opening}{basket.pk:d}" formaction="{formaction}" '
-                f'title="{title}"{" disabled" if refusal else ""}>Complete manage step</button>'
+                f'title="{title}"{" disabled" if refusal else ""}>{button}</button>'
             )
 
         return cell
@@ -248,19 +251,19 @@ class BasketAdmin(
         return actions
 
     # --- actions ------------------------------------------------------------------------
-    @admin.action(permissions=["change"], description="Complete manage booking step")
+    @admin.action(permissions=["change"], description=_("Complete manage booking step"))
     def complete_manage_booking(self, request, queryset):
         return bulk_action_apply(
             self, request, queryset, kind=BulkJobAction.COMPLETE_MANAGE_BOOKING
         )
 
-    @admin.action(permissions=["change"], description="Flag additional information supplied")
+    @admin.action(permissions=["change"], description=_("Flag additional information supplied"))
     def flag_additional_information(self, request, queryset):
         return bulk_action_apply(
             self, request, queryset, kind=BulkJobAction.FLAG_ADDITIONAL_INFORMATION
         )
 
-    @admin.action(permissions=["delete"], description="Delete selected baskets")
+    @admin.action(permissions=["delete"], description=_("Delete selected baskets"))
     def delete_baskets(self, request, queryset):
         # BM-1: confirmed with a reason (kept in each timeline), the deletion runs as a
         # background job (bulk_jobs.py).
@@ -269,8 +272,8 @@ class BasketAdmin(
             request,
             queryset,
             action="delete_baskets",
-            title="Delete baskets",
-            question="Delete these baskets? Paid and completed baskets are kept.",
+            title=_("Delete baskets"),
+            question=_("Delete these baskets? Paid and completed baskets are kept."),
             kind=BulkJobAction.DELETE,
         )
 
@@ -314,7 +317,8 @@ class BasketAdmin(
             basket_id = None
         queryset = Basket.objects.filter(pk=basket_id)
         if basket_id is None or not queryset.exists():
-            self.message_user(request, "No such basket; nothing was changed.", messages.ERROR)
+            refusal = gettext("No such basket; nothing was changed.")
+            self.message_user(request, refusal, messages.ERROR)
         else:
             self.complete_manage_booking(request, queryset)
         # Back to the grid page the button was on, filters and all.

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
 
 from ..models import Basket, BulkJobAction, PaymentResult, Status
 from ..selectors import locked_cart_answer
@@ -61,10 +62,11 @@ def provider_answer_html(answer: dict | None, *, empty: str = "") -> SafeString:
         return format_html('<span class="provider-answer" title="{}">{}</span>', text, text)
     return format_html(
         '<span class="provider-answer" title="{}">{} '
-        '<a href="{}" rel="noopener noreferrer" target="_blank">at the provider</a></span>',
+        '<a href="{}" rel="noopener noreferrer" target="_blank">{}</a></span>',
         text,
         text,
         link,
+        _("at the provider"),
     )
 
 
@@ -76,7 +78,7 @@ def locked_provider_answer_display(basket: Basket) -> SafeString:
         .values_list("answer", flat=True)
         .first()
     )
-    return provider_answer_html(answer, empty="(not checked at the provider yet)")
+    return provider_answer_html(answer, empty=_("(not checked at the provider yet)"))
 # "Next locked cart" looks this far down the filtered list (locked carts are few).
 NEXT_LOCKED_CART_WINDOW = 1_000
 
@@ -84,11 +86,11 @@ NEXT_LOCKED_CART_WINDOW = 1_000
 class LockedCartFilter(admin.SimpleListFilter):
     """LC-2: "Cart filter" → Locked carts (the dashboard widget links here)."""
 
-    title = "cart filter"
+    title = _("cart filter")
     parameter_name = "cart"
 
     def lookups(self, request, model_admin):
-        return [("locked", "Locked carts")]
+        return [("locked", _("Locked carts"))]
 
     def queryset(self, request, queryset):
         if self.value() == "locked":
@@ -132,7 +134,7 @@ class LockedCartAdminMixin:
             return following[0] if following else None
         return next((pk for pk in ids if pk != current), None)
 
-    @admin.display(description="provider's answer")
+    @admin.display(description=_("provider's answer"))
     def provider_answer(self, basket: Basket) -> SafeString:
         """LC-3, SH-4: what the provider last said about the cart's payment (the list's rows
         carry it as ``PROVIDER_ANSWER``)."""
@@ -141,39 +143,39 @@ class LockedCartAdminMixin:
     def _locked_cart_decide(self, request, queryset, **decision):
         return decide_with_reason(self, request, queryset, **decision)
 
-    @admin.action(permissions=["change"], description="Locked cart: Confirm order (paid)")
+    @admin.action(permissions=["change"], description=_("Locked cart: Confirm order (paid)"))
     def confirm_locked_carts(self, request, queryset):
         return self._locked_cart_decide(
             request,
             queryset,
             action="confirm_locked_carts",
-            title="Confirm locked carts as orders",
-            question="Did the provider receive these payments? Each cart goes on as paid, "
-            "to completion as an order, and the shopper's session for it ends.",
+            title=_("Confirm locked carts as orders"),
+            question=_("Did the provider receive these payments? Each cart goes on as paid, "
+            "to completion as an order, and the shopper's session for it ends."),
             kind=BulkJobAction.LOCKED_CART_CONFIRM,
         )
 
-    @admin.action(permissions=["change"], description="Locked cart: Unlock")
+    @admin.action(permissions=["change"], description=_("Locked cart: Unlock"))
     def unlock_locked_carts(self, request, queryset):
         return self._locked_cart_decide(
             request,
             queryset,
             action="unlock_locked_carts",
-            title="Unlock locked carts",
-            question="Unlock these carts? Each goes back to Active with the same contents; "
-            "the shopper starts a new session to continue.",
+            title=_("Unlock locked carts"),
+            question=_("Unlock these carts? Each goes back to Active with the same contents; "
+            "the shopper starts a new session to continue."),
             kind=BulkJobAction.LOCKED_CART_UNLOCK,
         )
 
-    @admin.action(permissions=["delete"], description="Locked cart: Delete")
+    @admin.action(permissions=["delete"], description=_("Locked cart: Delete"))
     def delete_locked_carts(self, request, queryset):
         return self._locked_cart_decide(
             request,
             queryset,
             action="delete_locked_carts",
-            title="Delete locked carts",
-            question="Delete these locked carts? The shopper has to start a new basket. "
-            "Only Locked carts are deleted.",
+            title=_("Delete locked carts"),
+            question=_("Delete these locked carts? The shopper has to start a new basket. "
+            "Only Locked carts are deleted."),
             kind=BulkJobAction.LOCKED_CART_DELETE,
         )
 

@@ -8,37 +8,38 @@ import uuid
 
 from django.db import models
 from django.db.models.functions import Upper
+from django.utils.translation import gettext_lazy as _
 
 from .parties import CustomerAccount, PurchaserType, Salesperson, ShopAccount
 
 
 class Status(models.TextChoices):
-    ACTIVE = "active", "Active"
-    LOCKED = "locked", "Locked"
-    AWAITING_COMPLETION = "awaiting_completion", "Awaiting Completion"
-    COMPLETED = "completed", "Completed"
-    COMPLETION_FAILED = "completion_failed", "Completion Failed"
+    ACTIVE = "active", _("Active")
+    LOCKED = "locked", _("Locked")
+    AWAITING_COMPLETION = "awaiting_completion", _("Awaiting Completion")
+    COMPLETED = "completed", _("Completed")
+    COMPLETION_FAILED = "completion_failed", _("Completion Failed")
 
 
 class Stage(models.TextChoices):
     """Checkout stages in the order a shopper passes them."""
 
-    BASKET = "basket", "Basket"
-    LOGIN_REGISTER = "login_register", "Login / register"
-    ADDITIONAL_INFORMATION = "additional_information", "Additional information"
-    MANAGE_BOOKING = "manage_booking", "Manage booking"
-    PAYMENT = "payment", "Payment"
-    CONFIRMATION = "confirmation", "Confirmation"
+    BASKET = "basket", _("Basket")
+    LOGIN_REGISTER = "login_register", _("Login / register")
+    ADDITIONAL_INFORMATION = "additional_information", _("Additional information")
+    MANAGE_BOOKING = "manage_booking", _("Manage booking")
+    PAYMENT = "payment", _("Payment")
+    CONFIRMATION = "confirmation", _("Confirmation")
 
 
 STAGE_ORDER: tuple[str, ...] = tuple(Stage.values)
 
 
 class AccountType(models.TextChoices):
-    CUSTOMER = "customer", "Customer"
-    ANONYMOUS = "anonymous", "Anonymous"
+    CUSTOMER = "customer", _("Customer")
+    ANONYMOUS = "anonymous", _("Anonymous")
     # A sales agent acting for a prospect.
-    CONTACT = "contact", "Contact"
+    CONTACT = "contact", _("Contact")
 
     @classmethod
     def of(cls, *, has_party: bool, is_prospect: bool) -> "AccountType":
@@ -50,13 +51,13 @@ class AccountType(models.TextChoices):
 
 
 class ItemKind(models.TextChoices):
-    COURSE = "course", "Course"
-    PRODUCT = "product", "Product"
-    SERVICE = "service", "Service"
+    COURSE = "course", _("Course")
+    PRODUCT = "product", _("Product")
+    SERVICE = "service", _("Service")
 
 
 class Basket(models.Model):
-    guid = models.UUIDField("basket ID", default=uuid.uuid4, unique=True, editable=False)
+    guid = models.UUIDField(_("basket ID"), default=uuid.uuid4, unique=True, editable=False)
     shop_account = models.ForeignKey(
         ShopAccount,
         null=True,
@@ -81,86 +82,94 @@ class Basket(models.Model):
     )
     # Fixed when the basket is made, so the grid keeps it after an account is deleted.
     account_type = models.CharField(
-        max_length=10, choices=AccountType.choices, default=AccountType.ANONYMOUS
+        _("account type"), max_length=10, choices=AccountType.choices, default=AccountType.ANONYMOUS
     )
     status = models.CharField(
-        max_length=20, choices=Status.choices, default=Status.ACTIVE, editable=False
+        _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE, editable=False
     )
-    stage = models.CharField(max_length=30, choices=Stage.choices, default=Stage.BASKET)
+    stage = models.CharField(_("stage"), max_length=30, choices=Stage.choices, default=Stage.BASKET)
 
     # What the checkout grid shows about the purchaser (CB-1).
-    booking_id = models.CharField("booking ID", max_length=40, blank=True)
-    billing_object = models.CharField(max_length=200, blank=True)
-    purchaser_label = models.CharField(max_length=200, blank=True)
-    purchaser_type = models.CharField(max_length=10, choices=PurchaserType.choices, blank=True)
-    purchaser_id = models.CharField("purchaser ID", max_length=40, blank=True)
-    booked_user_id = models.CharField("booked user ID", max_length=40, blank=True)
+    booking_id = models.CharField(_("booking ID"), max_length=40, blank=True)
+    billing_object = models.CharField(_("billing object"), max_length=200, blank=True)
+    purchaser_label = models.CharField(_("purchaser label"), max_length=200, blank=True)
+    purchaser_type = models.CharField(
+        _("purchaser type"), max_length=10, choices=PurchaserType.choices, blank=True
+    )
+    purchaser_id = models.CharField(_("purchaser ID"), max_length=40, blank=True)
+    booked_user_id = models.CharField(_("booked user ID"), max_length=40, blank=True)
 
-    coupon_codes = models.JSONField(default=list, blank=True)
-    gift_card_codes = models.JSONField(default=list, blank=True)
-    user_values = models.JSONField(default=dict, blank=True)
-    payment_address = models.JSONField(default=dict, blank=True)
-    delivery_address = models.JSONField(default=dict, blank=True)
-    delivery_method = models.CharField(max_length=60, blank=True)
-    payment_method = models.CharField(max_length=60, blank=True)
-    location = models.CharField(max_length=60, blank=True)
-    order_comment = models.TextField(blank=True)
+    coupon_codes = models.JSONField(_("coupon codes"), default=list, blank=True)
+    gift_card_codes = models.JSONField(_("gift card codes"), default=list, blank=True)
+    user_values = models.JSONField(_("user values"), default=dict, blank=True)
+    payment_address = models.JSONField(_("payment address"), default=dict, blank=True)
+    delivery_address = models.JSONField(_("delivery address"), default=dict, blank=True)
+    delivery_method = models.CharField(_("delivery method"), max_length=60, blank=True)
+    payment_method = models.CharField(_("payment method"), max_length=60, blank=True)
+    location = models.CharField(_("location"), max_length=60, blank=True)
+    order_comment = models.TextField(_("order comment"), blank=True)
     # RL-1: recovery withheld the addresses (the shopper had not passed the address step):
     # they stay stored but are hidden from the shopper until the step is passed again or
     # new addresses are entered (``baskets.selectors.basket_addresses_for_shopper``).
-    addresses_withheld_at = models.DateTimeField(null=True, blank=True)
+    addresses_withheld_at = models.DateTimeField(_("addresses withheld at"), null=True, blank=True)
     # The shopper's e-mail as the storefront sent it with the checkout details; a guest's
     # only way to be reached (AB-1, AB-4). A login's own address is on its shop account.
     # db_default: bulk loaders (demo data, benchmarks) insert baskets naming their columns.
-    email = models.EmailField(blank=True, default="", db_default="")
+    email = models.EmailField(_("email"), blank=True, default="", db_default="")
     # PV-5: the shopper's language as the storefront sent it (one of settings.LANGUAGES);
     # empty: the browser's Accept-Language decides on the shopper pages.
-    language = models.CharField(max_length=8, blank=True, default="", db_default="")
+    language = models.CharField(_("language"), max_length=8, blank=True, default="", db_default="")
     # PV-1: the shopper's answer to the marketing-consent question sent with the checkout
     # details (None: never asked), when it was given and where (the storefront's label for
     # the form or page, else the API client's name). Reminders read it under the live
     # REMINDER_CONSENT_POLICY.
-    marketing_consent = models.BooleanField(null=True, blank=True)
-    marketing_consent_at = models.DateTimeField(null=True, blank=True)
+    marketing_consent = models.BooleanField(_("marketing consent"), null=True, blank=True)
+    marketing_consent_at = models.DateTimeField(_("marketing consent at"), null=True, blank=True)
     marketing_consent_source = models.CharField(
-        max_length=100, blank=True, default="", db_default=""
+        _("marketing consent source"), max_length=100, blank=True, default="", db_default=""
     )
 
-    total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
-    currency = models.CharField(max_length=3, default="EUR")
+    total = models.DecimalField(_("total"), max_digits=12, decimal_places=2, default=0)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
 
-    created_at = models.DateTimeField(db_index=True)
-    modified_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+    modified_at = models.DateTimeField(_("modified at"), db_index=True)
     # Any shopper write; the abandonment sweep reads it.
-    last_activity_at = models.DateTimeField()
+    last_activity_at = models.DateTimeField(_("last activity at"))
 
-    additional_information_supplied_at = models.DateTimeField(null=True, blank=True)
-    manage_booking_completed_at = models.DateTimeField(null=True, blank=True)
+    additional_information_supplied_at = models.DateTimeField(
+        _("additional information supplied at"), null=True, blank=True
+    )
+    manage_booking_completed_at = models.DateTimeField(
+        _("manage booking completed at"), null=True, blank=True
+    )
 
     # Payment and locking (LC-1, LC-3). Only a masked card number is ever stored.
-    payment_started_at = models.DateTimeField(null=True, blank=True)
-    payment_reference = models.CharField(max_length=100, blank=True)
-    masked_card_number = models.CharField(max_length=25, blank=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
-    locked_at = models.DateTimeField(null=True, blank=True)
-    lock_reason = models.CharField(max_length=200, blank=True)
+    payment_started_at = models.DateTimeField(_("payment started at"), null=True, blank=True)
+    payment_reference = models.CharField(_("payment reference"), max_length=100, blank=True)
+    masked_card_number = models.CharField(_("masked card number"), max_length=25, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
+    lock_reason = models.CharField(_("lock reason"), max_length=200, blank=True)
     # LC-1: the shopper came back from the payment page / a payment result arrived, for the
     # payment attempt started at payment_started_at.
-    payment_returned_at = models.DateTimeField(null=True, blank=True)
-    payment_result_at = models.DateTimeField(null=True, blank=True)
+    payment_returned_at = models.DateTimeField(_("payment returned at"), null=True, blank=True)
+    payment_result_at = models.DateTimeField(_("payment result at"), null=True, blank=True)
     # The staff alert for the current lock was sent (once per lock: compared with locked_at).
-    lock_alerted_at = models.DateTimeField(null=True, blank=True)
+    lock_alerted_at = models.DateTimeField(_("lock alerted at"), null=True, blank=True)
     # LC-4: staff confirmed, unlocked or deleted the basket; the storefront must start again.
-    hold_ended_at = models.DateTimeField(null=True, blank=True)
+    hold_ended_at = models.DateTimeField(_("hold ended at"), null=True, blank=True)
 
     # Completion (CB-3, CB-4). Being completed is a lease, not a status.
-    completion_attempts = models.PositiveSmallIntegerField(default=0)
-    last_attempt_at = models.DateTimeField(null=True, blank=True)
-    completion_lease_until = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    completion_attempts = models.PositiveSmallIntegerField(_("completion attempts"), default=0)
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    completion_lease_until = models.DateTimeField(
+        _("completion lease until"), null=True, blank=True
+    )
+    last_error = models.TextField(_("last error"), blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
 
-    abandoned_at = models.DateTimeField(null=True, blank=True)
+    abandoned_at = models.DateTimeField(_("abandoned at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .basket import Status
 
@@ -9,55 +10,61 @@ from .basket import Status
 class TimelineAction(models.TextChoices):
     """What happened to a basket; the timeline's vocabulary (stable values, stored)."""
 
-    CREATE = "create", "Created"
+    CREATE = "create", _("Created")
     # Status changes, one per transition service (``services/transitions.py``).
-    MARK_PAID = "mark_paid", "Paid"
-    LOCK = "lock", "Locked"
-    UNLOCK = "unlock", "Unlocked"
-    CONFIRM = "confirm", "Confirmed by staff"
-    COMPLETE = "complete", "Completed"
-    FAIL_COMPLETION = "fail_completion", "Completion failed"
-    REQUEUE = "requeue", "Requeued for completion"
-    FINALISE_UNPAID = "finalise_unpaid", "Upsell finalised unpaid"
+    MARK_PAID = "mark_paid", _("Paid")
+    LOCK = "lock", _("Locked")
+    UNLOCK = "unlock", _("Unlocked")
+    CONFIRM = "confirm", _("Confirmed by staff")
+    COMPLETE = "complete", _("Completed")
+    FAIL_COMPLETION = "fail_completion", _("Completion failed")
+    REQUEUE = "requeue", _("Requeued for completion")
+    FINALISE_UNPAID = "finalise_unpaid", _("Upsell finalised unpaid")
     # Completion attempts and triage.
-    COMPLETION_ATTEMPT_FAILED = "completion_attempt_failed", "Completion attempt failed"
-    CLOSE_COMPLETION_FAILURE = "close_completion_failure", "Completion failure closed"
+    COMPLETION_ATTEMPT_FAILED = "completion_attempt_failed", _("Completion attempt failed")
+    CLOSE_COMPLETION_FAILURE = "close_completion_failure", _("Completion failure closed")
     # Staff actions.
-    COMPLETE_MANAGE_BOOKING = "complete_manage_booking", "Manage booking step completed"
-    FLAG_ADDITIONAL_INFORMATION = "flag_additional_information", "Additional information supplied"
-    DELETE = "delete", "Deleted"
-    LINE_REMOVE = "line_remove", "Line removed by staff"
-    LINE_QUANTITY_CHANGE = "line_quantity_change", "Line quantity changed by staff"
+    COMPLETE_MANAGE_BOOKING = "complete_manage_booking", _("Manage booking step completed")
+    FLAG_ADDITIONAL_INFORMATION = (
+        "flag_additional_information",
+        _("Additional information supplied"),
+    )
+    DELETE = "delete", _("Deleted")
+    LINE_REMOVE = "line_remove", _("Line removed by staff")
+    LINE_QUANTITY_CHANGE = "line_quantity_change", _("Line quantity changed by staff")
     # Accounts receivable follow-up on the basket's order (AB-5).
-    RECEIVABLE_PAID = "receivable_paid", "Accounts receivable: payment received"
-    RECEIVABLE_WRITTEN_OFF = "receivable_written_off", "Accounts receivable: written off"
-    RECEIVABLE_CARD_REQUEST = "receivable_card_request", "Accounts receivable: new card asked for"
+    RECEIVABLE_PAID = "receivable_paid", _("Accounts receivable: payment received")
+    RECEIVABLE_WRITTEN_OFF = "receivable_written_off", _("Accounts receivable: written off")
+    RECEIVABLE_CARD_REQUEST = (
+        "receivable_card_request",
+        _("Accounts receivable: new card asked for"),
+    )
     # Storefront and payment provider.
-    PAYMENT_STARTED = "payment_started", "Payment started"
-    PAYMENT_RETURN = "payment_return", "Returned from the payment page"
-    PAYMENT_PAID = "payment_paid", "Payment result: paid"
-    PAYMENT_PENDING = "payment_pending", "Payment result: pending"
-    PAYMENT_FAILED = "payment_failed", "Payment result: failed"
-    PAYMENT_CANCELLED = "payment_cancelled", "Payment result: cancelled"
-    PAYMENT_RECONCILIATION = "payment_reconciliation", "Payment result kept for reconciliation"
-    STOREFRONT_RESUME = "storefront_resume", "Taken up again by the storefront"
+    PAYMENT_STARTED = "payment_started", _("Payment started")
+    PAYMENT_RETURN = "payment_return", _("Returned from the payment page")
+    PAYMENT_PAID = "payment_paid", _("Payment result: paid")
+    PAYMENT_PENDING = "payment_pending", _("Payment result: pending")
+    PAYMENT_FAILED = "payment_failed", _("Payment result: failed")
+    PAYMENT_CANCELLED = "payment_cancelled", _("Payment result: cancelled")
+    PAYMENT_RECONCILIATION = "payment_reconciliation", _("Payment result kept for reconciliation")
+    STOREFRONT_RESUME = "storefront_resume", _("Taken up again by the storefront")
     # SH-4: what the payment provider said about a locked cart's payment when asked.
-    PROVIDER_CHECK = "provider_check", "Checked at the payment provider"
-    ENTER_UPSELL = "enter_upsell", "Upsell offer entered"
-    FINISH_UPSELL = "finish_upsell", "Upsell offer finished"
+    PROVIDER_CHECK = "provider_check", _("Checked at the payment provider")
+    ENTER_UPSELL = "enter_upsell", _("Upsell offer entered")
+    FINISH_UPSELL = "finish_upsell", _("Upsell offer finished")
     # AB-5: written before the card is charged, so a worker lost mid-charge leaves a trace.
-    UPSELL_CHARGE_STARTED = "upsell_charge_started", "Upsell card charge started"
+    UPSELL_CHARGE_STARTED = "upsell_charge_started", _("Upsell card charge started")
     # SH-5: a gift card's balance held for the basket's payment, taken, or given back.
-    GIFT_CARD_RESERVE = "gift_card_reserve", "Gift card reserved"
-    GIFT_CARD_DEBIT = "gift_card_debit", "Gift card debited"
-    GIFT_CARD_RELEASE = "gift_card_release", "Gift card released"
+    GIFT_CARD_RESERVE = "gift_card_reserve", _("Gift card reserved")
+    GIFT_CARD_DEBIT = "gift_card_debit", _("Gift card debited")
+    GIFT_CARD_RELEASE = "gift_card_release", _("Gift card released")
     # Shopper side.
-    RECOVER = "recover", "Recovered from a link"
+    RECOVER = "recover", _("Recovered from a link")
     # Abandonment (AB-4): one reminder e-mail of a sequence went to the shopper.
-    REMINDER_SENT = "reminder_sent", "Reminder e-mail sent"
+    REMINDER_SENT = "reminder_sent", _("Reminder e-mail sent")
     # Integrations (IN-1): each webhook attempt about the basket.
-    WEBHOOK_DELIVERED = "webhook_delivered", "Webhook delivered"
-    WEBHOOK_ATTEMPT_FAILED = "webhook_attempt_failed", "Webhook attempt failed"
+    WEBHOOK_DELIVERED = "webhook_delivered", _("Webhook delivered")
+    WEBHOOK_ATTEMPT_FAILED = "webhook_attempt_failed", _("Webhook attempt failed")
 
 
 class BasketEvent(models.Model):

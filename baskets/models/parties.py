@@ -6,11 +6,12 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models.functions import Upper
+from django.utils.translation import gettext_lazy as _
 
 
 class PurchaserType(models.TextChoices):
-    ACCOUNT = "account", "Account (company)"
-    USER = "user", "User (individual)"
+    ACCOUNT = "account", _("Account (company)")
+    USER = "user", _("User (individual)")
 
 
 class CustomerAccount(models.Model):

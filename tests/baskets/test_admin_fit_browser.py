@@ -137,22 +137,28 @@ COLUMN_VISIBLE = """(name) => {
 }"""
 
 
-@pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
-def test_every_admin_page_fits_1440_px(live_server, browser_page):
-    """SPEC: CB-1 LC-3 AB-3 CB-4 — every admin list and change page at 1440 x 900 as a System
-    administrator: no sideways scrolling; status, total (with currency) and each list's key
-    columns on screen; long values cut short with the whole value on hover."""
+def _administrator_signed_in(live_server, page):
+    """A System administrator with the pages' data, signed in on ``page`` at 1440 x 900."""
     user = UserFactory(username="alice", is_staff=True)
     user.set_password(PASSWORD)
     user.save()
     roles_ensure(Group, Permission)
     user.groups.add(Group.objects.get(name="System administrator"))
     _data(user)
-    page = browser_page
     page.set_viewport_size({"width": 1440, "height": 900})
     admin_login(page, live_server.url, "alice", PASSWORD)
     page.wait_for_selector("#site-name")
+    return user
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_every_admin_page_fits_1440_px(live_server, browser_page):
+    """SPEC: CB-1 LC-3 AB-3 CB-4 — every admin list and change page at 1440 x 900 as a System
+    administrator: no sideways scrolling; status, total (with currency) and each list's key
+    columns on screen; long values cut short with the whole value on hover."""
+    page = browser_page
+    user = _administrator_signed_in(live_server, page)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
     problems = []
@@ -184,3 +190,36 @@ def test_every_admin_page_fits_1440_px(live_server, browser_page):
     label = page.locator("#result_list tbody td.field-purchaser_label").first
     assert label.get_attribute("title") == LONG
     assert label.evaluate("cell => cell.scrollWidth > cell.clientWidth")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("language", ["da", "nl", "de"])
+def test_the_translated_grid_and_basket_pages_fit_1440_px(live_server, browser_page, language):
+    """SPEC: CB-1 CB-2 LC-3 — in Danish, Dutch and German (longer headers, labels and
+    buttons) the grid, the locked-cart list and a basket's and a locked cart's page still
+    fit 1440 x 900 with the key columns on screen."""
+    page = browser_page
+    page.set_extra_http_headers({"Accept-Language": language})
+    _administrator_signed_in(live_server, page)
+    active = Basket.objects.filter(status=Status.ACTIVE).order_by("pk").first()
+    locked = Basket.objects.get(status=Status.LOCKED)
+    pages = [
+        ("/admin/baskets/basket/?scope=all", KEY_COLUMNS["baskets_basket"]),
+        LOCKED_CART_LIST,
+        (reverse("admin:baskets_basket_change", args=[active.pk]), ()),
+        (reverse("admin:baskets_basket_change", args=[locked.pk]), ()),
+    ]
+    problems = []
+    for url, columns in pages:
+        response = page.goto(f"{live_server.url}{url}")
+        assert response.status == 200, url
+        assert page.locator("html").get_attribute("lang") == language
+        width = page.evaluate(OVERFLOW)
+        if width["scrollWidth"] > width["clientWidth"]:
+            problems.append(f"{url}: {width['scrollWidth']} px wide in {width['clientWidth']}")
+        for column in columns:
+            state = page.evaluate(COLUMN_VISIBLE, column)
+            if state != "visible":
+                problems.append(f"{url}: column {column} {state}")
+    assert not problems, "\n".join(problems)

@@ -237,7 +237,7 @@ def test_the_basket_page_reads_as_words_for_every_event_type(client, basket_with
 
     assert codes_in(text) == []
     for action in TimelineAction:
-        assert action.label in text
+        assert str(action.label) in text
     assert "<strong>Stage</strong>: Manage booking → Payment" in page
     assert "<strong>Removed coupon codes</strong>: WELCOME10, SPRING5" in page
     if role == "System administrator":
