@@ -1,16 +1,8 @@
-from django.http import JsonResponse
-from django.urls import path, re_path
-from django.views.decorators.csrf import csrf_exempt
+from django.urls import path
 
 from .api import fast_reads, read, storefront
 
 app_name = "api"
-
-
-@csrf_exempt  # a 404 for every method, like the API's own (which never use CSRF for tokens)
-def not_found(request, *args, **kwargs) -> JsonResponse:
-    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
-
 
 urlpatterns = [
     path("baskets/", storefront.BasketCollectionView.as_view(), name="basket-list"),
@@ -69,7 +61,4 @@ urlpatterns = [
         name="basket-payment-return",
     ),
     path("baskets/<str:guid>/resume/", storefront.ResumeView.as_view(), name="basket-resume"),
-    # API-3: any other address under /api/ is a JSON 404 too (e.g. a line ID that is not a
-    # whole number), never the site's HTML page.
-    re_path(r"^.*$", not_found, name="not-found"),
 ]

@@ -2,6 +2,8 @@
 
 import logging
 
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -30,3 +32,9 @@ def exception_handler(exc, context):
         codes = exc.get_codes()
         response.data["code"] = codes if isinstance(codes, str) else exc.default_code
     return response
+
+
+@csrf_exempt  # a 404 for every method, like the API's own (which never use CSRF for tokens)
+def api_not_found(request, *args, **kwargs) -> JsonResponse:
+    """API-3: the JSON 404 of any address under /api/ that no API route takes."""
+    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)

@@ -12,7 +12,6 @@ from baskets.access import (
     RIGHTS_PERMISSIONS,
     TOKEN_CLIENT_SQL,
     api_rights,
-    client_row_params,
     client_row_rights,
 )
 from baskets.roles import ADMINISTRATOR, CLIENT_GROUPS, ORDER_PROCESSOR, roles_ensure
@@ -28,7 +27,7 @@ def permission(name: str) -> Permission:
 def sql_rights(user):
     key = Token.objects.create(user=user).key
     with connection.cursor() as cursor:
-        cursor.execute(TOKEN_CLIENT_SQL, {"key": key, **client_row_params()})
+        cursor.execute(TOKEN_CLIENT_SQL, {"key": key})
         names = [column.name for column in cursor.description]
         row = dict(zip(names, cursor.fetchone(), strict=True))
     return client_row_rights(row)
