@@ -132,49 +132,62 @@ def _client_group_names() -> str:
 
 
 # The rule's SQL form, for the one-query token reads (``baskets.api.fast_reads``): the token's
-# user, its client groups and those of the rule's permissions it holds (its own or its
-# roles', as Django's ModelBackend finds them); ``client_row_rights`` turns them into rights.
-# ``tests/access/test_rights_parity.py`` holds it to ``api_rights`` for every kind of user.
-# The permissions are found by their unique (content type, codename) and each checked
-# against the user's own and roles' grants by index: about a third of the statement's time
-# when it compared the name of every permission row instead. A client that is not staff (a
-# Storefront, a payment provider) skips that part altogether: over a third of its statement.
+# user and its client groups (``TOKEN_CLIENT_SQL``, part of the read's one statement) and,
+# for a staff user only, those of the rule's permissions it holds, its own or its roles', as
+# Django's ModelBackend finds them (``TOKEN_PERMISSIONS_SQL``, a second statement; only a
+# staff user's permissions count in ``rights_combine``, and a superuser holds them all).
+# ``client_row_rights`` turns them into rights; ``tests/access/test_rights_parity.py`` holds
+# the two statements to ``api_rights`` for every kind of user. A Storefront or payment
+# provider polling a basket thus never has the permission tables in its statement (their
+# locks and plan were about a third of the statement's time). The permissions are found by
+# their unique (content type, codename) and each checked against the user's own and roles'
+# grants by index.
 TOKEN_CLIENT_SQL = f"""
 SELECT account.id AS user_id, account.is_active, account.is_staff, account.is_superuser,
     ARRAY(
         SELECT client.name FROM auth_user_groups AS member
         JOIN auth_group AS client ON client.id = member.group_id
         WHERE member.user_id = account.id AND client.name IN ({_client_group_names()})
-    ) AS client_groups,
-    -- Only a staff user's permissions count (``rights_combine``): the others' are not read.
-    CASE WHEN account.is_staff AND account.is_active THEN ARRAY(
-        SELECT type.app_label || '.' || permission.codename
-        FROM auth_permission AS permission
-        JOIN django_content_type AS type ON type.id = permission.content_type_id
-        WHERE (type.app_label, permission.codename) IN ({_permission_pairs()})
-          AND (
-            EXISTS (
-                SELECT FROM auth_user_user_permissions AS own
-                WHERE own.user_id = account.id AND own.permission_id = permission.id
-            )
-            OR EXISTS (
-                SELECT FROM auth_group_permissions AS role
-                WHERE role.permission_id = permission.id AND role.group_id IN (
-                    SELECT member.group_id FROM auth_user_groups AS member
-                    WHERE member.user_id = account.id
-                )
-            )
-          )
-    ) ELSE ARRAY[]::text[] END AS permissions
+    ) AS client_groups
 FROM authtoken_token AS token
 JOIN auth_user AS account ON account.id = token.user_id
 WHERE token.key = %(key)s
-"""  # noqa: S608 (the permission and group literals are the code's own, checked above)
+"""  # noqa: S608 (the group literals are the code's own, checked above)
+
+TOKEN_PERMISSIONS_SQL = f"""
+SELECT ARRAY(
+    SELECT type.app_label || '.' || permission.codename
+    FROM auth_permission AS permission
+    JOIN django_content_type AS type ON type.id = permission.content_type_id
+    WHERE (type.app_label, permission.codename) IN ({_permission_pairs()})
+      AND (
+        EXISTS (
+            SELECT FROM auth_user_user_permissions AS own
+            WHERE own.user_id = %(user_id)s AND own.permission_id = permission.id
+        )
+        OR EXISTS (
+            SELECT FROM auth_group_permissions AS role
+            WHERE role.permission_id = permission.id AND role.group_id IN (
+                SELECT member.group_id FROM auth_user_groups AS member
+                WHERE member.user_id = %(user_id)s
+            )
+        )
+      )
+) AS permissions
+"""  # noqa: S608 (the permission literals are the code's own, checked above)
 
 
-def client_row_rights(row: dict) -> frozenset[ApiRight]:
-    """``api_rights`` of the user in a ``TOKEN_CLIENT_SQL`` row (an active one)."""
-    held = set(row["permissions"])
+def client_row_permissions_needed(row: dict) -> bool:
+    """Whether the rights of the user in a ``TOKEN_CLIENT_SQL`` row depend on its model
+    permissions (``TOKEN_PERMISSIONS_SQL``): only an active staff user's count, and a
+    superuser holds every one."""
+    return row["is_staff"] and row["is_active"] and not row["is_superuser"]
+
+
+def client_row_rights(row: dict, permissions: Iterable[str] = ()) -> frozenset[ApiRight]:
+    """``api_rights`` of the user in a ``TOKEN_CLIENT_SQL`` row (an active one), with the
+    ``permissions`` of ``TOKEN_PERMISSIONS_SQL`` when ``client_row_permissions_needed``."""
+    held = set(permissions)
     return rights_combine(
         is_active=row["is_active"],
         is_staff=row["is_staff"],

@@ -2,17 +2,17 @@
 
 Pollers and storefronts call ``GET /api/baskets/<guid>/status/`` and ``GET /api/baskets/<guid>/``
 far more often than anything else. With ``Authorization: Token <key>`` the answer comes from
-one query (the token, its user, the client groups and staff permissions that decide its
-rights, the basket and, for the full read, its lines as one JSON array), run as a prepared
-statement, and without DRF's request wrapper. The body, headers, errors and their order
-(401, 403, 429, 400, 404) are the ones the DRF views give (``read.BasketStatusView``,
-``read.BasketDetailView``), which still serve every other kind of client (session login,
-browsable API) and document both in the schema; ``tests/baskets/test_fast_read_contract.py``
-compares the two answer for answer. DRF's own pieces do what they can without a query: the
-token header is read by ``TokenAuthentication``, the request budget counted by the view's
-throttle classes (AC-5), every error written by the API's exception handler. Rights come
-from ``baskets.access`` (AC-2; its SQL form beside the Python one), the ETag from
-``basket_etag``.
+one query (the token, its user, the client groups that decide its rights, the basket and,
+for the full read, its lines as one JSON array), run as a prepared statement, and without
+DRF's request wrapper; a staff user's token needs a second one, for its permissions. The
+body, headers, errors and their order (401, 403, 429, 400, 404) are the ones the DRF views
+give (``read.BasketStatusView``, ``read.BasketDetailView``), which still serve every other
+kind of client (session login, browsable API) and document both in the schema;
+``tests/baskets/test_fast_read_contract.py`` compares the two answer for answer. DRF's own
+pieces do what they can without a query: the token header is read by
+``TokenAuthentication``, the request budget counted by the view's throttle classes (AC-5),
+every error written by the API's exception handler. Rights come from ``baskets.access``
+(AC-2; its SQL form beside the Python one), the ETag from ``basket_etag``.
 
 The body is written by the serializers' own field objects, made once per process rather
 than once per request (``basket_representation``), so the format of every value is DRF's.
@@ -45,7 +45,13 @@ from rest_framework.utils.encoders import JSONEncoder
 
 from basketops.log_context import basket_guid_note
 
-from ..access import TOKEN_CLIENT_SQL, ApiRight, client_row_rights
+from ..access import (
+    TOKEN_CLIENT_SQL,
+    TOKEN_PERMISSIONS_SQL,
+    ApiRight,
+    client_row_permissions_needed,
+    client_row_rights,
+)
 from ..exceptions import InvalidGuid
 from ..links import basket_url
 from ..models import Basket, Line
@@ -249,7 +255,10 @@ def _client_check(request, drf_view, row: dict | None) -> frozenset[ApiRight]:
         raise AuthenticationFailed("Invalid token.")
     if not row["is_active"]:
         raise AuthenticationFailed("User inactive or deleted.")
-    rights = client_row_rights(row)
+    permissions = ()
+    if client_row_permissions_needed(row):  # a staff user's token: a second statement
+        permissions = _fetch_one(TOKEN_PERMISSIONS_SQL, {"user_id": row["user_id"]})["permissions"]
+    rights = client_row_rights(row, permissions)
     if ApiRight.READ not in rights:
         raise PermissionDenied(ClientRights.message if row["client_groups"] else SHOPPER_REFUSED)
     # The throttles ask only who the client is: the token's user, as DRF would have set it.

@@ -1,6 +1,7 @@
 """The API rights rule has two forms (SPEC AC-2): ``access.api_rights`` on a user object, and
-``access.TOKEN_CLIENT_SQL`` with ``client_row_rights`` for the one-query token reads. They
-must give every kind of user the same rights."""
+``access.TOKEN_CLIENT_SQL`` (and, for staff, ``TOKEN_PERMISSIONS_SQL``) with
+``client_row_rights`` for the token reads. They must give every kind of user the same
+rights."""
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -11,7 +12,9 @@ from baskets.access import (
     PERSONAL_DATA_PERMISSION,
     RIGHTS_PERMISSIONS,
     TOKEN_CLIENT_SQL,
+    TOKEN_PERMISSIONS_SQL,
     api_rights,
+    client_row_permissions_needed,
     client_row_rights,
 )
 from baskets.roles import ADMINISTRATOR, CLIENT_GROUPS, ORDER_PROCESSOR, roles_ensure
@@ -30,7 +33,11 @@ def sql_rights(user):
         cursor.execute(TOKEN_CLIENT_SQL, {"key": key})
         names = [column.name for column in cursor.description]
         row = dict(zip(names, cursor.fetchone(), strict=True))
-    return client_row_rights(row)
+        permissions = ()
+        if client_row_permissions_needed(row):
+            cursor.execute(TOKEN_PERMISSIONS_SQL, {"user_id": row["user_id"]})
+            permissions = cursor.fetchone()[0]
+    return client_row_rights(row, permissions)
 
 
 def own_permissions(*names, staff: bool = True):
