@@ -3,13 +3,12 @@ PayPal's verify-webhook-signature call (a local fake of PayPal's API, the SDK's 
 pointed at it), recorded through the one payment-result service."""
 
 import json
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from baskets.models import PaymentResult, Status
-from tests.support.payments import snapshot
+from tests.support.payments import provider_event_id, snapshot
 from tests.support.provider_fakes import (
     PAYPAL_CLIENT_ID,
     PAYPAL_CLIENT_SECRET,
@@ -42,7 +41,7 @@ def event(event_type, basket, *, value="39.80", currency="EUR", event_id=None):
     else:
         resource = {"id": "3C679366HH908993F", "custom_id": str(basket.guid), "amount": money}
     return {
-        "id": event_id or f"WH-{uuid.uuid4().hex[:17].upper()}",
+        "id": event_id or provider_event_id("WH-", 17).upper(),
         "event_version": "1.0",
         "resource_type": "capture",
         "event_type": event_type,

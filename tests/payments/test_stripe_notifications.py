@@ -3,12 +3,11 @@ Stripe's library, recorded through the one payment-result service."""
 
 import json
 import time
-import uuid
 
 import pytest
 
 from baskets.models import PaymentResult, Status
-from tests.support.payments import snapshot
+from tests.support.payments import provider_event_id, snapshot
 from tests.support.provider_fakes import stripe_signature
 
 SECRET = "whsec_test_secret"
@@ -23,7 +22,7 @@ def stripe_on(settings):
 
 def intent_event(event_type, basket, *, amount=3980, currency="eur", event_id=None):
     return {
-        "id": event_id or f"evt_{uuid.uuid4().hex[:24]}",
+        "id": event_id or provider_event_id("evt_", 24),
         "object": "event",
         "type": event_type,
         "data": {
@@ -41,7 +40,7 @@ def intent_event(event_type, basket, *, amount=3980, currency="eur", event_id=No
 
 def session_event(event_type, basket, *, payment_status="paid"):
     return {
-        "id": f"evt_{uuid.uuid4().hex[:24]}",
+        "id": provider_event_id("evt_", 24),
         "object": "event",
         "type": event_type,
         "data": {
