@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from .common import execute, probe_run, vacuum
-from .results import Against, Comparison, Series, WorkloadResult
+from .results import Against, Comparison, Series, WorkloadResult, ratio_line
 from .seed import seed_now
 from .workload import BenchContext, Workload, alternate
 
@@ -188,10 +188,8 @@ def run(context: BenchContext, result: WorkloadResult) -> None:
         },
     )
     result.comparisons.append(comparison)
-    ratio = comparison.ratio(comparison.against[0]) or 0
     context.log(
-        f"  report {comparison.product.median:,.0f} rows/s (peak {peak:.0f} MB), raw-cursor "
-        f"workbook {comparison.against[0].series.median:,.0f} rows/s: {ratio:.2f}x"
+        ratio_line(comparison, "report", "raw-cursor workbook", note=f" (peak {peak:.0f} MB)")
     )
 
 

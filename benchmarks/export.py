@@ -5,7 +5,7 @@ reported is the measurement's own (it includes Django itself, about 60 MB).
 """
 
 from .common import probe_run
-from .results import Against, Comparison, Series, Target, WorkloadResult
+from .results import Against, Comparison, Series, WorkloadResult, ratio_line, ratio_target
 from .workload import BenchContext, Workload, alternate
 
 TARGET_RATIO = 0.5
@@ -47,20 +47,17 @@ def run(context: BenchContext, result: WorkloadResult) -> None:
         },
     )
     result.comparisons.append(comparison)
-    ratio = comparison.ratio(comparison.against[0]) or 0
     result.targets.append(
-        Target(
+        ratio_target(
+            comparison,
             text=f"CSV export >= {TARGET_RATIO}x COPY (aim {AIM_RATIO}x), "
             f"peak memory <= {TARGET_MB} MB",
-            measured=f"{ratio:.2f}x ({comparison.product.median:,.0f} vs "
-            f"{comparison.against[0].series.median:,.0f} rows/s), peak {peak:.0f} MB",
-            met=ratio >= TARGET_RATIO and peak <= TARGET_MB,
+            least=TARGET_RATIO,
+            also=f", peak {peak:.0f} MB",
+            also_met=peak <= TARGET_MB,
         )
     )
-    context.log(
-        f"  export {comparison.product.median:,.0f} rows/s (peak {peak:.0f} MB), "
-        f"COPY {comparison.against[0].series.median:,.0f} rows/s: {ratio:.2f}x"
-    )
+    context.log(ratio_line(comparison, "export", "COPY", note=f" (peak {peak:.0f} MB)"))
 
 
 WORKLOAD = Workload(name="export", title="CSV export", run=run, description=__doc__)
