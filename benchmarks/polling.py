@@ -22,7 +22,7 @@ from contextlib import ExitStack, contextmanager
 
 from .common import scalar
 from .database import ROOT
-from .load_client import HOST
+from .loopback import HOST, free_port
 from .results import Against, Comparison, Series, WorkloadResult, ratio_line, ratio_target
 from .workload import BenchContext, Workload, alternate
 
@@ -40,12 +40,6 @@ CASES = {
 NO_PERSISTENT = "status, CONN_MAX_AGE=0 (no persistent DB connections)"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
 def gunicorn(app: str, **env: str):
     """A gunicorn server for ``app`` on a free 127.0.0.1 port; yields the port.
@@ -54,7 +48,7 @@ def gunicorn(app: str, **env: str):
     product's server settings) whatever the app. Its output (the access log) goes to a
     temporary file, shown only when the server fails to start.
     """
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryFile(mode="w+") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", app, "--bind", f"{HOST}:{port}",
