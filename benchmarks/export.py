@@ -4,7 +4,7 @@ Product and limit each run in a fresh process (``probe``), so the peak resident 
 reported is the measurement's own (it includes Django itself, about 60 MB).
 """
 
-from .common import probe_run
+from .common import probe_rate
 from .results import Against, Comparison, Series, WorkloadResult, ratio_line, ratio_target
 from .workload import BenchContext, Workload, alternate
 
@@ -17,19 +17,12 @@ def run(context: BenchContext, result: WorkloadResult) -> None:
     expected = context.seed["lines_total"]
     answers: dict[str, list[dict]] = {"view": [], "copy": []}
 
-    def measure(name: str, probe: str):
-        def call() -> float:
-            answer = probe_run(probe, {})
-            if answer["rows"] != expected:
-                raise RuntimeError(f"{probe} wrote {answer['rows']} rows, expected {expected}")
-            answers[name].append(answer)
-            return answer["rows"] / answer["seconds"]
-
-        return call
-
     samples = alternate(
         context.rounds,
-        {"view": measure("view", "export_view"), "copy": measure("copy", "export_copy")},
+        {
+            "view": probe_rate("export_view", {}, answers["view"], rows=expected),
+            "copy": probe_rate("export_copy", {}, answers["copy"], rows=expected),
+        },
     )
     peak = max(answer["peak_rss_mb"] for answer in answers["view"])
     copy_peak = max(answer["peak_rss_mb"] for answer in answers["copy"])
