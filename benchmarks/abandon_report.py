@@ -15,8 +15,8 @@ import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from .common import execute, probe_run, vacuum
-from .results import Against, Comparison, Series, WorkloadResult
+from .common import execute, probe_rate, vacuum
+from .results import Against, Comparison, Series, WorkloadResult, ratio_line
 from .seed import seed_now
 from .workload import BenchContext, Workload, alternate
 
@@ -154,19 +154,12 @@ def run(context: BenchContext, result: WorkloadResult) -> None:
     vacuum("abandonment_abandonment")
     answers: dict[str, list[dict]] = {"report": [], "limit": []}
 
-    def measure(name: str, probe: str):
-        def call() -> float:
-            answer = probe_run(probe, {"now": context.seed["now"]})
-            answers[name].append(answer)
-            return answer["rows"] / answer["seconds"]
-
-        return call
-
+    now = {"now": context.seed["now"]}
     samples = alternate(
         context.rounds,
         {
-            "report": measure("report", "abandon_report"),
-            "limit": measure("limit", "abandon_report_limit"),
+            "report": probe_rate("abandon_report", now, answers["report"]),
+            "limit": probe_rate("abandon_report_limit", now, answers["limit"]),
         },
     )
     sweep_reset()
@@ -188,10 +181,8 @@ def run(context: BenchContext, result: WorkloadResult) -> None:
         },
     )
     result.comparisons.append(comparison)
-    ratio = comparison.ratio(comparison.against[0]) or 0
     context.log(
-        f"  report {comparison.product.median:,.0f} rows/s (peak {peak:.0f} MB), raw-cursor "
-        f"workbook {comparison.against[0].series.median:,.0f} rows/s: {ratio:.2f}x"
+        ratio_line(comparison, "report", "raw-cursor workbook", note=f" (peak {peak:.0f} MB)")
     )
 
 

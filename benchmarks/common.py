@@ -87,3 +87,19 @@ def probe_run(name: str, args: dict, *, timeout: float = 3600) -> dict:
     if result.returncode != 0:
         raise RuntimeError(f"probe {name} failed:\n{result.stdout}\n{result.stderr}")
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def probe_rate(
+    name: str, args: dict, answers: list[dict], *, rows: int | None = None
+) -> Callable[[], float]:
+    """A variant for ``alternate``: probe ``name`` in a fresh process, its answer kept in
+    ``answers``, measured in rows per second (the rows checked when ``rows`` is given)."""
+
+    def call() -> float:
+        answer = probe_run(name, args)
+        if rows is not None and answer["rows"] != rows:
+            raise RuntimeError(f"{name} wrote {answer['rows']} rows, expected {rows}")
+        answers.append(answer)
+        return answer["rows"] / answer["seconds"]
+
+    return call

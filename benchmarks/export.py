@@ -4,8 +4,8 @@ Product and limit each run in a fresh process (``probe``), so the peak resident 
 reported is the measurement's own (it includes Django itself, about 60 MB).
 """
 
-from .common import probe_run
-from .results import Against, Comparison, Series, Target, WorkloadResult
+from .common import probe_rate
+from .results import Against, Comparison, Series, WorkloadResult, ratio_line, ratio_target
 from .workload import BenchContext, Workload, alternate
 
 TARGET_RATIO = 0.5
@@ -17,19 +17,12 @@ def run(context: BenchContext, result: WorkloadResult) -> None:
     expected = context.seed["lines_total"]
     answers: dict[str, list[dict]] = {"view": [], "copy": []}
 
-    def measure(name: str, probe: str):
-        def call() -> float:
-            answer = probe_run(probe, {})
-            if answer["rows"] != expected:
-                raise RuntimeError(f"{probe} wrote {answer['rows']} rows, expected {expected}")
-            answers[name].append(answer)
-            return answer["rows"] / answer["seconds"]
-
-        return call
-
     samples = alternate(
         context.rounds,
-        {"view": measure("view", "export_view"), "copy": measure("copy", "export_copy")},
+        {
+            "view": probe_rate("export_view", {}, answers["view"], rows=expected),
+            "copy": probe_rate("export_copy", {}, answers["copy"], rows=expected),
+        },
     )
     peak = max(answer["peak_rss_mb"] for answer in answers["view"])
     copy_peak = max(answer["peak_rss_mb"] for answer in answers["copy"])
@@ -47,20 +40,17 @@ def run(context: BenchContext, result: WorkloadResult) -> None:
         },
     )
     result.comparisons.append(comparison)
-    ratio = comparison.ratio(comparison.against[0]) or 0
     result.targets.append(
-        Target(
+        ratio_target(
+            comparison,
             text=f"CSV export >= {TARGET_RATIO}x COPY (aim {AIM_RATIO}x), "
             f"peak memory <= {TARGET_MB} MB",
-            measured=f"{ratio:.2f}x ({comparison.product.median:,.0f} vs "
-            f"{comparison.against[0].series.median:,.0f} rows/s), peak {peak:.0f} MB",
-            met=ratio >= TARGET_RATIO and peak <= TARGET_MB,
+            least=TARGET_RATIO,
+            also=f", peak {peak:.0f} MB",
+            also_met=peak <= TARGET_MB,
         )
     )
-    context.log(
-        f"  export {comparison.product.median:,.0f} rows/s (peak {peak:.0f} MB), "
-        f"COPY {comparison.against[0].series.median:,.0f} rows/s: {ratio:.2f}x"
-    )
+    context.log(ratio_line(comparison, "export", "COPY", note=f" (peak {peak:.0f} MB)"))
 
 
 WORKLOAD = Workload(name="export", title="CSV export", run=run, description=__doc__)

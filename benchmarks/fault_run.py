@@ -45,7 +45,8 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from benchmarks.receiver import HOST, WebhookReceiver
+from benchmarks.loopback import HOST, free_port
+from benchmarks.receiver import WebhookReceiver
 
 ROOT = Path(__file__).resolve().parents[1]
 GRACE_SECONDS = 15.0
@@ -66,12 +67,6 @@ SERVER_SETTINGS = (
     "full_page_writes=off",
     "max_connections=100",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
 
 
 class Clock:

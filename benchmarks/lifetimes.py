@@ -15,7 +15,7 @@ import importlib
 from django.conf import settings
 
 from .common import execute, scalar, timed, vacuum
-from .results import Against, Comparison, Series, Target, WorkloadResult
+from .results import Against, Comparison, Series, WorkloadResult, ratio_line, ratio_target
 from .seed import seed_now
 from .workload import BenchContext, Workload, alternate
 
@@ -110,19 +110,14 @@ def run(context: BenchContext, result: WorkloadResult) -> None:
         extra={"batch size": settings.BASKET_LIFETIME_BATCH_SIZE},
     )
     result.comparisons.append(comparison)
-    ratio = comparison.ratio(comparison.against[0]) or 0
     result.targets.append(
-        Target(
+        ratio_target(
+            comparison,
             text=f"basket lifetimes >= {TARGET_RATIO}x a single DELETE of the same rows",
-            measured=f"{ratio:.2f}x ({comparison.product.median:,.0f} vs "
-            f"{comparison.against[0].series.median:,.0f} baskets/s)",
-            met=ratio >= TARGET_RATIO,
+            least=TARGET_RATIO,
         )
     )
-    context.log(
-        f"  job {comparison.product.median:,.0f} baskets/s, single DELETE "
-        f"{comparison.against[0].series.median:,.0f} baskets/s: {ratio:.2f}x"
-    )
+    context.log(ratio_line(comparison, "job", "single DELETE"))
 
 
 WORKLOAD = Workload(

@@ -14,7 +14,7 @@ import sys
 import time
 from collections import Counter
 
-HOST = "127.0.0.1"  # never anything else: the bench loads only its own server
+from benchmarks.loopback import HOST
 
 
 class Connection:

@@ -22,8 +22,8 @@ from contextlib import ExitStack, contextmanager
 
 from .common import scalar
 from .database import ROOT
-from .load_client import HOST
-from .results import Against, Comparison, Series, Target, WorkloadResult
+from .loopback import HOST, free_port
+from .results import Against, Comparison, Series, WorkloadResult, ratio_line, ratio_target
 from .workload import BenchContext, Workload, alternate
 
 # Targets: (case, least ratio to the bare WSGI app, most p99 in ms or None).
@@ -40,12 +40,6 @@ CASES = {
 NO_PERSISTENT = "status, CONN_MAX_AGE=0 (no persistent DB connections)"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
 def gunicorn(app: str, **env: str):
     """A gunicorn server for ``app`` on a free 127.0.0.1 port; yields the port.
@@ -54,7 +48,7 @@ def gunicorn(app: str, **env: str):
     product's server settings) whatever the app. Its output (the access log) goes to a
     temporary file, shown only when the server fails to start.
     """
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryFile(mode="w+") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", app, "--bind", f"{HOST}:{port}",
@@ -161,39 +155,34 @@ def run(context: BenchContext, result: WorkloadResult) -> None:
         Series(samples["bare WSGI"]),
     )
     for name in [*CASES, NO_PERSISTENT]:
+        p99 = _p99(answers[name])
         comparison = Comparison(
             case=name,
             metric="req/s",
             higher_is_better=True,
             product=Series(samples[name]),
             against=[bare],
-            extra={"p99 ms": _p99(answers[name]), "p50 ms": _p50(answers[name])},
+            extra={"p99 ms": p99, "p50 ms": _p50(answers[name])},
         )
         result.comparisons.append(comparison)
-        ratio = comparison.ratio(bare) or 0
-        context.log(
-            f"  {name}: {comparison.product.median:,.0f} req/s (p99 {_p99(answers[name])} ms),"
-            f" bare {bare.series.median:,.0f} req/s: {ratio:.2f}x"
-        )
+        context.log(ratio_line(comparison, f"{name}:", "bare", note=f" (p99 {p99} ms)"))
         for case, least, p99_most in TARGETS:
             if name != case:
                 continue
-            p99 = _p99(answers[name])
-            text = f"{name} endpoint >= {least}x bare WSGI"
-            measured = (
-                f"{ratio:.2f}x ({comparison.product.median:,.0f} vs "
-                f"{bare.series.median:,.0f} req/s)"
-            )
+            text, also = f"{name} endpoint >= {least}x bare WSGI", ""
             if p99_most is not None:
                 text += f", p99 <= {p99_most:g} ms"
-                measured += f", p99 {p99} ms"
+                also = f", p99 {p99} ms"
             result.targets.append(
-                Target(
+                ratio_target(
+                    comparison,
                     text=text,
-                    measured=measured,
-                    met=ratio >= least and (p99_most is None or p99 <= p99_most),
+                    least=least,
+                    also=also,
+                    also_met=p99_most is None or p99 <= p99_most,
                 )
             )
+
 
 def _p99(answers: list[dict]) -> float:
     return round(sorted(answer["p99_ms"] for answer in answers)[len(answers) // 2], 1)

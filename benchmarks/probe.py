@@ -24,6 +24,13 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _with_memory(measure: Callable[[], dict]) -> dict:
+    """``measure``'s figures and this process's resident memory: before it, and at its peak."""
+    baseline = _rss_mb()
+    measured = measure()
+    return {**measured, "peak_rss_mb": _rss_mb(), "baseline_rss_mb": baseline}
+
+
 def _drain(chunks: Iterable[bytes | memoryview | str]) -> tuple[int, int]:
     """Consume a CSV stream as a client would; returns (bytes, data rows)."""
     size = newlines = 0
@@ -46,21 +53,19 @@ def export_view(args: dict) -> dict:
 
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(staff_user())
-    baseline = _rss_mb()
-    started = time.perf_counter()
-    # Every basket, history included: the grid itself opens on the open ones.
-    response = client.get("/admin/baskets/basket/export/?scope=all")
-    if response.status_code != 200:
-        raise RuntimeError(f"export answered {response.status_code}")
-    size, newlines = _drain(response.streaming_content)
-    seconds = time.perf_counter() - started
-    return {
-        "rows": newlines - 1,  # the header
-        "bytes": size,
-        "seconds": seconds,
-        "peak_rss_mb": _rss_mb(),
-        "baseline_rss_mb": baseline,
-    }
+
+    def measure() -> dict:
+        started = time.perf_counter()
+        # Every basket, history included: the grid itself opens on the open ones.
+        response = client.get("/admin/baskets/basket/export/?scope=all")
+        if response.status_code != 200:
+            raise RuntimeError(f"export answered {response.status_code}")
+        size, newlines = _drain(response.streaming_content)
+        seconds = time.perf_counter() - started
+        # The header line is no row.
+        return {"rows": newlines - 1, "bytes": size, "seconds": seconds}
+
+    return _with_memory(measure)
 
 
 @probe
@@ -72,21 +77,18 @@ def export_copy(args: dict) -> dict:
     from baskets.selectors import basket_list
 
     statement, params = export_rows(basket_list()).query.sql_with_params()
-    baseline = _rss_mb()
-    started = time.perf_counter()
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)", params) as copy,
-    ):
-        size, newlines = _drain(copy)
-    seconds = time.perf_counter() - started
-    return {
-        "rows": newlines,
-        "bytes": size,
-        "seconds": seconds,
-        "peak_rss_mb": _rss_mb(),
-        "baseline_rss_mb": baseline,
-    }
+
+    def measure() -> dict:
+        started = time.perf_counter()
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)", params) as copy,
+        ):
+            size, newlines = _drain(copy)
+        seconds = time.perf_counter() - started
+        return {"rows": newlines, "bytes": size, "seconds": seconds}
+
+    return _with_memory(measure)
 
 
 @probe
@@ -94,18 +96,14 @@ def abandon_report(args: dict) -> dict:
     """Workload 6, the product: see ``abandon_report.py``."""
     from .abandon_report import report_measure
 
-    baseline = _rss_mb()
-    measured = report_measure(args)
-    return {**measured, "peak_rss_mb": _rss_mb(), "baseline_rss_mb": baseline}
+    return _with_memory(lambda: report_measure(args))
 
 
 @probe
 def abandon_report_limit(args: dict) -> dict:
     from .abandon_report import limit_measure
 
-    baseline = _rss_mb()
-    measured = limit_measure(args)
-    return {**measured, "peak_rss_mb": _rss_mb(), "baseline_rss_mb": baseline}
+    return _with_memory(lambda: limit_measure(args))
 
 
 def main() -> None:

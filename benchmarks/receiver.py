@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-HOST = "127.0.0.1"
+from .loopback import HOST
 
 
 class WebhookReceiver:

@@ -96,6 +96,53 @@ class Target:
     met: bool
 
 
+def _versus(comparison: Comparison, against: Against | None) -> tuple[Against, float]:
+    """What the product is set against (the first compared with, unless named) and the
+    ratio to it, 0 where there is none."""
+    against = against or comparison.against[0]
+    return against, comparison.ratio(against) or 0
+
+
+def ratio_target(
+    comparison: Comparison,
+    *,
+    text: str,
+    least: float,
+    against: Against | None = None,
+    unit: str = "",
+    also: str = "",
+    also_met: bool = True,
+) -> Target:
+    """The target "the product at least ``least`` times as fast as ``against``", measured as
+    "0.84x (1,234 vs 1,469 baskets/s)" (``unit`` if not the comparison's metric); ``also``
+    is added to what was measured, and ``also_met`` is what else the target needs."""
+    against, ratio = _versus(comparison, against)
+    return Target(
+        text=text,
+        measured=f"{ratio:.2f}x ({comparison.product.median:,.0f} vs "
+        f"{against.series.median:,.0f} {unit or comparison.metric}){also}",
+        met=ratio >= least and also_met,
+    )
+
+
+def ratio_line(
+    comparison: Comparison,
+    product: str,
+    theirs: str,
+    *,
+    against: Against | None = None,
+    note: str = "",
+) -> str:
+    """A workload's log line for one comparison: "  sweep 1,234 baskets/s, one statement
+    1,469 baskets/s: 0.84x" (``note`` follows the product's figure)."""
+    against, ratio = _versus(comparison, against)
+    metric = comparison.metric
+    return (
+        f"  {product} {comparison.product.median:,.0f} {metric}{note}, {theirs} "
+        f"{against.series.median:,.0f} {metric}: {ratio:.2f}x"
+    )
+
+
 @dataclass
 class WorkloadResult:
     name: str

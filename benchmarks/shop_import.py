@@ -21,7 +21,7 @@ from pathlib import Path
 from django.db import connection, transaction
 
 from .common import execute, timed, vacuum
-from .results import Against, Comparison, Series, Target, WorkloadResult
+from .results import Against, Comparison, Series, WorkloadResult, ratio_target
 from .workload import BenchContext, Workload, alternate
 
 TARGET_RATIO = 0.5
@@ -150,13 +150,13 @@ def run(context: BenchContext, result: WorkloadResult) -> None:
          "a bare COPY of the file into a plain table"),
         strict=True,
     ):  # fmt: skip
-        ratio = comparison.ratio(against) or 0
         result.targets.append(
-            Target(
+            ratio_target(
+                comparison,
                 text=f"shop_import >= {TARGET_RATIO}x {text}",
-                measured=f"{ratio:.2f}x ({comparison.product.median:,.0f} vs "
-                f"{against.series.median:,.0f} products/s)",
-                met=ratio >= TARGET_RATIO,
+                least=TARGET_RATIO,
+                against=against,
+                unit="products/s",
             )
         )
     tables, copy = comparison.against

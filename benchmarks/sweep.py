@@ -14,11 +14,12 @@ import importlib
 from django.apps import apps
 
 from .common import execute, scalar, timed, vacuum
-from .results import Against, Comparison, Series, Target, WorkloadResult
+from .results import Against, Comparison, Series, WorkloadResult, ratio_line, ratio_target
 from .seed import seed_now
 from .workload import BenchContext, Workload, alternate
 
 TARGET_RATIO = 0.6
+
 
 def unavailable() -> str | None:
     try:
@@ -103,19 +104,14 @@ def run(context: BenchContext, result: WorkloadResult) -> None:
         extra={"batch size": SWEEP_BATCH, "snapshots and outbox events": "one per basket"},
     )
     result.comparisons.append(comparison)
-    ratio = comparison.ratio(comparison.against[0]) or 0
     result.targets.append(
-        Target(
+        ratio_target(
+            comparison,
             text=f"abandonment sweep >= {TARGET_RATIO}x the same capture in one statement",
-            measured=f"{ratio:.2f}x ({comparison.product.median:,.0f} vs "
-            f"{comparison.against[0].series.median:,.0f} baskets/s)",
-            met=ratio >= TARGET_RATIO,
+            least=TARGET_RATIO,
         )
     )
-    context.log(
-        f"  sweep {comparison.product.median:,.0f} baskets/s, one statement "
-        f"{comparison.against[0].series.median:,.0f} baskets/s: {ratio:.2f}x"
-    )
+    context.log(ratio_line(comparison, "sweep", "one statement"))
 
 
 WORKLOAD = Workload(

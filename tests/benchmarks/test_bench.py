@@ -15,7 +15,7 @@ from psycopg import sql
 
 from benchmarks.database import MARKER
 from benchmarks.management.commands import bench
-from benchmarks.results import Against, Comparison, Series
+from benchmarks.results import Against, Comparison, Series, Target, ratio_line, ratio_target
 from benchmarks.runner import workloads_all
 from benchmarks.workload import alternate
 from tests.support.processes import ROOT, child_database_url
@@ -336,3 +336,37 @@ def test_ratio_is_product_speed_over_limit_speed():
 
     assert time_comparison.ratio(faster) == pytest.approx(11 / 21)
     assert rate_comparison.ratio(copy) == pytest.approx(0.5)
+
+
+def test_a_ratio_target_compares_the_product_with_the_first_or_the_named_comparison():
+    tables = Against("tables", Series([2000.0]))
+    bare = Against("bare", Series([4000.0]), is_limit=False)
+    comparison = Comparison("import", "rows/s", True, Series([1234.0]), [tables, bare])
+
+    first = ratio_target(comparison, text="import >= 0.5x tables", least=0.5)
+    named = ratio_target(
+        comparison, text="import >= 0.5x bare", least=0.5, against=bare, unit="products/s"
+    )
+    held_back = ratio_target(comparison, text="t", least=0.5, also=", peak 120 MB", also_met=False)
+
+    assert first == Target("import >= 0.5x tables", "0.62x (1,234 vs 2,000 rows/s)", True)
+    assert named == Target("import >= 0.5x bare", "0.31x (1,234 vs 4,000 products/s)", False)
+    assert held_back == Target("t", "0.62x (1,234 vs 2,000 rows/s), peak 120 MB", False)
+
+
+def test_a_ratio_line_gives_both_figures_and_the_ratio():
+    comparison = Comparison(
+        "sweep", "baskets/s", True, Series([900.0]), [Against("one", Series([1000.0]))]
+    )
+
+    assert ratio_line(comparison, "sweep", "one statement") == (
+        "  sweep 900 baskets/s, one statement 1,000 baskets/s: 0.90x"
+    )
+    assert ratio_line(comparison, "status:", "bare", note=" (p99 3.1 ms)") == (
+        "  status: 900 baskets/s (p99 3.1 ms), bare 1,000 baskets/s: 0.90x"
+    )
+    assert ratio_line(
+        Comparison("none", "rows/s", True, Series([0.0]), [Against("x", Series([5.0]))]),
+        "a",
+        "b",
+    ) == ("  a 0 rows/s, b 5 rows/s: 0.00x")

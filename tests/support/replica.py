@@ -12,7 +12,6 @@ import contextlib
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import psycopg
 
+from tests.support.servers import free_port
 from tooling.embedded_postgres import paths as embedded_paths
 
 SERVER_SETTINGS = (
@@ -63,12 +63,6 @@ def _run_as() -> tuple[list[str], int | None, int | None]:
 
         entry = _ensure_system_user(embedded_paths.SYSTEM_USER)
     return ["runuser", "-u", entry.pw_name, "--"], entry.pw_uid, entry.pw_gid
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass

@@ -1,10 +1,7 @@
 """Real Celery worker processes for the tests, on the broker of the test run: Redis when
 REDIS_URL is set, otherwise the embedded filesystem broker."""
 
-import os
-import signal
 import subprocess
-import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,8 +9,8 @@ from pathlib import Path
 import redis
 from django.conf import settings
 
-from basketops.celery import app
-from tests.support.processes import ROOT, child_env
+from benchmarks import workers
+from tests.support.processes import child_env
 
 
 def broker_flush() -> None:
@@ -40,70 +37,27 @@ def broker_depth(queue: str = "celery") -> int:
 
 
 def worker_start(name: str, **env: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "basketops",
-            "worker",
-            "--concurrency",
-            "1",
-            "--hostname",
-            f"{name}@%h",
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env=child_env(**env),
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    """A worker process (``benchmarks.workers``) on the test run's database, with ``env``
+    added to its environment."""
+    return workers.worker_start(name, child_env(**env))
 
 
 def workers_ready(
     count: int, processes: list[subprocess.Popen] = (), *, give_up_after: float = 300
 ) -> None:
-    """Wait until ``count`` workers have answered a ping: a worker that answers consumes
-    from the broker, which is what every worker test needs.
-
-    On a busy machine a worker starts and answers slowly, so each ping waits longer than the
-    one before (1 s up to 10 s) and a worker that answered once is counted from then on. A
-    worker process in ``processes`` that exits fails the wait at once, with its error output;
-    ``give_up_after`` only keeps a broken set-up from hanging the run."""
-    answered: set[str] = set()
-    reply_wait = 1.0
-    deadline = time.monotonic() + give_up_after
-    while len(answered) < count:
-        for process in processes:
-            if process.poll() is not None:
-                error = process.stderr.read() if process.stderr else ""
-                raise AssertionError(
-                    f"a worker exited with {process.returncode} before answering:\n{error}"
-                )
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"{count} workers did not answer within {give_up_after:.0f} s "
-                f"(answered: {sorted(answered)}); broker {settings.CELERY_BROKER_URL}"
-            )
-        for reply in app.control.ping(timeout=reply_wait, limit=count) or []:
-            answered.update(reply)
-        reply_wait = min(reply_wait * 2, 10.0)
-
-
-def worker_stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, sig)
+    """Wait until ``count`` workers have answered a ping (``benchmarks.workers``): a worker
+    that answers consumes from the broker, which is what every worker test needs. A worker
+    in ``processes`` that exits first, or no answer within ``give_up_after``, fails the
+    test."""
     try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+        workers.workers_ready(count, processes, give_up_after=give_up_after)
+    except workers.WorkerExited as error:
+        raise AssertionError(str(error)) from None
+    except workers.WorkersNotReady as error:
+        raise AssertionError(f"{error}; broker {settings.CELERY_BROKER_URL}") from None
+
+
+worker_stop = workers.worker_stop
 
 
 @contextmanager
@@ -112,13 +66,9 @@ def celery_workers(count: int, *, flush: bool = True, **env: str):
     flushed before queueing them itself)."""
     if flush:
         broker_flush()
-    processes = [worker_start(f"w{index}", **env) for index in range(count)]
-    try:
-        workers_ready(count, processes)
+    names = [f"w{index}" for index in range(count)]
+    with workers.worker_processes(names, child_env(**env), ready=workers_ready) as processes:
         yield processes
-    finally:
-        for process in processes:
-            worker_stop(process)
 
 
 def wait_until(condition, *, timeout: float, poll: float = 0.5, message: str = "") -> None:

@@ -46,6 +46,13 @@ def growth_chart_path(markdown: Path) -> Path:
     return markdown.with_name(f"{markdown.stem.lower()}-growth.svg")
 
 
+def markdown_write(path: Path, markdown: str) -> None:
+    """A run's page: the docs page under its header, any other file under a plain title."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    title = DOCS_HEADER if path.resolve() == DOCS_MARKDOWN.resolve() else "# Bench run\n\n"
+    path.write_text(title + markdown)
+
+
 class Command(BaseCommand):
     help = (
         "Measure each hot path (admin grid, CSV export, abandonment sweep, completion, "
@@ -340,12 +347,8 @@ class Command(BaseCommand):
             )
         markdown = results.report_markdown({**main_report, "command": command})
         growth_markdown = growth.growth_markdown(growth_report, runs=runs, image=svg_path.name)
-        markdown_path.parent.mkdir(parents=True, exist_ok=True)
+        markdown_write(markdown_path, markdown + "\n" + growth_markdown)
         svg_path.write_text(chart.growth_svg(growth_report, growth.chart_lines(growth_report)))
-        if markdown_path.resolve() == DOCS_MARKDOWN.resolve():
-            markdown_path.write_text(DOCS_HEADER + markdown + "\n" + growth_markdown)
-        else:
-            markdown_path.write_text("# Bench run\n\n" + markdown + "\n" + growth_markdown)
         self.stdout.write("\n" + growth_markdown)
         self.stdout.write(
             f"Wrote {json_path}, {markdown_path} and {svg_path} in "
@@ -429,11 +432,7 @@ class Command(BaseCommand):
         markdown = results.report_markdown(report)
         results.report_json_write(report, options["json"])
         markdown_path: Path = options["markdown"]
-        markdown_path.parent.mkdir(parents=True, exist_ok=True)
-        if markdown_path.resolve() == DOCS_MARKDOWN.resolve():
-            markdown_path.write_text(DOCS_HEADER + markdown)
-        else:
-            markdown_path.write_text("# Bench run\n\n" + markdown)
+        markdown_write(markdown_path, markdown)
         self.stdout.write("\n" + markdown)
         self.stdout.write(f"Wrote {options['json']} and {markdown_path}.")
         if any(outcome.status == "failed" for outcome in outcomes):
