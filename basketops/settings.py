@@ -856,7 +856,8 @@ SPECTACULAR_SETTINGS = {
         "shop account are refused.\n"
         "- **Staff** tokens (or the admin's session): read as their role allows.\n\n"
         "Anyone else gets 403. Each client has one request budget; past it, 429 with "
-        "`Retry-After`. Errors are JSON `{detail, code}`."
+        "`Retry-After`. While the database cannot be reached (a restart, a failover), any "
+        "operation answers 503 with `Retry-After`. Errors are JSON `{detail, code}`."
     ),
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

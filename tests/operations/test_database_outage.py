@@ -370,3 +370,21 @@ def test_which_database_errors_are_an_outage(action, outage):
     """SPEC: API-3 — only a connection that cannot be made or was lost is an outage (503);
     an error of the statement, even an OperationalError such as a timeout, is not."""
     assert database_unreachable(_raised(action)) is outage
+
+
+@pytest.mark.django_db
+def test_the_schema_documents_503_with_retry_after_on_every_operation(client):
+    """SPEC: API-3 — every operation may answer 503 ``{detail, code}`` with Retry-After."""
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    answers = {
+        (method, path): operation["responses"].get("503")
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+    }
+    assert len(answers) > 20
+    for operation, answer in answers.items():
+        assert answer is not None, operation
+        assert answer["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/Error"
+        }, operation
+        assert set(answer["headers"]) == {"Retry-After"}, operation
