@@ -150,6 +150,10 @@ MIDDLEWARE = [
     # Token reads of a basket and its status, the API's hot path: answered here, before the
     # session, CSRF, login, message and lockout middleware they never use.
     "baskets.api.fast_reads.TokenReadMiddleware",
+    # A view that fails because the database is out of reach answers 503 with Retry-After
+    # (basketops/outage.py). Below the token reads, which never pass through it: an outage
+    # there reaches the handler500 (basketops.outage.server_error) instead.
+    "basketops.outage.DatabaseOutageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -245,6 +249,12 @@ else:
             "CONN_HEALTH_CHECKS": env_bool("CONN_HEALTH_CHECKS", False),
         }
     }
+
+# While the database cannot be reached, requests answer 503 with this Retry-After, in
+# seconds: about as long as a PostgreSQL restart or failover takes.
+DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS = env_int(
+    "DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS", 5, 1
+)
 
 # Prepared statements only where the code asks for one (``prepare=True``: the API's one-query
 # reads, baskets/api/fast_reads.py); psycopg's default (None) turns even those off. Django's
@@ -846,7 +856,8 @@ SPECTACULAR_SETTINGS = {
         "shop account are refused.\n"
         "- **Staff** tokens (or the admin's session): read as their role allows.\n\n"
         "Anyone else gets 403. Each client has one request budget; past it, 429 with "
-        "`Retry-After`. Errors are JSON `{detail, code}`."
+        "`Retry-After`. While the database cannot be reached (a restart, a failover), any "
+        "operation answers 503 with `Retry-After`. Errors are JSON `{detail, code}`."
     ),
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -29,3 +29,7 @@ urlpatterns = [
     path("", include("operations.urls")),
     path("", include("recovery.urls")),
 ]
+
+# A middleware's error (the token fast read's, the session's) that is a database outage
+# answers 503 with Retry-After; anything else is Django's own 500.
+handler500 = "basketops.outage.server_error"

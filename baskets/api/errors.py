@@ -1,4 +1,5 @@
-"""The API's one exception handler (API-3): domain errors become JSON 4xx answers."""
+"""The API's one exception handler (API-3): domain errors become JSON 4xx answers, a
+database out of reach a 503 with ``Retry-After`` (``basketops.outage``)."""
 
 import logging
 
@@ -8,6 +9,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from basketops.outage import BODY, database_unreachable, retry_after_headers, unavailable_noted
 from security.exceptions import RequestTextRefused
 
 from ..exceptions import BasketError
@@ -16,13 +18,17 @@ logger = logging.getLogger(__name__)
 
 
 def exception_handler(exc, context):
-    """Domain errors become 4xx JSON with ``detail`` and ``code``; the rest as DRF does."""
+    """Domain errors become 4xx JSON with ``detail`` and ``code``, an unreachable database
+    503 ``service_unavailable``; the rest as DRF does."""
     if isinstance(exc, BasketError):
         if exc.basket_id is not None:
             logger.info("refused basket %s: %s", exc.basket_id, exc.message)
         return Response({"detail": exc.message, "code": exc.code}, status=exc.http_status)
     if isinstance(exc, RequestTextRefused):
         return Response({"detail": exc.message, "code": exc.code}, status=exc.http_status)
+    if database_unreachable(exc):
+        response = Response(BODY, status=503, headers=retry_after_headers())
+        return unavailable_noted(context.get("request"), exc, response)
     response = drf_exception_handler(exc, context)
     if response is None or not isinstance(response.data, dict):
         return response

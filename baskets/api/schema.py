@@ -1,7 +1,7 @@
 """The OpenAPI schema's account of access and errors (SPEC API-3, AC-2).
 
 ``error_responses`` (a drf-spectacular postprocessing hook) gives every operation the error
-answers it can give, 400/401/403/404/409/422/429, with the one error body ``{detail,
+answers it can give, 400/401/403/404/409/422/429/503, with the one error body ``{detail,
 code}``, and names the clients that may call it. ``StaffSessionScheme`` documents the
 staff-only session login next to the token.
 """
@@ -38,6 +38,8 @@ MEANINGS = {
     "415": "The body is not JSON (send Content-Type: application/json).",
     "422": "An Idempotency-Key already used for another basket.",
     "429": "Over this client's request budget: retry after the Retry-After seconds.",
+    "503": "The database could not be reached (a restart, a failover): retry after the "
+    "Retry-After seconds (code `service_unavailable`).",
 }
 RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}
 WRITE_METHODS = {"post", "put", "patch", "delete"}
@@ -67,7 +69,7 @@ def _clients(right: ApiRight | None) -> str:
 
 
 def _codes(path: str, method: str) -> list[str]:
-    codes = ["400", "401", "403", "429"]
+    codes = ["400", "401", "403", "429", "503"]
     if "{" in path:
         # Any identifier in the path (a basket GUID, a shop account's, a visitor reference)
         # may name nothing.
@@ -101,7 +103,7 @@ def error_responses(result, generator, request, public):
                 answer.setdefault("description", MEANINGS[code])
                 if code != "409" or "content" not in answer:
                     answer["content"] = {"application/json": {"schema": ERROR_REF}}
-                if code == "429":
+                if code in ("429", "503"):
                     answer["headers"] = RETRY_AFTER
             if method == "get" and "{guid}" in path:
                 responses.setdefault("304", {"description": "Not modified (If-None-Match)."})
