@@ -14,10 +14,9 @@ from django.conf import settings
 from basketops.celery import TRANSIENT_RETRY as RETRY
 from scheduling.jobs import COMPLETION_RUN
 from scheduling.services import (
-    run_request_hand_over,
     run_request_look,
     run_request_look_again,
-    run_request_release,
+    run_request_successor_send,
 )
 
 from .services import completion_run, upsell_finalise_due
@@ -48,12 +47,7 @@ def completion_run_task(self, helpers: int | None = None, requeues: int = 0) -> 
     )
     if summary.out_of_time:
         # Work remains: continue in a new task so the queue stays fair to other tasks.
-        if requeues < settings.RUN_MAX_REQUEUES:
-            run_request_hand_over(job=COMPLETION_RUN)
-            completion_run_task.delay(helpers=0, requeues=requeues + 1)
-        else:
-            logger.warning("completion run %s: %s successors in a row, no more", worker, requeues)
-            run_request_release(job=COMPLETION_RUN)
+        run_request_successor_send(completion_run_task, job=COMPLETION_RUN, requeues=requeues)
     logger.info("completion run %s: %s", worker, summary)
     return summary.as_dict()
 

@@ -120,6 +120,21 @@ def run_request_release(*, job: str) -> None:
     RunRequest.objects.filter(job=job).delete()
 
 
+def run_request_successor_send(task, *, job: str, requeues: int) -> bool:
+    """A run of ``job`` out of time with work left hands over to a successor ``task``
+    (requests wait for that one), unless RUN_MAX_REQUEUES successors in a row already ran:
+    then it warns and releases the row, so the next request sends a task and the periodic
+    run goes on. True when the successor was sent."""
+    if requeues >= settings.RUN_MAX_REQUEUES:
+        logger.warning("%s: %s successors in a row, no more", task.name, requeues)
+        run_request_release(job=job)
+        return False
+    # Handed over first: the successor's first look must find the row as its own.
+    run_request_hand_over(job=job)
+    task.delay(helpers=0, requeues=requeues + 1)
+    return True
+
+
 # Claim (job, period) unless another scheduler did; forget this job's claims older than a
 # day on the way, so the table holds about a day of periods.
 CLAIM_SQL = f"""
