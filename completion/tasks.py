@@ -25,11 +25,11 @@ from .services.daily_report import daily_notification_due_send, daily_notificati
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, acks_late=True, **RETRY)
+@shared_task(bind=True, acks_late=True, run_request_job=COMPLETION_RUN, **RETRY)
 def completion_run_task(self, helpers: int | None = None, requeues: int = 0) -> dict:
     """CB-3/CB-4: complete waiting baskets, those paid while it runs too (SC-1); with a
     backlog, bring other workers in; out of time, hand over to at most RUN_MAX_REQUEUES
-    successors in a row."""
+    successors in a row; failed, hand over to its retry or release (``run_request_job``)."""
     if helpers is None:
         helpers = settings.COMPLETION_PARALLEL_RUNS - 1
     worker = f"{socket.gethostname()}:{self.request.id or 'local'}"

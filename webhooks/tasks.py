@@ -23,11 +23,12 @@ from .services.retention import webhook_deliveries_purge
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, acks_late=True, **RETRY)
+@shared_task(bind=True, acks_late=True, run_request_job=WEBHOOK_DISPATCH, **RETRY)
 def webhook_dispatch_task(self, helpers: int | None = None, requeues: int = 0) -> dict:
     """Fan out new outbox events and send due deliveries, those committed while it runs too
     (SC-2); with a backlog, bring helpers in; out of time, hand over to at most
-    RUN_MAX_REQUEUES successors in a row."""
+    RUN_MAX_REQUEUES successors in a row; failed, hand over to its retry or release
+    (``run_request_job``)."""
     if helpers is None:
         helpers = settings.WEBHOOK_PARALLEL_SENDS - 1
 
