@@ -14,10 +14,9 @@ from django.conf import settings
 from basketops.celery import TRANSIENT_RETRY as RETRY
 from scheduling.jobs import COMPLETION_RUN
 from scheduling.services import (
-    run_request_hand_over,
     run_request_look,
     run_request_look_again,
-    run_request_release,
+    run_request_successor_send,
 )
 
 from .services import completion_run, upsell_finalise_due
@@ -26,11 +25,11 @@ from .services.daily_report import daily_notification_due_send, daily_notificati
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, acks_late=True, **RETRY)
+@shared_task(bind=True, acks_late=True, run_request_job=COMPLETION_RUN, **RETRY)
 def completion_run_task(self, helpers: int | None = None, requeues: int = 0) -> dict:
     """CB-3/CB-4: complete waiting baskets, those paid while it runs too (SC-1); with a
     backlog, bring other workers in; out of time, hand over to at most RUN_MAX_REQUEUES
-    successors in a row."""
+    successors in a row; failed, hand over to its retry or release (``run_request_job``)."""
     if helpers is None:
         helpers = settings.COMPLETION_PARALLEL_RUNS - 1
     worker = f"{socket.gethostname()}:{self.request.id or 'local'}"
@@ -48,12 +47,7 @@ def completion_run_task(self, helpers: int | None = None, requeues: int = 0) -> 
     )
     if summary.out_of_time:
         # Work remains: continue in a new task so the queue stays fair to other tasks.
-        if requeues < settings.RUN_MAX_REQUEUES:
-            run_request_hand_over(job=COMPLETION_RUN)
-            completion_run_task.delay(helpers=0, requeues=requeues + 1)
-        else:
-            logger.warning("completion run %s: %s successors in a row, no more", worker, requeues)
-            run_request_release(job=COMPLETION_RUN)
+        run_request_successor_send(completion_run_task, job=COMPLETION_RUN, requeues=requeues)
     logger.info("completion run %s: %s", worker, summary)
     return summary.as_dict()
 

@@ -5,11 +5,12 @@ that does it. Requests coalesce through one ``RunRequest`` row per job: the firs
 sends a task; requests while that task waits, or while a run is looking for work, only
 mark the row, and the run looks again before it ends: every run ends by looking again
 (which removes the row when nothing came), or by handing over to its successor, or by
-releasing the row; never by just stopping, even out of time. So a burst of commits makes a few
-runs that each take everything there is, never one task per commit, and no request is
-left without a run that starts looking after it. A row nobody touched for
-``RUN_REQUEST_STALE_AFTER`` (its task lost, its worker killed) no longer holds requests
-back: the next one sends a task again. The periodic runs stay as the safety net.
+releasing the row; never by just stopping, even out of time or in an error (a run that
+Celery retries hands over to its retry, one it does not retry releases). So a burst of
+commits makes a few runs that each take everything there is, never one task per commit,
+and no request is left without a run that starts looking after it. A row nobody touched
+for ``RUN_REQUEST_STALE_AFTER`` (its task lost, its worker killed) no longer holds
+requests back: the next one sends a task again. The periodic runs stay as the safety net.
 """
 
 import logging
@@ -20,7 +21,7 @@ from functools import partial
 
 from celery import current_app
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, InterfaceError, connection, transaction
 from django.utils import timezone
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
@@ -118,6 +119,54 @@ def run_request_hand_over(*, job: str) -> None:
 def run_request_release(*, job: str) -> None:
     """A run ends with work left and no successor: the next request sends a task."""
     RunRequest.objects.filter(job=job).delete()
+
+
+def run_request_successor_send(task, *, job: str, requeues: int) -> bool:
+    """A run of ``job`` out of time with work left hands over to a successor ``task``
+    (requests wait for that one), unless RUN_MAX_REQUEUES successors in a row already ran:
+    then it warns and releases the row, so the next request sends a task and the periodic
+    run goes on. True when the successor was sent."""
+    if requeues >= settings.RUN_MAX_REQUEUES:
+        logger.warning("%s: %s successors in a row, no more", task.name, requeues)
+        run_request_release(job=job)
+        return False
+    # Handed over first: the successor's first look must find the row as its own.
+    run_request_hand_over(job=job)
+    task.delay(helpers=0, requeues=requeues + 1)
+    return True
+
+
+# Remove the row; say whether a request came while the run worked (it only marked the row).
+RELEASE_SQL = f"""
+DELETE FROM {RunRequest._meta.db_table} WHERE job = %(job)s RETURNING requested
+"""  # noqa: S608 - table name from model metadata, values bound
+
+
+def run_request_failed(*, job: str, retried: bool) -> None:
+    """A run of ``job`` ended in an error: it still ends by handing over or releasing.
+
+    Retried (Celery runs the task again), the retry is the coming run: the row stays
+    handed over to it, touched now, so requests meanwhile only mark it (a retry that waits
+    longer than ``RUN_REQUEST_STALE_AFTER`` lets the next request send a task, as any stale
+    row does). Not retried, the row goes, so the next request sends a task at once; and a
+    request that came while the run worked, which only marked the row for a run that no
+    longer looks, sends one now. Never raises: it runs after the task's own error, and a
+    row it cannot write goes stale."""
+    if not connection.in_atomic_block:
+        # A run that lost its connection failed with it: write on a fresh one.
+        connection.close_if_unusable_or_obsolete()
+    try:
+        if retried:
+            run_request_hand_over(job=job)
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(RELEASE_SQL, {"job": job})
+            row = cursor.fetchone()
+    except (DatabaseError, InterfaceError) as error:
+        logger.warning("run of %s failed, its request row left: %s", job, error)
+        return
+    if row and row[0]:
+        run_request_send(job=job)
 
 
 # Claim (job, period) unless another scheduler did; forget this job's claims older than a

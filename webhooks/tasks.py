@@ -11,10 +11,9 @@ from analytics.tasks import ga4_send_task
 from basketops.celery import TRANSIENT_RETRY as RETRY
 from scheduling.jobs import WEBHOOK_DISPATCH
 from scheduling.services import (
-    run_request_hand_over,
     run_request_look,
     run_request_look_again,
-    run_request_release,
+    run_request_successor_send,
     successor_send,
 )
 
@@ -24,11 +23,12 @@ from .services.retention import webhook_deliveries_purge
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, acks_late=True, **RETRY)
+@shared_task(bind=True, acks_late=True, run_request_job=WEBHOOK_DISPATCH, **RETRY)
 def webhook_dispatch_task(self, helpers: int | None = None, requeues: int = 0) -> dict:
     """Fan out new outbox events and send due deliveries, those committed while it runs too
     (SC-2); with a backlog, bring helpers in; out of time, hand over to at most
-    RUN_MAX_REQUEUES successors in a row."""
+    RUN_MAX_REQUEUES successors in a row; failed, hand over to its retry or release
+    (``run_request_job``)."""
     if helpers is None:
         helpers = settings.WEBHOOK_PARALLEL_SENDS - 1
 
@@ -43,12 +43,7 @@ def webhook_dispatch_task(self, helpers: int | None = None, requeues: int = 0) -
         look_again=lambda: run_request_look_again(job=WEBHOOK_DISPATCH),
     )
     if summary.out_of_time:
-        if requeues < settings.RUN_MAX_REQUEUES:
-            run_request_hand_over(job=WEBHOOK_DISPATCH)
-            webhook_dispatch_task.delay(helpers=0, requeues=requeues + 1)
-        else:
-            logger.warning("webhook dispatch: %s successors in a row, no more", requeues)
-            run_request_release(job=WEBHOOK_DISPATCH)
+        run_request_successor_send(webhook_dispatch_task, job=WEBHOOK_DISPATCH, requeues=requeues)
     if summary.events and ga4_enabled():
         # Events handed on may be queued for Google Analytics: send them now.
         ga4_send_task.delay()
