@@ -1,14 +1,16 @@
 """Workload 5: status polling over HTTP, under gunicorn with 2 workers on 127.0.0.1.
 
-The product (``basketops.wsgi``, persistent database connections as configured) and the
-limit (``bare_wsgi``, constant JSON) are served by two gunicorn servers started with the
-same settings; a separate process (``load_client``) loads one of them at a time for
-``--poll-seconds``, 127.0.0.1 only. Cases: the status endpoint and the full basket
-endpoint, each with and without ``If-None-Match`` (a poller that kept the ETag), and the
-status endpoint once more without persistent database connections (``CONN_MAX_AGE=0``),
-to show what that setting is worth. The bench's one API client (a Storefront) polls far
-past any request budget, so the product servers run with the budget off (``API_THROTTLE_RATE``
-empty).
+The product (``basketops.wsgi``, persistent database connections as configured) and two
+limits are served by gunicorn servers started with the same settings: ``bare_wsgi``
+(constant JSON: what the server and the load client alone can do) and ``sql_wsgi`` (each
+poll answered from the product's own one statement and nothing else: what any server that
+reads the basket from PostgreSQL for every poll can do). A separate process
+(``load_client``) loads one of them at a time for ``--poll-seconds``, 127.0.0.1 only.
+Cases: the status endpoint and the full basket endpoint, each with and without
+``If-None-Match`` (a poller that kept the ETag), and the status endpoint once more without
+persistent database connections (``CONN_MAX_AGE=0``), to show what that setting is worth.
+The bench's one API client (a Storefront) polls far past any request budget, so the
+product servers run with the budget off (``API_THROTTLE_RATE`` empty).
 """
 
 import json
@@ -28,6 +30,9 @@ from .workload import BenchContext, Workload, alternate
 
 # Targets: (case, least ratio to the bare WSGI app, most p99 in ms or None).
 TARGETS = (("status", 0.4, None), ("basket", 0.25, 15.0))
+# Targets against the second limit: (case, least ratio to the same read's one statement).
+STATEMENT_TARGETS = (("status", 0.7), ("basket", 0.7))
+STATEMENT_ONLY = "{case}: its one statement, bare WSGI"
 WORKERS = 2
 CONNECTIONS = 4  # requests in flight: two per worker
 GUIDS = 200
@@ -118,6 +123,7 @@ def run(context: BenchContext, result: WorkloadResult) -> None:
             gunicorn("basketops.wsgi", CONN_MAX_AGE="0", **unthrottled)
         )
         bare_port = stack.enter_context(gunicorn("benchmarks.bare_wsgi"))
+        statement_port = stack.enter_context(gunicorn("benchmarks.sql_wsgi"))
 
         def measure(name: str, port: int, path: str, if_none_match: bool, expect: set[int]):
             def call() -> float:
@@ -149,11 +155,22 @@ def run(context: BenchContext, result: WorkloadResult) -> None:
             NO_PERSISTENT, fresh_port, CASES["status"][0], False, {200}
         )
         variants["bare WSGI"] = measure("bare WSGI", bare_port, "/{guid}", False, {200})
+        for case, _least in STATEMENT_TARGETS:
+            name = STATEMENT_ONLY.format(case=case)
+            variants[name] = measure(name, statement_port, CASES[case][0], False, {200})
         samples = alternate(context.rounds, variants)
     bare = Against(
         f"bare WSGI app, constant JSON (p99 {_p99(answers['bare WSGI'])})",
         Series(samples["bare WSGI"]),
     )
+    statement_only = {
+        case: Against(
+            f"the same read's one statement, bare WSGI (p99 {_p99(answers[name])})",
+            Series(samples[name]),
+        )
+        for case, _least in STATEMENT_TARGETS
+        for name in [STATEMENT_ONLY.format(case=case)]
+    }
     for name in [*CASES, NO_PERSISTENT]:
         p99 = _p99(answers[name])
         comparison = Comparison(
@@ -161,11 +178,20 @@ def run(context: BenchContext, result: WorkloadResult) -> None:
             metric="req/s",
             higher_is_better=True,
             product=Series(samples[name]),
-            against=[bare],
+            against=[bare, *([statement_only[name]] if name in statement_only else [])],
             extra={"p99 ms": p99, "p50 ms": _p50(answers[name])},
         )
         result.comparisons.append(comparison)
         context.log(ratio_line(comparison, f"{name}:", "bare", note=f" (p99 {p99} ms)"))
+        if name in statement_only:
+            against = statement_only[name]
+            context.log(ratio_line(comparison, f"{name}:", "its one statement", against=against))
+            for case, least in STATEMENT_TARGETS:
+                if name == case:
+                    text = f"{name} endpoint >= {least}x its one statement served by bare WSGI"
+                    result.targets.append(
+                        ratio_target(comparison, text=text, least=least, against=against)
+                    )
         for case, least, p99_most in TARGETS:
             if name != case:
                 continue
