@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AbandonmentConfig(AppConfig):
     name = "abandonment"
-    verbose_name = "Abandonment"
+    verbose_name = _("Abandonment")
 
     def ready(self) -> None:
         from anymail.signals import tracking

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class BasketsConfig(AppConfig):
     name = "baskets"
-    verbose_name = "Baskets"
+    verbose_name = _("Baskets")
 
     def ready(self) -> None:
         from .roles import role_grants_register, staff_permissions_register

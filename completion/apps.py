@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CompletionConfig(AppConfig):
     name = "completion"
-    verbose_name = "Completion"
+    verbose_name = _("Completion")
 
     def ready(self) -> None:
         from baskets.roles import role_grants_register

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from baskets.models import Basket
 
@@ -9,15 +10,19 @@ from baskets.models import Basket
 class UpsellOffer(models.Model):
     """AB-5: a shopper entered an upsell offer; the order is finalised when the timer ends."""
 
-    basket = models.OneToOneField(Basket, on_delete=models.CASCADE, related_name="upsell_offer")
-    entered_at = models.DateTimeField()
-    finalise_at = models.DateTimeField()
+    basket = models.OneToOneField(
+        Basket, on_delete=models.CASCADE, related_name="upsell_offer", verbose_name=_("basket")
+    )
+    entered_at = models.DateTimeField(verbose_name=_("entered at"))
+    finalise_at = models.DateTimeField(verbose_name=_("finalise at"))
     # A token the payment gateway issued for the shopper's card; never a card number.
-    payment_token = models.CharField(max_length=100)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    finalised_at = models.DateTimeField(null=True, blank=True)
-    charge_reference = models.CharField(max_length=100, blank=True)
-    charge_error = models.TextField(blank=True)
+    payment_token = models.CharField(max_length=100, verbose_name=_("payment token"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    finalised_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finalised at"))
+    charge_reference = models.CharField(
+        max_length=100, blank=True, verbose_name=_("charge reference")
+    )
+    charge_error = models.TextField(blank=True, verbose_name=_("charge error"))
 
     class Meta:
         indexes = [
@@ -27,6 +32,8 @@ class UpsellOffer(models.Model):
                 condition=models.Q(finished_at__isnull=True, finalised_at__isnull=True),
             )
         ]
+        verbose_name = _("upsell offer")
+        verbose_name_plural = _("upsell offers")
 
     def __str__(self) -> str:
         return f"upsell {self.basket_id} until {self.finalise_at:%H:%M}"
@@ -35,12 +42,22 @@ class UpsellOffer(models.Model):
 class CompletionFailureClosure(models.Model):
     """Staff closed a Completion Failed basket by hand (refunded, fixed elsewhere...)."""
 
-    basket = models.OneToOneField(Basket, on_delete=models.CASCADE, related_name="closure")
-    closed_at = models.DateTimeField()
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    basket = models.OneToOneField(
+        Basket, on_delete=models.CASCADE, related_name="closure", verbose_name=_("basket")
     )
-    reason = models.TextField()
+    closed_at = models.DateTimeField(verbose_name=_("closed at"))
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("closed by"),
+    )
+    reason = models.TextField(verbose_name=_("reason"))
+
+    class Meta:
+        verbose_name = _("completion failure closure")
+        verbose_name_plural = _("completion failure closures")
 
     def __str__(self) -> str:
         return f"closed {self.basket_id}"
@@ -51,7 +68,8 @@ class CompletionFailedBasket(Basket):
 
     class Meta:
         proxy = True
-        verbose_name = "completion failed basket"
+        verbose_name = _("completion failed basket")
+        verbose_name_plural = _("completion failed baskets")
 
 
 class BasketInCompletion(Basket):
@@ -59,8 +77,8 @@ class BasketInCompletion(Basket):
 
     class Meta:
         proxy = True
-        verbose_name = "basket in completion"
-        verbose_name_plural = "baskets in completion"
+        verbose_name = _("basket in completion")
+        verbose_name_plural = _("baskets in completion")
 
 
 class UnreconciledBasket(Basket):
@@ -68,5 +86,5 @@ class UnreconciledBasket(Basket):
 
     class Meta:
         proxy = True
-        verbose_name = "paid basket without order"
-        verbose_name_plural = "paid baskets without order"
+        verbose_name = _("paid basket without order")
+        verbose_name_plural = _("paid baskets without order")

@@ -9,6 +9,8 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from baskets.admin.read_only import ReadOnlyModelAdmin
@@ -44,7 +46,7 @@ class ProviderCheckAdmin(ReadOnlyModelAdmin):
     )
     list_filter = ("status", "decision", "provider")
     search_fields = ("reference",)
-    search_help_text = "A provider reference (exact)."
+    search_help_text = gettext_lazy("A provider reference (exact).")
     show_full_result_count = False
     list_per_page = 100
     readonly_fields = [field.name for field in ProviderCheck._meta.fields]
@@ -59,18 +61,20 @@ class ProviderCheckAdmin(ReadOnlyModelAdmin):
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)
 
-    @admin.display(description="basket")
+    @admin.display(description=gettext_lazy("basket"))
     def basket_link(self, check):
         if check.basket_id is None:
             return str(check.basket_guid)
         url = reverse("admin:baskets_basket_change", args=[check.basket_id])
         return format_html('<a href="{}">{}</a>', url, check.basket_guid)
 
-    @admin.display(description="at the provider")
+    @admin.display(description=gettext_lazy("at the provider"))
     def provider_link(self, check):
         if not check.link:
             return ""
-        return format_html('<a href="{}" rel="noopener" target="_blank">open</a>', check.link)
+        return format_html(
+            '<a href="{}" rel="noopener" target="_blank">{}</a>', check.link, _("open")
+        )
 
     def get_urls(self):
         check_now = self.admin_site.admin_view(require_POST(self.check_now_view))
@@ -96,7 +100,7 @@ class ProviderCheckAdmin(ReadOnlyModelAdmin):
         answered = locked_carts_check(actor=Actor.staff(request.user))
         self.message_user(
             request,
-            f"The provider answered for {answered} locked cart(s).",
+            _("The provider answered for %(count)s locked cart(s).") % {"count": answered},
             messages.SUCCESS,
         )
         return HttpResponseRedirect(reverse("admin:payments_providercheck_changelist"))
@@ -111,14 +115,14 @@ class ProviderCheckAdmin(ReadOnlyModelAdmin):
             provider = request.POST.get("provider", "")
             try:
                 if upload is None or upload.size > SETTLEMENT_MAX_BYTES:
-                    raise SettlementReportInvalid("Choose a CSV file of at most 20 MB.")
+                    raise SettlementReportInvalid(_("Choose a CSV file of at most 20 MB."))
                 text = upload.read().decode("utf-8-sig")
                 proposals = settlement_proposals(provider=provider, text=text)
             except (SettlementReportInvalid, UnicodeDecodeError) as error:
-                self.message_user(request, f"Not read: {error}", messages.ERROR)
+                self.message_user(request, _("Not read: %(why)s") % {"why": error}, messages.ERROR)
         context = {
             **self.admin_site.each_context(request),
-            "title": "Settlement report",
+            "title": _("Settlement report"),
             "opts": self.model._meta,
             "proposals": proposals,
         }
@@ -137,7 +141,7 @@ class ProviderCheckAdmin(ReadOnlyModelAdmin):
         if not reason or not (confirm or unlock) or set(confirm) & set(unlock):
             self.message_user(
                 request,
-                "Select carts to confirm or unlock (not both for one cart) and give a reason.",
+                _("Select carts to confirm or unlock (not both for one cart) and give a reason."),
                 messages.ERROR,
             )
             return HttpResponseRedirect(reverse("admin:payments_providercheck_settlement"))
@@ -146,7 +150,8 @@ class ProviderCheckAdmin(ReadOnlyModelAdmin):
         )
         self.message_user(
             request,
-            f"Decided {done} locked cart(s); {refused} refused (no longer Locked).",
+            _("Decided %(done)s locked cart(s); %(refused)s refused (no longer Locked).")
+            % {"done": done, "refused": refused},
             messages.SUCCESS if not refused else messages.WARNING,
         )
         return HttpResponseRedirect(reverse("admin:payments_providercheck_changelist"))

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PaymentsConfig(AppConfig):
@@ -7,3 +8,4 @@ class PaymentsConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "payments"
+    verbose_name = _("Payments")

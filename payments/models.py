@@ -2,41 +2,49 @@
 003): the evidence staff read before deciding, and what an automatic decision did."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ProviderCheck(models.Model):
     class Status(models.TextChoices):
-        CAPTURED = "captured", "Captured (money received)"
-        PENDING = "pending", "Pending at the provider"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
+        CAPTURED = "captured", _("Captured (money received)")
+        PENDING = "pending", _("Pending at the provider")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
         # Started but never finished by the buyer (never authorised or never captured).
-        EXPIRED = "expired", "Not completed by the buyer"
-        UNKNOWN = "unknown", "Unknown to the provider"
+        EXPIRED = "expired", _("Not completed by the buyer")
+        UNKNOWN = "unknown", _("Unknown to the provider")
 
     class Decision(models.TextChoices):
-        STAFF = "staff", "Left for staff"
-        CONFIRMED = "confirmed", "Confirmed automatically"
-        UNLOCKED = "unlocked", "Unlocked automatically"
+        STAFF = "staff", _("Left for staff")
+        CONFIRMED = "confirmed", _("Confirmed automatically")
+        UNLOCKED = "unlocked", _("Unlocked automatically")
 
     # Kept when the basket is deleted, as the timeline is.
     basket = models.ForeignKey(
-        "baskets.Basket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "baskets.Basket",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("basket"),
     )
-    basket_guid = models.UUIDField(db_index=True)
-    provider = models.CharField(max_length=20)
-    reference = models.CharField(max_length=100)
-    status = models.CharField(max_length=20, choices=Status.choices)
+    basket_guid = models.UUIDField(db_index=True, verbose_name=_("basket guid"))
+    provider = models.CharField(max_length=20, verbose_name=_("provider"))
+    reference = models.CharField(max_length=100, verbose_name=_("reference"))
+    status = models.CharField(max_length=20, choices=Status.choices, verbose_name=_("status"))
     # The provider's own word for it (``succeeded``, ``COMPLETED``, ...).
-    provider_status = models.CharField(max_length=40, blank=True)
-    amount = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
-    currency = models.CharField(max_length=3, blank=True)
+    provider_status = models.CharField(max_length=40, blank=True, verbose_name=_("provider status"))
+    amount = models.DecimalField(
+        max_digits=12, decimal_places=3, null=True, blank=True, verbose_name=_("amount")
+    )
+    currency = models.CharField(max_length=3, blank=True, verbose_name=_("currency"))
     # When the provider says the payment happened (or was last updated).
-    provider_time = models.DateTimeField(null=True, blank=True)
-    link = models.URLField(max_length=300, blank=True)
-    decision = models.CharField(max_length=20, choices=Decision.choices)
-    note = models.TextField(blank=True)
-    checked_at = models.DateTimeField(db_index=True)
+    provider_time = models.DateTimeField(null=True, blank=True, verbose_name=_("provider time"))
+    link = models.URLField(max_length=300, blank=True, verbose_name=_("link"))
+    decision = models.CharField(max_length=20, choices=Decision.choices, verbose_name=_("decision"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    checked_at = models.DateTimeField(db_index=True, verbose_name=_("checked at"))
 
     class Meta:
         ordering = ["-checked_at", "-id"]
@@ -52,6 +60,8 @@ class ProviderCheck(models.Model):
                 name="provider_check_decision_known",
             ),
         ]
+        verbose_name = _("provider check")
+        verbose_name_plural = _("provider checks")
 
     def __str__(self) -> str:
         return f"{self.provider} {self.reference}: {self.status}"

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RecoveryConfig(AppConfig):
     name = "recovery"
-    verbose_name = "Basket recovery"
+    verbose_name = _("Basket recovery")
 
     def ready(self) -> None:
         from baskets.links import recovery_path_register

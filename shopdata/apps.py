@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ShopDataConfig(AppConfig):
@@ -6,7 +7,7 @@ class ShopDataConfig(AppConfig):
     in over the API and from files. The rows live in ``baskets``; this app writes them."""
 
     name = "shopdata"
-    verbose_name = "Shop data"
+    verbose_name = _("Shop data")
 
     def ready(self) -> None:
         from baskets.roles import role_grants_register

@@ -10,6 +10,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from baskets.access import PERSONAL_DATA_PERMISSION
 from baskets.admin.read_only import ReadOnlyModelAdmin
@@ -24,12 +26,13 @@ TEMPLATE = "admin/shopper_data/shoppererasure/identity_form.html"
 
 
 class IdentityForm(forms.Form):
-    kind = forms.ChoiceField(label="Shopper", choices=IdentityKind.choices)
+    kind = forms.ChoiceField(label=gettext_lazy("Shopper"), choices=IdentityKind.choices)
     value = forms.CharField(
-        label="E-mail or ID",
+        label=gettext_lazy("E-mail or ID"),
         max_length=254,
-        help_text="the guest's e-mail, the shop account's ID (GUID) or the customer account's "
-        "ERP ID",
+        help_text=gettext_lazy(
+            "the guest's e-mail, the shop account's ID (GUID) or the customer account's ERP ID"
+        ),
     )
 
     def identity(self) -> dict[str, str]:
@@ -39,13 +42,16 @@ class IdentityForm(forms.Form):
 class ErasureForm(IdentityForm):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
+        label=gettext_lazy("Reason"),
         max_length=500,
-        help_text="why (kept with the erasure, without the erased values)",
+        help_text=gettext_lazy("why (kept with the erasure, without the erased values)"),
     )
     confirm = forms.BooleanField(
-        label="I understand this cannot be undone",
-        help_text="names, e-mails, phones and addresses are replaced everywhere; orders keep "
-        "their amounts",
+        label=gettext_lazy("I understand this cannot be undone"),
+        help_text=gettext_lazy(
+            "names, e-mails, phones and addresses are replaced everywhere; orders keep "
+            "their amounts"
+        ),
     )
 
 
@@ -57,7 +63,7 @@ class ShopperErasureAdmin(ReadOnlyModelAdmin):
     )  # fmt: skip
     show_full_result_count = False
 
-    @admin.display(description="baskets")
+    @admin.display(description=gettext_lazy("baskets"))
     def basket_count(self, erasure: ShopperErasure) -> int:
         return len(erasure.basket_guids)
 
@@ -78,7 +84,7 @@ class ShopperErasureAdmin(ReadOnlyModelAdmin):
         ]
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "title": "Shopper erasures"}
+        extra_context = {**(extra_context or {}), "title": _("Shopper erasures")}
         return super().changelist_view(request, extra_context)
 
     def add_view(self, request, form_url="", extra_context=None):
@@ -98,17 +104,24 @@ class ShopperErasureAdmin(ReadOnlyModelAdmin):
                 )
                 self.message_user(
                     request,
-                    f"Shopper erased (erasure #{erasure.pk}): {len(erasure.basket_guids)} "
-                    f"basket(s), {sum(erasure.rows.values())} row(s) changed.",
+                    _(
+                        "Shopper erased (erasure #%(erasure)s): %(baskets)s basket(s), "
+                        "%(rows)s row(s) changed."
+                    )
+                    % {
+                        "erasure": erasure.pk,
+                        "baskets": len(erasure.basket_guids),
+                        "rows": sum(erasure.rows.values()),
+                    },
                     messages.SUCCESS,
                 )
                 return redirect(reverse("admin:shopper_data_shoppererasure_changelist"))
         return self._identity_page(
             request,
             form,
-            title="Erase a shopper",
-            intro="Replace one shopper's personal data everywhere by “[erased]”.",
-            submit_label="Erase this shopper",
+            title=_("Erase a shopper"),
+            intro=_("Replace one shopper's personal data everywhere by “[erased]”."),
+            submit_label=_("Erase this shopper"),
         )
 
     def export_view(self, request):
@@ -134,9 +147,9 @@ class ShopperErasureAdmin(ReadOnlyModelAdmin):
         return self._identity_page(
             request,
             form,
-            title="Export a shopper's data",
-            intro="Download everything kept about one shopper as one JSON document.",
-            submit_label="Download the export",
+            title=_("Export a shopper's data"),
+            intro=_("Download everything kept about one shopper as one JSON document."),
+            submit_label=_("Download the export"),
         )
 
     def _identity_page(self, request, form, *, title, intro, submit_label):

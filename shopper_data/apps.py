@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ShopperDataConfig(AppConfig):
     name = "shopper_data"
-    verbose_name = "Shopper data (erasure and export)"
+    verbose_name = _("Shopper data (erasure and export)")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from ..selectors import DayFigures
 
 WIDTH, HEIGHT = 720, 240
@@ -46,10 +48,16 @@ def daily_chart(days: list[DayFigures]) -> Chart:
                 "y": f"{TOP + plot_height - height:.1f}",
                 "width": f"{slot * 0.7:.1f}",
                 "height": f"{height:.1f}",
-                "title": (
-                    f"{day.day:%m/%d/%Y}: {day.abandonment_rate:.0%} abandoned, "
-                    f"{day.recovery_rate:.0%} recovered, {day.recovered_revenue} recovered"
-                ),
+                "title": _(
+                    "%(day)s: %(abandoned)s abandoned, %(recovered)s recovered, "
+                    "%(revenue)s recovered"
+                )
+                % {
+                    "day": f"{day.day:%m/%d/%Y}",
+                    "abandoned": f"{day.abandonment_rate:.0%}",
+                    "recovered": f"{day.recovery_rate:.0%}",
+                    "revenue": day.recovered_revenue,
+                },
             }
         )
     step = max(1, len(days) // 8)  # at most about eight date labels

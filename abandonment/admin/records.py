@@ -12,6 +12,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from basketops.business import business_setting
 from basketops.reads import reading_alias
@@ -65,7 +67,7 @@ ANALYTICS_MAX_DAYS = 366
 
 class RecoveryMailForm(forms.Form):
     message = forms.CharField(
-        label="Personal message (optional)",
+        label=gettext_lazy("Personal message (optional)"),
         required=False,
         max_length=MESSAGE_MAX,
         widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
@@ -75,8 +77,8 @@ class RecoveryMailForm(forms.Form):
 class AnalyticsRangeForm(DateRangeForm):
     max_days = ANALYTICS_MAX_DAYS
 
-    date_from = DateEntryField(label="From")
-    date_to = DateEntryField(label="To")
+    date_from = DateEntryField(label=gettext_lazy("From"))
+    date_to = DateEntryField(label=gettext_lazy("To"))
 
 
 @admin.register(Abandonment)
@@ -86,7 +88,9 @@ class AbandonmentAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     date_hierarchy = "captured_at"
     # Searched by ``get_search_results`` (the basket grid's rule); the name lights the box.
     search_fields = ("name",)
-    search_help_text = "A basket GUID, an e-mail, a name or part of one, or an ERP account ID."
+    search_help_text = gettext_lazy(
+        "A basket GUID, an e-mail, a name or part of one, or an ERP account ID."
+    )
     paginator = CappedCountPaginator
     show_full_result_count = False
     change_list_template = "admin/abandonment/abandonment/change_list.html"
@@ -101,12 +105,12 @@ class AbandonmentAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     # Stored as JSON; shown in words by the fields above.
     JSON_FIELDS = ("coupon_codes", "lines", "payment_address")
 
-    @admin.display(description="coupon codes")
+    @admin.display(description=gettext_lazy("coupon codes"))
     @reads("coupon_codes")
     def coupon_codes_text(self, abandonment: Abandonment) -> str:
         return list_text(abandonment.coupon_codes or [])
 
-    @admin.display(description="lines")
+    @admin.display(description=gettext_lazy("lines"))
     @reads("lines")
     def lines_text(self, abandonment: Abandonment) -> str:
         """One line a row: "Product PRD-1, Quantity 2, Unit price 9.90 EUR"."""
@@ -119,7 +123,7 @@ class AbandonmentAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
             ),
         )
 
-    @admin.display(description="payment address")
+    @admin.display(description=gettext_lazy("payment address"))
     @reads("payment_address")
     def payment_address_text(self, abandonment: Abandonment) -> str:
         return address_format(abandonment.payment_address or {})
@@ -127,18 +131,18 @@ class AbandonmentAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return shown_fields(self, request, self.readonly_fields)
 
-    @admin.display(description="marketing consent")
+    @admin.display(description=gettext_lazy("marketing consent"))
     def marketing_consent(self, abandonment: Abandonment) -> str:
         """PV-1: the basket's consent (the list shows the live policy once, above the rows)."""
         if abandonment.basket is None:
-            return "(basket deleted)"
+            return _("(basket deleted)")
         return marketing_consent_describe(abandonment.basket, with_policy=False)
 
-    @admin.display(description="marketing consent")
+    @admin.display(description=gettext_lazy("marketing consent"))
     def marketing_consent_and_policy(self, abandonment: Abandonment) -> str:
         """PV-1: the basket's consent and the live policy reminders follow."""
         if abandonment.basket is None:
-            return "(basket deleted)"
+            return _("(basket deleted)")
         return marketing_consent_describe(abandonment.basket)
 
     def get_exclude(self, request, obj=None):
@@ -163,14 +167,20 @@ class AbandonmentAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
         if changelist is not None:
             response.context_data["stats"] = abandonment_stats(changelist.queryset)
             policy = business_setting("REMINDER_CONSENT_POLICY")
-            response.context_data["reminder_policy"] = (
-                f"sent to {CONSENT_POLICIES.get(policy, policy)} (REMINDER_CONSENT_POLICY "
-                f"“{policy}”), at most {business_setting('REMINDER_DAILY_CAP')} per address "
-                "in 24 hours, the newest abandonment of each address only"
-            )
+            response.context_data["reminder_policy"] = _(
+                "sent to %(policy_words)s (REMINDER_CONSENT_POLICY “%(policy)s”), at most "
+                "%(cap)s per address in 24 hours, the newest abandonment of each address only"
+            ) % {
+                "policy_words": CONSENT_POLICIES.get(policy, policy),
+                "policy": policy,
+                "cap": business_setting("REMINDER_DAILY_CAP"),
+            }
         return response
 
-    @admin.action(permissions=["view"], description="Send the next reminder e-mail now")
+    @admin.action(
+        permissions=["view"],
+        description=gettext_lazy("Send the next reminder e-mail now"),
+    )
     def reminder_send_now(self, request, queryset):
         """AB-4: the next step of each selected abandonment's sequence, by hand."""
         actor = Actor.staff(request.user)
@@ -181,12 +191,17 @@ class AbandonmentAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
             else:
                 refused += 1
         if sent:
-            self.message_user(request, f"{sent} reminder(s) sent.", messages.SUCCESS)
+            self.message_user(
+                request, _("%(count)s reminder(s) sent.") % {"count": sent}, messages.SUCCESS
+            )
         if refused:
             self.message_user(
                 request,
-                f"{refused} not sent: the shopper came back, ordered or opted out, has no "
-                "e-mail, or had every step of the sequence already.",
+                _(
+                    "%(count)s not sent: the shopper came back, ordered or opted out, has no "
+                    "e-mail, or had every step of the sequence already."
+                )
+                % {"count": refused},
                 messages.WARNING,
             )
 
@@ -214,7 +229,7 @@ class AbandonmentAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": f"Send a recovery e-mail: basket {basket.guid}",
+            "title": _("Send a recovery e-mail: basket %(guid)s") % {"guid": basket.guid},
             "basket": basket,
             "basket_page": basket_page,
             "form": form,
@@ -228,7 +243,9 @@ class AbandonmentAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
                         basket_id=basket.pk, message=message, actor=Actor.staff(request.user)
                     )
                     self.message_user(
-                        request, f"Recovery e-mail sent to {recipient}.", messages.SUCCESS
+                        request,
+                        _("Recovery e-mail sent to %(recipient)s.") % {"recipient": recipient},
+                        messages.SUCCESS,
                     )
                     return HttpResponseRedirect(basket_page)
                 context["preview"], context["recipient"] = basket_recovery_mail_build(
@@ -251,13 +268,12 @@ class AbandonmentAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
         today = timezone.localdate()
         default_from = today - timedelta(days=ANALYTICS_DEFAULT_DAYS - 1)
         form = AnalyticsRangeForm(
-            request.GET
-            or {"date_from": default_from.isoformat(), "date_to": today.isoformat()}
+            request.GET or {"date_from": default_from.isoformat(), "date_to": today.isoformat()}
         )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "Abandonment analytics",
+            "title": _("Abandonment analytics"),
             "form": form,
         }
         if not form.is_valid():

@@ -9,6 +9,9 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.urls import path
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ..models import MailLanguage, ReminderSend, ReminderStep, ReminderStepText
@@ -21,13 +24,13 @@ MAX_DELAY = timedelta(days=30)
 
 
 class DelayField(forms.DurationField):
-    """"2 hours", "1 day 6 hours", "90 minutes", or the admin's "1:30:00"."""
+    """ "2 hours", "1 day 6 hours", "90 minutes", or the admin's "1:30:00"."""
 
     def to_python(self, value):
         text = (value or "").strip() if isinstance(value, str) else value
         if isinstance(text, str) and text and _DELAY_PART.search(text):
             if _DELAY_PART.sub("", text).replace(",", "").replace("and", "").strip():
-                raise forms.ValidationError("Write the delay as e.g. “2 hours” or “1:30:00”.")
+                raise forms.ValidationError(_("Write the delay as e.g. “2 hours” or “1:30:00”."))
             parts: dict[str, int] = {}
             for amount, unit in _DELAY_PART.findall(text):
                 key = _UNITS[unit.lower()]
@@ -43,32 +46,55 @@ def _checked(value: str) -> str:
     return value
 
 
-HELP = (
-    "A Django template with these variables only: "
-    + "; ".join(f"{{{{ {name} }}}}: {meaning}" for name, meaning in VARIABLES.items())
-    + ". The basket's lines and total, the recovery link, the shop's contact and the "
-    "unsubscribe link are added to every mail."
-)
+def _template_help() -> str:
+    return _(
+        "A Django template with these variables only: %(variables)s. The basket's lines and "
+        "total, the recovery link, the shop's contact and the unsubscribe link are added to "
+        "every mail."
+    ) % {
+        "variables": "; ".join(
+            f"{{{{ {name} }}}}: {meaning}" for name, meaning in VARIABLES.items()
+        )
+    }
+
+
+HELP = lazy(_template_help, str)()
 
 
 class ReminderStepForm(forms.ModelForm):
-    delay = DelayField(help_text="after the abandonment was captured, e.g. “2 hours”")
+    delay = DelayField(
+        label=gettext_lazy("Delay"),
+        help_text=gettext_lazy("after the abandonment was captured, e.g. “2 hours”"),
+    )
 
     class Meta:
         model = ReminderStep
         fields = (
-            "delay", "subject", "body", "active", "coupon_percent_off", "coupon_amount_off",
+            "delay",
+            "subject",
+            "body",
+            "active",
+            "coupon_percent_off",
+            "coupon_amount_off",
             "coupon_valid_days",
         )
         help_texts = {
             "body": HELP,
-            "coupon_percent_off": "Incentive: each recipient gets a unique single-use code "
-            "for this percentage off (empty: no coupon).",
-            "coupon_amount_off": "… or for this amount off, in the basket's currency.",
-            "coupon_valid_days": "Days the code is valid after the mail; expired codes are "
-            "deleted.",
+            "coupon_percent_off": gettext_lazy(
+                "Incentive: each recipient gets a unique single-use code "
+                "for this percentage off (empty: no coupon)."
+            ),
+            "coupon_amount_off": gettext_lazy(
+                "… or for this amount off, in the basket's currency."
+            ),
+            "coupon_valid_days": gettext_lazy(
+                "Days the code is valid after the mail; expired codes are deleted."
+            ),
         }
-        labels = {"subject": "subject (English)", "body": "body (English)"}
+        labels = {
+            "subject": gettext_lazy("Subject (English)"),
+            "body": gettext_lazy("Body (English)"),
+        }
 
     def clean_subject(self) -> str:
         return _checked(self.cleaned_data["subject"])
@@ -80,21 +106,21 @@ class ReminderStepForm(forms.ModelForm):
         cleaned = super().clean()
         percent, amount = cleaned.get("coupon_percent_off"), cleaned.get("coupon_amount_off")
         if percent is not None and amount is not None:
-            raise forms.ValidationError("Offer a percentage or an amount off, not both.")
+            raise forms.ValidationError(_("Offer a percentage or an amount off, not both."))
         if percent is not None and not 0 < percent <= 100:
-            self.add_error("coupon_percent_off", "Between 0 (excluded) and 100.")
+            self.add_error("coupon_percent_off", _("Between 0 (excluded) and 100."))
         if amount is not None and amount <= 0:
-            self.add_error("coupon_amount_off", "More than 0.")
+            self.add_error("coupon_amount_off", _("More than 0."))
         if cleaned.get("coupon_valid_days") == 0:
-            self.add_error("coupon_valid_days", "At least 1 day.")
+            self.add_error("coupon_valid_days", _("At least 1 day."))
         return cleaned
 
     def clean_delay(self):
         delay = self.cleaned_data["delay"]
         if delay is not None and delay.total_seconds() < 0:
-            raise forms.ValidationError("The delay cannot be negative.")
+            raise forms.ValidationError(_("The delay cannot be negative."))
         if delay is not None and delay > MAX_DELAY:
-            raise forms.ValidationError("The delay can be at most 30 days.")
+            raise forms.ValidationError(_("The delay can be at most 30 days."))
         return delay
 
 
@@ -160,8 +186,12 @@ class ReminderStepAdmin(admin.ModelAdmin):
             language=form.cleaned_data["language"],
         )
         return JsonResponse(
-            {"language": mail.language, "subject": mail.subject, "html": mail.html,
-             "text": mail.text}
+            {
+                "language": mail.language,
+                "subject": mail.subject,
+                "html": mail.html,
+                "text": mail.text,
+            }
         )
 
 

@@ -8,6 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from baskets.access import personal_data_visible
 from baskets.filters import DateEntryField
@@ -28,8 +30,8 @@ from ..services.reports import (
 
 
 class AbandonReportForm(forms.ModelForm):
-    date_from = DateEntryField(label="From")
-    date_to = DateEntryField(label="To")
+    date_from = DateEntryField(label=gettext_lazy("From"))
+    date_to = DateEntryField(label=gettext_lazy("To"))
 
     class Meta:
         model = AbandonReport
@@ -92,9 +94,9 @@ class AbandonReportAdmin(admin.ModelAdmin):
         try:
             report_id = int(object_id)
         except (TypeError, ValueError):
-            raise Http404("No such report.") from None
+            raise Http404(_("No such report.")) from None
         if not self.get_queryset(request).filter(pk=report_id).exists():
-            raise Http404("No such report.")
+            raise Http404(_("No such report."))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         self._visible_or_404(request, object_id)
@@ -125,18 +127,18 @@ class AbandonReportAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else self.readonly_fields
 
-    @admin.display(description="progress")
+    @admin.display(description=gettext_lazy("progress"))
     def progress_bar(self, report) -> str:
         return format_html(
             '<progress max="100" value="{}"></progress> {}%', report.progress, report.progress
         )
 
-    @admin.display(description="download")
+    @admin.display(description=gettext_lazy("download"))
     def download(self, report) -> str:
         if report.status != ReportStatus.DONE or not report.file:
             return "—"
         url = reverse("admin:abandonment_abandonreport_download", args=[report.pk])
-        return format_html('<a href="{}" class="report-download">Download</a>', url)
+        return format_html('<a href="{}" class="report-download">{}</a>', url, _("Download"))
 
     def save_model(self, request, obj, form, change):
         created = abandon_report_request(
@@ -147,7 +149,8 @@ class AbandonReportAdmin(admin.ModelAdmin):
     def response_add(self, request, obj, post_url_continue=None):
         self.message_user(
             request,
-            f"{obj} is being generated in the background; download it here when it is ready.",
+            _("%(report)s is being generated in the background; download it here when it is ready.")
+            % {"report": obj},
             messages.SUCCESS,
         )
         return HttpResponseRedirect(reverse("admin:abandonment_abandonreport_changelist"))
@@ -171,7 +174,7 @@ class AbandonReportAdmin(admin.ModelAdmin):
         report = self.get_queryset(request).filter(pk=report_id, status=ReportStatus.DONE).first()
         if report is None or not report.file:
             self.message_user(
-                request, "That report is not ready or does not exist.", messages.ERROR
+                request, _("That report is not ready or does not exist."), messages.ERROR
             )
             return HttpResponseRedirect(reverse("admin:abandonment_abandonreport_changelist"))
         return FileResponse(
@@ -180,15 +183,17 @@ class AbandonReportAdmin(admin.ModelAdmin):
 
 
 class ReportScheduleForm(forms.ModelForm):
-    """"Next run at" may be left empty (the first whole period's run is taken); a recipient
+    """ "Next run at" may be left empty (the first whole period's run is taken); a recipient
     without an e-mail address is refused with a message, never dropped."""
 
     class Meta:
         model = ReportSchedule
         fields = ("name", "recipients", "frequency", "next_run_at", "active")
         help_texts = {
-            "next_run_at": "Empty: tomorrow (every day), next Monday (every week) or the 1st "
-            "of next month (every month), at the daily e-mail hour.",
+            "next_run_at": gettext_lazy(
+                "Empty: tomorrow (every day), next Monday (every week) or the 1st "
+                "of next month (every month), at the daily e-mail hour."
+            ),
         }
 
     def __init__(self, *args, **kwargs):
@@ -200,8 +205,11 @@ class ReportScheduleForm(forms.ModelForm):
         without = sorted(user.get_username() for user in recipients or () if not user.email)
         if without:
             raise forms.ValidationError(
-                f"No e-mail address for {', '.join(without)}: the report cannot be sent to "
-                "them. Give them an address under Users, or leave them out."
+                _(
+                    "No e-mail address for %(users)s: the report cannot be sent to them. Give "
+                    "them an address under Users, or leave them out."
+                )
+                % {"users": ", ".join(without)}
             )
         return recipients
 
@@ -229,7 +237,7 @@ class ReportScheduleAdmin(admin.ModelAdmin):
         initial.setdefault("next_run_at", schedule_first_run(initial["frequency"]))
         return initial
 
-    @admin.display(description="recipients")
+    @admin.display(description=gettext_lazy("recipients"))
     def recipient_list(self, schedule) -> str:
         return ", ".join(user.get_username() for user in schedule.recipients.all())
 

@@ -3,6 +3,7 @@ reported, and addresses staff added); System administrators see and edit the lis
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext as _
 
 from ..models import ReminderSuppression
 from ..services.suppressions import suppression_record
@@ -19,7 +20,7 @@ class ReminderSuppressionForm(forms.ModelForm):
             return self.instance.email
         taken = ReminderSuppression.objects.filter(email=email).exclude(pk=self.instance.pk)
         if taken.exists():
-            raise forms.ValidationError("This address is suppressed already.")
+            raise forms.ValidationError(_("This address is suppressed already."))
         return email
 
 
@@ -45,5 +46,7 @@ class ReminderSuppressionAdmin(admin.ModelAdmin):
             detail=form.cleaned_data["detail"],
         )
         obj.pk, obj.suppressed_at, obj.source = (
-            suppressed.pk, suppressed.suppressed_at, suppressed.source
+            suppressed.pk,
+            suppressed.suppressed_at,
+            suppressed.source,
         )

@@ -26,6 +26,7 @@ from django.template.defaulttags import ForNode, IfNode, WithNode
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.html import linebreaks
+from django.utils.translation import gettext_lazy
 
 from basketops.business import business_setting
 from baskets.currencies import currency_minor_unit
@@ -38,15 +39,19 @@ from .reminder_texts import MAIL_TEXTS
 
 DEFAULT_LANGUAGE = MailLanguage.ENGLISH.value
 # What staff templates may use, with what it holds (the step editor's help text).
+# The variables and what each holds (the step's form shows them in the staff member's
+# language).
 VARIABLES = {
-    "greeting": "“Hello Ada,” with the login's name, else a neutral “Hello,”",
-    "name": "the login's name from the shop's account data; empty for a guest",
-    "Basket": "Basket.BasketUrl (the recovery link) and Basket.BasketGUID",
-    "lines": "each line: quantity, name, product_id, variant_id, unit_price",
-    "total": "the basket's total (in its currency)",
-    "currency": "the basket's currency code",
-    "shop": "shop.name, shop.url, shop.contact_email, shop.contact_phone",
-    "coupon": "the step's personal coupon: coupon.code, coupon.offer, coupon.valid_until",
+    "greeting": gettext_lazy("“Hello Ada,” with the login's name, else a neutral “Hello,”"),
+    "name": gettext_lazy("the login's name from the shop's account data; empty for a guest"),
+    "Basket": gettext_lazy("Basket.BasketUrl (the recovery link) and Basket.BasketGUID"),
+    "lines": gettext_lazy("each line: quantity, name, product_id, variant_id, unit_price"),
+    "total": gettext_lazy("the basket's total (in its currency)"),
+    "currency": gettext_lazy("the basket's currency code"),
+    "shop": gettext_lazy("shop.name, shop.url, shop.contact_email, shop.contact_phone"),
+    "coupon": gettext_lazy(
+        "the step's personal coupon: coupon.code, coupon.offer, coupon.valid_until"
+    ),
 }
 REFUSED_TAGS = ("load", "include", "extends", "debug", "ssi", "templatetag")
 _TAG = re.compile(r"{%\s*(\w+)")
@@ -254,9 +259,7 @@ def _context(basket: MailBasket, language: str, coupon: dict | None) -> dict:
         ],
         "total": money(basket.total, language, basket.currency),
         "currency": basket.currency,
-        "shop": {
-            key: brand[key] for key in ("name", "url", "contact_email", "contact_phone")
-        },
+        "shop": {key: brand[key] for key in ("name", "url", "contact_email", "contact_phone")},
         "coupon": coupon or "",
     }
 
@@ -310,8 +313,13 @@ SAMPLE_BASKET = MailBasket(
     link="",
     name="Ada Lovelace",
     lines=[
-        {"quantity": 2, "name": "Kettle", "product_id": "PRD-1", "variant_id": "",
-         "unit_price": "10.00"},
+        {
+            "quantity": 2,
+            "name": "Kettle",
+            "product_id": "PRD-1",
+            "variant_id": "",
+            "unit_price": "10.00",
+        },
     ],
     total=Decimal("20.00"),
     currency="EUR",
@@ -329,6 +337,10 @@ def reminder_mail_preview(*, subject: str, body: str, language: str) -> Reminder
     )
     unsubscribe = f"{business_setting('SHOP_URL').rstrip('/')}/…"
     return reminder_mail_render(
-        subject=subject, body=body, language=language, basket=sample, unsubscribe=unsubscribe,
+        subject=subject,
+        body=body,
+        language=language,
+        basket=sample,
+        unsubscribe=unsubscribe,
         coupon={"code": "SAMPLE-CODE", "offer": "10%", "valid_until": "2026-12-31"},
     )

@@ -2,6 +2,7 @@
 
 from django.contrib import admin  # noqa: E402
 from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 
 from basketops.business import business_setting
 
@@ -16,6 +17,6 @@ from . import (  # noqa: F401  (registers the model admins)
 
 admin.site.site_header = "Basket Ops"
 admin.site.site_title = "Basket Ops"
-admin.site.index_title = "Back office"
+admin.site.index_title = _("Back office")
 # "View site" opens the shop, read at each page (a System administrator may change it live).
 admin.site.site_url = lazy(lambda: business_setting("SHOP_URL"), str)()

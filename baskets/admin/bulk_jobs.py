@@ -6,11 +6,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from ..exceptions import BulkJobOverlap
 from ..models import BasketBulkJob, BulkJobStatus
 from ..services.actors import Actor
-from ..services.bulk_jobs import basket_bulk_job_start
+from ..services.bulk_jobs import basket_bulk_job_start, bulk_job_label, bulk_job_verb
 
 REFUSALS_SHOWN = 500
 
@@ -38,7 +39,8 @@ def bulk_job_start(
         return None
     modeladmin.message_user(
         request,
-        f"{job.label}: {job.total} basket(s), in the background (job #{job.pk}).",
+        _("%(action)s: %(total)s basket(s), in the background (job #%(job)s).")
+        % {"action": bulk_job_label(job), "total": job.total, "job": job.pk},
         messages.INFO,
     )
     return bulk_job_redirect(job)
@@ -50,15 +52,16 @@ def bulk_job_view(modeladmin, request, job_id: int):
         raise PermissionDenied
     job = BasketBulkJob.objects.defer("basket_ids").filter(pk=job_id).first()
     if job is None:
-        raise Http404("No such job.")
+        raise Http404(_("No such job."))
     return TemplateResponse(
         request,
         "admin/baskets/basket/bulk_job.html",
         {
             **modeladmin.admin_site.each_context(request),
             "opts": modeladmin.model._meta,
-            "title": f"{job.label}: job #{job.pk}",
+            "title": _("%(action)s: job #%(job)s") % {"action": bulk_job_label(job), "job": job.pk},
             "job": job,
+            "verb": bulk_job_verb(job),
             "back_url": job.back_url or reverse("admin:baskets_basket_changelist"),
             "working": job.status != BulkJobStatus.DONE,
             "refusals": job.refusals[:REFUSALS_SHOWN],

@@ -9,8 +9,11 @@ import re
 from constance import settings as constance_settings
 from constance.admin import Config, ConstanceAdmin
 from constance.forms import ConstanceForm
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..models import BusinessSettingChange
 from ..services.actors import Actor
@@ -45,23 +48,38 @@ def setting_help(text: str) -> str:
     return RULE_IDS.sub("", str(text))
 
 
+def setting_label_shown(name: str) -> str:
+    """The setting's name in the staff member's language (``settings_words``)."""
+    return _(setting_label(name))
+
+
 class BusinessSettingsAdmin(ConstanceAdmin):
     change_list_form = AuditedSettingsForm
 
     def get_config_value(self, name, options, form, initial):
         """Each setting by its name in words, its help without rule references."""
         item = super().get_config_value(name, options, form, initial)
-        item["name"] = setting_label(name)
-        item["help_text"] = setting_help(item["help_text"])
+        item["name"] = setting_label_shown(name)
+        item["help_text"] = _(setting_help(item["help_text"]))
         return item
 
     def changelist_view(self, request, extra_context=None):
         if request.method == "POST" and not self.has_change_permission(request):
             raise PermissionDenied
-        return super().changelist_view(request, extra_context)
+        response = super().changelist_view(request, extra_context)
+        context = getattr(response, "context_data", None) or {}
+        # The sections and the choices of the settings' lists in the staff member's
+        # language (``settings_words``); the values saved stay the codes.
+        for fieldset in context.get("fieldsets", ()):
+            fieldset["title"] = _(fieldset["title"])
+        form = context.get("form")
+        for field in form.fields.values() if form is not None else ():
+            if isinstance(field, forms.ChoiceField):
+                field.choices = [(value, _(str(label))) for value, label in field.choices]
+        return response
 
 
-Config._meta.verbose_name_plural = "business settings"
+Config._meta.verbose_name_plural = gettext_lazy("business settings")
 admin.site.unregister([Config])
 admin.site.register([Config], BusinessSettingsAdmin)
 
@@ -74,19 +92,18 @@ class BusinessSettingChangeAdmin(ReadOnlyModelAdmin):
     list_filter = ("name",)
     ordering = ("-changed_at", "-id")
 
-    @admin.display(description="setting", ordering="name")
+    @admin.display(description=gettext_lazy("setting"), ordering="name")
     def setting(self, change: BusinessSettingChange) -> str:
-        return setting_label(change.name)
+        return setting_label_shown(change.name)
 
-    @admin.display(description="old value")
+    @admin.display(description=gettext_lazy("old value"))
     def old_value_text(self, change: BusinessSettingChange) -> str:
         return value_text(change.old_value)
 
-    @admin.display(description="new value")
+    @admin.display(description=gettext_lazy("new value"))
     def new_value_text(self, change: BusinessSettingChange) -> str:
         return value_text(change.new_value)
 
-    @admin.display(description="changed by")
+    @admin.display(description=gettext_lazy("changed by"))
     def actor(self, change: BusinessSettingChange) -> str:
         return actor_text(change.actor_label)
-

@@ -2,6 +2,8 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..access import personal_data_visible
 from ..currencies import amount_fits, amount_format, shop_currencies
@@ -29,8 +31,8 @@ class PriceForm(forms.ModelForm):
         currency = self.cleaned_data["currency"].strip().upper()
         if currency not in shop_currencies():
             raise forms.ValidationError(
-                f"“{currency[:10]}” is not one of the shop's currencies "
-                f"({', '.join(shop_currencies())}).",
+                _("“%(currency)s” is not one of the shop's currencies (%(currencies)s).")
+                % {"currency": currency[:10], "currencies": ", ".join(shop_currencies())},
                 code="unsupported_currency",
             )
         return currency
@@ -39,7 +41,11 @@ class PriceForm(forms.ModelForm):
         cleaned = super().clean()
         currency, amount = cleaned.get("currency"), cleaned.get("amount")
         if currency and amount is not None and not amount_fits(amount, currency):
-            self.add_error("amount", f"{amount} has more decimals than {currency} has.")
+            self.add_error(
+                "amount",
+                _("%(amount)s has more decimals than %(currency)s has.")
+                % {"amount": amount, "currency": currency},
+            )
         return cleaned
 
 
@@ -49,13 +55,13 @@ class PriceInline(admin.TabularInline):
     model = Price
     form = PriceForm
     extra = 0
-    verbose_name_plural = "prices per currency"
+    verbose_name_plural = gettext_lazy("prices per currency")
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         variants = formset.form.base_fields["variant"]
         variants.queryset = Variant.objects.filter(product=obj) if obj else Variant.objects.none()
-        variants.empty_label = "(the product itself)"
+        variants.empty_label = _("(the product itself)")
         return formset
 
 
@@ -69,7 +75,7 @@ class ProductAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("prices")
 
-    @admin.display(description="prices")
+    @admin.display(description=gettext_lazy("prices"))
     def prices_shown(self, product: Product) -> str:
         own = [price for price in product.prices.all() if price.variant_id is None]
         return ", ".join(f"{amount_format(p.amount, p.currency)} {p.currency}" for p in own) or "—"
@@ -78,7 +84,13 @@ class ProductAdmin(admin.ModelAdmin):
 @admin.register(Coupon)
 class CouponAdmin(admin.ModelAdmin):
     list_display = (
-        "code", "percent_off", "amount_off", "currency", "valid_from", "valid_until", "active",
+        "code",
+        "percent_off",
+        "amount_off",
+        "currency",
+        "valid_from",
+        "valid_until",
+        "active",
         "single_use",
     )
     list_filter = ("active", "single_use")
@@ -98,7 +110,9 @@ class GiftCardForm(forms.ModelForm):
     goes below what baskets in payment hold (SH-5)."""
 
     # The balance the page showed, to tell a change from a debit that happened meanwhile.
-    balance_seen = forms.DecimalField(widget=forms.HiddenInput, required=False)
+    balance_seen = forms.DecimalField(
+        label=gettext_lazy("balance seen"), widget=forms.HiddenInput, required=False
+    )
 
     class Meta:
         model = GiftCard
@@ -119,13 +133,20 @@ class GiftCardForm(forms.ModelForm):
         seen = cleaned.get("balance_seen")
         if seen is not None and seen != current.balance:
             raise forms.ValidationError(
-                f"The balance changed from {seen} to {current.balance} while this page was "
-                "open (see the card's history); check it and save again.",
+                _(
+                    "The balance changed from %(seen)s to %(balance)s while this page was open "
+                    "(see the card's history); check it and save again."
+                )
+                % {"seen": seen, "balance": current.balance},
                 code="balance_changed",
             )
         if cleaned["balance"] < held:
             raise forms.ValidationError(
-                f"Baskets in payment hold {held} of this card; the balance cannot go below that.",
+                _(
+                    "Baskets in payment hold %(held)s of this card; the balance cannot go "
+                    "below that."
+                )
+                % {"held": held},
                 code="balance_below_reserved",
             )
         return cleaned
@@ -145,11 +166,11 @@ class GiftCardAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(reserved_total=gift_card_reserved_sum())
 
-    @admin.display(description="reserved")
+    @admin.display(description=gettext_lazy("reserved"))
     def reserved(self, card: GiftCard):
         return card.reserved_total
 
-    @admin.display(description="available")
+    @admin.display(description=gettext_lazy("available"))
     def available(self, card: GiftCard):
         return card.balance - card.reserved_total
 

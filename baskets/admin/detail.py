@@ -138,7 +138,7 @@ def marketing_consent_describe(basket: Basket, *, with_policy: bool = True) -> s
         }
         policy_text = f" ({policy_words})"
     if basket.marketing_consent is None:
-        return f"{_('Not asked')}{policy_text}"
+        return _("Not asked") + policy_text
     answer = _("Given") if basket.marketing_consent else _("Refused")
     at = (
         f" {timezone.localtime(basket.marketing_consent_at):%Y-%m-%d %H:%M}"

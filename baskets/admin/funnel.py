@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from basketops.reads import reading_alias
 
@@ -31,9 +33,9 @@ CHART_WIDTH, BAR_HEIGHT, LABEL_WIDTH = 600, 22, 170
 class FunnelForm(DateRangeForm):
     max_days = FUNNEL_MAX_DAYS
 
-    date_from = DayBoundField(label="Created from")
-    date_to = DayBoundField(label="Created to")
-    product = forms.CharField(label="Product ID", required=False, max_length=60)
+    date_from = DayBoundField(label=gettext_lazy("Created from"))
+    date_to = DayBoundField(label=gettext_lazy("Created to"))
+    product = forms.CharField(label=gettext_lazy("Product ID"), required=False, max_length=60)
 
 
 class FunnelAdminMixin:
@@ -58,7 +60,7 @@ class FunnelAdminMixin:
         form = FunnelForm(data)
         context = {
             **self.admin_site.each_context(request),
-            "title": "Checkout funnel",
+            "title": _("Checkout funnel"),
             "form": form,
             "opts": self.model._meta,
             "date_example": date_format_example(),

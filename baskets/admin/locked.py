@@ -79,6 +79,8 @@ def locked_provider_answer_display(basket: Basket) -> SafeString:
         .first()
     )
     return provider_answer_html(answer, empty=_("(not checked at the provider yet)"))
+
+
 # "Next locked cart" looks this far down the filtered list (locked carts are few).
 NEXT_LOCKED_CART_WINDOW = 1_000
 
@@ -150,8 +152,10 @@ class LockedCartAdminMixin:
             queryset,
             action="confirm_locked_carts",
             title=_("Confirm locked carts as orders"),
-            question=_("Did the provider receive these payments? Each cart goes on as paid, "
-            "to completion as an order, and the shopper's session for it ends."),
+            question=_(
+                "Did the provider receive these payments? Each cart goes on as paid, "
+                "to completion as an order, and the shopper's session for it ends."
+            ),
             kind=BulkJobAction.LOCKED_CART_CONFIRM,
         )
 
@@ -162,8 +166,10 @@ class LockedCartAdminMixin:
             queryset,
             action="unlock_locked_carts",
             title=_("Unlock locked carts"),
-            question=_("Unlock these carts? Each goes back to Active with the same contents; "
-            "the shopper starts a new session to continue."),
+            question=_(
+                "Unlock these carts? Each goes back to Active with the same contents; "
+                "the shopper starts a new session to continue."
+            ),
             kind=BulkJobAction.LOCKED_CART_UNLOCK,
         )
 
@@ -174,8 +180,10 @@ class LockedCartAdminMixin:
             queryset,
             action="delete_locked_carts",
             title=_("Delete locked carts"),
-            question=_("Delete these locked carts? The shopper has to start a new basket. "
-            "Only Locked carts are deleted."),
+            question=_(
+                "Delete these locked carts? The shopper has to start a new basket. "
+                "Only Locked carts are deleted."
+            ),
             kind=BulkJobAction.LOCKED_CART_DELETE,
         )
 
@@ -196,7 +204,7 @@ class PaymentResultAdmin(PersonalDataAdminMixin, ReadOnlyModelAdmin):
     )
     list_filter = ("outcome", "result")
     search_fields = ("provider_reference",)
-    search_help_text = "A provider reference (exact)."
+    search_help_text = _("A provider reference (exact).")
     show_full_result_count = False
     list_per_page = 100
     ordering = ("-created_at", "-id")

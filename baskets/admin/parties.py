@@ -5,6 +5,8 @@ from django.db.models import Case, IntegerField, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..models import Basket, CustomerAccount, Salesperson, ShopAccount, Status
 
@@ -26,12 +28,12 @@ def party_baskets(baskets, grid_query: dict, *, open_first: bool = False) -> str
     else:
         baskets = baskets.order_by("-created_at", "-id")
     newest = list(
-        baskets.only(
-            "id", "guid", "status", "created_at", "total", "currency"
-        )[:PARTY_BASKETS_SHOWN]
+        baskets.only("id", "guid", "status", "created_at", "total", "currency")[
+            :PARTY_BASKETS_SHOWN
+        ]
     )
     if not newest:
-        return "No baskets."
+        return _("No baskets.")
     rows = format_html_join(
         "",
         '<li><a href="{}">{}</a> {} · {} · {} {}</li>',
@@ -50,10 +52,11 @@ def party_baskets(baskets, grid_query: dict, *, open_first: bool = False) -> str
     grid = reverse("admin:baskets_basket_changelist")
     query = urlencode({"scope": "all", **grid_query})
     return format_html(
-        '<ul class="party-baskets">{}</ul><a href="{}?{}">All baskets in the grid</a>',
+        '<ul class="party-baskets">{}</ul><a href="{}?{}">{}</a>',
         rows,
         grid,
         query,
+        _("All baskets in the grid"),
     )
 
 
@@ -68,7 +71,7 @@ class ShopAccountAdmin(admin.ModelAdmin):
     raw_id_fields = ("user", "customer_account")
     readonly_fields = ("guid", "created_at", "customer_accounts", "baskets")
 
-    @admin.display(description="baskets (open first)")
+    @admin.display(description=gettext_lazy("baskets (open first)"))
     def baskets(self, account: ShopAccount) -> str:
         """Seed 001, SH-1: the caller's baskets from their account's page, open ones first."""
         if account.pk is None:
@@ -79,19 +82,19 @@ class ShopAccountAdmin(admin.ModelAdmin):
             open_first=True,
         )
 
-    @admin.display(description="customer accounts")
+    @admin.display(description=gettext_lazy("customer accounts"))
     def customer_accounts(self, account: ShopAccount) -> str:
         """SH-1: the customer account it belongs to and, for a salesperson, those it sells
         for (the selected one marked)."""
         rows = []
         if account.customer_account_id:
-            rows.append((account.customer_account, "its customer account"))
+            rows.append((account.customer_account, _("its customer account")))
         salesperson = Salesperson.objects.filter(shop_account=account).first()
         if salesperson is not None:
             for customer in salesperson.related_customers.order_by("name"):
                 selected = customer.pk == salesperson.selected_customer_id
                 rows.append(
-                    (customer, "sells for it, selected now" if selected else "sells for it")
+                    (customer, _("sells for it, selected now") if selected else _("sells for it"))
                 )
         if not rows:
             return "—"
@@ -112,7 +115,7 @@ class CustomerAccountAdmin(admin.ModelAdmin):
     search_fields = ("=erp_account_id", "name")
     readonly_fields = ("baskets",)
 
-    @admin.display(description="baskets")
+    @admin.display(description=gettext_lazy("baskets"))
     def baskets(self, customer: CustomerAccount) -> str:
         """The ERP account's baskets, whichever of its logins made them."""
         if customer.pk is None:

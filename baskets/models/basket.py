@@ -65,6 +65,7 @@ class Basket(models.Model):
         on_delete=models.SET_NULL,
         related_name="baskets",
         help_text="The login that owns the basket; empty for an anonymous shopper.",
+        verbose_name=_("shop account"),
     )
     customer_account = models.ForeignKey(
         CustomerAccount,
@@ -72,6 +73,7 @@ class Basket(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="baskets",
+        verbose_name=_("customer account"),
     )
     salesperson = models.ForeignKey(
         Salesperson,
@@ -79,6 +81,7 @@ class Basket(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="baskets",
+        verbose_name=_("salesperson"),
     )
     # Fixed when the basket is made, so the grid keeps it after an account is deleted.
     account_type = models.CharField(
@@ -219,20 +222,26 @@ class Basket(models.Model):
                 condition=models.Q(status="active", paid_at__isnull=True),
             ),
         ]
+        verbose_name = _("basket")
+        verbose_name_plural = _("baskets")
 
     def __str__(self) -> str:
         return str(self.guid)
 
 
 class Line(models.Model):
-    basket = models.ForeignKey(Basket, on_delete=models.CASCADE, related_name="lines")
-    kind = models.CharField(max_length=10, choices=ItemKind.choices, default=ItemKind.PRODUCT)
-    product_id = models.CharField("product ID", max_length=40)
-    variant_id = models.CharField("variant ID", max_length=40, blank=True)
-    quantity = models.PositiveIntegerField()
-    unit_of_measure_id = models.CharField("unit of measure ID", max_length=10, default="EA")
-    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
-    booked_user_id = models.CharField("booked user ID", max_length=40, blank=True)
+    basket = models.ForeignKey(
+        Basket, on_delete=models.CASCADE, related_name="lines", verbose_name=_("basket")
+    )
+    kind = models.CharField(
+        max_length=10, choices=ItemKind.choices, default=ItemKind.PRODUCT, verbose_name=_("kind")
+    )
+    product_id = models.CharField(_("product ID"), max_length=40)
+    variant_id = models.CharField(_("variant ID"), max_length=40, blank=True)
+    quantity = models.PositiveIntegerField(verbose_name=_("quantity"))
+    unit_of_measure_id = models.CharField(_("unit of measure ID"), max_length=10, default="EA")
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("unit price"))
+    booked_user_id = models.CharField(_("booked user ID"), max_length=40, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -242,6 +251,8 @@ class Line(models.Model):
                 condition=models.Q(kind__in=ItemKind.values), name="line_kind_known"
             ),
         ]
+        verbose_name = _("line")
+        verbose_name_plural = _("lines")
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.product_id}"

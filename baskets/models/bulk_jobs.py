@@ -15,15 +15,15 @@ class BulkJobStatus(models.TextChoices):
 class BulkJobAction(models.TextChoices):
     """The baskets app's own kinds; other apps register theirs (``bulk_action_register``)."""
 
-    DELETE = "delete", "Delete baskets"
-    COMPLETE_MANAGE_BOOKING = "complete_manage_booking", "Complete manage booking step"
+    DELETE = "delete", _("Delete baskets")
+    COMPLETE_MANAGE_BOOKING = "complete_manage_booking", _("Complete manage booking step")
     FLAG_ADDITIONAL_INFORMATION = (
         "flag_additional_information",
-        "Flag additional information supplied",
+        _("Flag additional information supplied"),
     )
-    LOCKED_CART_CONFIRM = "locked_cart_confirm", "Locked cart: Confirm order (paid)"
-    LOCKED_CART_UNLOCK = "locked_cart_unlock", "Locked cart: Unlock"
-    LOCKED_CART_DELETE = "locked_cart_delete", "Locked cart: Delete"
+    LOCKED_CART_CONFIRM = "locked_cart_confirm", _("Locked cart: Confirm order (paid)")
+    LOCKED_CART_UNLOCK = "locked_cart_unlock", _("Locked cart: Unlock")
+    LOCKED_CART_DELETE = "locked_cart_delete", _("Locked cart: Delete")
 
 
 class BasketBulkJob(models.Model):

@@ -75,27 +75,33 @@ class BasketEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="events",
+        verbose_name=_("basket"),
     )
-    basket_guid = models.UUIDField(db_index=True)
-    action = models.CharField(max_length=40, choices=TimelineAction.choices)
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20, blank=True)
+    basket_guid = models.UUIDField(db_index=True, verbose_name=_("basket guid"))
+    action = models.CharField(
+        max_length=40, choices=TimelineAction.choices, verbose_name=_("action")
+    )
+    from_status = models.CharField(max_length=20, blank=True, verbose_name=_("from status"))
+    to_status = models.CharField(max_length=20, blank=True, verbose_name=_("to status"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("actor"),
     )
     # "staff:alice", "api:storefront", "system:completion": readable without the user row.
-    actor_label = models.CharField(max_length=150)
-    reason = models.TextField(blank=True)
-    payload = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(db_index=True)
+    actor_label = models.CharField(max_length=150, verbose_name=_("actor label"))
+    reason = models.TextField(blank=True, verbose_name=_("reason"))
+    payload = models.JSONField(default=dict, blank=True, verbose_name=_("payload"))
+    created_at = models.DateTimeField(db_index=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["basket", "created_at"], name="event_basket_created")]
+        verbose_name = _("basket event")
+        verbose_name_plural = _("basket events")
 
     def __str__(self) -> str:
         if self.from_status and self.from_status != self.to_status:

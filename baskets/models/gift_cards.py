@@ -8,6 +8,7 @@ when its payment ended without an order. Both are written under the card's row l
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class GiftCardReservation(models.Model):
@@ -36,9 +37,9 @@ class GiftCardReservation(models.Model):
 
 class GiftCardMovement(models.Model):
     class Kind(models.TextChoices):
-        RESERVE = "reserve", "Reserved"
-        DEBIT = "debit", "Debited"
-        RELEASE = "release", "Released"
+        RESERVE = "reserve", _("Reserved")
+        DEBIT = "debit", _("Debited")
+        RELEASE = "release", _("Released")
 
     card = models.ForeignKey("baskets.GiftCard", on_delete=models.PROTECT, related_name="movements")
     # Kept when the basket is deleted: the GUID still names it.

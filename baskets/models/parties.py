@@ -17,23 +17,30 @@ class PurchaserType(models.TextChoices):
 class CustomerAccount(models.Model):
     """An ERP customer account; several shop accounts (logins) may belong to one."""
 
-    erp_account_id = models.CharField("ERP account ID", max_length=40, unique=True)
-    name = models.CharField(max_length=200)
-    email = models.EmailField(blank=True)
+    erp_account_id = models.CharField(_("ERP account ID"), max_length=40, unique=True)
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    email = models.EmailField(blank=True, verbose_name=_("email"))
     purchaser_type = models.CharField(
-        max_length=10, choices=PurchaserType.choices, default=PurchaserType.ACCOUNT
+        max_length=10,
+        choices=PurchaserType.choices,
+        default=PurchaserType.ACCOUNT,
+        verbose_name=_("purchaser type"),
     )
     # A prospect is a potential customer a sales agent acts for; its baskets show as Contact.
-    is_prospect = models.BooleanField(default=False)
+    is_prospect = models.BooleanField(default=False, verbose_name=_("is prospect"))
     # SH-1: the shop deactivated it ("active": false): no new baskets; existing ones keep it.
     # db_default: bulk loaders (demo data, benchmarks) insert rows naming their columns.
-    active = models.BooleanField(default=True, db_default=True)
+    active = models.BooleanField(default=True, db_default=True, verbose_name=_("active"))
     # SH-1: the shop's own ``updated_at`` of the last sync that wrote this row; a sync
     # carrying an older one changes nothing.
-    shop_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    shop_updated_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("shop updated at")
+    )
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("customer account")
+        verbose_name_plural = _("customer accounts")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.erp_account_id})"
@@ -42,31 +49,37 @@ class CustomerAccount(models.Model):
 class ShopAccount(models.Model):
     """A storefront login: name, e-mail and a public GUID."""
 
-    guid = models.UUIDField("shop account ID", default=uuid.uuid4, unique=True, editable=False)
+    guid = models.UUIDField(_("shop account ID"), default=uuid.uuid4, unique=True, editable=False)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="shop_account",
+        verbose_name=_("user"),
     )
-    name = models.CharField(max_length=200)
-    email = models.EmailField()
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    email = models.EmailField(verbose_name=_("email"))
     customer_account = models.ForeignKey(
         CustomerAccount,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="shop_accounts",
+        verbose_name=_("customer account"),
     )
-    reminder_opt_out_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    reminder_opt_out_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("reminder opt out at")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     # SH-1: the shop deactivated it ("active": false): no new baskets; existing ones keep it.
     # db_default: bulk loaders (demo data, benchmarks) insert rows naming their columns.
-    active = models.BooleanField(default=True, db_default=True)
+    active = models.BooleanField(default=True, db_default=True, verbose_name=_("active"))
     # SH-1: the shop's own ``updated_at`` of the last sync that wrote this row; a sync
     # carrying an older one changes nothing.
-    shop_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    shop_updated_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("shop updated at")
+    )
 
     class Meta:
         ordering = ["name"]
@@ -79,6 +92,8 @@ class ShopAccount(models.Model):
             models.Index(Upper("name"), name="shop_account_name_upper"),
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="shop_account_name_trgm"),
         ]
+        verbose_name = _("shop account")
+        verbose_name_plural = _("shop accounts")
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
@@ -88,10 +103,16 @@ class Salesperson(models.Model):
     """A shop account that sells for related customers, one selected at a time."""
 
     shop_account = models.OneToOneField(
-        ShopAccount, on_delete=models.CASCADE, related_name="salesperson"
+        ShopAccount,
+        on_delete=models.CASCADE,
+        related_name="salesperson",
+        verbose_name=_("shop account"),
     )
     related_customers = models.ManyToManyField(
-        CustomerAccount, blank=True, related_name="salespersons"
+        CustomerAccount,
+        blank=True,
+        related_name="salespersons",
+        verbose_name=_("related customers"),
     )
     selected_customer = models.ForeignKey(
         CustomerAccount,
@@ -99,16 +120,20 @@ class Salesperson(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("selected customer"),
     )
     # SH-1: the shop deactivated it ("active": false): no new baskets; existing ones keep it.
     # db_default: bulk loaders (demo data, benchmarks) insert rows naming their columns.
-    active = models.BooleanField(default=True, db_default=True)
+    active = models.BooleanField(default=True, db_default=True, verbose_name=_("active"))
     # SH-1: the shop's own ``updated_at`` of the last sync that wrote this row; a sync
     # carrying an older one changes nothing.
-    shop_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    shop_updated_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("shop updated at")
+    )
 
     class Meta:
-        verbose_name_plural = "salespersons"
+        verbose_name_plural = _("salespersons")
+        verbose_name = _("salesperson")
 
     def __str__(self) -> str:
         return str(self.shop_account)

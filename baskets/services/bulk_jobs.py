@@ -15,7 +15,9 @@ from datetime import timedelta
 from celery import signature
 from django.db import connection, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..exceptions import BasketError, BulkJobOverlap
 from ..locks import ids_array
@@ -78,7 +80,7 @@ def bulk_action_each(
     refused: list[tuple[str, str]] = []
     for basket_id in sorted(basket_ids):
         if basket_id not in guids:
-            refused.append((str(basket_id), "the basket no longer exists."))
+            refused.append((str(basket_id), _("the basket no longer exists.")))
             continue
         try:
             with transaction.atomic():
@@ -105,13 +107,13 @@ def _delete_one(*, basket_id: int, actor: Actor, reason: str) -> bool:
 
 for _action in (
     BulkAction(
-        BulkJobAction.DELETE, BulkJobAction.DELETE.label, "Deleted", _delete_one,
+        BulkJobAction.DELETE, BulkJobAction.DELETE.label, gettext_lazy("Deleted"), _delete_one,
         batch=_delete_batch, batch_size=BATCH_SIZE,
     ),
     BulkAction(
         BulkJobAction.COMPLETE_MANAGE_BOOKING,
         BulkJobAction.COMPLETE_MANAGE_BOOKING.label,
-        "Manage booking step completed",
+        gettext_lazy("Manage booking step completed"),
         lambda *, basket_id, actor, reason: basket_complete_manage_booking(
             basket_id=basket_id, actor=actor
         )[1],
@@ -119,25 +121,37 @@ for _action in (
     BulkAction(
         BulkJobAction.FLAG_ADDITIONAL_INFORMATION,
         BulkJobAction.FLAG_ADDITIONAL_INFORMATION.label,
-        "Flagged additional information supplied",
+        gettext_lazy("Flagged additional information supplied"),
         lambda *, basket_id, actor, reason: basket_flag_additional_information(
             basket_id=basket_id, actor=actor, reason=reason
         )[1],
     ),
     BulkAction(
         BulkJobAction.LOCKED_CART_CONFIRM, BulkJobAction.LOCKED_CART_CONFIRM.label,
-        "Confirmed as paid", locked_cart_confirm,
+        gettext_lazy("Confirmed as paid"), locked_cart_confirm,
     ),
     BulkAction(
         BulkJobAction.LOCKED_CART_UNLOCK, BulkJobAction.LOCKED_CART_UNLOCK.label,
-        "Unlocked", locked_cart_unlock,
+        gettext_lazy("Unlocked"), locked_cart_unlock,
     ),
     BulkAction(
         BulkJobAction.LOCKED_CART_DELETE, BulkJobAction.LOCKED_CART_DELETE.label,
-        "Deleted", locked_cart_delete,
+        gettext_lazy("Deleted"), locked_cart_delete,
     ),
 ):  # fmt: skip
     bulk_action_register(_action)
+
+
+def bulk_job_label(job: BasketBulkJob) -> str:
+    """The job's title in the active language (the record keeps it in English)."""
+    kind = _ACTIONS.get(job.action)
+    return str(kind.label) if kind is not None else job.label
+
+
+def bulk_job_verb(job: BasketBulkJob) -> str:
+    """What "done" means for the job, in the active language."""
+    kind = _ACTIONS.get(job.action)
+    return str(kind.verb) if kind is not None else job.verb
 
 
 def bulk_job_overlap_refuse(basket_ids: list[int]) -> None:
@@ -153,10 +167,21 @@ def bulk_job_overlap_refuse(basket_ids: list[int]) -> None:
         clash_row = cursor.fetchone()
     if clash_row is not None:
         clash = BasketBulkJob.objects.defer("basket_ids").get(pk=clash_row[0])
+        # English names the job in lower case inside the sentence; the other languages
+        # quote its title as it is (German nouns keep their capitals).
+        title = bulk_job_label(clash)
+        english = (translation.get_language() or "en").startswith("en")
         raise BulkJobOverlap(
-            f"Another job ({clash.label.lower()} #{clash.pk}, "
-            f"{clash.processed} of {clash.total} done) is still working on some of these "
-            "baskets; try again when it has finished."
+            _(
+                "Another job (%(action)s #%(job)s, %(processed)s of %(total)s done) is still "
+                "working on some of these baskets; try again when it has finished."
+            )
+            % {
+                "action": title.lower() if english else title,
+                "job": clash.pk,
+                "processed": clash.processed,
+                "total": clash.total,
+            }
         )
 
 
@@ -174,10 +199,14 @@ def basket_bulk_job_start(
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('basket_bulk_job_start'))")
             bulk_job_overlap_refuse(ids)
             table = BasketBulkJob._meta.db_table
+            # The record keeps the English title and verb; pages show them in the staff
+            # member's language (``bulk_job_label``).
+            with translation.override("en"):
+                label, verb = str(kind.label), str(kind.verb)
             job = BasketBulkJob.objects.create(
                 action=kind.kind,
-                label=kind.label,
-                verb=kind.verb,
+                label=label,
+                verb=verb,
                 back_url=back_url[:1000],
                 basket_ids=[],
                 reason=reason,

@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from psycopg import sql
 
 from ..exceptions import BasketHasOrder, StepNotAllowed, TransitionNotAllowed
@@ -35,11 +36,13 @@ def manage_booking_refusal(basket: Basket) -> str:
     Only an Active basket at the manage-booking stage, not done yet; the grid greys the
     action by this."""
     if basket.status != Status.ACTIVE:
-        return f"the basket is {Status(basket.status).label}, not Active."
+        return _("the basket is %(status)s, not Active.") % {"status": Status(basket.status).label}
     if basket.stage != Stage.MANAGE_BOOKING:
-        return f"the basket is at the {Stage(basket.stage).label} stage, not Manage booking."
+        return _("the basket is at the %(stage)s stage, not Manage booking.") % {
+            "stage": Stage(basket.stage).label
+        }
     if basket.manage_booking_completed_at is not None:
-        return "it was already completed."
+        return _("it was already completed.")
     return ""
 
 
@@ -53,7 +56,8 @@ def basket_complete_manage_booking(*, basket_id: int, actor: Actor) -> tuple[Bas
         refusal = manage_booking_refusal(basket)
         if refusal:
             raise StepNotAllowed(
-                f"Cannot complete the manage booking step: {refusal}", basket_id=basket_id
+                _("Cannot complete the manage booking step: %(why)s") % {"why": refusal},
+                basket_id=basket_id,
             )
         now = timezone.now()
         basket.manage_booking_completed_at = now
@@ -76,7 +80,7 @@ def additional_information_refusal(basket: Basket) -> str:
     Only an Active basket: once paid, locked or completed the checkout is over and the flag
     would rewrite what the shopper did."""
     if basket.status != Status.ACTIVE:
-        return f"the basket is {Status(basket.status).label}, not Active."
+        return _("the basket is %(status)s, not Active.") % {"status": Status(basket.status).label}
     return ""
 
 
@@ -90,7 +94,8 @@ def basket_flag_additional_information(
         refusal = additional_information_refusal(basket)
         if refusal:
             raise StepNotAllowed(
-                f"Cannot flag additional information: {refusal}", basket_id=basket_id
+                _("Cannot flag additional information: %(why)s") % {"why": refusal},
+                basket_id=basket_id,
             )
         if basket.additional_information_supplied_at is not None:
             return basket, False
@@ -119,7 +124,7 @@ def basket_delete(*, basket_id: int, actor: Actor, reason: str = "") -> None:
             raise TransitionNotAllowed(action="delete", current=basket.status, basket_id=basket_id)
         if Order.objects.filter(basket_id=basket_id).exists():
             raise BasketHasOrder(
-                "The basket has an order and cannot be deleted.", basket_id=basket_id
+                _("The basket has an order and cannot be deleted."), basket_id=basket_id
             )
         event_record(
             basket=basket,
@@ -137,9 +142,11 @@ def delete_refusal(status: str, has_order: bool) -> str:
     """BM-1 / LC-4: why a basket cannot be deleted ("" when it can): paid baskets and
     baskets with an order are kept."""
     if status in UNDELETABLE:
-        return f"the basket is {Status(status).label}; paid and completed baskets are kept."
+        return _("the basket is %(status)s; paid and completed baskets are kept.") % {
+            "status": Status(status).label
+        }
     if has_order:
-        return "the basket has an order and cannot be deleted."
+        return _("the basket has an order and cannot be deleted.")
     return ""
 
 
@@ -156,7 +163,7 @@ def baskets_delete(
         rows = baskets_lock_with_lines(basket_ids, columns=ID_GUID_STATUS)
         found = {row[0] for row in rows}
         refused += [
-            (str(pk), "the basket no longer exists.") for pk in basket_ids if pk not in found
+            (str(pk), _("the basket no longer exists.")) for pk in basket_ids if pk not in found
         ]
         with_orders = set(
             Order.objects.filter(basket_id__in=found).values_list("basket_id", flat=True)

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from baskets.selectors import staff_notification_recipients
 
@@ -24,14 +25,21 @@ def daily_notification_send_view(request):
         raise PermissionDenied
     refusal = daily_notification_refusal()
     if refusal:
-        messages.error(request, f"The daily staff e-mail was not sent. {refusal}")
+        messages.error(
+            request, _("The daily staff e-mail was not sent. %(why)s") % {"why": refusal}
+        )
     elif daily_notification_send():
         recipients = ", ".join(staff_notification_recipients())
-        messages.success(request, f"The daily staff e-mail was sent to {recipients}.")
+        messages.success(
+            request,
+            _("The daily staff e-mail was sent to %(recipients)s.") % {"recipients": recipients},
+        )
     else:
         messages.info(
             request,
-            "Nothing to report: no locked carts, Completion Failed baskets, baskets waiting "
-            "too long, payments to reconcile or unpaid orders; no e-mail was sent.",
+            _(
+                "Nothing to report: no locked carts, Completion Failed baskets, baskets waiting "
+                "too long, payments to reconcile or unpaid orders; no e-mail was sent."
+            ),
         )
     return HttpResponseRedirect(reverse("admin:index"))

@@ -6,6 +6,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from baskets.admin.paging import CappedCountPaginator
 from baskets.admin.privacy import PersonalDataAdminMixin
@@ -23,11 +25,11 @@ from .triage import basket_link
 
 
 class AccountsReceivableFilter(admin.SimpleListFilter):
-    title = "accounts receivable"
+    title = gettext_lazy("accounts receivable")
     parameter_name = "accounts_receivable"
 
     def lookups(self, request, model_admin):
-        return (("yes", "In accounts receivable"), ("no", "Paid or settled"))
+        return (("yes", _("In accounts receivable")), ("no", _("Paid or settled")))
 
     def queryset(self, request, queryset):
         condition = accounts_receivable_open_q()
@@ -55,7 +57,7 @@ class OrderAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     list_filter = (AccountsReceivableFilter,)
     list_select_related = ("basket",)
     search_fields = ("=number",)
-    search_help_text = "An order number or a basket GUID (exact)."
+    search_help_text = gettext_lazy("An order number or a basket GUID (exact).")
     actions = ("record_payment_received", "record_written_off", "request_new_card")
     paginator = CappedCountPaginator
     show_full_result_count = False
@@ -90,7 +92,8 @@ class OrderAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
                 "admin/completion/order/settle_confirmation.html",
                 {
                     **self.admin_site.each_context(request),
-                    "title": f"Accounts receivable: {outcome.label.lower()}",
+                    "title": _("Accounts receivable: %(outcome)s")
+                    % {"outcome": str(outcome.label).lower()},
                     "orders": queryset.order_by("pk")[:200],
                     "action": action,
                     "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
@@ -106,18 +109,30 @@ class OrderAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
                     order_id=order_id, outcome=outcome, reason=reason, actor=actor
                 )
             except BasketError as error:
-                self.message_user(request, f"Refused {number}: {error.message}", messages.ERROR)
+                self.message_user(
+                    request,
+                    _("Refused %(order)s: %(why)s") % {"order": number, "why": error.message},
+                    messages.ERROR,
+                )
         if done:
-            self.message_user(request, f"{outcome.label}: {done} order(s).", messages.SUCCESS)
+            self.message_user(
+                request,
+                _("%(outcome)s: %(count)s order(s).") % {"outcome": outcome.label, "count": done},
+                messages.SUCCESS,
+            )
         return None
 
-    @admin.action(permissions=["change"], description="Accounts receivable: payment received")
+    @admin.action(
+        permissions=["change"], description=gettext_lazy("Accounts receivable: payment received")
+    )
     def record_payment_received(self, request, queryset):
         return self._settle(
             request, queryset, ReceivableOutcome.PAYMENT_RECEIVED, "record_payment_received"
         )
 
-    @admin.action(permissions=["change"], description="Accounts receivable: write off")
+    @admin.action(
+        permissions=["change"], description=gettext_lazy("Accounts receivable: write off")
+    )
     def record_written_off(self, request, queryset):
         return self._settle(request, queryset, ReceivableOutcome.WRITTEN_OFF, "record_written_off")
 
@@ -144,14 +159,16 @@ class OrderAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
             "admin/completion/order/receivables.html",
             {
                 **self.admin_site.each_context(request),
-                "title": "Accounts receivable by age",
+                "title": _("Accounts receivable by age"),
                 "ageing": receivables_ageing(),
                 "limit": AGEING_LIST_LIMIT,
                 "opts": self.model._meta,
             },
         )
 
-    @admin.action(permissions=["change"], description="Accounts receivable: ask for a new card")
+    @admin.action(
+        permissions=["change"], description=gettext_lazy("Accounts receivable: ask for a new card")
+    )
     def request_new_card(self, request, queryset):
         """Seed 004: mail each selected order's customer for a new card (in the timeline)."""
         actor = Actor.staff(request.user)
@@ -160,13 +177,21 @@ class OrderAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
             try:
                 order_card_request_send(order_id=order_id, actor=actor)
             except BasketError as error:
-                self.message_user(request, f"Refused {number}: {error.message}", messages.ERROR)
+                self.message_user(
+                    request,
+                    _("Refused %(order)s: %(why)s") % {"order": number, "why": error.message},
+                    messages.ERROR,
+                )
             else:
                 sent += 1
         if sent:
-            self.message_user(request, f"New card asked for: {sent} order(s).", messages.SUCCESS)
+            self.message_user(
+                request,
+                _("New card asked for: %(count)s order(s).") % {"count": sent},
+                messages.SUCCESS,
+            )
 
-    @admin.display(description="basket")
+    @admin.display(description=gettext_lazy("basket"))
     def basket_guid(self, order) -> str:
         return basket_link(order.basket)
 

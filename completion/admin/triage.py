@@ -6,6 +6,8 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from baskets.admin.actions import decide_with_reason
 from baskets.admin.paging import CappedCountPaginator
@@ -25,13 +27,13 @@ from ..services.triage import TriageAction
 class NowCompletableFilter(admin.SimpleListFilter):
     """CB-4: failures the shop's data caused and has since undone."""
 
-    title = "would now succeed"
+    title = gettext_lazy("would now succeed")
     parameter_name = "now_completable"
 
     def lookups(self, request, model_admin):
         return (
-            ("yes", "Yes: the withdrawn product or missing price is available again"),
-            ("no", "No"),
+            ("yes", _("Yes: the withdrawn product or missing price is available again")),
+            ("no", _("No")),
         )
 
     def queryset(self, request, queryset):
@@ -61,7 +63,7 @@ class ReadOnlyBasketView(PersonalDataAdminMixin, ReadOnlyModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
 
-    @admin.display(description="basket")
+    @admin.display(description=gettext_lazy("basket"))
     def basket(self, basket) -> str:
         return basket_link(basket)
 
@@ -95,7 +97,7 @@ class CompletionFailedAdmin(ReadOnlyBasketView):
             .order_by("-last_attempt_at", "-id")
         )
 
-    @admin.display(description="would now succeed", boolean=True)
+    @admin.display(description=gettext_lazy("would now succeed"), boolean=True)
     def would_now_succeed(self, basket) -> bool:
         return basket.now_completable
 
@@ -112,22 +114,27 @@ class CompletionFailedAdmin(ReadOnlyBasketView):
     def has_change_permission(self, request, obj=None) -> bool:
         return request.user.has_perm("baskets.change_basket")
 
-    @admin.action(permissions=["change"], description="Requeue for completion (fresh attempts)")
+    @admin.action(
+        permissions=["change"],
+        description=gettext_lazy("Requeue for completion (fresh attempts)"),
+    )
     def requeue(self, request, queryset):
         return decide_with_reason(
             self,
             request,
             queryset,
             action="requeue",
-            title="Requeue baskets",
-            question="Give these baskets a fresh set of completion attempts?",
+            title=_("Requeue baskets"),
+            question=_("Give these baskets a fresh set of completion attempts?"),
             kind=TriageAction.REQUEUE,
         )
 
     @admin.action(
         permissions=["change"],
-        description="Requeue those that would now succeed (withdrawn product or missing price "
-        "available again)",
+        description=gettext_lazy(
+            "Requeue those that would now succeed (withdrawn product or missing price "
+            "available again)"
+        ),
     )
     def requeue_now_completable(self, request, queryset):
         """CB-4: of the selected baskets, those the shop's data no longer stops; the rest
@@ -138,21 +145,23 @@ class CompletionFailedAdmin(ReadOnlyBasketView):
             request,
             queryset,
             action="requeue_now_completable",
-            title="Requeue baskets that would now succeed",
-            question="Requeue the selected baskets whose withdrawn product or missing price "
-            "is available again? The others stay as they are.",
+            title=_("Requeue baskets that would now succeed"),
+            question=_(
+                "Requeue the selected baskets whose withdrawn product or missing price "
+                "is available again? The others stay as they are."
+            ),
             kind=TriageAction.REQUEUE_NOW_COMPLETABLE,
         )
 
-    @admin.action(permissions=["change"], description="Close (handled by hand)")
+    @admin.action(permissions=["change"], description=gettext_lazy("Close (handled by hand)"))
     def close(self, request, queryset):
         return decide_with_reason(
             self,
             request,
             queryset,
             action="close",
-            title="Close baskets",
-            question="Close these baskets? No automatic run will touch them again.",
+            title=_("Close baskets"),
+            question=_("Close these baskets? No automatic run will touch them again."),
             kind=TriageAction.CLOSE,
         )
 
@@ -181,16 +190,18 @@ class BasketInCompletionAdmin(ReadOnlyBasketView):
             .order_by("paid_at", "id")
         )
 
-    @admin.display(description="next run")
+    @admin.display(description=gettext_lazy("next run"))
     def next_run(self, basket) -> str:
         if basket.status == Status.COMPLETION_FAILED:
-            return "never (requeue to retry)"
+            return _("never (requeue to retry)")
         now = timezone.now()
         lease = basket.completion_lease_until
         if lease is not None and lease > now:
-            return f"being completed (lease until {timezone.localtime(lease):%H:%M:%S})"
+            return _("being completed (lease until %(time)s)") % {
+                "time": f"{timezone.localtime(lease):%H:%M:%S}"
+            }
         interval = int(settings.COMPLETION_INTERVAL.total_seconds())
-        return f"next scheduled run (every {interval} s)"
+        return _("next scheduled run (every %(seconds)s s)") % {"seconds": interval}
 
 
 @admin.register(UnreconciledBasket)

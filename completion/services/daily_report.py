@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from basketops.business import business_setting
 from baskets.links import basket_admin_url
@@ -86,9 +87,9 @@ def daily_notification_refusal() -> str:
     """Why the daily e-mail cannot go now ("" when it can): system e-mails off, or nobody
     to send it to."""
     if not business_setting("EMAIL_SYSTEM_MESSAGES"):
-        return "System e-mails are off (the business setting EMAIL_SYSTEM_MESSAGES)."
+        return _("System e-mails are off (the business setting EMAIL_SYSTEM_MESSAGES).")
     if not staff_notification_recipients():
-        return (
+        return _(
             "There is nobody to send it to: set STAFF_NOTIFICATION_EMAILS or give a System "
             "administrator an e-mail address."
         )
@@ -146,9 +147,7 @@ def daily_notification_send(*, now: datetime | None = None) -> bool:
             (result, basket_admin_url(result.basket_id) if result.basket_id else "")
             for result in report.late_results
         ],
-        "receivables": [
-            (order, basket_admin_url(order.basket_id)) for order in report.receivables
-        ],
+        "receivables": [(order, basket_admin_url(order.basket_id)) for order in report.receivables],
         "receivables_url": f"{settings.BACKOFFICE_BASE_URL}"
         f"{reverse('admin:baskets_order_receivables')}",
         "waiting_minutes": int(settings.AWAITING_COMPLETION_REPORT_AFTER.total_seconds() // 60),

@@ -2,6 +2,8 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from baskets.exceptions import BasketError, TransitionNotAllowed
 from baskets.locks import basket_lock_row
@@ -29,7 +31,7 @@ def completion_failure_close(*, basket_id: int, actor: Actor, reason: str) -> bo
         basket = basket_lock_row(basket_id)
         if basket.status != Status.COMPLETION_FAILED:
             raise TransitionNotAllowed(action="close", current=basket.status, basket_id=basket_id)
-        _, created = CompletionFailureClosure.objects.get_or_create(
+        _closure, created = CompletionFailureClosure.objects.get_or_create(
             basket=basket,
             defaults={"closed_at": timezone.now(), "closed_by": actor.user, "reason": reason},
         )
@@ -68,8 +70,10 @@ def completion_requeue_if_now_completable(*, basket_id: int, actor: Actor, reaso
     left as they are."""
     if not completion_requeue_now_completable(actor=actor, reason=reason, basket_ids=[basket_id]):
         raise BasketError(
-            "not requeued: its failure was not a withdrawn product or a missing price, or "
-            "the shop has not made it available again.",
+            _(
+                "not requeued: its failure was not a withdrawn product or a missing price, or "
+                "the shop has not made it available again."
+            ),
             basket_id=basket_id,
         )
 
@@ -86,18 +90,21 @@ def triage_bulk_actions_register() -> None:
     for action in (
         BulkAction(
             TriageAction.REQUEUE,
-            "Requeue for completion",
-            "Requeued",
+            gettext_lazy("Requeue for completion"),
+            gettext_lazy("Requeued"),
             completion_requeue,
         ),
         BulkAction(
             TriageAction.REQUEUE_NOW_COMPLETABLE,
-            "Requeue those that would now succeed",
-            "Requeued",
+            gettext_lazy("Requeue those that would now succeed"),
+            gettext_lazy("Requeued"),
             completion_requeue_if_now_completable,
         ),
         BulkAction(
-            TriageAction.CLOSE, "Close (handled by hand)", "Closed", completion_failure_close
+            TriageAction.CLOSE,
+            gettext_lazy("Close (handled by hand)"),
+            gettext_lazy("Closed"),
+            completion_failure_close,
         ),
     ):
         bulk_action_register(action)
