@@ -1,4 +1,3 @@
-import psycopg
 import pytest
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -6,6 +5,7 @@ from django.db import connection
 from playwright.sync_api import sync_playwright
 
 from tests.support.browser import CHROMIUM_ARGS, chromium_path
+from tests.support.pg_admin import server_connection
 from tooling import embedded_postgres
 
 pytest_plugins = ["tests.support.fixtures"]
@@ -39,13 +39,7 @@ def end_other_sessions_before_teardown(django_db_setup):
     database; end them so pytest-django can drop it."""
     database = dict(connection.settings_dict)
     yield
-    with psycopg.connect(
-        dbname="postgres",
-        user=database.get("USER") or "postgres",
-        host=database.get("HOST") or "127.0.0.1",
-        port=database.get("PORT") or None,
-        autocommit=True,
-    ) as admin:
+    with server_connection() as admin:
         admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = %s AND pid <> pg_backend_pid()",

@@ -3,7 +3,6 @@ gunicorn whose PostgreSQL connections are cut and refused, or that has no server
 
 import json
 import re
-from contextlib import closing
 
 import httpx
 import psycopg
@@ -21,6 +20,7 @@ from baskets.roles import roles_ensure
 from baskets.services.api_clients import api_client_create
 from tests.support.clients import staff_user
 from tests.support.factories import BasketFactory
+from tests.support.pg_admin import server_connection
 from tests.support.provider_fakes import stripe_signature
 from tests.support.servers import free_port, gunicorn_running
 
@@ -39,16 +39,7 @@ WARNING = "database unreachable"
 
 def _server_sql(statement: str, *params) -> None:
     """One statement on the test database's server, as its superuser."""
-    database = connection.settings_dict
-    with closing(
-        psycopg.connect(
-            dbname="postgres",
-            user=database.get("USER") or "postgres",
-            host=database.get("HOST") or "127.0.0.1",
-            port=database.get("PORT") or None,
-            autocommit=True,
-        )
-    ) as admin:
+    with server_connection() as admin:
         admin.execute(statement, params)
 
 

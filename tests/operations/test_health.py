@@ -2,11 +2,9 @@
 
 import json
 import shutil
-from contextlib import closing
 from datetime import timedelta
 
 import httpx
-import psycopg
 import pytest
 import time_machine
 from django.conf import settings as django_settings
@@ -16,6 +14,7 @@ from django.utils import timezone
 
 from operations.selectors import WORKER_CHECK_CACHE_KEY
 from operations.services import worker_heartbeat_record
+from tests.support.pg_admin import server_connection
 from tests.support.servers import gunicorn_running, redis_server_running
 from tests.support.workers import (
     celery_workers,
@@ -46,15 +45,7 @@ def readyz(base: str) -> tuple[int, dict]:
 def database_connections(allowed: bool) -> None:
     """Let new connections into the test database, or not (existing ones stay)."""
     database = connection.settings_dict
-    with closing(
-        psycopg.connect(
-            dbname="postgres",
-            user=database.get("USER") or "postgres",
-            host=database.get("HOST") or "127.0.0.1",
-            port=database.get("PORT") or None,
-            autocommit=True,
-        )
-    ) as admin:
+    with server_connection() as admin:
         admin.execute(
             f'ALTER DATABASE "{database["NAME"]}" WITH ALLOW_CONNECTIONS {str(allowed).lower()}'
         )
