@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from abandonment.models import Abandonment, AbandonReport, ReportSchedule
 from baskets.admin import settings_words
 from baskets.admin.business_settings import setting_help, setting_label
-from baskets.exceptions import BulkJobOverlap
+from baskets.exceptions import BulkJobOverlap, TransitionNotAllowed
 from baskets.models import Coupon, GiftCard, Order, Status
 from baskets.services.actors import Actor
 from baskets.services.bulk_jobs import basket_bulk_job_start
@@ -612,6 +612,45 @@ def test_refusals_and_answers_read_in_the_staff_members_language(administrator, 
             action="delete", basket_ids=[customer.pk], actor=Actor.staff(administrator.user)
         )
     assert refused.value.message.startswith("Een andere taak (“Winkelmanden verwijderen” #")
+
+
+@pytest.mark.django_db
+def test_a_refused_status_change_reads_in_the_staff_members_language(administrator):
+    """SPEC: LC-4 CB-5 — a decision the basket's status refuses is told in the staff
+    member's language; the code and the English sentence (API, workers) stay as they are."""
+    active = basket_in_status(Status.ACTIVE)
+    shown = {}
+    for language in LANGUAGES:
+        response = administrator.post(
+            reverse("admin:baskets_basket_changelist"),
+            {
+                "action": "unlock_locked_carts",
+                "_selected_action": [active.pk],
+                "confirmed": "yes",
+                "reason": "test",
+            },
+            HTTP_ACCEPT_LANGUAGE=language,
+            follow=True,
+        )
+        shown[language] = " ".join(str(message) for message in response.context["messages"])
+    assert shown["en"] == f"Refused {active.guid}: Cannot unlock a basket that is active."
+    assert shown["da"].endswith("En kurv med status aktiv kan ikke låses op."), shown
+    assert shown["nl"].endswith("Een winkelmand met status actief kan niet worden ontgrendeld.")
+    assert shown["de"].endswith("Ein Warenkorb im Status „aktiv“ kann nicht entsperrt werden.")
+
+    # Where no language is active (the API, the workers): English, codes kept.
+    refused = TransitionNotAllowed(action="requeue", current=Status.AWAITING_COMPLETION)
+    assert refused.message == "Cannot requeue a basket that is awaiting completion."
+    assert (refused.code, refused.action, refused.current) == (
+        "transition_not_allowed",
+        "requeue",
+        "awaiting_completion",
+    )
+    with translation.override("de"):
+        refused = TransitionNotAllowed(action="delete", current="completion_failed")
+    assert refused.message == (
+        "Ein Warenkorb im Status „Abschluss fehlgeschlagen“ kann nicht gelöscht werden."
+    )
 
 
 def test_every_business_setting_has_its_words_in_each_language():
