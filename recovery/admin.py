@@ -3,20 +3,23 @@
 from django import forms
 from django.contrib import admin
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from .models import ApplicationText
 from .texts import DEFAULT_TEXTS
 
 
 class ApplicationTextForm(forms.ModelForm):
-    key = forms.ChoiceField(choices=[(key, key) for key in DEFAULT_TEXTS])
+    key = forms.ChoiceField(label=_("Key"), choices=[(key, key) for key in DEFAULT_TEXTS])
 
     class Meta:
         model = ApplicationText
         fields = ("key", "language", "text")
         help_texts = {
-            "text": "[BasketGuid] is replaced with the basket's GUID; in the new-card request "
-            "(receivable_CardRequest*) also [OrderNumber] and [CardLink]."
+            "text": _(
+                "[BasketGuid] is replaced with the basket's GUID; in the new-card request "
+                "(receivable_CardRequest*) also [OrderNumber] and [CardLink]."
+            )
         }
 
 
@@ -33,7 +36,7 @@ class ApplicationTextAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         return ("key", "language", "text", "default_text")
 
-    @admin.display(description="default")
+    @admin.display(description=_("default"))
     def default_text(self, obj):
         if obj is None or obj.key not in DEFAULT_TEXTS:
             return ""

@@ -9,6 +9,7 @@ the session (it survives the session key change at login; logging out forgets it
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from baskets.models import Basket, ShopAccount
 
@@ -20,18 +21,30 @@ class ShopperBasket(models.Model):
     DELETED_WITH_BASKET = True
 
     shop_account = models.ForeignKey(
-        ShopAccount, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        ShopAccount,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("shop account"),
     )
     # The anonymous visitor's token from the session (``recovery.shoppers.SESSION_KEY``).
-    visitor_token = models.UUIDField(null=True, blank=True)
-    basket = models.ForeignKey(Basket, on_delete=models.CASCADE, related_name="shopper_entries")
-    added_at = models.DateTimeField()
-    activated_at = models.DateTimeField()
+    visitor_token = models.UUIDField(_("visitor token"), null=True, blank=True)
+    basket = models.ForeignKey(
+        Basket,
+        on_delete=models.CASCADE,
+        related_name="shopper_entries",
+        verbose_name=_("basket"),
+    )
+    added_at = models.DateTimeField(_("added at"))
+    activated_at = models.DateTimeField(_("activated at"))
     # Empty: the shopper's current basket. Set: kept in the list, inactive (RL-6).
-    deactivated_at = models.DateTimeField(null=True, blank=True)
+    deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-activated_at", "-id"]
+        verbose_name = _("shopper basket")
+        verbose_name_plural = _("shopper baskets")
         constraints = [
             models.CheckConstraint(
                 condition=Q(shop_account__isnull=False, visitor_token__isnull=True)
@@ -70,14 +83,17 @@ class ApplicationText(models.Model):
     """RL-7: a shop message staff can edit, per language (PV-5); ``[BasketGuid]`` is
     replaced with the GUID. A language with no row of its own speaks the translated default."""
 
-    key = models.CharField(max_length=60)
-    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
-    text = models.TextField()
-    updated_at = models.DateTimeField(auto_now=True)
+    key = models.CharField(_("key"), max_length=60)
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    text = models.TextField(_("text"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["key", "language"]
-        verbose_name = "application text"
+        verbose_name = _("application text")
+        verbose_name_plural = _("application texts")
         constraints = [
             models.UniqueConstraint(
                 fields=["key", "language"], name="application_text_one_per_language"
@@ -92,11 +108,12 @@ class ReminderOptOut(models.Model):
     """AB-4: an e-mail address that receives no reminder (a guest's, or a login's too);
     stored lower-case."""
 
-    email = models.EmailField(unique=True)
-    opted_out_at = models.DateTimeField()
+    email = models.EmailField(_("email"), unique=True)
+    opted_out_at = models.DateTimeField(_("opted out at"))
 
     class Meta:
-        verbose_name = "reminder opt-out"
+        verbose_name = _("reminder opt-out")
+        verbose_name_plural = _("reminder opt-outs")
 
     def __str__(self) -> str:
         return self.email
@@ -113,12 +130,15 @@ class UnsubscribeToken(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="unsubscribe_token",
+        verbose_name=_("shop account"),
     )
-    email = models.EmailField(blank=True, default="")
-    token = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    email = models.EmailField(_("email"), blank=True, default="")
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("unsubscribe token")
+        verbose_name_plural = _("unsubscribe tokens")
         constraints = [
             models.CheckConstraint(
                 condition=(
@@ -143,9 +163,14 @@ class ShopperHandover(models.Model):
     shopper pages: used once, within ``SHOPPER_HANDOVER_MAX_AGE``. Only the digest of its
     random token is kept, so the table cannot be turned back into working URLs."""
 
-    token_digest = models.CharField(max_length=64, unique=True)
+    token_digest = models.CharField(_("token digest"), max_length=64, unique=True)
     shop_account = models.ForeignKey(
-        ShopAccount, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        ShopAccount,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("shop account"),
     )
     customer_account = models.ForeignKey(
         "baskets.CustomerAccount",
@@ -153,13 +178,16 @@ class ShopperHandover(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
+        verbose_name=_("customer account"),
     )
     # Where the shopper lands: a path of the shopper pages (the basket page by default).
-    next_path = models.CharField(max_length=200)
-    created_at = models.DateTimeField(db_index=True)
-    used_at = models.DateTimeField(null=True, blank=True)
+    next_path = models.CharField(_("next path"), max_length=200)
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("shopper hand-over")
+        verbose_name_plural = _("shopper hand-overs")
         constraints = [
             models.CheckConstraint(
                 condition=Q(shop_account__isnull=False, customer_account__isnull=True)

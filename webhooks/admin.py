@@ -5,7 +5,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from baskets.models import EventType
 from baskets.roles import ADMINISTRATOR
@@ -67,24 +68,41 @@ def attempts_table(attempts) -> str:
                 attempt.delivery.message_id,
                 attempt.status_code or "—",
                 attempt.duration_ms,
-                attempt.error or ("ok" if attempt.succeeded else "refused"),
+                attempt.error or (_("ok") if attempt.succeeded else _("refused")),
                 attempt.response_excerpt[:200],
             )
             for attempt in attempts
         ),
     )
+    headers = format_html_join(
+        "",
+        "<th>{}</th>",
+        (
+            (header,)
+            for header in (
+                _("when"),
+                _("event"),
+                _("webhook-id"),
+                _("status"),
+                _("duration"),
+                _("result"),
+                _("answer (start)"),
+            )
+        ),
+    )
     return format_html(
-        "<table><thead><tr><th>when</th><th>event</th><th>webhook-id</th><th>status</th>"
-        "<th>duration</th><th>result</th><th>answer (start)</th></tr></thead>"
-        "<tbody>{}</tbody></table>",
-        rows or mark_safe("<tr><td colspan=7>No attempt yet.</td></tr>"),  # noqa: S308 (constant)
+        "<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>",
+        headers,
+        rows or format_html("<tr><td colspan=7>{}</td></tr>", _("No attempt yet.")),
     )
 
 
 class EndpointForm(forms.ModelForm):
-    url = forms.URLField(label="URL", max_length=500, assume_scheme="https")
+    url = forms.URLField(label=gettext_lazy("URL"), max_length=500, assume_scheme="https")
     event_types = forms.MultipleChoiceField(
-        choices=EventType.choices, widget=forms.CheckboxSelectMultiple
+        label=gettext_lazy("Event types"),
+        choices=EventType.choices,
+        widget=forms.CheckboxSelectMultiple,
     )
 
     class Meta:
@@ -123,15 +141,17 @@ class WebhookEndpointAdmin(SystemAdministratorOnly, admin.ModelAdmin):
             return ("url", "description", "event_types", "active")
         return ("url", "description", "event_types", "active", *self.readonly_fields)
 
-    @admin.display(description="events")
+    @admin.display(description=gettext_lazy("events"))
     def event_list(self, endpoint: WebhookEndpoint) -> str:
         return ", ".join(endpoint.event_types)
 
-    @admin.display(description="secret")
+    @admin.display(description=gettext_lazy("secret"))
     def secret_hint(self, endpoint: WebhookEndpoint) -> str:
-        return f"{endpoint.secret[:10]}… (shown in full only when the endpoint was made)"
+        return _("%(start)s… (shown in full only when the endpoint was made)") % {
+            "start": endpoint.secret[:10]
+        }
 
-    @admin.display(description="latest delivery attempts")
+    @admin.display(description=gettext_lazy("latest delivery attempts"))
     def recent_attempts(self, endpoint: WebhookEndpoint) -> str:
         return attempts_table(endpoint_attempt_list(endpoint_id=endpoint.pk))
 
@@ -149,18 +169,27 @@ class WebhookEndpointAdmin(SystemAdministratorOnly, admin.ModelAdmin):
         obj.secret = endpoint.secret
         self.message_user(
             request,
-            f"Signing secret of {endpoint.url}: {endpoint.secret} — copy it now, it is not "
-            "shown again.",
+            _("Signing secret of %(url)s: %(secret)s — copy it now, it is not shown again.")
+            % {"url": endpoint.url, "secret": endpoint.secret},
             messages.WARNING,
         )
 
-    @admin.action(permissions=["change"], description="Send a test event")
+    @admin.action(permissions=["change"], description=gettext_lazy("Send a test event"))
     def send_test_event(self, request, queryset: QuerySet[WebhookEndpoint]):
         for endpoint in queryset:
             webhook_test_send(endpoint_id=endpoint.pk)
-        self.message_user(request, f"Test event queued for {queryset.count()} endpoint(s).")
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext(
+                "Test event queued for %(count)d endpoint.",
+                "Test event queued for %(count)d endpoints.",
+                count,
+            )
+            % {"count": count},
+        )
 
-    @admin.action(permissions=["change"], description="Redeliver failed deliveries")
+    @admin.action(permissions=["change"], description=gettext_lazy("Redeliver failed deliveries"))
     def redeliver_failed(self, request, queryset: QuerySet[WebhookEndpoint]):
         done = sum(
             webhook_delivery_redeliver(delivery_id=pk)
@@ -168,12 +197,24 @@ class WebhookEndpointAdmin(SystemAdministratorOnly, admin.ModelAdmin):
             .values_list("pk", flat=True)
             .iterator()
         )
-        self.message_user(request, f"{done} failed deliveries queued again.")
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d failed delivery queued again.",
+                "%(count)d failed deliveries queued again.",
+                done,
+            )
+            % {"count": done},
+        )
 
-    @admin.action(permissions=["change"], description="Enable again")
+    @admin.action(permissions=["change"], description=gettext_lazy("Enable again"))
     def enable(self, request, queryset: QuerySet[WebhookEndpoint]):
         done = sum(webhook_endpoint_enable(endpoint_id=endpoint.pk) for endpoint in queryset)
-        self.message_user(request, f"{done} endpoint(s) enabled.")
+        self.message_user(
+            request,
+            ngettext("%(count)d endpoint enabled.", "%(count)d endpoints enabled.", done)
+            % {"count": done},
+        )
 
 
 @admin.register(WebhookDelivery)
@@ -216,14 +257,16 @@ class WebhookDeliveryAdmin(SystemAdministratorOnly, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="attempts")
+    @admin.display(description=gettext_lazy("attempts"))
     def attempt_history(self, delivery: WebhookDelivery) -> str:
         return attempts_table(delivery_attempt_list(delivery_id=delivery.pk))
 
     def has_redeliver_permission(self, request) -> bool:
         return is_system_administrator(request)
 
-    @admin.action(permissions=["redeliver"], description="Redeliver (same webhook-id)")
+    @admin.action(
+        permissions=["redeliver"], description=gettext_lazy("Redeliver (same webhook-id)")
+    )
     def redeliver(self, request, queryset: QuerySet[WebhookDelivery]):
         done = sum(
             webhook_delivery_redeliver(delivery_id=pk)
@@ -231,5 +274,7 @@ class WebhookDeliveryAdmin(SystemAdministratorOnly, admin.ModelAdmin):
         )
         refused = queryset.count() - done
         self.message_user(
-            request, f"{done} queued again; {refused} being sent right now, left alone."
+            request,
+            _("%(done)d queued again; %(refused)d being sent right now, left alone.")
+            % {"done": done, "refused": refused},
         )

@@ -26,15 +26,23 @@ from django.utils import numberformat, timezone
 from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 # Compact and sortable by eye, in the installation's time zone.
 MOMENT_FORMAT = "%Y-%m-%d %H:%M"
 
-# Copies the full basket GUID (the cell shows its first 8 characters).
+# Copies the full basket GUID (the cell shows its first 8 characters); the title and the
+# button's word in the staff member's language (``copy_button``).
 COPY_BUTTON = (
-    '<button type="button" class="copy-guid" data-guid="{text}" title="Copy the full GUID" '
-    "onclick=\"navigator.clipboard.writeText(this.dataset.guid)\">copy</button>"
+    '<button type="button" class="copy-guid" data-guid="{{text}}" title="{title}" '
+    'onclick="navigator.clipboard.writeText(this.dataset.guid)">{word}</button>'
 )
+
+
+def copy_button() -> str:
+    """The copy button's markup with ``{text}`` left for the row's GUID, in the active
+    language (made once per page)."""
+    return COPY_BUTTON.format(title=_text(_("Copy the full GUID")), word=_text(_("copy")))
 
 
 # A cell whose HTML is at least this long carries its text as a title (hover to read it all).
@@ -59,9 +67,7 @@ def _formatter(changelist, name: str) -> tuple[Callable[[object], str], str]:
         # hover and copied by the button beside it.
         def guid(row):
             value = _text(getattr(row, attname))
-            return (
-                f'<span class="grid-guid" title="{value}">{value[:8]}…</span>'
-            )
+            return f'<span class="grid-guid" title="{value}">{value[:8]}…</span>'
 
         return guid, " nowrap"
     if field.name == "status":
@@ -177,6 +183,7 @@ def basket_rows(changelist) -> list[SafeString]:
     link_names = set(changelist.list_display_links or names[1:2])
     checkbox = "action_checkbox" in names
     link = _change_link(changelist)
+    copy_guid = copy_button()
     rows = []
     for row in changelist.result_list:
         text = _text(row)
@@ -190,7 +197,7 @@ def basket_rows(changelist) -> list[SafeString]:
         for name, render, css in columns:
             value = render(row)
             if name in link_names:
-                copy = COPY_BUTTON.format(text=text) if name == "guid" else ""
+                copy = copy_guid.format(text=text) if name == "guid" else ""
                 cells.append(
                     f'<th class="field-{name}{css}"><a href="{link(row)}">{value}</a>{copy}</th>'
                 )
@@ -217,5 +224,3 @@ def basket_result_list(changelist) -> dict:
         "results": rows,
         "results_html": mark_safe("\n".join(rows)),  # noqa: S308 - rows are escaped HTML
     }
-
-

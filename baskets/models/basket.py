@@ -64,7 +64,7 @@ class Basket(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="baskets",
-        help_text="The login that owns the basket; empty for an anonymous shopper.",
+        help_text=_("The login that owns the basket; empty for an anonymous shopper."),
         verbose_name=_("shop account"),
     )
     customer_account = models.ForeignKey(

@@ -22,6 +22,8 @@ from baskets.models import Basket, BasketBulkJob, BulkJobAction, BulkJobStatus, 
 from baskets.roles import roles_ensure
 from baskets.services.locked_carts import locked_cart_provider_answer_record
 from baskets.services.staff import basket_flag_additional_information
+from operations.models import WorkerHeartbeat
+from recovery.models import ApplicationText
 from tests.support.browser import admin_login
 from tests.support.factories import (
     SYSTEM,
@@ -30,6 +32,8 @@ from tests.support.factories import (
     UserFactory,
     basket_in_status,
 )
+from webhooks.models import DeliveryStatus, WebhookDelivery
+from webhooks.services import webhook_endpoint_create
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 PASSWORD = "correct horse battery staple"
@@ -95,6 +99,27 @@ def _data(user) -> None:
         status="done",
         rows_written=12,
     )
+    # Webhooks, the workers' heartbeats and a recovery text: their lists and pages too.
+    endpoint = webhook_endpoint_create(
+        url="https://erp.northwind-traders.example.com/integrations/basket-ops/webhooks/v2",
+        event_types=["basket.status_changed", "order.created", "completion.failed"],
+        description=LONG[:200],
+    )
+    WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event_type="order.created",
+        basket_guid=failed.guid,
+        payload={"order": "1001"},
+        occurred_at=now,
+        status=DeliveryStatus.FAILED,
+        attempts=8,
+        next_attempt_at=now,
+        last_attempt_at=now,
+        failed_at=now,
+        created_at=now,
+    )
+    WorkerHeartbeat.objects.create(name="scheduler", hostname="worker-1.example.com", seen_at=now)
+    ApplicationText.objects.create(key="recovery_Confirm", language="de", text=LONG)
 
 
 def _pages(user) -> list[tuple[str, str, tuple[str, ...]]]:

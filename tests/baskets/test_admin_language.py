@@ -3,8 +3,9 @@ the basket page and the locked-cart list and page read in the browser's language
 values and the API stay as they are."""
 
 import pytest
+from django.utils import translation
 
-from baskets.models import Status
+from baskets.models import Basket, Status
 from tests.support.clients import api_client, staff_user
 from tests.support.factories import BasketFactory, basket_in_status
 
@@ -21,6 +22,8 @@ GRID_WORDS = {
         "Active",
         "Export to CSV",
         "Apply",
+        'title="Copy the full GUID"',
+        ">copy</button>",
     ],
     "da": [
         "Oprettet",
@@ -31,6 +34,8 @@ GRID_WORDS = {
         "Aktiv",
         "Eksportér til CSV",
         "Anvend",
+        'title="Kopiér det fulde GUID"',
+        ">kopiér</button>",
     ],
     "nl": [
         "Aangemaakt op",
@@ -41,6 +46,8 @@ GRID_WORDS = {
         "Actief",
         "Exporteren naar CSV",
         "Toepassen",
+        'title="Volledige GUID kopiëren"',
+        ">kopieer</button>",
     ],
     "de": [
         "Angelegt am",
@@ -51,6 +58,8 @@ GRID_WORDS = {
         "Aktiv",
         "Als CSV exportieren",
         "Anwenden",
+        'title="Vollständige GUID kopieren"',
+        ">kopieren</button>",
     ],
 }
 BASKET_PAGE_WORDS = {
@@ -198,6 +207,23 @@ def test_the_locked_cart_list_and_page_read_in_the_staff_members_language(admini
     ).content.decode()
     for word in CONFIRMATION_WORDS[language]:
         assert word in asked, word
+
+
+SHOP_ACCOUNT_HELP = {
+    "en": "The login that owns the basket; empty for an anonymous shopper.",
+    "da": "Det login, der ejer kurven; tomt for en anonym kunde.",
+    "nl": "De login die eigenaar is van de winkelmand; leeg voor een anonieme klant.",
+    "de": "Das Login, dem der Warenkorb gehört; leer bei einem anonymen Kunden.",
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_baskets_field_help_reads_in_the_staff_members_language(language):
+    """SPEC: CB-2 — the help of the basket's fields (the admin's forms show it) in each
+    staff language."""
+    with translation.override(language):
+        help_texts = [str(field.help_text) for field in Basket._meta.fields if field.help_text]
+    assert help_texts == [SHOP_ACCOUNT_HELP[language]]
 
 
 @pytest.mark.django_db

@@ -2,7 +2,8 @@
 the bulk job's page, the checkout funnel, shop and customer accounts, the catalogue
 (products, prices, coupons, gift cards), the live business settings, completion (orders,
 receivables, failures, baskets in completion), abandonment (abandonments, analytics,
-reports, schedules, reminder steps), provider checks and shopper erasures.
+reports, schedules, reminder steps), provider checks, shopper erasures, webhooks
+(endpoints and deliveries), the workers' heartbeats and the shop's recovery texts.
 
 Each page answers 200 in each language, shows its own words and none of another
 language's, and leaves no English heading, column, label, button or help in its content."""
@@ -20,12 +21,16 @@ from django.utils import timezone, translation
 from abandonment.models import Abandonment, AbandonReport, ReportSchedule
 from baskets.admin import settings_words
 from baskets.admin.business_settings import setting_help, setting_label
-from baskets.exceptions import BulkJobOverlap
+from baskets.exceptions import BulkJobOverlap, TransitionNotAllowed
 from baskets.models import Coupon, GiftCard, Order, Status
 from baskets.services.actors import Actor
 from baskets.services.bulk_jobs import basket_bulk_job_start
+from operations.models import WorkerHeartbeat
+from recovery.models import ApplicationText
 from tests.support.clients import staff_user
 from tests.support.factories import BasketFactory, ProductFactory, basket_in_status
+from webhooks.models import DeliveryStatus, WebhookDelivery
+from webhooks.services import webhook_endpoint_create
 
 LANGUAGES = ["en", "da", "nl", "de"]
 TRANSLATED = ["da", "nl", "de"]
@@ -79,8 +84,32 @@ def records(administrator):
             actor=Actor.staff(administrator.user),
             reason="tidy up",
         )
+    endpoint = webhook_endpoint_create(
+        url="https://hooks.example.com/basketops",
+        event_types=["basket.status_changed", "order.created"],
+        description="ERP",
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event_type="order.created",
+        basket_guid=completed.guid,
+        payload={"order": "1001"},
+        occurred_at=now,
+        status=DeliveryStatus.FAILED,
+        attempts=3,
+        next_attempt_at=now,
+        failed_at=now,
+        created_at=now,
+    )
+    WorkerHeartbeat.objects.create(name="scheduler", hostname="worker-1", seen_at=now)
+    text = ApplicationText.objects.create(
+        key="recovery_Confirm", language="de", text="Warenkorb [BasketGuid] wiederherstellen?"
+    )
     return {
         "customer": customer,
+        "endpoint": endpoint,
+        "delivery": delivery,
+        "text": text,
         "order": Order.objects.get(basket=completed),
         "failed": failed,
         "abandonment": abandonment,
@@ -321,6 +350,96 @@ def pages(records) -> list[tuple[str, dict[str, list[str]]]]:
             },
         ),
         (
+            reverse("admin:webhooks_webhookendpoint_changelist"),
+            {
+                "en": ["Webhook endpoints", "Failing since", "Send a test event", "Enable again"],
+                "da": ["Webhook-endpoints", "Fejler siden", "Send en testhændelse", "Aktivér igen"],
+                "nl": [
+                    "Webhook-endpoints",
+                    "Mislukt sinds",
+                    "Een testgebeurtenis versturen",
+                    "Opnieuw inschakelen",
+                ],
+                "de": [
+                    "Webhook-Endpunkte",
+                    "Fehlerhaft seit",
+                    "Testereignis senden",
+                    "Wieder aktivieren",
+                ],
+            },
+        ),
+        (
+            reverse("admin:webhooks_webhookendpoint_change", args=[records["endpoint"].pk]),
+            {
+                "en": ["Event types", "Latest delivery attempts", "shown in full only when"],
+                "da": ["Hændelsestyper", "Seneste leveringsforsøg", "vises kun helt, da"],
+                "nl": ["Soorten gebeurtenissen", "Laatste afleverpogingen", "alleen volledig"],
+                "de": ["Ereignistypen", "Letzte Zustellversuche", "nur beim Anlegen des"],
+            },
+        ),
+        (
+            reverse("admin:webhooks_webhookdelivery_changelist"),
+            {
+                "en": ["Webhook deliveries", "Next attempt at", "Redeliver (same webhook-id)"],
+                "da": ["Webhook-leveringer", "Næste forsøg", "Lever igen (samme webhook-id)"],
+                "nl": [
+                    "Webhookafleveringen",
+                    "Volgende poging op",
+                    "Opnieuw afleveren (zelfde webhook-id)",
+                ],
+                "de": [
+                    "Webhook-Zustellungen",
+                    "Nächster Versuch am",
+                    "Erneut zustellen (gleiche Webhook-ID)",
+                ],
+            },
+        ),
+        (
+            reverse("admin:webhooks_webhookdelivery_change", args=[records["delivery"].pk]),
+            {
+                "en": ["Occurred at", "Failed at", "No attempt yet."],
+                "da": ["Indtruffet", "Mislykkedes", "Intet forsøg endnu."],
+                "nl": ["Opgetreden op", "Mislukt op", "Nog geen poging."],
+                "de": ["Eingetreten am", "Fehlgeschlagen am", "Noch kein Versuch."],
+            },
+        ),
+        (
+            reverse("admin:operations_workerheartbeat_changelist"),
+            {
+                "en": ["Worker heartbeats", "Host name", "Seen at"],
+                "da": ["Livstegn fra workers", "Værtsnavn", "Sidst set"],
+                "nl": ["Hartslagen van workers", "Hostnaam", "Laatst gezien op"],
+                "de": ["Lebenszeichen der Worker", "Hostname", "Zuletzt gesehen am"],
+            },
+        ),
+        (
+            reverse("admin:recovery_applicationtext_changelist"),
+            {
+                "en": ["Application texts", "Updated at", "Basket recovery"],
+                "da": ["Applikationstekster", "Opdateret", "Gendannelse af kurve"],
+                "nl": ["Applicatieteksten", "Bijgewerkt op", "Herstel van winkelmanden"],
+                "de": ["Anwendungstexte", "Aktualisiert am", "Wiederherstellung von Warenkörben"],
+            },
+        ),
+        (
+            reverse("admin:recovery_applicationtext_add"),
+            {
+                "en": ["Add application text", "is replaced with the basket", "Default"],
+                "da": ["Tilføj applikationstekst", "erstattes af kurvens GUID", "Standard"],
+                "nl": ["applicatietekst toevoegen", "wordt vervangen door de GUID", "Standaard"],
+                "de": ["Anwendungstext hinzufügen", "wird durch die GUID des", "Standard"],
+            },
+        ),
+        (
+            reverse("admin:recovery_applicationtext_change", args=[records["text"].pk]),
+            {
+                "en": ["| Application text |", "Key", "Language"],
+                "da": ["| Applikationstekst |", "Nøgle", "Sprog"],
+                "nl": ["| Applicatietekst |", "Sleutel", "Taal"],
+                "de": ["| Anwendungstext |", "Schlüssel", "Sprache"],
+            },
+        ),
+        (
             reverse("admin:index"),
             {
                 "en": ["Daily staff e-mail", "Unpaid orders by age", "Where shoppers stop"],
@@ -403,10 +522,11 @@ def chrome(html: str) -> set[str]:
 
 # Words a language writes as English does (and the records' own values).
 SAME = {
-    "da": {"Status", "Filter", "Download", "Total", "Variant", "Note", "Link", "E-mails"},
+    "da": {"Status", "Filter", "Download", "Total", "Variant", "Note", "Link", "E-mails"}
+    | {"status", "Endpoint", "Webhook-id", "webhook-id"},
     "nl": {"Status", "Filter", "Download", "Code", "Product", "Coupons", "Variant", "E-mails"}
-    | {"Is prospect"},
-    "de": {"Status", "Filter", "Download", "Name", "Code", "Detail", "Link", "Webhooks"},
+    | {"Is prospect", "status", "Endpoint", "Webhook-id", "webhook-id"},
+    "de": {"Status", "Filter", "Download", "Name", "Code", "Detail", "Link", "Webhooks", "Text"},
 }
 SAME_EVERYWHERE = {"Webhooks", "Backoffice"}
 # Django's own admin words its Dutch catalogue does not have yet (the app list's hidden
@@ -414,7 +534,9 @@ SAME_EVERYWHERE = {"Webhooks", "Backoffice"}
 DJANGO_GAPS = {"Add link", "Change or view list link", "Model name"}
 DATA = re.compile(
     r"^(?:[0-9a-f-]{8,}.*|PRD-\S+.*|WELCOME10|GIFT-LANG|Weekly|Chloé|Shopper \d+.*"
-    r"|Northwind.*|Product \d+|.*@example\.com.*|tidy up|test failure|EUR|Basket Ops)$"
+    r"|Northwind.*|Product \d+|.*@example\.com.*|tidy up|test failure|EUR|Basket Ops"
+    # Webhook event types (their names on the wire), a delivery's and a text's own names.
+    r"|[a-z]+\.[a-z_]+(?: msg_[0-9a-f]+)?|https://hooks\.example\.com/\S*|recovery_\w+ \(de\))$"
 )
 
 
@@ -490,6 +612,45 @@ def test_refusals_and_answers_read_in_the_staff_members_language(administrator, 
             action="delete", basket_ids=[customer.pk], actor=Actor.staff(administrator.user)
         )
     assert refused.value.message.startswith("Een andere taak (“Winkelmanden verwijderen” #")
+
+
+@pytest.mark.django_db
+def test_a_refused_status_change_reads_in_the_staff_members_language(administrator):
+    """SPEC: LC-4 CB-5 — a decision the basket's status refuses is told in the staff
+    member's language; the code and the English sentence (API, workers) stay as they are."""
+    active = basket_in_status(Status.ACTIVE)
+    shown = {}
+    for language in LANGUAGES:
+        response = administrator.post(
+            reverse("admin:baskets_basket_changelist"),
+            {
+                "action": "unlock_locked_carts",
+                "_selected_action": [active.pk],
+                "confirmed": "yes",
+                "reason": "test",
+            },
+            HTTP_ACCEPT_LANGUAGE=language,
+            follow=True,
+        )
+        shown[language] = " ".join(str(message) for message in response.context["messages"])
+    assert shown["en"] == f"Refused {active.guid}: Cannot unlock a basket that is active."
+    assert shown["da"].endswith("En kurv med status aktiv kan ikke låses op."), shown
+    assert shown["nl"].endswith("Een winkelmand met status actief kan niet worden ontgrendeld.")
+    assert shown["de"].endswith("Ein Warenkorb im Status „aktiv“ kann nicht entsperrt werden.")
+
+    # Where no language is active (the API, the workers): English, codes kept.
+    refused = TransitionNotAllowed(action="requeue", current=Status.AWAITING_COMPLETION)
+    assert refused.message == "Cannot requeue a basket that is awaiting completion."
+    assert (refused.code, refused.action, refused.current) == (
+        "transition_not_allowed",
+        "requeue",
+        "awaiting_completion",
+    )
+    with translation.override("de"):
+        refused = TransitionNotAllowed(action="delete", current="completion_failed")
+    assert refused.message == (
+        "Ein Warenkorb im Status „Abschluss fehlgeschlagen“ kann nicht gelöscht werden."
+    )
 
 
 def test_every_business_setting_has_its_words_in_each_language():

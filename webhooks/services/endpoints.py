@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from baskets.models import EventType
 from baskets.roles import ADMINISTRATOR
@@ -27,9 +28,9 @@ def endpoint_url_validate(url: str) -> str:
     parts = urlsplit(url.strip())
     allowed = {"https", "http"} if settings.DEBUG else {"https"}
     if parts.scheme not in allowed or not parts.hostname:
-        raise EndpointInvalid("The URL must start with https:// and name a host.")
+        raise EndpointInvalid(_("The URL must start with https:// and name a host."))
     if parts.username or parts.password:
-        raise EndpointInvalid("Put no user name or password in the URL.")
+        raise EndpointInvalid(_("Put no user name or password in the URL."))
     return url.strip()
 
 
@@ -38,8 +39,8 @@ def endpoint_event_types_validate(event_types: list[str]) -> list[str]:
     unknown = sorted(set(event_types) - known)
     if unknown or not event_types:
         raise EndpointInvalid(
-            f"Unknown or no event types: {', '.join(unknown) or '(none)'}; "
-            f"choose from {', '.join(EventType.values)}."
+            _("Unknown or no event types: %(unknown)s; choose from %(known)s.")
+            % {"unknown": ", ".join(unknown) or _("(none)"), "known": ", ".join(EventType.values)}
         )
     return sorted(set(event_types))
 
