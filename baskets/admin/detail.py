@@ -339,14 +339,20 @@ class BasketDetailMixin:
         account = basket.shop_account
         if account is None:
             # BM-5: the button's place says why there is none.
-            return "(anonymous or deleted)"
+            return gettext("(anonymous or deleted)")
         url = reverse("admin:baskets_shopaccount_change", args=[account.pk])
-        return format_html('<a href="{}">View shop account: {}</a>', url, account.name)
+        return format_html(
+            '<a href="{}">{}</a>',
+            url,
+            gettext("View shop account: %(name)s") % {"name": account.name},
+        )
 
     @admin.display(description=_("shop account"))
     @reads("shop_account")
     def shop_account_name(self, basket: Basket) -> str:
-        return basket.shop_account.name if basket.shop_account_id else "(anonymous or deleted)"
+        if basket.shop_account_id:
+            return basket.shop_account.name
+        return gettext("(anonymous or deleted)")
 
     @admin.display(description=_("shop account e-mail"))
     @reads("shop_account")

@@ -324,9 +324,12 @@ class BasketAdmin(
         # Back to the grid page the button was on, filters and all.
         back = request.headers.get("Referer", "")
         grid = reverse("admin:baskets_basket_changelist")
-        if not url_has_allowed_host_and_scheme(
-            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ) or urlsplit(back).path != grid:
+        if (
+            not url_has_allowed_host_and_scheme(
+                back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            )
+            or urlsplit(back).path != grid
+        ):
             back = grid
         return HttpResponseRedirect(back)
 
@@ -346,7 +349,7 @@ class BasketEventAdmin(PersonalDataAdminMixin, TimelineDisplay, ReadOnlyModelAdm
     )
     list_filter = ("action",)
     search_fields = ("basket_guid",)
-    search_help_text = "A basket GUID."
+    search_help_text = _("A basket GUID.")
     show_full_result_count = False
     paginator = CappedCountPaginator
     list_per_page = 100
@@ -371,4 +374,3 @@ class BasketEventAdmin(PersonalDataAdminMixin, TimelineDisplay, ReadOnlyModelAdm
         except ValueError:
             messages.error(request, f"“{term}” is not a valid GUID.")
             return queryset.none(), False
-

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils.translation import gettext
 
 from ..exceptions import BasketError
 from ..models import Line
@@ -61,12 +62,19 @@ class LineEditAdminMixin:
                 reason=request.POST.get("reason", "").strip(),
             )
         except BasketError as error:
-            self.message_user(request, f"Refused: {error.message}", messages.ERROR)
+            self.message_user(
+                request, gettext("Refused: %(reason)s") % {"reason": error.message}, messages.ERROR
+            )
         else:
-            done = "Line removed" if quantity == 0 else f"Quantity set to {quantity}"
+            if quantity == 0:
+                done = gettext("Line removed; the total is now %(total)s %(currency)s.")
+            else:
+                done = gettext(
+                    "Quantity set to %(quantity)s; the total is now %(total)s %(currency)s."
+                )
             self.message_user(
                 request,
-                f"{done}; the total is now {basket.total} {basket.currency}.",
+                done % {"quantity": quantity, "total": basket.total, "currency": basket.currency},
                 messages.SUCCESS,
             )
         # Back to the basket's page as it was opened (the grid's filters kept for its way back).

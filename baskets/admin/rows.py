@@ -24,6 +24,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import numberformat, timezone
 from django.utils.formats import get_format
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -184,6 +185,8 @@ def basket_rows(changelist) -> list[SafeString]:
     checkbox = "action_checkbox" in names
     link = _change_link(changelist)
     copy_guid = copy_button()
+    # Django's own words for the checkbox (``ModelAdmin.action_checkbox``), in its catalogues.
+    select_label = _("Select this object for an action - {}")
     rows = []
     for row in changelist.result_list:
         text = _text(row)
@@ -191,8 +194,8 @@ def basket_rows(changelist) -> list[SafeString]:
         if checkbox:
             cells.append(
                 '<td class="action-checkbox"><input type="checkbox" name="_selected_action" '
-                f'value="{row.pk}" class="action-select" aria-label="Select this object for '
-                f'an action - {text}"></td>'
+                f'value="{row.pk}" class="action-select" '
+                f'aria-label="{format_html(select_label, str(row))}"></td>'
             )
         for name, render, css in columns:
             value = render(row)

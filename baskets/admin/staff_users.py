@@ -11,14 +11,15 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group, Permission, User
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
 
 from ..roles import CLIENT_GROUPS
 
 # What only a superuser sets on a user.
 SUPERUSER_ONLY_FIELDS = ("is_superuser", "user_permissions")
 # The user form's two kinds of group, shown apart.
-STAFF_ROLES_LABEL = "Staff roles (what the user may do in the back office)"
-CLIENT_GROUPS_LABEL = "API client groups (only for accounts a storefront or provider uses)"
+STAFF_ROLES_LABEL = _("Staff roles (what the user may do in the back office)")
+CLIENT_GROUPS_LABEL = _("API client groups (only for accounts a storefront or provider uses)")
 
 
 def permissions_held(user) -> list[int]:
@@ -57,8 +58,8 @@ class StaffUserAdmin(UserAdmin):
         grantable = roles_grantable(request.user).order_by("name")
         kwargs.update(queryset=grantable, widget=forms.CheckboxSelectMultiple)
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
-        field.label = "Roles and API client groups"
-        field.help_text = (
+        field.label = _("Roles and API client groups")
+        field.help_text = _(
             "Staff get a staff role; an API client group only goes to an account a storefront, "
             "a payment provider or a status reader uses through the API."
         )

@@ -7,7 +7,7 @@ from django.utils import translation
 
 from baskets.models import Basket, Status
 from tests.support.clients import api_client, staff_user
-from tests.support.factories import BasketFactory, basket_in_status
+from tests.support.factories import BasketFactory, LineFactory, basket_in_status
 
 GRID = "/admin/baskets/basket/"
 
@@ -250,3 +250,65 @@ def test_the_api_stays_english_whatever_the_browser_says():
     basket = BasketFactory()
     read = api.get(f"/api/baskets/{basket.guid}/", HTTP_ACCEPT_LANGUAGE="de").json()
     assert (read["status"], read["stage"]) == ("active", "basket")
+
+
+# The grid's row checkbox (Django's own words), the basket page's shop-account place and the
+# staff user form's roles field, per language.
+SMALL_WORDS = {
+    "en": (
+        'aria-label="Select this object for an action - ',
+        "(anonymous or deleted)",
+        "Roles and API client groups",
+        "Staff roles (what the user may do in the back office)",
+    ),
+    "da": (
+        'aria-label="Vælg dette objekt for en handling - ',
+        "(anonym eller slettet)",
+        "Roller og API-klientgrupper",
+        "Medarbejderroller (hvad brugeren må gøre i backoffice)",
+    ),
+    "nl": (
+        'aria-label="Selecteer dit object voor een actie - ',
+        "(anoniem of verwijderd)",
+        "Rollen en API-clientgroepen",
+        "Medewerkersrollen (wat de gebruiker in de backoffice mag doen)",
+    ),
+    "de": (
+        'aria-label="Dieses Objekt für eine Aktion auswählen - ',
+        "(anonym oder gelöscht)",
+        "Rollen und API-Client-Gruppen",
+        "Mitarbeiterrollen (was der Benutzer im Backoffice tun darf)",
+    ),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_row_checkbox_shop_account_place_and_roles_read_in_the_language(
+    administrator, language
+):
+    """SPEC: CB-1, CB-2, AC-1 — the grid's row checkbox, the basket page's place for the
+    shop account and the staff user form's roles in the staff member's language."""
+    checkbox, no_account, roles_label, staff_roles = SMALL_WORDS[language]
+    basket = BasketFactory(shop_account=None)
+    assert checkbox in page(administrator, GRID, language, scope="all")
+    assert no_account in page(administrator, f"{GRID}{basket.pk}/change/", language)
+    user = staff_user("Order processor")
+    html = page(administrator, f"/admin/auth/user/{user.pk}/change/", language)
+    assert roles_label in html and staff_roles in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_a_line_edit_answers_in_the_staff_members_language(administrator, language):
+    """SPEC: CB-5 — the answer to a quantity change on the basket page."""
+    basket = BasketFactory()
+    line = LineFactory(basket=basket, quantity=1, unit_price="15.50")
+    response = administrator.post(
+        f"{GRID}line-edit/",
+        {"line": line.pk, "quantity": "3", "reason": "customer call"},
+        HTTP_ACCEPT_LANGUAGE=language,
+        follow=True,
+    )
+    words = {"en": "Quantity set to 3; the total is now", "de": "Menge auf 3 gesetzt"}
+    assert words[language] in response.content.decode()
