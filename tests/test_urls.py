@@ -41,6 +41,8 @@ def _sample_kwargs(pattern: URLPattern) -> dict | None:
 
 
 def test_every_named_route_resolves_to_itself():
+    """SPEC: section 8 — every address other systems are written against still reaches its
+    route with the basket routes first."""
     checked = set()
     for name, pattern, route in _routes(get_resolver().url_patterns):
         kwargs = _sample_kwargs(pattern)
@@ -68,6 +70,7 @@ def test_every_named_route_resolves_to_itself():
 
 
 def test_an_unknown_api_address_reaches_the_api_s_json_404(client):
+    """SPEC: API-3 — the catch-all, now last in the root URLconf, still answers JSON."""
     for address in ("/api/nothing/", "/api/baskets/x/lines/not-a-number/", "/api/"):
         answer = client.get(address)
         assert answer.status_code == 404, address
