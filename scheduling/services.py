@@ -116,30 +116,32 @@ def run_request_hand_over(*, job: str) -> None:
     RunRequest.objects.update_or_create(job=job, defaults={"requested": True, "touched_at": now})
 
 
-def run_request_release(*, job: str) -> None:
-    """A run ends with work left and no successor: the next request sends a task."""
-    RunRequest.objects.filter(job=job).delete()
-
-
-def run_request_successor_send(task, *, job: str, requeues: int) -> bool:
-    """A run of ``job`` out of time with work left hands over to a successor ``task``
-    (requests wait for that one), unless RUN_MAX_REQUEUES successors in a row already ran:
-    then it warns and releases the row, so the next request sends a task and the periodic
-    run goes on. True when the successor was sent."""
-    if requeues >= settings.RUN_MAX_REQUEUES:
-        logger.warning("%s: %s successors in a row, no more", task.name, requeues)
-        run_request_release(job=job)
-        return False
-    # Handed over first: the successor's first look must find the row as its own.
-    run_request_hand_over(job=job)
-    task.delay(helpers=0, requeues=requeues + 1)
-    return True
-
-
 # Remove the row; say whether a request came while the run worked (it only marked the row).
 RELEASE_SQL = f"""
 DELETE FROM {RunRequest._meta.db_table} WHERE job = %(job)s RETURNING requested
 """  # noqa: S608 - table name from model metadata, values bound
+
+
+def run_request_release(*, job: str) -> bool:
+    """A run ends with no successor (work left, or an error not retried): the next request
+    sends a task. True when a request came while the run worked (it only marked the row)."""
+    with connection.cursor() as cursor:
+        cursor.execute(RELEASE_SQL, {"job": job})
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def run_request_successor_send(task, *, job: str, requeues: int) -> bool:
+    """A run of ``job`` out of time with work left hands over to a successor ``task``
+    (requests wait for that one), within ``successor_send``'s cap; past it the row is
+    released, so the next request sends a task and the periodic run goes on. True when the
+    successor was sent."""
+    # Handed over first: the successor's first look must find the row as its own.
+    run_request_hand_over(job=job)
+    if successor_send(task, requeues=requeues, helpers=0):
+        return True
+    run_request_release(job=job)
+    return False
 
 
 def run_request_failed(*, job: str, retried: bool) -> None:
@@ -159,13 +161,11 @@ def run_request_failed(*, job: str, retried: bool) -> None:
         if retried:
             run_request_hand_over(job=job)
             return
-        with connection.cursor() as cursor:
-            cursor.execute(RELEASE_SQL, {"job": job})
-            row = cursor.fetchone()
+        requested_meanwhile = run_request_release(job=job)
     except (DatabaseError, InterfaceError) as error:
         logger.warning("run of %s failed, its request row left: %s", job, error)
         return
-    if row and row[0]:
+    if requested_meanwhile:
         run_request_send(job=job)
 
 
@@ -202,11 +202,11 @@ def periodic_claim(*, job: str, period: int, claimed_by: str | None = None) -> b
         return cursor.fetchone() is not None
 
 
-def successor_send(task, *, requeues: int, name: str = "") -> bool:
+def successor_send(task, *, requeues: int, name: str = "", **arguments) -> bool:
     """Send the next batch of a self re-queuing task (a sweep, a purge, a send) unless
     RUN_MAX_REQUEUES successors in a row already ran: a task that always finds more (a
-    fault, a flood) then stops until its next period instead of filling the queue. True
-    when the successor was sent."""
+    fault, a flood) then stops until its next period instead of filling the queue;
+    ``arguments`` go to the successor too. True when the successor was sent."""
     if requeues >= settings.RUN_MAX_REQUEUES:
         logger.warning(
             "%s: %s successors in a row, no more until its next period",
@@ -214,5 +214,5 @@ def successor_send(task, *, requeues: int, name: str = "") -> bool:
             requeues,
         )
         return False
-    task.delay(requeues=requeues + 1)
+    task.delay(requeues=requeues + 1, **arguments)
     return True
