@@ -242,10 +242,6 @@ class _TokenUser:
         self.pk = pk
         self.is_staff = is_staff
 
-    @property
-    def id(self) -> int:
-        return self.pk
-
 
 def _client_check(request, drf_view, row: dict | None) -> frozenset[ApiRight]:
     """The token client's rights, or DRF's 401/403/429 for it (DRF's order and words): the
